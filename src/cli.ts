@@ -1,0 +1,76 @@
+// Operator commands: migrate, migration:new, seed.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, loadConfig, usesEmbeddedStorage } from './config.js';
+import { lockDataDir, DataDirLockedError } from './db/lock.js';
+import { openDatabase } from './db/client.js';
+import { MIGRATIONS_DIR } from './db/migrate.js';
+import { seedDemo } from './seed/seed.js';
+
+const usage = `用法：
+  npm run migrate                      应用未执行的数据库迁移
+  npm run migration:new -- <名称>      按 prisma/schema.prisma 的改动生成下一个迁移
+  npm run seed [-- --reset]            写入示例数据（--reset 先清空全部业务数据）`;
+
+async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const lock = usesEmbeddedStorage(config) && !config.databaseUrl ? lockDataDir(config.dataDir) : undefined;
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+    lock?.release();
+  }
+}
+
+function newMigration(name: string | undefined): void {
+  if (!name || !/^[a-z0-9_]+$/.test(name)) throw new Error('请给出迁移名称（小写字母、数字、下划线），例如：npm run migration:new -- add_meeting_room');
+  // Diff the committed migrations (replayed into an in-memory shadow PGlite) against the schema.
+  const sql = execFileSync(
+    'npx',
+    ['prisma', 'migrate', 'diff', '--from-migrations', MIGRATIONS_DIR, '--to-schema-datamodel', 'prisma/schema.prisma', '--script'],
+    { encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  if (/^-- This is an empty migration\.\s*$/m.test(sql) && sql.replace(/--.*$/gm, '').trim() === '') {
+    console.log('schema.prisma 与已有迁移一致，无需新迁移。');
+    return;
+  }
+  const stamp = new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const dir = path.join(MIGRATIONS_DIR, `${stamp}_${name}`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'migration.sql'), sql);
+  console.log(`已生成 ${path.relative(process.cwd(), dir)}/migration.sql，请检查后提交。`);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'migrate': {
+      const r = await withDatabase((db) => db.migrate());
+      console.log(r.applied.length ? `已应用 ${r.applied.length} 个迁移：${r.applied.join(', ')}` : `数据库已是最新（${r.alreadyApplied} 个迁移）。`);
+      return;
+    }
+    case 'migration:new':
+      return newMigration(rest[0]);
+    case 'seed': {
+      const reset = rest.includes('--reset');
+      const s = await withDatabase(async (db) => {
+        await db.migrate();
+        return seedDemo(db.prisma, { reset });
+      });
+      console.log(`示例数据已写入：${s.orgNodes} 个组织、${s.members} 名党员、${s.meetingKinds} 类会议、${s.dutyItems} 条责任清单条目。`);
+      return;
+    }
+    default:
+      console.log(usage);
+      if (command && command !== 'help') process.exitCode = 1;
+  }
+}
+
+main(process.argv.slice(2)).catch((e) => {
+  if (e instanceof ConfigError || e instanceof DataDirLockedError) console.error(e.message);
+  else console.error(`失败：${(e as Error).message}`);
+  process.exit(1);
+});

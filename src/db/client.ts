@@ -1,0 +1,94 @@
+// Opens the application database: PostgreSQL through @prisma/adapter-pg when DATABASE_URL is set,
+// otherwise embedded PGlite under DATA_DIR/app. Same schema, same migrations, same code.
+import path from 'node:path';
+import pg from 'pg';
+import { PrismaPg } from '@prisma/adapter-pg';
+import type { PGlite } from '@electric-sql/pglite';
+import { PrismaClient } from '../generated/prisma/client.js';
+import { EmbeddedPGliteAdapterFactory } from './pglite-adapter.js';
+import { applyMigrations, type MigrateResult, type SqlSession } from './migrate.js';
+import { openPGlite } from '../queue/pglite-pool.js';
+
+export { PrismaClient };
+export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
+
+export interface Database {
+  kind: 'postgres' | 'embedded';
+  prisma: PrismaClient;
+  migrate(): Promise<MigrateResult>;
+  /** Resolves when the database answers a trivial query, rejects otherwise (bounded time). */
+  ping(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+// Any two-int key works; it only has to be the same for every instance of this app.
+const MIGRATION_LOCK = 'SELECT pg_advisory_lock(7310, 2026)';
+const MIGRATION_UNLOCK = 'SELECT pg_advisory_unlock(7310, 2026)';
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} 在 ${ms} 毫秒内没有响应`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
+export async function openPostgres(url: string): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 3000 });
+  pool.on('error', () => {}); // an idle client dropping must not crash the process; ping() reports it
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    kind: 'postgres',
+    prisma,
+    async migrate() {
+      const client = await pool.connect();
+      const session: SqlSession = {
+        exec: async (sql) => void (await client.query(sql)),
+        query: async (sql, params) => (await client.query(sql, params)).rows,
+      };
+      try {
+        await client.query(MIGRATION_LOCK);
+        return await applyMigrations(session);
+      } finally {
+        await client.query(MIGRATION_UNLOCK).catch(() => {});
+        client.release();
+      }
+    },
+    async ping(timeoutMs = 2000) {
+      await withTimeout(pool.query('SELECT 1'), timeoutMs, '数据库');
+    },
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}
+
+export function pgliteSession(db: PGlite): SqlSession {
+  return {
+    exec: async (sql) => void (await db.exec(sql)),
+    query: async <T>(sql: string, params?: unknown[]) => (await db.query<T>(sql, params)).rows,
+  };
+}
+
+export async function openEmbedded(dataDir: string): Promise<Database> {
+  const db = await openPGlite(dataDir === 'memory://' ? dataDir : path.join(dataDir, 'app'));
+  const prisma = new PrismaClient({ adapter: new EmbeddedPGliteAdapterFactory(db) });
+  return {
+    kind: 'embedded',
+    prisma,
+    migrate: () => applyMigrations(pgliteSession(db)),
+    async ping(timeoutMs = 2000) {
+      if (db.closed) throw new Error('数据库已关闭');
+      await withTimeout(db.query('SELECT 1'), timeoutMs, '数据库');
+    },
+    async close() {
+      await prisma.$disconnect();
+      if (!db.closed) await db.close();
+    },
+  };
+}
+
+export function openDatabase(opts: { databaseUrl?: string; dataDir: string }): Promise<Database> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openEmbedded(opts.dataDir);
+}

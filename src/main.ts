@@ -1,0 +1,54 @@
+// Service entry point: `npm start`.
+import { ConfigError, loadConfig } from './config.js';
+import { createLogger } from './log.js';
+import { DataDirLockedError } from './db/lock.js';
+import { startApp } from './app.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n请修改上述环境变量后重新启动（见 .env.example 和 README）。\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+  const log = createLogger({ level: config.logLevel, pretty: config.env === 'development' && process.stdout.isTTY });
+
+  let app;
+  try {
+    app = await startApp(config, log);
+  } catch (e) {
+    if (e instanceof DataDirLockedError) {
+      process.stderr.write(`${e.message}\n`);
+      process.exit(1);
+    }
+    log.fatal({ err: e }, 'start-up failed');
+    process.exit(1);
+  }
+  log.info(`支部助手已启动：${app.url}  （控制台 ${config.publicUrl}/console）`);
+
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    app.stop().then(
+      () => process.exit(0),
+      (e) => {
+        log.error({ err: e }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  // A stray rejection is logged, never a crash: the service keeps serving others.
+  process.on('unhandledRejection', (e) => log.error({ err: e }, 'unhandled rejection'));
+}
+
+void main();

@@ -1,0 +1,118 @@
+// BullMQ with one code path and three backends: Redis (production), BullMQ's own PostgreSQL
+// backend, and the embedded default: that PostgreSQL backend over an in-process PGlite kept in its
+// own directory, so queue work never interleaves with application transactions.
+import path from 'node:path';
+import pg from 'pg';
+import { Redis } from 'ioredis';
+import * as bullmq from 'bullmq';
+import type { Processor, QueueOptions, WorkerOptions } from 'bullmq';
+import type { PGlite } from '@electric-sql/pglite';
+import type { QueueBackendKind } from '../config.js';
+import { createPGlitePool, openPGlite } from './pglite-pool.js';
+
+export type Queue = bullmq.Queue;
+export type Worker = bullmq.Worker;
+export type Job = bullmq.Job;
+
+export interface QueueBackend {
+  kind: QueueBackendKind;
+  createQueue(name: string, opts?: Omit<QueueOptions, 'connection'>): Queue;
+  createWorker(name: string, processor: Processor, opts?: Omit<WorkerOptions, 'connection'>): Worker;
+  /** Resolves when the backend answers, rejects otherwise (bounded time). */
+  ping(timeoutMs?: number): Promise<void>;
+  /** Close every queue and worker made here, then the connection. */
+  close(): Promise<void>;
+}
+
+export interface QueueBackendOptions {
+  kind: QueueBackendKind;
+  redisUrl?: string;
+  databaseUrl?: string;
+  /** Embedded: the data directory (the queue lives in <dir>/queue), or memory:// in tests. */
+  dataDir?: string;
+  prefix: string;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`队列后端在 ${ms} 毫秒内没有响应`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+interface Classes {
+  Queue: new (name: string, opts: QueueOptions) => Queue;
+  Worker: new (name: string, processor: Processor, opts: WorkerOptions) => Worker;
+}
+
+function tracked(kind: QueueBackendKind, classes: Classes, connection: unknown, prefix: string | undefined,
+  ping: () => Promise<unknown>, closeConnection: () => Promise<void>): QueueBackend {
+  const queues: Queue[] = [];
+  const workers: Worker[] = [];
+  const swallow = () => {}; // errors surface through ping() and job failures, never as a crash
+  return {
+    kind,
+    createQueue(name, opts) {
+      const q = new classes.Queue(name, { ...opts, prefix, connection } as QueueOptions);
+      q.on('error', swallow);
+      queues.push(q);
+      return q;
+    },
+    createWorker(name, processor, opts) {
+      const w = new classes.Worker(name, processor, { ...opts, prefix, connection } as WorkerOptions);
+      w.on('error', swallow);
+      workers.push(w);
+      return w;
+    },
+    async ping(timeoutMs = 2000) {
+      await withTimeout(ping(), timeoutMs);
+    },
+    async close() {
+      // Workers first so they finish the job in hand, then queues, then the connection.
+      await Promise.all(workers.splice(0).map((w) => w.close()));
+      await Promise.all(queues.splice(0).map((q) => q.close()));
+      await closeConnection();
+    },
+  };
+}
+
+/** BullMQ's migrator needs one session (BEGIN, advisory lock, SET LOCAL, COMMIT), not a pool. */
+async function migrateQueue(pool: bullmq.PgPool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await bullmq.runMigrations(client);
+  } finally {
+    client.release();
+  }
+}
+
+export async function openQueueBackend(opts: QueueBackendOptions): Promise<QueueBackend> {
+  if (opts.kind === 'redis') {
+    if (!opts.redisUrl) throw new Error('Redis 队列后端需要 REDIS_URL');
+    const redis = new Redis(opts.redisUrl, { maxRetriesPerRequest: null, lazyConnect: false });
+    redis.on('error', () => {});
+    return tracked('redis', bullmq as unknown as Classes, redis, opts.prefix, () => redis.ping(), async () => {
+      redis.disconnect();
+    });
+  }
+  const postgres = bullmq.withBackend(bullmq.createPostgresBackend) as unknown as Classes;
+  if (opts.kind === 'postgres') {
+    if (!opts.databaseUrl) throw new Error('PostgreSQL 队列后端需要 QUEUE_DATABASE_URL 或 DATABASE_URL');
+    // BullMQ's SQL is unqualified and it does not set search_path on a pool it is handed.
+    const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, connectionTimeoutMillis: 3000, options: `-c search_path=${bullmq.DEFAULT_SCHEMA},public` });
+    pool.on('error', () => {});
+    await migrateQueue(pool);
+    return tracked('postgres', postgres, pool, undefined, () => pool.query('SELECT 1'), () => pool.end());
+  }
+  const dir = opts.dataDir ?? 'memory://';
+  const db: PGlite = await openPGlite(dir.startsWith('memory://') ? dir : path.join(dir, 'queue'));
+  const pool = createPGlitePool(db);
+  await migrateQueue(pool);
+  return tracked('embedded', postgres, pool, undefined, () => db.query('SELECT 1'), async () => {
+    await pool.end();
+    if (!db.closed) await db.close();
+  });
+}

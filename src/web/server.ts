@@ -1,0 +1,48 @@
+// HTTP server: health and readiness now; platform webhooks, H5 forms and the console register here.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from '../log.js';
+
+export interface ReadinessCheck {
+  name: string; // shown in the 503 body: "database", "queue"
+  check(): Promise<void>;
+}
+
+export function createServer(opts: { log: Logger; checks: ReadinessCheck[]; bodyLimit?: number }): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: opts.log.child({ component: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    // Long-polling/SSE clients must not keep shutdown waiting past the grace period.
+    forceCloseConnections: 'idle',
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+
+  app.get('/readyz', async (_req, reply) => {
+    const results = await Promise.all(
+      opts.checks.map(async (c) => {
+        try {
+          await c.check();
+          return { name: c.name, ok: true as const };
+        } catch (e) {
+          return { name: c.name, ok: false as const, error: (e as Error).message };
+        }
+      }),
+    );
+    const down = results.filter((r) => !r.ok);
+    if (down.length) {
+      return reply.code(503).send({ status: 'unavailable', down: down.map((d) => d.name), details: results });
+    }
+    return { status: 'ready', checks: results.map((r) => r.name) };
+  });
+
+  // Errors answer in Chinese and never leak internals.
+  app.setErrorHandler((err: Error & { statusCode?: number; validation?: unknown }, req, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    const message = status === 413 ? '请求内容过大' : status === 400 ? '请求格式错误' : status === 404 ? '未找到' : status < 500 ? '请求无效' : '服务器内部错误，请稍后再试';
+    return reply.code(status).send({ error: message });
+  });
+  app.setNotFoundHandler((_req, reply) => reply.code(404).send({ error: '未找到' }));
+  return app;
+}
