@@ -11,6 +11,13 @@ import { openDatabase, type Database } from './db/client.js';
 import { openQueueBackend, type QueueBackend } from './queue/backend.js';
 import { createServer } from './web/server.js';
 import { isEmpty, seedDemo } from './seed/seed.js';
+import { TokenSigner } from './chat/token.js';
+import { ChatCore } from './chat/core.js';
+import { buildRouter } from './chat/bot.js';
+import { ConsoleHub } from './platforms/console/hub.js';
+import { consoleSender } from './platforms/console/sender.js';
+import { registerConsole } from './platforms/console/routes.js';
+import { Deliverer } from '../jobs/deliver.js';
 
 export interface App {
   config: Config;
@@ -18,6 +25,10 @@ export interface App {
   queue: QueueBackend;
   server: FastifyInstance;
   secret: string;
+  tokens: TokenSigner;
+  core: ChatCore;
+  deliverer: Deliverer;
+  hub: ConsoleHub;
   /** Base URL the server listens on (after start). */
   url: string;
   stop(): Promise<void>;
@@ -67,6 +78,18 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     cleanups.push(() => queue.close());
     log.info({ queue: queue.kind }, 'queue backend ready');
 
+    const tokens = new TokenSigner(secret);
+    const hub = new ConsoleHub();
+    const deliverer = new Deliverer(db, queue, [consoleSender(hub)], log.child({ component: 'deliver' }));
+    const core = new ChatCore(db, buildRouter({ publicUrl: config.publicUrl }), tokens, log.child({ component: 'chat' }));
+    core.onOutbox((ids) => deliverer.enqueue(ids));
+    if (config.runWorkers) {
+      deliverer.startWorker();
+      const swept = await deliverer.sweep();
+      const recovered = await core.recover();
+      if (swept || recovered) log.info({ swept, recovered }, 'resumed unfinished work');
+    }
+
     const server = createServer({
       log,
       checks: [
@@ -74,6 +97,7 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
         { name: 'queue', check: () => queue.ping() },
       ],
     });
+    if (config.consoleEnabled) registerConsole(server, { db, core, hub });
     cleanups.push(() => server.close());
     const url = await server.listen({ host: config.host, port: config.port });
     log.info({ url }, 'listening');
@@ -85,6 +109,10 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
       queue,
       server,
       secret,
+      tokens,
+      core,
+      deliverer,
+      hub,
       url,
       stop: () => (stopping ??= cleanup()),
     };

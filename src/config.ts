@@ -44,6 +44,7 @@ const schema = z
       .default('Asia/Shanghai'),
     SEED_DEMO: bool.optional(),
     RUN_WORKERS: bool.default(true),
+    CONSOLE_ENABLED: bool.optional(),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000, '至少 1000 毫秒').max(60_000, '至多 60000 毫秒').default(10_000),
   })
   .superRefine((env, ctx) => {
@@ -73,6 +74,7 @@ export interface Config {
   timezone: string;
   seedDemo: boolean;
   runWorkers: boolean;
+  consoleEnabled: boolean;
   shutdownTimeoutMs: number;
 }
 
@@ -117,6 +119,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     timezone: e.TIMEZONE,
     seedDemo: e.SEED_DEMO ?? e.NODE_ENV !== 'production',
     runWorkers: e.RUN_WORKERS,
+    consoleEnabled: e.CONSOLE_ENABLED ?? e.NODE_ENV !== 'production',
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   };
 }

@@ -9,8 +9,8 @@ export interface ReadinessCheck {
 
 export function createServer(opts: { log: Logger; checks: ReadinessCheck[]; bodyLimit?: number }): FastifyInstance {
   const app = Fastify({
-    loggerInstance: opts.log.child({ component: 'http' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Per-request lines are info-level noise; warnings and errors still come through.
+    loggerInstance: opts.log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     // Long-polling/SSE clients must not keep shutdown waiting past the grace period.
     forceCloseConnections: 'idle',

@@ -1,0 +1,93 @@
+// What a handler gets: the event, the member, the open transaction, and ways to answer.
+// Everything a handler sends or records is written in the same transaction as its state change.
+import type { Prisma } from '../generated/prisma/client.js';
+import type { Tx } from '../db/client.js';
+import type { MemberInfo } from '../domain/org.js';
+import type { ActionAck, Destination, Inbound, Outbound, OutboundBody } from './types.js';
+import type { TokenClaims, TokenSigner } from './token.js';
+import type { Card } from './card.js';
+
+/** A refusal or a user mistake: the transaction rolls back, the user gets `message`, nothing changes. */
+export class UserError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+export interface AuditEntry {
+  action: string;
+  entityType: string;
+  entityId: string;
+  detail?: Prisma.InputJsonValue;
+}
+
+export class Context {
+  readonly outbox: Outbound[] = [];
+  readonly audits: AuditEntry[] = [];
+  readonly ack: ActionAck = {};
+  private replies = 0;
+
+  constructor(
+    readonly inbound: Inbound,
+    /** Null only inside routes registered with allowUnbound. */
+    readonly member: MemberInfo | null,
+    readonly tx: Tx,
+    readonly tokens: TokenSigner,
+    readonly now: Date,
+    readonly claims?: TokenClaims,
+  ) {}
+
+  /** The member, for routes that require one (all but allowUnbound routes). */
+  get me(): MemberInfo {
+    if (!this.member) throw new Error('route needs a bound member');
+    return this.member;
+  }
+
+  get here(): Destination {
+    const i = this.inbound;
+    return { platform: i.platform, tenantKey: i.tenantKey, target: i.chat.id, targetKind: i.chat.kind };
+  }
+
+  /** Answer in the chat the event came from. Keys derive from the event id, so a replay sends nothing new. */
+  reply(body: OutboundBody | string, category: Outbound['category'] = 'reply'): void {
+    const b: OutboundBody = typeof body === 'string' ? { kind: 'text', text: body } : body;
+    this.outbox.push({ to: this.here, body: b, dedupeKey: `reply:${this.inbound.platform}:${this.inbound.eventId}:${this.replies++}`, category });
+  }
+
+  /** Send anywhere, with a caller-chosen stable key. */
+  send(out: Outbound): void {
+    this.outbox.push(out);
+  }
+
+  /** Direct message to a member on this event's platform, if they have an identity there. */
+  async dm(memberId: string, body: OutboundBody | string, dedupeKey: string, category: Outbound['category'] = 'reply'): Promise<boolean> {
+    const identity = await this.tx.platformIdentity.findFirst({
+      where: { memberId, platform: this.inbound.platform, tenantKey: this.inbound.tenantKey },
+      select: { platformUserId: true },
+    });
+    if (!identity) return false;
+    const b: OutboundBody = typeof body === 'string' ? { kind: 'text', text: body } : body;
+    this.send({
+      to: { platform: this.inbound.platform, tenantKey: this.inbound.tenantKey, target: identity.platformUserId, targetKind: 'DIRECT' },
+      body: b,
+      dedupeKey,
+      category,
+      memberId,
+    });
+    return true;
+  }
+
+  toast(type: NonNullable<ActionAck['toast']>['type'], text: string): void {
+    this.ack.toast = { type, text };
+  }
+
+  /** The clicked card as it should look now (platforms that update in the ack use it). */
+  showCard(card: Card): void {
+    this.ack.card = card;
+  }
+
+  audit(entry: AuditEntry): void {
+    this.audits.push(entry);
+  }
+}

@@ -1,0 +1,51 @@
+// Signed, expiring tokens for card buttons, forms and H5 links: HMAC-SHA256 over the action id,
+// its target and the expiry. A user sees and returns only the token, so ids cannot be edited.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+export interface TokenClaims {
+  /** Stable action id, e.g. meeting.checkin. */
+  action: string;
+  /** What the action is about, e.g. a session id or "attendanceRequestId". */
+  target: string;
+  /** Optional restriction: only this member may use it. */
+  member?: string;
+}
+
+export type TokenCheck = { ok: true; claims: TokenClaims; expiresAt: Date } | { ok: false; reason: 'forged' | 'expired' };
+
+const b64 = (buf: Buffer | string) => Buffer.from(buf).toString('base64url');
+
+export class TokenSigner {
+  constructor(private readonly secret: string) {}
+
+  sign(claims: TokenClaims, ttlSeconds: number, now = new Date()): string {
+    const body = b64(JSON.stringify({ a: claims.action, t: claims.target, m: claims.member, e: Math.floor(now.getTime() / 1000) + ttlSeconds }));
+    return `${body}.${this.mac(body)}`;
+  }
+
+  verify(token: string, now = new Date()): TokenCheck {
+    if (typeof token !== 'string' || token.length > 2048) return { ok: false, reason: 'forged' };
+    const [body, mac, extra] = token.split('.');
+    if (!body || !mac || extra !== undefined) return { ok: false, reason: 'forged' };
+    const expected = Buffer.from(this.mac(body));
+    const given = Buffer.from(mac);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'forged' };
+    let parsed: { a?: unknown; t?: unknown; m?: unknown; e?: unknown };
+    try {
+      parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+    } catch {
+      return { ok: false, reason: 'forged' };
+    }
+    if (typeof parsed.a !== 'string' || typeof parsed.t !== 'string' || typeof parsed.e !== 'number') return { ok: false, reason: 'forged' };
+    if (parsed.e * 1000 < now.getTime()) return { ok: false, reason: 'expired' };
+    return {
+      ok: true,
+      claims: { action: parsed.a, target: parsed.t, member: typeof parsed.m === 'string' ? parsed.m : undefined },
+      expiresAt: new Date(parsed.e * 1000),
+    };
+  }
+
+  private mac(body: string): string {
+    return createHmac('sha256', this.secret).update(body).digest('base64url');
+  }
+}

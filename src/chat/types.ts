@@ -1,0 +1,75 @@
+// Platform-neutral inbound events and outbound messages. Adapters translate to and from these;
+// nothing below src/platforms knows a platform's payloads.
+import type { ChatKind, Platform } from '../generated/prisma/enums.js';
+import type { Card } from './card.js';
+
+export type { ChatKind, Platform };
+
+export interface ChatRef {
+  /** Platform chat id (group id, or the user id for a direct chat on platforms without one). */
+  id: string;
+  kind: ChatKind;
+  title?: string;
+}
+
+export interface UserRef {
+  /** Platform user id (open_id, staffId, userid …). */
+  id: string;
+  /** Display name as the platform gives it; never logged. */
+  name?: string;
+}
+
+interface InboundBase {
+  platform: Platform;
+  /** Corp/tenant id; '' for single-tenant platforms. */
+  tenantKey: string;
+  /** The platform's id of this delivery, stable across redeliveries: the dedupe key. */
+  eventId: string;
+  chat: ChatRef;
+  user: UserRef;
+}
+
+export interface InboundMessage extends InboundBase {
+  kind: 'message';
+  text: string;
+}
+
+/** A button click or a form submit on a card. */
+export interface InboundAction extends InboundBase {
+  kind: 'action';
+  /** The signed token the button or form carried. */
+  token: string;
+  /** Form values for a submit. */
+  form?: Record<string, string>;
+}
+
+export type Inbound = InboundMessage | InboundAction;
+
+export interface Destination {
+  platform: Platform;
+  tenantKey: string;
+  target: string; // chat id or user id
+  targetKind: ChatKind;
+}
+
+export type OutboundBody =
+  | { kind: 'text'; text: string }
+  | { kind: 'card'; card: Card }
+  /** Replace a card sent earlier (by its outbox dedupe key) with a new rendering. */
+  | { kind: 'card_update'; ofKey: string; card: Card };
+
+export interface Outbound {
+  to: Destination;
+  body: OutboundBody;
+  /** Stable key: the same key is sent at most once. Card updates reuse their own keys per version. */
+  dedupeKey: string;
+  category?: 'reply' | 'notice' | 'reminder' | 'prompt' | 'approval';
+  memberId?: string;
+}
+
+/** What a receiver gives back to its platform inside the deadline (card actions). */
+export interface ActionAck {
+  toast?: { type: 'success' | 'info' | 'warning' | 'error'; text: string };
+  /** The card as it should look now, when the platform updates cards in the ack. */
+  card?: Card;
+}

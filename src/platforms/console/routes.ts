@@ -1,0 +1,143 @@
+// The console adapter's receiver: a web page that simulates a work chat. Pick a demo member and a
+// chat, send messages, click card buttons; replies arrive live over SSE. Enabled outside production.
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { Database } from '../../db/client.js';
+import type { ChatCore } from '../../chat/core.js';
+import type { Card } from '../../chat/card.js';
+import type { OutboundBody } from '../../chat/types.js';
+import { ConsoleHub, type ConsoleEvent } from './hub.js';
+
+const PAGE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'page.html');
+
+const chatSchema = z.object({
+  chatKind: z.enum(['GROUP', 'DIRECT']),
+  chatId: z.string().min(1).max(128),
+  userId: z.string().min(1).max(128),
+  eventId: z.string().min(8).max(128).optional(),
+});
+const messageSchema = chatSchema.extend({ text: z.string().max(100_000) });
+const actionSchema = chatSchema.extend({ token: z.string().min(1).max(2048), form: z.record(z.string(), z.string().max(20_000)).optional() });
+
+export function registerConsole(server: FastifyInstance, deps: { db: Database; core: ChatCore; hub: ConsoleHub }): void {
+  const { db, core, hub } = deps;
+  const page = fs.existsSync(PAGE) ? fs.readFileSync(PAGE, 'utf8') : '<!doctype html><meta charset="utf-8"><p>控制台页面缺失</p>';
+
+  server.get('/console', async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page));
+
+  server.get('/console/api/directory', async () => {
+    const identities = await db.prisma.platformIdentity.findMany({
+      where: { platform: 'CONSOLE' },
+      select: { platformUserId: true, member: { select: { name: true, branch: { select: { name: true } }, posts: { select: { title: true } } } } },
+      orderBy: { platformUserId: 'asc' },
+    });
+    const chats = await db.prisma.chat.findMany({ where: { platform: 'CONSOLE', kind: 'GROUP' }, select: { platformChatId: true, title: true }, orderBy: { platformChatId: 'asc' } });
+    return {
+      members: identities.map((i) => ({ id: i.platformUserId, name: i.member.name, branch: i.member.branch.name, posts: i.member.posts.map((p) => p.title) })),
+      chats: chats.map((c) => ({ id: c.platformChatId, title: c.title ?? c.platformChatId })),
+    };
+  });
+
+  server.get('/console/api/history', async (req, reply) => {
+    const q = z.object({ chatKind: z.enum(['GROUP', 'DIRECT']), chatId: z.string().min(1).max(128) }).safeParse(req.query);
+    if (!q.success) return reply.code(400).send({ error: '参数无效' });
+    return { messages: await history(db, q.data.chatKind, q.data.chatId) };
+  });
+
+  server.get('/console/api/stream', (req, reply) => {
+    const q = z.object({ chatKind: z.enum(['GROUP', 'DIRECT']), chatId: z.string().min(1).max(128) }).safeParse(req.query);
+    if (!q.success) return reply.code(400).send({ error: '参数无效' });
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    const unsubscribe = hub.subscribe(ConsoleHub.channel(q.data.chatKind, q.data.chatId), (e) => res.write(`data: ${JSON.stringify(e)}\n\n`));
+    const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    req.raw.on('close', () => {
+      clearInterval(ping);
+      unsubscribe();
+    });
+  });
+
+  server.post('/console/api/messages', async (req, reply) => {
+    const b = messageSchema.safeParse(req.body);
+    if (!b.success) return reply.code(400).send({ error: '请求格式错误' });
+    const { chatKind, chatId, userId, text } = b.data;
+    const member = await db.prisma.platformIdentity.findUnique({
+      where: { platform_tenantKey_platformUserId: { platform: 'CONSOLE', tenantKey: '', platformUserId: userId } },
+      select: { member: { select: { name: true } } },
+    });
+    const eventId = b.data.eventId ?? crypto.randomUUID();
+    const result = await core.handle({
+      kind: 'message',
+      platform: 'CONSOLE',
+      tenantKey: '',
+      eventId,
+      chat: { id: chatId, kind: chatKind },
+      user: { id: userId, name: member?.member.name },
+      text,
+    });
+    // Other tabs in the chat see what was said (a real platform shows it to them itself).
+    if (result.status === 'processed') {
+      hub.publish(ConsoleHub.channel(chatKind, chatId), { type: 'message', messageId: `in_${eventId}`, from: 'user', userId, userName: member?.member.name ?? userId, text, at: new Date().toISOString() });
+    }
+    return { status: result.status };
+  });
+
+  server.post('/console/api/actions', async (req, reply) => {
+    const b = actionSchema.safeParse(req.body);
+    if (!b.success) return reply.code(400).send({ error: '请求格式错误' });
+    const { chatKind, chatId, userId, token, form } = b.data;
+    const result = await core.handle({
+      kind: 'action',
+      platform: 'CONSOLE',
+      tenantKey: '',
+      eventId: b.data.eventId ?? crypto.randomUUID(),
+      chat: { id: chatId, kind: chatKind },
+      user: { id: userId },
+      token,
+      form,
+    });
+    return result.status === 'processed' ? { status: result.status, ack: result.ack } : { status: result.status };
+  });
+}
+
+type HistoryItem = Extract<ConsoleEvent, { type: 'message' }>;
+
+/** The chat as it stands: what members said and what the bot sent, each card in its latest version. */
+async function history(db: Database, chatKind: 'GROUP' | 'DIRECT', chatId: string): Promise<HistoryItem[]> {
+  const [said, sent] = await Promise.all([
+    db.prisma.inboundEvent.findMany({
+      where: { platform: 'CONSOLE', AND: [{ payload: { path: ['chat', 'id'], equals: chatId } }, { payload: { path: ['kind'], equals: 'message' } }, { payload: { path: ['chat', 'kind'], equals: chatKind } }] },
+      orderBy: { receivedAt: 'desc' },
+      take: 100,
+    }),
+    db.prisma.outboxMessage.findMany({
+      where: { platform: 'CONSOLE', targetKind: chatKind, target: chatId, status: 'SENT' },
+      orderBy: { createdAt: 'desc' },
+      take: 300,
+    }),
+  ]);
+  const latestCard = new Map<string, Card>();
+  for (const row of sent) {
+    const body = row.payload as unknown as OutboundBody;
+    if (body.kind === 'card_update' && !latestCard.has(body.ofKey)) latestCard.set(body.ofKey, body.card);
+  }
+  const items: HistoryItem[] = [];
+  for (const e of said) {
+    const p = e.payload as { user?: { id?: string; name?: string }; text?: string };
+    items.push({ type: 'message', messageId: `in_${e.eventId}`, from: 'user', userId: p.user?.id, userName: p.user?.name ?? p.user?.id, text: p.text, at: e.receivedAt.toISOString() });
+  }
+  for (const row of sent) {
+    const body = row.payload as unknown as OutboundBody;
+    if (body.kind === 'card_update') continue;
+    const at = (row.sentAt ?? row.createdAt).toISOString();
+    const messageId = row.platformMessageId ?? row.id;
+    items.push(body.kind === 'card' ? { type: 'message', messageId, from: 'bot', card: latestCard.get(row.dedupeKey) ?? body.card, at } : { type: 'message', messageId, from: 'bot', text: body.text, at });
+  }
+  return items.sort((a, b) => a.at.localeCompare(b.at)).slice(-100);
+}

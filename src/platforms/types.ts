@@ -1,0 +1,45 @@
+// The shape every platform adapter has (satori-style): capability flags the chat core degrades
+// by, and a sender that turns an outbox row into a platform API call.
+import type { Platform } from '../generated/prisma/enums.js';
+import type { Destination, OutboundBody } from '../chat/types.js';
+
+export interface Capabilities {
+  /** A sent card can be edited in place (the live counter). */
+  cardUpdate: boolean;
+  /** Cards can hold input forms; otherwise forms go through a signed H5 link. */
+  forms: boolean;
+  /** The platform can list a chat's members. */
+  memberList: boolean;
+  /** The bot can message a user directly without a prior message from them. */
+  directMessages: boolean;
+  /** The send API takes an idempotency key, so an uncertain send may be retried safely. */
+  idempotentSend: boolean;
+}
+
+export interface SendRequest {
+  to: Destination;
+  body: OutboundBody;
+  /** The outbox dedupe key (an idempotency key where the platform takes one). */
+  key: string;
+  /** For card updates: the platform message id of the card being replaced. */
+  originalMessageId?: string;
+}
+
+export interface PlatformSender {
+  platform: Platform;
+  capabilities: Capabilities;
+  /** Send or update; resolves with the platform message id. Throw SendError to classify failures. */
+  send(req: SendRequest): Promise<{ messageId: string }>;
+}
+
+/** A failed send. `retryable` for 429/5xx/network; `retryAfterMs` when the platform says when. */
+export class SendError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'SendError';
+  }
+}
