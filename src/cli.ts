@@ -7,11 +7,14 @@ import { lockDataDir, DataDirLockedError } from './db/lock.js';
 import { openDatabase } from './db/client.js';
 import { MIGRATIONS_DIR } from './db/migrate.js';
 import { seedDemo } from './seed/seed.js';
+import { importBindings } from './chat/identity-import.js';
 
 const usage = `用法：
   npm run migrate                      应用未执行的数据库迁移
   npm run migration:new -- <名称>      按 prisma/schema.prisma 的改动生成下一个迁移
-  npm run seed [-- --reset]            写入示例数据（--reset 先清空全部业务数据）`;
+  npm run seed [-- --reset]            写入示例数据（--reset 先清空全部业务数据）
+  npm run cli -- import-bindings <文件.csv|xlsx> [--dry-run]
+                                       按对照表批量绑定平台账号（列：平台、企业ID、平台用户ID、工号或姓名）`;
 
 async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -61,6 +64,20 @@ async function main(argv: string[]): Promise<void> {
         return seedDemo(db.prisma, { reset });
       });
       console.log(`示例数据已写入：${s.orgNodes} 个组织、${s.members} 名党员、${s.meetingKinds} 类会议、${s.dutyItems} 条责任清单条目。`);
+      return;
+    }
+    case 'import-bindings': {
+      const file = rest.find((a) => !a.startsWith('--'));
+      if (!file) throw new Error('请给出对照表文件，例如：npm run cli -- import-bindings 绑定.xlsx');
+      const dryRun = rest.includes('--dry-run');
+      const r = await withDatabase(async (db) => {
+        await db.migrate();
+        return importBindings(db.prisma, file, { dryRun });
+      });
+      if (r.errors.length) {
+        console.error(`对照表有 ${r.errors.length} 处错误，没有写入任何绑定：\n${r.errors.join('\n')}`);
+        process.exitCode = 1;
+      } else console.log(dryRun ? '检查通过，没有发现错误（--dry-run 未写入）。' : `已绑定 ${r.bound} 个账号，${r.unchanged} 个原已绑定。`);
       return;
     }
     default:

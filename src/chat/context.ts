@@ -5,7 +5,8 @@ import type { Tx } from '../db/client.js';
 import type { MemberInfo } from '../domain/org.js';
 import type { ActionAck, Destination, Inbound, Outbound, OutboundBody } from './types.js';
 import type { TokenClaims, TokenSigner } from './token.js';
-import type { Card } from './card.js';
+import { type Card, type CardForm, validateForm } from './card.js';
+import { say } from './wording.js';
 
 /** A refusal or a user mistake: the transaction rolls back, the user gets `message`, nothing changes. */
 export class UserError extends Error {
@@ -76,6 +77,14 @@ export class Context {
       memberId,
     });
     return true;
+  }
+
+  /** The submitted form values, checked against the form's rules; refuses (changes nothing) when invalid. */
+  readForm(form: CardForm): Record<string, string> {
+    const values = this.inbound.kind === 'action' ? (this.inbound.form ?? {}) : {};
+    const problem = validateForm(form, values);
+    if (problem) throw new UserError(say('errors.form_invalid', { problem }));
+    return Object.fromEntries(form.fields.map((f) => [f.name, (values[f.name] ?? '').trim()]));
   }
 
   toast(type: NonNullable<ActionAck['toast']>['type'], text: string): void {

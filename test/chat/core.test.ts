@@ -162,3 +162,36 @@ it('marks every processed event done', async () => {
   expect(await eventsDone()).toBeGreaterThan(5);
   expect(await app.db.prisma.inboundEvent.count({ where: { status: 'FAILED' } })).toBe(0);
 });
+
+describe('card forms', () => {
+  it('validates a submitted form against its rules and changes nothing when it is invalid', async () => {
+    const form = {
+      actionId: 'test.note',
+      token: '',
+      submitLabel: '提交',
+      fields: [
+        { name: 'topic', label: '主题', type: 'text' as const, required: true, maxLength: 10 },
+        { name: 'kind', label: '类型', type: 'select' as const, options: [{ value: 'a', label: '甲' }] },
+        { name: 'day', label: '日期', type: 'date' as const },
+      ],
+    };
+    const saved: Array<Record<string, string>> = [];
+    const router = new Router().action('test.note', async (ctx) => {
+      saved.push(ctx.readForm(form));
+      ctx.toast('success', '已保存');
+    });
+    const core = new ChatCore(app.db, router, app.tokens, createLogger({ level: 'silent', pretty: false }));
+    const token = app.tokens.sign({ action: 'test.note', target: 'x' }, 600);
+    const submit = async (values: Record<string, string>) => {
+      const r = await core.handle({ kind: 'action', platform: 'CONSOLE', tenantKey: '', eventId: crypto.randomUUID(), chat: direct('m101'), user: { id: 'm101' }, token, form: values });
+      return r.status === 'processed' ? r.ack.toast?.text : r.status;
+    };
+    expect(await submit({ topic: ' ' })).toBe('表单没有提交成功：请填写「主题」');
+    expect(await submit({ topic: '一二三四五六七八九十十一' })).toBe('表单没有提交成功：「主题」最多 10 个字，当前 12 个字');
+    expect(await submit({ topic: '学习', kind: 'zz' })).toBe('表单没有提交成功：「类型」的选项无效');
+    expect(await submit({ topic: '学习', day: '12月5日' })).toBe('表单没有提交成功：「日期」的日期格式应为 2026-12-05');
+    expect(saved).toEqual([]);
+    expect(await submit({ topic: ' 学习 ', kind: 'a', day: '2026-12-05', extra: 'ignored' })).toBe('已保存');
+    expect(saved).toEqual([{ topic: '学习', kind: 'a', day: '2026-12-05' }]);
+  });
+});
