@@ -14,6 +14,7 @@ import { isEmpty, seedDemo } from './seed/seed.js';
 import { TokenSigner } from './chat/token.js';
 import { ChatCore } from './chat/core.js';
 import { buildRouter } from './chat/bot.js';
+import type { Router } from './chat/router.js';
 import { ConsoleHub } from './platforms/console/hub.js';
 import { consoleSender } from './platforms/console/sender.js';
 import { registerConsole } from './platforms/console/routes.js';
@@ -46,7 +47,14 @@ function loadSecret(config: Config): string {
   return secret;
 }
 
-export async function startApp(config: Config, log: Logger): Promise<App> {
+export interface StartOptions {
+  /** Add routes to the bot (benchmarks and tests drive extra actions through the real pipeline). */
+  extendRouter?: (router: Router) => void;
+  /** The clock the chat core reads (tests pin it). */
+  clock?: () => Date;
+}
+
+export async function startApp(config: Config, log: Logger, opts: StartOptions = {}): Promise<App> {
   const cleanups: Array<() => Promise<void> | void> = [];
   const cleanup = async () => {
     for (const fn of cleanups.reverse()) await Promise.resolve(fn()).catch((e) => log.warn({ err: e }, 'cleanup step failed'));
@@ -81,7 +89,9 @@ export async function startApp(config: Config, log: Logger): Promise<App> {
     const tokens = new TokenSigner(secret);
     const hub = new ConsoleHub();
     const deliverer = new Deliverer(db, queue, [consoleSender(hub)], log.child({ component: 'deliver' }));
-    const core = new ChatCore(db, buildRouter({ publicUrl: config.publicUrl }), tokens, log.child({ component: 'chat' }));
+    const router = buildRouter({ publicUrl: config.publicUrl });
+    opts.extendRouter?.(router);
+    const core = new ChatCore(db, router, tokens, log.child({ component: 'chat' }), undefined, opts.clock);
     core.onOutbox((ids) => deliverer.enqueue(ids));
     if (config.runWorkers) {
       deliverer.startWorker();
