@@ -10,6 +10,7 @@ import type { Database } from '../../db/client.js';
 import type { ChatCore } from '../../chat/core.js';
 import type { Card } from '../../chat/card.js';
 import type { OutboundBody } from '../../chat/types.js';
+import { POST_NAMES } from '../../domain/org.js';
 import { ConsoleHub, type ConsoleEvent } from './hub.js';
 
 const PAGE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'page.html');
@@ -35,10 +36,15 @@ export function registerConsole(server: FastifyInstance, deps: { db: Database; c
       select: { platformUserId: true, member: { select: { name: true, branch: { select: { name: true } }, posts: { select: { title: true } } } } },
       orderBy: { platformUserId: 'asc' },
     });
-    const chats = await db.prisma.chat.findMany({ where: { platform: 'CONSOLE', kind: 'GROUP' }, select: { platformChatId: true, title: true }, orderBy: { platformChatId: 'asc' } });
+    const chats = await db.prisma.chat.findMany({
+      where: { platform: 'CONSOLE', kind: 'GROUP' },
+      select: { platformChatId: true, title: true, orgNode: { select: { name: true } } },
+      orderBy: { platformChatId: 'asc' },
+    });
     return {
-      members: identities.map((i) => ({ id: i.platformUserId, name: i.member.name, branch: i.member.branch.name, posts: i.member.posts.map((p) => p.title) })),
-      chats: chats.map((c) => ({ id: c.platformChatId, title: c.title ?? c.platformChatId })),
+      members: identities.map((i) => ({ id: i.platformUserId, name: i.member.name, branch: i.member.branch.name, posts: i.member.posts.map((p) => POST_NAMES[p.title]) })),
+      // `org`: the organization the group belongs to (a branch name matches members' `branch`).
+      chats: chats.map((c) => ({ id: c.platformChatId, title: c.title ?? c.platformChatId, org: c.orgNode?.name ?? null })),
     };
   });
 
@@ -72,6 +78,8 @@ export function registerConsole(server: FastifyInstance, deps: { db: Database; c
       select: { member: { select: { name: true } } },
     });
     const eventId = b.data.eventId ?? crypto.randomUUID();
+    // Stamped on arrival so the message sorts before the replies it causes, as in the history.
+    const at = new Date().toISOString();
     const result = await core.handle({
       kind: 'message',
       platform: 'CONSOLE',
@@ -83,7 +91,7 @@ export function registerConsole(server: FastifyInstance, deps: { db: Database; c
     });
     // Other tabs in the chat see what was said (a real platform shows it to them itself).
     if (result.status === 'processed') {
-      hub.publish(ConsoleHub.channel(chatKind, chatId), { type: 'message', messageId: `in_${eventId}`, from: 'user', userId, userName: member?.member.name ?? userId, text, at: new Date().toISOString() });
+      hub.publish(ConsoleHub.channel(chatKind, chatId), { type: 'message', messageId: `in_${eventId}`, from: 'user', userId, userName: member?.member.name ?? userId, text, at });
     }
     return { status: result.status };
   });
