@@ -2,10 +2,9 @@
 // ack) → resolve the member → route → one transaction with the state change, outbox rows, audit
 // rows and the event marked done → hand the outbox rows to delivery.
 import { z } from 'zod';
-import type { Prisma } from '../generated/prisma/client.js';
 import type { Database, Tx } from '../db/client.js';
 import type { Logger } from '../log.js';
-import { resolveMember } from './identity.js';
+import { findBoundMember, finishInbound, insertAudits, insertInbound, insertOutbox } from './store.js';
 import { Context, UserError } from './context.js';
 import type { Router } from './router.js';
 import type { TokenSigner } from './token.js';
@@ -61,12 +60,8 @@ export class ChatCore {
     const parsed = inboundSchema.safeParse(raw);
     if (!parsed.success) return { invalid: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
     const inbound = parsed.data as Inbound;
-    const rows = await this.db.prisma.inboundEvent.createManyAndReturn({
-      data: [{ platform: inbound.platform, eventId: inbound.eventId, payload: inbound as unknown as Prisma.InputJsonValue }],
-      skipDuplicates: true,
-      select: { id: true },
-    });
-    return rows[0] ? { inbound, rowId: rows[0].id } : null;
+    const rowId = await insertInbound(this.db.prisma, inbound.platform, inbound.eventId, inbound);
+    return rowId ? { inbound, rowId } : null;
   }
 
   /** accept + process: the whole path for one event. */
@@ -91,11 +86,8 @@ export class ChatCore {
         const ctx = new Context(inbound, null, tx, this.tokens, now);
         ctx.reply(message);
         if (inbound.kind === 'action') ctx.toast('error', message);
-        const outboxIds = await writeOutbox(tx, ctx.outbox);
-        await tx.inboundEvent.update({
-          where: { id: rowId },
-          data: { status: userError ? 'DONE' : 'FAILED', error: userError ? null : String((e as Error).message).slice(0, 500), processedAt: now },
-        });
+        const outboxIds = await insertOutbox(tx, ctx.outbox);
+        await finishInbound(tx, rowId, userError ? 'DONE' : 'FAILED', now, userError ? undefined : String((e as Error).message).slice(0, 500));
         return { ack: ctx.ack, outboxIds };
       });
     }
@@ -117,7 +109,7 @@ export class ChatCore {
   }
 
   private async route(tx: Tx, inbound: Inbound, rowId: string, now: Date): Promise<{ ack: ActionAck; outboxIds: string[] }> {
-    const member = await resolveMember(tx, inbound.platform, inbound.tenantKey, inbound.user.id);
+    const member = await findBoundMember(tx, inbound.platform, inbound.tenantKey, inbound.user.id);
     let ctx: Context;
 
     if (inbound.kind === 'message') {
@@ -143,35 +135,12 @@ export class ChatCore {
       await route.handler(ctx, check.claims);
     }
 
-    const outboxIds = await writeOutbox(tx, ctx.outbox);
-    if (ctx.audits.length) {
-      await tx.auditLog.createMany({
-        data: ctx.audits.map((a) => ({ actorId: member?.id ?? null, action: a.action, entityType: a.entityType, entityId: a.entityId, detail: a.detail ?? {} })),
-      });
-    }
-    await tx.inboundEvent.update({ where: { id: rowId }, data: { status: 'DONE', processedAt: now } });
+    const outboxIds = await insertOutbox(tx, ctx.outbox);
+    await insertAudits(tx, member?.id ?? null, ctx.audits);
+    await finishInbound(tx, rowId, 'DONE', now);
     return { ack: ctx.ack, outboxIds };
   }
 }
 
-/** Insert outbox rows; a key already present is skipped (sent at most once per key). */
-export async function writeOutbox(tx: Tx, items: Outbound[]): Promise<string[]> {
-  if (!items.length) return [];
-  const rows = await tx.outboxMessage.createManyAndReturn({
-    data: items.map((o) => ({
-      dedupeKey: o.dedupeKey,
-      platform: o.to.platform,
-      tenantKey: o.to.tenantKey,
-      target: o.to.target,
-      targetKind: o.to.targetKind,
-      kind: o.body.kind,
-      category: o.category ?? 'reply',
-      memberId: o.memberId,
-      payload: o.body as unknown as Prisma.InputJsonValue,
-      updateOfKey: o.body.kind === 'card_update' ? o.body.ofKey : undefined,
-    })),
-    skipDuplicates: true,
-    select: { id: true },
-  });
-  return rows.map((r) => r.id);
-}
+/** Insert outbox rows inside a caller's transaction (jobs and domain code use this too). */
+export { insertOutbox as writeOutbox } from './store.js';

@@ -13,14 +13,6 @@ export function hashCode(code: string): string {
   return createHash('sha256').update(code.trim().toUpperCase()).digest('hex');
 }
 
-export async function resolveMember(tx: Tx, platform: Platform, tenantKey: string, platformUserId: string): Promise<MemberInfo | null> {
-  const identity = await tx.platformIdentity.findUnique({
-    where: { platform_tenantKey_platformUserId: { platform, tenantKey, platformUserId } },
-    select: { member: { select: memberSelect } },
-  });
-  return identity?.member ?? null;
-}
-
 export async function issueBindingCode(tx: Tx, issuerId: string, memberId: string, now = new Date()): Promise<string> {
   const code = Array.from({ length: 8 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
   await tx.bindingCode.create({

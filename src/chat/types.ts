@@ -64,7 +64,12 @@ export interface Outbound {
   /** Stable key: the same key is sent at most once. Card updates reuse their own keys per version. */
   dedupeKey: string;
   category?: 'reply' | 'notice' | 'reminder' | 'prompt' | 'approval';
+  /** The recipient member, for nudge budgets. */
   memberId?: string;
+  /** Groups the messages of one broadcast for its delivery report. */
+  broadcastId?: string;
+  /** Do not send before this time. */
+  notBefore?: Date;
 }
 
 /** What a receiver gives back to its platform inside the deadline (card actions). */

@@ -20,8 +20,8 @@ export interface QueueBackend {
   createWorker(name: string, processor: Processor, opts?: Omit<WorkerOptions, 'connection'>): Worker;
   /** Resolves when the backend answers, rejects otherwise (bounded time). */
   ping(timeoutMs?: number): Promise<void>;
-  /** Close every queue and worker made here, then the connection. */
-  close(): Promise<void>;
+  /** Close every queue and worker made here, then the connection; bounded in time. */
+  close(graceMs?: number): Promise<void>;
 }
 
 export interface QueueBackendOptions {
@@ -39,6 +39,17 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
     p,
     new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`队列后端在 ${ms} 毫秒内没有响应`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** Whether `p` settled within `ms` (its outcome is ignored). */
+function settles(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.then(() => true, () => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
     }),
   ]).finally(() => clearTimeout(timer));
 }
@@ -70,11 +81,15 @@ function tracked(kind: QueueBackendKind, classes: Classes, connection: unknown, 
     async ping(timeoutMs = 2000) {
       await withTimeout(ping(), timeoutMs);
     },
-    async close() {
-      // Workers first so they finish the job in hand, then queues, then the connection.
-      await Promise.all(workers.splice(0).map((w) => w.close()));
-      await Promise.all(queues.splice(0).map((q) => q.close()));
-      await closeConnection();
+    async close(graceMs = 5000) {
+      // Workers first so they finish the job in hand, then queues, then the connection. Each step
+      // is bounded: with the backend unreachable BullMQ's close never resolves, and shutdown must.
+      const closing = workers.splice(0);
+      if (!(await settles(Promise.all(closing.map((w) => w.close())), graceMs))) {
+        closing.forEach((w) => void w.disconnect().catch(() => {}));
+      }
+      await settles(Promise.all(queues.splice(0).map((q) => q.close())), 2000);
+      await settles(closeConnection(), 2000);
     },
   };
 }
