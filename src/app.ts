@@ -19,6 +19,8 @@ import { ConsoleHub } from './platforms/console/hub.js';
 import { consoleSender } from './platforms/console/sender.js';
 import { registerConsole } from './platforms/console/routes.js';
 import { Deliverer } from '../jobs/deliver.js';
+import type { PlatformAdapter } from './platforms/adapter.js';
+import { buildAdapters, mountPlatformRoutes, platformSenders, startReceivers, stopReceivers, type PlatformHooks } from './platforms/index.js';
 
 export interface App {
   config: Config;
@@ -30,6 +32,8 @@ export interface App {
   core: ChatCore;
   deliverer: Deliverer;
   hub: ConsoleHub;
+  /** Enabled platform adapters (Lark, DingTalk, WeCom, Wechaty). */
+  platforms: PlatformAdapter[];
   /** Base URL the server listens on (after start). */
   url: string;
   stop(): Promise<void>;
@@ -52,6 +56,8 @@ export interface StartOptions {
   extendRouter?: (router: Router) => void;
   /** The clock the chat core reads (tests pin it). */
   clock?: () => Date;
+  /** Platform adapter test seams. */
+  platforms?: PlatformHooks;
 }
 
 export async function startApp(config: Config, log: Logger, opts: StartOptions = {}): Promise<App> {
@@ -88,10 +94,13 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
 
     const tokens = new TokenSigner(secret);
     const hub = new ConsoleHub();
-    const deliverer = new Deliverer(db, queue, [consoleSender(hub)], log.child({ component: 'deliver' }));
     const router = buildRouter({ publicUrl: config.publicUrl });
     opts.extendRouter?.(router);
     const core = new ChatCore(db, router, tokens, log.child({ component: 'chat' }), undefined, opts.clock);
+    // Platform adapters: senders to the Deliverer (degraded by capabilities), receivers below.
+    const platformDeps = { db, core, tokens, log: log.child({ component: 'platform' }), publicUrl: config.publicUrl, enqueue: (ids: string[]) => deliverer.enqueue(ids) };
+    const platforms = buildAdapters(config.platforms, platformDeps, opts.platforms);
+    const deliverer = new Deliverer(db, queue, [consoleSender(hub), ...platformSenders(platforms, platformDeps, config.platforms)], log.child({ component: 'deliver' }));
     core.onOutbox((ids) => deliverer.enqueue(ids));
     if (config.runWorkers) {
       deliverer.startWorker();
@@ -108,9 +117,12 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
       ],
     });
     if (config.consoleEnabled) registerConsole(server, { db, core, hub });
+    mountPlatformRoutes(platforms, server);
     cleanups.push(() => server.close());
     const url = await server.listen({ host: config.host, port: config.port });
     log.info({ url }, 'listening');
+    cleanups.push(() => stopReceivers(platforms));
+    await startReceivers(platforms, log);
 
     let stopping: Promise<void> | undefined;
     return {
@@ -123,6 +135,7 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
       core,
       deliverer,
       hub,
+      platforms,
       url,
       stop: () => (stopping ??= cleanup()),
     };

@@ -1,5 +1,7 @@
 // The one place that reads process.env. Every variable is documented in .env.example and the README.
 import { z } from 'zod';
+import type { PlatformsConfig } from './platforms/config.js';
+import { larkDomain } from './platforms/lark/config.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: '必须是 true 或 false' })
@@ -46,6 +48,44 @@ const schema = z
     RUN_WORKERS: bool.default(true),
     CONSOLE_ENABLED: bool.optional(),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000, '至少 1000 毫秒').max(60_000, '至多 60000 毫秒').default(10_000),
+    // ── Platform adapters (issue 7): each starts only when its credentials are set ──
+    LARK_APP_ID: z.string().optional(),
+    LARK_APP_SECRET: z.string().optional(),
+    LARK_DOMAIN: z.union([z.enum(['feishu', 'lark']), url(['http:', 'https:'])]).default('feishu'),
+    LARK_MODE: z.enum(['ws', 'webhook'], { message: '必须是 ws 或 webhook' }).default('ws'),
+    LARK_ENCRYPT_KEY: z.string().optional(),
+    LARK_VERIFICATION_TOKEN: z.string().optional(),
+    LARK_WEBHOOK_PATH: z.string().regex(/^\/[\w\-/]*$/, '必须是以 / 开头的路径').default('/webhooks/lark'),
+    LARK_CARD_ACK_MS: z.coerce.number().int().min(100).max(2900, '飞书要求 3 秒内响应，至多 2900 毫秒').default(2500),
+    DINGTALK_CLIENT_ID: z.string().optional(),
+    DINGTALK_CLIENT_SECRET: z.string().optional(),
+    DINGTALK_ROBOT_CODE: z.string().optional(),
+    DINGTALK_API_BASE: url(['http:', 'https:']).default('https://api.dingtalk.com'),
+    DINGTALK_GATEWAY_URL: url(['http:', 'https:']).optional(),
+    DINGTALK_CARD_TEMPLATE_ID: z.string().optional(),
+    DINGTALK_CARD_ACK_MS: z.coerce.number().int().min(100).max(10_000).default(2500),
+    WECOM_BOT_ID: z.string().optional(),
+    WECOM_BOT_SECRET: z.string().optional(),
+    WECOM_MODE: z.enum(['ws', 'webhook'], { message: '必须是 ws 或 webhook' }).default('ws'),
+    WECOM_WS_URL: url(['ws:', 'wss:']).default('wss://openws.work.weixin.qq.com'),
+    WECOM_TOKEN: z.string().optional(),
+    WECOM_ENCODING_AES_KEY: z.string().length(43, '必须是 43 个字符').optional(),
+    WECOM_WEBHOOK_PATH: z.string().regex(/^\/[\w\-/]*$/, '必须是以 / 开头的路径').default('/webhooks/wecom'),
+    WECOM_CARD_ACK_MS: z.coerce.number().int().min(100).max(4900, '企业微信要求 5 秒内响应，至多 4900 毫秒').default(4000),
+    WECHATY_PUPPET: z.string().optional(),
+    WECHATY_PUPPET_OPTIONS: z
+      .string()
+      .refine((v) => {
+        try {
+          return typeof JSON.parse(v) === 'object';
+        } catch {
+          return false;
+        }
+      }, '必须是 JSON 对象，例如 {"token":"..."}')
+      .optional(),
+    WECHATY_NAME: z.string().default('zhibu'),
+    PLATFORM_AUTO_RECONNECT: bool.default(true),
+    FORM_LINK_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(72),
   })
   .superRefine((env, ctx) => {
     if (env.QUEUE_BACKEND === 'redis' && !env.REDIS_URL) {
@@ -53,6 +93,21 @@ const schema = z
     }
     if (env.QUEUE_BACKEND === 'postgres' && !env.QUEUE_DATABASE_URL && !env.DATABASE_URL) {
       ctx.addIssue({ code: 'custom', path: ['QUEUE_BACKEND'], message: '设为 postgres 时必须设置 QUEUE_DATABASE_URL 或 DATABASE_URL' });
+    }
+    // Platform adapters: a half-configured platform is a mistake, not "off".
+    const pairs: Array<[keyof typeof env, keyof typeof env]> = [
+      ['LARK_APP_ID', 'LARK_APP_SECRET'],
+      ['DINGTALK_CLIENT_ID', 'DINGTALK_CLIENT_SECRET'],
+      ['WECOM_BOT_ID', 'WECOM_BOT_SECRET'],
+    ];
+    for (const [a, b] of pairs) {
+      if (!!env[a] !== !!env[b]) ctx.addIssue({ code: 'custom', path: [env[a] ? b : a], message: `与 ${env[a] ? a : b} 必须同时设置` });
+    }
+    if (env.LARK_APP_ID && env.LARK_MODE === 'webhook' && !env.LARK_ENCRYPT_KEY && !env.LARK_VERIFICATION_TOKEN) {
+      ctx.addIssue({ code: 'custom', path: ['LARK_ENCRYPT_KEY'], message: 'LARK_MODE=webhook 时必须设置（或至少设置 LARK_VERIFICATION_TOKEN）' });
+    }
+    if (env.WECOM_MODE === 'webhook' && (env.WECOM_BOT_ID || env.WECOM_TOKEN) && (!env.WECOM_TOKEN || !env.WECOM_ENCODING_AES_KEY)) {
+      ctx.addIssue({ code: 'custom', path: [env.WECOM_TOKEN ? 'WECOM_ENCODING_AES_KEY' : 'WECOM_TOKEN'], message: 'WECOM_MODE=webhook 时必须同时设置 WECOM_TOKEN 和 WECOM_ENCODING_AES_KEY' });
     }
     if (env.NODE_ENV === 'production' && !env.APP_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['APP_SECRET'], message: '生产环境必须设置（用于签名卡片令牌和链接）' });
@@ -76,6 +131,8 @@ export interface Config {
   runWorkers: boolean;
   consoleEnabled: boolean;
   shutdownTimeoutMs: number;
+  /** Platform adapters; a platform is absent when its credentials are not set. */
+  platforms: PlatformsConfig;
 }
 
 export class ConfigError extends Error {
@@ -121,10 +178,60 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     runWorkers: e.RUN_WORKERS,
     consoleEnabled: e.CONSOLE_ENABLED ?? e.NODE_ENV !== 'production',
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    platforms: platformsConfig(e),
   };
 }
 
 /** Whether anything needs the embedded data directory (and so its lock). */
 export function usesEmbeddedStorage(config: Config): boolean {
   return !config.databaseUrl || config.queue.backend === 'embedded';
+}
+
+/** Platform adapter settings (issue 7). */
+function platformsConfig(e: z.infer<typeof schema>): PlatformsConfig {
+  const reconnect = e.PLATFORM_AUTO_RECONNECT;
+  return {
+    formLinkTtlSeconds: e.FORM_LINK_TTL_HOURS * 3600,
+    lark: e.LARK_APP_ID && e.LARK_APP_SECRET
+      ? {
+          appId: e.LARK_APP_ID,
+          appSecret: e.LARK_APP_SECRET,
+          domain: larkDomain(e.LARK_DOMAIN),
+          mode: e.LARK_MODE,
+          encryptKey: e.LARK_ENCRYPT_KEY,
+          verificationToken: e.LARK_VERIFICATION_TOKEN,
+          webhookPath: e.LARK_WEBHOOK_PATH,
+          cardAckMs: e.LARK_CARD_ACK_MS,
+          autoReconnect: reconnect,
+        }
+      : undefined,
+    dingtalk: e.DINGTALK_CLIENT_ID && e.DINGTALK_CLIENT_SECRET
+      ? {
+          clientId: e.DINGTALK_CLIENT_ID,
+          clientSecret: e.DINGTALK_CLIENT_SECRET,
+          robotCode: e.DINGTALK_ROBOT_CODE ?? e.DINGTALK_CLIENT_ID,
+          apiBase: e.DINGTALK_API_BASE.replace(/\/$/, ''),
+          gatewayUrl: e.DINGTALK_GATEWAY_URL ?? `${e.DINGTALK_API_BASE.replace(/\/$/, '')}/v1.0/gateway/connections/open`,
+          cardTemplateId: e.DINGTALK_CARD_TEMPLATE_ID,
+          cardAckMs: e.DINGTALK_CARD_ACK_MS,
+          autoReconnect: reconnect,
+        }
+      : undefined,
+    wecom: (e.WECOM_BOT_ID && e.WECOM_BOT_SECRET) || (e.WECOM_MODE === 'webhook' && e.WECOM_TOKEN && e.WECOM_ENCODING_AES_KEY)
+      ? {
+          botId: e.WECOM_BOT_ID ?? '',
+          secret: e.WECOM_BOT_SECRET ?? '',
+          mode: e.WECOM_MODE,
+          wsUrl: e.WECOM_WS_URL,
+          token: e.WECOM_TOKEN,
+          encodingAesKey: e.WECOM_ENCODING_AES_KEY,
+          webhookPath: e.WECOM_WEBHOOK_PATH,
+          cardAckMs: e.WECOM_CARD_ACK_MS,
+          autoReconnect: reconnect,
+        }
+      : undefined,
+    wechaty: e.WECHATY_PUPPET
+      ? { puppet: e.WECHATY_PUPPET, puppetOptions: e.WECHATY_PUPPET_OPTIONS ? (JSON.parse(e.WECHATY_PUPPET_OPTIONS) as Record<string, unknown>) : {}, name: e.WECHATY_NAME }
+      : undefined,
+  };
 }

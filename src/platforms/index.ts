@@ -1,0 +1,57 @@
+// Builds the enabled platform adapters from configuration: an adapter exists only when its
+// credentials are set. Senders go to the Deliverer (through the degradation layer), receivers
+// start and stop with the app, webhook routes mount on our HTTP server.
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from '../log.js';
+import type { AdapterDeps, PlatformAdapter } from './adapter.js';
+import type { PlatformsConfig } from './config.js';
+import type { PlatformSender } from './types.js';
+import { withDegradation } from './render.js';
+import { createLarkAdapter } from './lark/index.js';
+import { createWeComAdapter } from './wecom/index.js';
+
+/** Test seams (e.g. a Wechaty puppet object instead of a puppet name). */
+export interface PlatformHooks {
+  wechatyPuppet?: unknown;
+}
+
+export function buildAdapters(config: PlatformsConfig, deps: AdapterDeps, _hooks: PlatformHooks = {}): PlatformAdapter[] {
+  const adapters: PlatformAdapter[] = [];
+  if (config.lark) adapters.push(createLarkAdapter(config.lark, deps));
+  if (config.wecom) adapters.push(createWeComAdapter(config.wecom, deps));
+  return adapters;
+}
+
+export function platformSenders(adapters: PlatformAdapter[], deps: AdapterDeps, config: PlatformsConfig): PlatformSender[] {
+  return adapters.map((a) => withDegradation(a.sender, { tokens: deps.tokens, publicUrl: deps.publicUrl, formLinkTtlSeconds: config.formLinkTtlSeconds }));
+}
+
+export function mountPlatformRoutes(adapters: PlatformAdapter[], server: FastifyInstance): void {
+  for (const a of adapters) a.routes?.(server);
+}
+
+/**
+ * Start every receiver. A platform that cannot be reached at boot does not stop the app: after
+ * `waitMs` it is logged and its SDK keeps reconnecting in the background.
+ */
+export async function startReceivers(adapters: PlatformAdapter[], log: Logger, waitMs = 20_000): Promise<void> {
+  await Promise.all(
+    adapters.map(async (a) => {
+      let timer: NodeJS.Timeout | undefined;
+      const slow = new Promise<'slow'>((r) => (timer = setTimeout(() => r('slow'), waitMs)));
+      try {
+        const r = await Promise.race([a.receiver.start().then(() => 'ok' as const), slow]);
+        if (r === 'slow') log.warn({ platform: a.platform }, 'platform not connected yet; still trying in the background');
+        else log.info({ platform: a.platform }, 'platform receiver started');
+      } catch (e) {
+        log.error({ err: e, platform: a.platform }, 'platform receiver failed to start');
+      } finally {
+        clearTimeout(timer);
+      }
+    }),
+  );
+}
+
+export async function stopReceivers(adapters: PlatformAdapter[]): Promise<void> {
+  await Promise.allSettled(adapters.map((a) => a.receiver.stop()));
+}

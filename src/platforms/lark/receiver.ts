@@ -1,0 +1,187 @@
+// Lark/Feishu receiver: one EventDispatcher for `im.message.receive_v1` and `card.action.trigger`,
+// fed by the long connection (WSClient, default) or by HTTP callbacks on our server (webhook mode:
+// signature checked over the raw body, AES-decrypted by the SDK).
+import { createHash, timingSafeEqual } from 'node:crypto';
+import * as lark from '@larksuiteoapi/node-sdk';
+import type { FastifyInstance } from 'fastify';
+import type { ActionAck, InboundAction, InboundMessage } from '../../chat/types.js';
+import type { AdapterDeps, Receiver } from '../adapter.js';
+import { InboundPipeline } from '../pipeline.js';
+import { sdkLogger } from '../sdk-log.js';
+import type { LarkConfig } from './config.js';
+import { larkFormValues, renderLarkCard } from './card.js';
+import type { LarkApi } from './sender.js';
+
+interface LarkMessageEvent {
+  event_id?: string;
+  tenant_key?: string;
+  sender?: { sender_id?: { open_id?: string }; sender_type?: string };
+  message?: { message_id?: string; chat_id?: string; chat_type?: string; message_type?: string; content?: string; mentions?: Array<{ key?: string }> };
+}
+
+interface LarkCardEvent {
+  event_id?: string;
+  tenant_key?: string;
+  token?: string;
+  operator?: { open_id?: string; tenant_key?: string };
+  action?: { value?: unknown; form_value?: unknown; name?: string };
+  context?: { open_message_id?: string; open_chat_id?: string };
+}
+
+export function larkAck(ack: ActionAck): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (ack.toast) out.toast = { type: ack.toast.type, content: ack.toast.text };
+  if (ack.card) out.card = { type: 'raw', data: renderLarkCard(ack.card) };
+  return out;
+}
+
+export class LarkReceiver implements Receiver {
+  readonly pipeline: InboundPipeline;
+  readonly dispatcher: lark.EventDispatcher;
+  private ws: lark.WSClient | undefined;
+
+  constructor(
+    private readonly config: LarkConfig,
+    private readonly api: LarkApi,
+    private readonly deps: AdapterDeps,
+  ) {
+    this.pipeline = new InboundPipeline(deps, 'LARK');
+    this.dispatcher = new lark.EventDispatcher({ encryptKey: config.encryptKey, verificationToken: config.verificationToken, logger: sdkLogger(deps.log), loggerLevel: lark.LoggerLevel.warn }).register({
+      'im.message.receive_v1': async (d: LarkMessageEvent) => {
+        await this.onMessage(d);
+      },
+      'card.action.trigger': async (d: LarkCardEvent) => this.onCardAction(d),
+    });
+  }
+
+  private async onMessage(d: LarkMessageEvent): Promise<void> {
+    const m = d.message;
+    const userId = d.sender?.sender_id?.open_id;
+    if (!m?.chat_id || !userId || !d.event_id || d.sender?.sender_type === 'app') return;
+    if (m.message_type !== 'text') return; // images, files, stickers: nothing to do
+    let text = '';
+    try {
+      text = String((JSON.parse(m.content ?? '{}') as { text?: unknown }).text ?? '');
+    } catch {
+      return;
+    }
+    for (const mention of m.mentions ?? []) if (mention.key) text = text.split(mention.key).join(' ');
+    const direct = m.chat_type === 'p2p';
+    const inbound: InboundMessage = {
+      kind: 'message',
+      platform: 'LARK',
+      tenantKey: '',
+      eventId: d.event_id,
+      // Direct chats are keyed by the user (the id the sender addresses them by).
+      chat: direct ? { id: userId, kind: 'DIRECT' } : { id: m.chat_id, kind: 'GROUP' },
+      user: { id: userId },
+      text: text.trim(),
+    };
+    await this.pipeline.message(inbound);
+  }
+
+  private async onCardAction(d: LarkCardEvent): Promise<Record<string, unknown>> {
+    const value = d.action?.value as { t?: unknown } | undefined;
+    const userId = d.operator?.open_id;
+    const token = typeof value?.t === 'string' ? value.t : '';
+    if (!userId || !d.event_id) return {};
+    const messageId = d.context?.open_message_id;
+    // The card's own outbox row says which chat it was sent to (a direct card is keyed by the user).
+    const sentTo = messageId
+      ? await this.deps.db.prisma.outboxMessage.findFirst({ where: { platform: 'LARK', platformMessageId: messageId }, select: { target: true, targetKind: true } })
+      : null;
+    const inbound: InboundAction = {
+      kind: 'action',
+      platform: 'LARK',
+      tenantKey: '',
+      eventId: d.event_id,
+      chat: sentTo ? { id: sentTo.target, kind: sentTo.targetKind } : { id: d.context?.open_chat_id ?? userId, kind: 'GROUP' },
+      user: { id: userId },
+      token,
+      form: larkFormValues(d.action?.form_value),
+    };
+    const callbackToken = d.token;
+    const outcome = await this.pipeline.action(inbound, {
+      deadlineMs: this.config.cardAckMs,
+      messageId,
+      late: callbackToken ? (ack) => (ack.card ? this.api.delayedUpdate(callbackToken, ack.card) : Promise.resolve()) : undefined,
+    });
+    return larkAck(outcome.ack);
+  }
+
+  async start(): Promise<void> {
+    if (this.config.mode !== 'ws') return;
+    await new Promise<void>((resolve, reject) => {
+      this.ws = new lark.WSClient({
+        appId: this.config.appId,
+        appSecret: this.config.appSecret,
+        domain: this.config.domain,
+        autoReconnect: this.config.autoReconnect,
+        logger: sdkLogger(this.deps.log),
+        loggerLevel: lark.LoggerLevel.warn,
+        onReady: () => resolve(),
+        onError: (e: Error) => reject(e),
+      });
+      void this.ws.start({ eventDispatcher: this.dispatcher });
+    });
+    this.deps.log.info({ platform: 'LARK' }, 'lark long connection ready');
+  }
+
+  async stop(): Promise<void> {
+    this.ws?.close({ force: true });
+    this.ws = undefined;
+    await this.pipeline.drain();
+  }
+
+  /** Webhook mode: the event/callback URL on our server. */
+  routes(server: FastifyInstance): void {
+    if (this.config.mode !== 'webhook') return;
+    const path = this.config.webhookPath;
+    void server.register(async (scope) => {
+      // The signature covers the exact bytes sent: keep the raw body.
+      scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+      scope.post(path, async (req, reply) => {
+        const raw = typeof req.body === 'string' ? req.body : '';
+        const h = req.headers;
+        let body: Record<string, unknown>;
+        try {
+          body = JSON.parse(raw) as Record<string, unknown>;
+        } catch {
+          return reply.code(400).send({ error: '请求格式错误' });
+        }
+        if (!this.verify(raw, body, String(h['x-lark-request-timestamp'] ?? ''), String(h['x-lark-request-nonce'] ?? ''), String(h['x-lark-signature'] ?? ''))) {
+          this.deps.log.warn({ platform: 'LARK' }, 'webhook signature rejected');
+          return reply.code(401).send({ error: '签名无效' });
+        }
+        const plain = this.decrypt(body);
+        if (!plain) return reply.code(400).send({ error: '请求格式错误' });
+        if (plain.type === 'url_verification') return { challenge: plain.challenge };
+        const data = Object.assign(Object.create({ headers: h }), plain) as Record<string, unknown>;
+        const value = await this.dispatcher.invoke(data, { needCheck: false });
+        return typeof value === 'object' && value !== null ? value : {};
+      });
+    });
+  }
+
+  private verify(raw: string, body: Record<string, unknown>, ts: string, nonce: string, signature: string): boolean {
+    if (this.config.encryptKey) {
+      const expected = createHash('sha256').update(ts + nonce + this.config.encryptKey + raw).digest('hex');
+      return signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
+    }
+    if (this.config.verificationToken) {
+      const header = body.header as { token?: unknown } | undefined;
+      return (header?.token ?? body.token) === this.config.verificationToken;
+    }
+    return false;
+  }
+
+  private decrypt(body: Record<string, unknown>): Record<string, unknown> | null {
+    if (typeof body.encrypt !== 'string') return body;
+    if (!this.config.encryptKey) return null;
+    try {
+      return JSON.parse(new lark.AESCipher(this.config.encryptKey).decrypt(body.encrypt)) as Record<string, unknown>;
+    } catch {
+      return null;
+    }
+  }
+}

@@ -1,0 +1,140 @@
+// Lark/Feishu Open API through the official SDK client: send (uuid = idempotency key), patch a
+// shared card, list chat members, delayed card update. Failures become SendError with the
+// platform's retry-after; an invalidated tenant token is dropped and fetched again once.
+import { createHash } from 'node:crypto';
+import * as lark from '@larksuiteoapi/node-sdk';
+import type { Card } from '../../chat/card.js';
+import type { Logger } from '../../log.js';
+import { type Capabilities, type PlatformSender, type SendRequest, SendError } from '../types.js';
+import type { LarkConfig } from './config.js';
+import { renderLarkCard } from './card.js';
+
+export const LARK_CAPABILITIES: Capabilities = { cardUpdate: true, forms: true, memberList: true, directMessages: true, idempotentSend: true };
+
+/** Token codes meaning "the tenant_access_token is no longer valid". */
+const TOKEN_INVALID = new Set([99991663, 99991661, 99991668, 99991671]);
+const RATE_LIMITED = 99991400;
+
+/** A per-client token cache (the SDK default is process-wide and keyed only by app id). */
+class TokenCache {
+  private readonly map = new Map<string, { value: unknown; expireAt: number }>();
+  async get(key: string | symbol | Symbol, opts?: { namespace?: string }) {
+    const e = this.map.get(`${opts?.namespace ?? ''}/${String(key)}`);
+    if (!e) return undefined;
+    if (e.expireAt && e.expireAt < Date.now()) return undefined;
+    return e.value;
+  }
+  async set(key: string | symbol | Symbol, value: unknown, expireAt?: number, opts?: { namespace?: string }) {
+    this.map.set(`${opts?.namespace ?? ''}/${String(key)}`, { value, expireAt: expireAt ?? 0 });
+    return true;
+  }
+  clear() {
+    this.map.clear();
+  }
+}
+
+interface ApiError {
+  response?: { status?: number; headers?: Record<string, unknown>; data?: { code?: number; msg?: string } };
+  code?: string;
+  message?: string;
+}
+
+export class LarkApi {
+  readonly client: lark.Client;
+  private readonly cache = new TokenCache();
+
+  constructor(readonly config: LarkConfig, private readonly log: Logger) {
+    this.client = new lark.Client({
+      appId: config.appId,
+      appSecret: config.appSecret,
+      domain: config.domain,
+      cache: this.cache,
+      loggerLevel: lark.LoggerLevel.fatal,
+    });
+  }
+
+  /** Run an API call; on an invalidated token drop the cache and try once more. */
+  async call<T extends { code?: number; msg?: string }>(what: string, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      let res: T;
+      try {
+        res = await fn();
+      } catch (e) {
+        const err = e as ApiError;
+        const code = err.response?.data?.code;
+        if (code !== undefined && TOKEN_INVALID.has(code) && attempt === 0) {
+          this.log.info({ code }, 'lark token rejected; fetching a new one');
+          this.cache.clear();
+          continue;
+        }
+        throw toSendError(what, err);
+      }
+      if (res.code !== undefined && res.code !== 0) {
+        if (TOKEN_INVALID.has(res.code) && attempt === 0) {
+          this.cache.clear();
+          continue;
+        }
+        throw new SendError(`${what}: code ${res.code} ${res.msg ?? ''}`.trim(), res.code === RATE_LIMITED, res.code === RATE_LIMITED ? 1000 : undefined);
+      }
+      return res;
+    }
+  }
+
+  async members(chatId: string): Promise<string[]> {
+    const ids: string[] = [];
+    let pageToken: string | undefined;
+    do {
+      const r = await this.call('list members', () =>
+        this.client.im.v1.chatMembers.get({ path: { chat_id: chatId }, params: { member_id_type: 'open_id', page_size: 100, ...(pageToken ? { page_token: pageToken } : {}) } }),
+      );
+      for (const m of r.data?.items ?? []) if (m.member_id) ids.push(m.member_id);
+      pageToken = r.data?.has_more ? r.data.page_token : undefined;
+    } while (pageToken);
+    return ids;
+  }
+
+  /** Delayed update of a clicked card with the callback token (valid 30 min, few uses). */
+  async delayedUpdate(token: string, card: Card): Promise<void> {
+    await this.call('delayed card update', () =>
+      this.client.request<{ code?: number; msg?: string }>({ method: 'POST', url: '/open-apis/interactive/v1/card/update', data: { token, card: renderLarkCard(card) } }),
+    );
+  }
+}
+
+function toSendError(what: string, err: ApiError): SendError {
+  const status = err.response?.status;
+  const code = err.response?.data?.code;
+  if (status === 429 || code === RATE_LIMITED) {
+    const reset = Number(err.response?.headers?.['x-ogw-ratelimit-reset']);
+    return new SendError(`${what}: rate limited (${status ?? ''} ${code ?? ''})`, true, Number.isFinite(reset) && reset > 0 ? reset * 1000 : 1000);
+  }
+  if (status === undefined || status >= 500) return new SendError(`${what}: ${status ?? err.code ?? err.message ?? 'network error'}`, true);
+  return new SendError(`${what}: HTTP ${status} code ${code ?? '?'} ${err.response?.data?.msg ?? ''}`.trim(), false);
+}
+
+/** Lark's uuid (idempotency key) is at most 50 characters: a digest of our dedupe key. */
+export const larkUuid = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 40);
+
+export function larkSender(api: LarkApi): PlatformSender {
+  return {
+    platform: 'LARK',
+    capabilities: LARK_CAPABILITIES,
+    async send({ to, body, key, originalMessageId }: SendRequest) {
+      if (body.kind === 'card_update') {
+        if (!originalMessageId) throw new SendError('card update without the original message', false);
+        await api.call('patch card', () => api.client.im.v1.message.patch({ path: { message_id: originalMessageId }, data: { content: JSON.stringify(renderLarkCard(body.card)) } }));
+        return { messageId: originalMessageId };
+      }
+      const content = body.kind === 'text' ? JSON.stringify({ text: body.text }) : JSON.stringify(renderLarkCard(body.card));
+      const r = await api.call('send message', () =>
+        api.client.im.v1.message.create({
+          params: { receive_id_type: to.targetKind === 'GROUP' ? 'chat_id' : 'open_id' },
+          data: { receive_id: to.target, msg_type: body.kind === 'text' ? 'text' : 'interactive', content, uuid: larkUuid(key) },
+        }),
+      );
+      const messageId = r.data?.message_id;
+      if (!messageId) throw new SendError('send message: no message id in the answer', true);
+      return { messageId };
+    },
+  };
+}

@@ -1,0 +1,133 @@
+// WeCom AI bot receiver: the long connection (@wecom/aibot-node-sdk WSClient, wsUrl configurable)
+// by default, or encrypted JSON callbacks verified and decrypted with @wecom/crypto (webhook mode).
+// Card events are answered with updateTemplateCard inside the 5 s window.
+import { decrypt, encrypt, getSignature } from '@wecom/crypto';
+import { WSClient } from '@wecom/aibot-node-sdk';
+import type { FastifyInstance } from 'fastify';
+import type { ActionAck, InboundAction, InboundMessage } from '../../chat/types.js';
+import type { AdapterDeps, Receiver } from '../adapter.js';
+import { InboundPipeline } from '../pipeline.js';
+import { sdkLogger } from '../sdk-log.js';
+import type { WeComConfig } from './config.js';
+import { cardEventKey, renderTemplateCard } from './card.js';
+
+interface WeComBody {
+  msgid?: string;
+  chatid?: string;
+  chattype?: 'single' | 'group';
+  from?: { userid?: string; corpid?: string };
+  msgtype?: string;
+  text?: { content?: string };
+  event?: { eventtype?: string; [k: string]: unknown };
+}
+
+export class WeComReceiver implements Receiver {
+  readonly pipeline: InboundPipeline;
+  client: WSClient | undefined;
+
+  constructor(
+    private readonly config: WeComConfig,
+    private readonly deps: AdapterDeps,
+  ) {
+    this.pipeline = new InboundPipeline(deps, 'WECOM');
+  }
+
+  private chatOf(b: WeComBody, userId: string) {
+    return b.chattype === 'group' && b.chatid ? { id: b.chatid, kind: 'GROUP' as const } : { id: userId, kind: 'DIRECT' as const };
+  }
+
+  async onMessage(b: WeComBody): Promise<void> {
+    const userId = b.from?.userid;
+    if (!b.msgid || !userId || b.msgtype !== 'text') return;
+    const inbound: InboundMessage = { kind: 'message', platform: 'WECOM', tenantKey: '', eventId: b.msgid, chat: this.chatOf(b, userId), user: { id: userId }, text: (b.text?.content ?? '').trim() };
+    await this.pipeline.message(inbound);
+  }
+
+  /** A template card click: returns the card to answer with (task_id kept), if any. */
+  async onCardEvent(b: WeComBody): Promise<{ ack: ActionAck; taskId?: string }> {
+    const userId = b.from?.userid;
+    const { key, taskId } = cardEventKey(b.event);
+    if (!b.msgid || !userId) return { ack: {} };
+    const sentTo = taskId ? await this.deps.db.prisma.outboxMessage.findFirst({ where: { platform: 'WECOM', platformMessageId: taskId }, select: { target: true, targetKind: true } }) : null;
+    const inbound: InboundAction = {
+      kind: 'action',
+      platform: 'WECOM',
+      tenantKey: '',
+      eventId: b.msgid,
+      chat: sentTo ? { id: sentTo.target, kind: sentTo.targetKind } : this.chatOf(b, userId),
+      user: { id: userId },
+      token: key ?? '',
+    };
+    const outcome = await this.pipeline.action(inbound, { deadlineMs: this.config.cardAckMs, messageId: taskId });
+    return { ack: outcome.ack, taskId };
+  }
+
+  async start(): Promise<void> {
+    if (this.config.mode !== 'ws') return;
+    const ws = new WSClient({
+      botId: this.config.botId,
+      secret: this.config.secret,
+      wsUrl: this.config.wsUrl,
+      maxReconnectAttempts: this.config.autoReconnect ? -1 : 3,
+      logger: sdkLogger(this.deps.log) as never,
+    });
+    this.client = ws;
+    ws.on('message.text', (frame) => void this.onMessage(frame.body as WeComBody).catch((e) => this.deps.log.error({ err: e }, 'wecom message failed')));
+    ws.on('event.template_card_event', (frame) => {
+      void this.onCardEvent(frame.body as unknown as WeComBody)
+        .then(async ({ ack, taskId }) => {
+          if (ack.card && taskId) await ws.updateTemplateCard(frame, renderTemplateCard(ack.card, taskId) as never);
+        })
+        .catch((e) => this.deps.log.warn({ err: e }, 'wecom card event answer failed'));
+    });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('authenticated', () => resolve());
+      ws.once('error', (e: Error) => (/auth/i.test(e.message) ? reject(e) : undefined));
+      ws.connect();
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.client?.disconnect();
+    this.client = undefined;
+    await this.pipeline.drain();
+  }
+
+  /** Webhook mode: GET verifies the URL, POST carries encrypted JSON. */
+  routes(server: FastifyInstance): void {
+    if (this.config.mode !== 'webhook') return;
+    const token = this.config.token ?? '';
+    const aesKey = this.config.encodingAesKey ?? '';
+    const sigOk = (q: Record<string, string>, enc: string) => !!q.msg_signature && getSignature(token, q.timestamp ?? '', q.nonce ?? '', enc) === q.msg_signature;
+    server.get(this.config.webhookPath, async (req, reply) => {
+      const q = req.query as Record<string, string>;
+      if (!q.echostr || !sigOk(q, q.echostr)) return reply.code(401).send({ error: '签名无效' });
+      return reply.type('text/plain').send(decrypt(aesKey, q.echostr).message);
+    });
+    server.post(this.config.webhookPath, async (req, reply) => {
+      const q = req.query as Record<string, string>;
+      const enc = (req.body as { encrypt?: unknown } | undefined)?.encrypt;
+      if (typeof enc !== 'string' || !sigOk(q, enc)) {
+        this.deps.log.warn({ platform: 'WECOM' }, 'webhook signature rejected');
+        return reply.code(401).send({ error: '签名无效' });
+      }
+      let body: WeComBody;
+      try {
+        body = JSON.parse(decrypt(aesKey, enc).message) as WeComBody;
+      } catch {
+        return reply.code(400).send({ error: '请求格式错误' });
+      }
+      if (body.msgtype === 'event' && body.event?.eventtype === 'template_card_event') {
+        const { ack, taskId } = await this.onCardEvent(body);
+        if (!ack.card || !taskId) return reply.send('');
+        const plain = JSON.stringify({ response_type: 'update_template_card', template_card: renderTemplateCard(ack.card, taskId) });
+        const timestamp = String(Math.floor(Date.now() / 1000));
+        const nonce = Math.random().toString(36).slice(2, 12);
+        const encrypted = encrypt(aesKey, plain, '');
+        return { encrypt: encrypted, msgsignature: getSignature(token, timestamp, nonce, encrypted), timestamp, nonce };
+      }
+      await this.onMessage(body);
+      return reply.send('');
+    });
+  }
+}

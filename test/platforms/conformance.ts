@@ -1,0 +1,194 @@
+// ONE conformance suite every platform adapter passes against its local fake: the real app (real
+// PostgreSQL, Redis, BullMQ delivery) with only the platform replaced. Each adapter's test file
+// calls `conformance(...)` with a function that starts its fake.
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import type { Router } from '../../src/chat/router.js';
+import type { Card } from '../../src/chat/card.js';
+import type { PlatformHooks } from '../../src/platforms/index.js';
+import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
+import { startTestApp, tempDataDir } from '../helpers/app.js';
+import { type ChatAddress, type FakeSent, type PlatformFake, sleep, waitUntil } from './fakes/common.js';
+
+/** Test-only routes: a card with a counter button, and an action slower than any ack deadline. */
+export function conformanceRoutes(router: Router): void {
+  const counterCard = (key: string, count: number, token: string): Card => ({
+    title: '测试卡片',
+    fields: [{ label: '点击次数', value: String(count) }],
+    buttons: [{ actionId: 'conformance.count', label: '点一下', style: 'primary', token }],
+  });
+  router
+    .command(/^测试卡片$/, async (ctx) => {
+      const key = `conformance-card:${ctx.inbound.platform}:${ctx.inbound.eventId}`;
+      const count = ctx.tokens.sign({ action: 'conformance.count', target: key }, 3600, ctx.now);
+      const slow = ctx.tokens.sign({ action: 'conformance.slow', target: key }, 3600, ctx.now);
+      const card = counterCard(key, 0, count);
+      card.buttons!.push({ actionId: 'conformance.slow', label: '慢操作', token: slow });
+      ctx.send({ to: ctx.here, body: { kind: 'card', card }, dedupeKey: key });
+    })
+    .action('conformance.count', async (ctx, claims) => {
+      const before = await ctx.tx.auditLog.count({ where: { action: 'conformance.click', entityId: claims.target } });
+      const count = before + 1;
+      ctx.audit({ action: 'conformance.click', entityType: 'Test', entityId: claims.target });
+      const token = ctx.tokens.sign({ action: 'conformance.count', target: claims.target }, 3600, ctx.now);
+      const card = counterCard(claims.target, count, token);
+      ctx.toast('success', `已点击 ${count} 次`);
+      ctx.showCard(card);
+      ctx.send({ to: ctx.here, body: { kind: 'card_update', ofKey: claims.target, card }, dedupeKey: `${claims.target}:v${count}` });
+    })
+    .action('conformance.slow', async (ctx, claims) => {
+      await sleep(1800);
+      ctx.audit({ action: 'conformance.slow', entityType: 'Test', entityId: claims.target });
+      ctx.showCard({ title: '测试卡片', markdown: '慢操作完成' });
+    });
+}
+
+export interface ConformanceOptions {
+  hooks?: (fake: PlatformFake) => PlatformHooks;
+}
+
+export function conformance(name: string, startFake: () => Promise<PlatformFake>, opts: ConformanceOptions = {}): void {
+  describe(`${name}: adapter conformance`, () => {
+    let app: App;
+    let fake: PlatformFake;
+    let drop: () => Promise<void>;
+    let group: ChatAddress;
+
+    beforeAll(async () => {
+      fake = await startFake();
+      const db = await freshPostgres({ migrated: false });
+      drop = db.drop;
+      app = await startTestApp(
+        { DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: redisPrefix(), DATA_DIR: tempDataDir(), SEED_DEMO: 'true', ...fake.env() },
+        { extendRouter: conformanceRoutes, platforms: opts.hooks?.(fake) },
+      );
+      await fake.attach(app);
+      await bindDemoMembers(app, fake);
+      group = fake.group(1);
+    });
+    afterAll(async () => {
+      await app?.stop();
+      await fake?.close();
+      await drop?.();
+    });
+
+    const sentTo = (to: string, match: (s: FakeSent) => boolean, what: string, timeoutMs = 10_000) =>
+      waitUntil(what, () => fake.sent.find((s) => s.to === to && match(s)), timeoutMs);
+    const audits = (action: string) => app.db.prisma.auditLog.count({ where: { action } });
+
+    it('answers a message with a reply, in a group and directly', async () => {
+      const u = fake.userId('m102');
+      const ack = await fake.pushMessage(group, u, '帮助');
+      expect(ack.elapsedMs).toBeLessThan(fake.ackDeadlineMs);
+      await sentTo(group.id, (s) => s.text.includes('使用说明'), 'help in the group');
+      const dm = fake.direct(u);
+      await fake.pushMessage(dm, u, '帮助');
+      await sentTo(u, (s) => s.text.includes('使用说明'), 'help in the direct chat');
+    });
+
+    it('acks a card click inside the deadline, changes state once and updates the card', async () => {
+      const u = fake.userId('m103');
+      await fake.pushMessage(group, u, '测试卡片');
+      const card = await sentTo(group.id, (s) => s.text.includes('测试卡片') && s.text.includes('点击次数：0'), 'the test card');
+      const eventId = crypto.randomUUID();
+      const ack = await fake.pushCardClick(u, group, card, '点一下', { eventId });
+      expect(ack.elapsedMs).toBeLessThan(fake.ackDeadlineMs);
+      if (ack.toast !== undefined) expect(ack.toast).toBe('已点击 1 次');
+      expect(await audits('conformance.click')).toBe(1);
+      // The card shows the new count: in the ack, in place, or as a new message.
+      await waitUntil('the updated card', () =>
+        ack.card?.includes('点击次数：1') || card.updates.some((u) => u.includes('点击次数：1')) || fake.sent.some((s) => s.to === group.id && s !== card && s.text.includes('点击次数：1')),
+      );
+      // The same click delivered again changes nothing.
+      const again = await fake.pushCardClick(u, group, card, '点一下', { eventId });
+      expect(again.elapsedMs).toBeLessThan(fake.ackDeadlineMs);
+      await sleep(300);
+      expect(await audits('conformance.click')).toBe(1);
+      expect(await app.db.prisma.inboundEvent.count({ where: { eventId } })).toBe(1);
+    });
+
+    it('finishes slow work after the ack and then updates the card', async () => {
+      const u = fake.userId('m104');
+      await fake.pushMessage(group, u, '测试卡片');
+      const card = await sentTo(group.id, (s) => s.text.includes('测试卡片') && s.buttons.some((b) => b.label === '慢操作') && !s.updates.length && s.text.includes('点击次数：0'), 'a fresh test card');
+      const ack = await fake.pushCardClick(u, group, card, '慢操作');
+      expect(ack.elapsedMs).toBeLessThan(fake.ackDeadlineMs);
+      expect(ack.card ?? '').not.toContain('慢操作完成');
+      await waitUntil('the late card update', () => lateUpdateSeen(fake, card), 10_000);
+      expect(await audits('conformance.slow')).toBe(1);
+    });
+
+    it('processes a message delivered twice once', async () => {
+      const u = fake.userId('m105');
+      const dm = fake.direct(u);
+      const eventId = crypto.randomUUID();
+      await fake.pushMessage(dm, u, '帮助', { eventId });
+      await fake.pushMessage(dm, u, '帮助', { eventId });
+      await sentTo(u, (s) => s.text.includes('使用说明'), 'help');
+      await sleep(500);
+      expect(fake.sent.filter((s) => s.to === u && s.text.includes('使用说明'))).toHaveLength(1);
+      expect(await app.db.prisma.inboundEvent.count({ where: { eventId } })).toBe(1);
+    });
+
+    it('rejects a delivery with a bad signature and stores nothing', async () => {
+      if (!fake.signed || !fake.pushBadSignature) return; // long connections are authenticated at connect
+      const before = await app.db.prisma.inboundEvent.count();
+      const r = await fake.pushBadSignature(group, fake.userId('m106'), '帮助');
+      expect(r.status).toBeGreaterThanOrEqual(400);
+      await sleep(200);
+      expect(await app.db.prisma.inboundEvent.count()).toBe(before);
+    });
+
+    it('retries a rate-limited send later and loses nothing', async () => {
+      const u = fake.userId('m107');
+      const rejectedBefore = fake.rateLimited;
+      fake.rateLimitNext(1);
+      await fake.pushMessage(fake.direct(u), u, '帮助');
+      await sentTo(u, (s) => s.text.includes('使用说明'), 'help after the rate limit', 20_000);
+      expect(fake.rateLimited).toBe(rejectedBefore + 1);
+      const row = await waitUntil('the row marked sent', async () => {
+        const r = await app.db.prisma.outboxMessage.findFirstOrThrow({ where: { platform: fake.platform, target: u }, orderBy: { createdAt: 'desc' } });
+        return r.status === 'SENT' ? r : undefined;
+      });
+      expect(row.attempts).toBe(2);
+    });
+
+    it('refreshes an expired access token', async () => {
+      const u = fake.userId('m108');
+      const before = fake.tokenRequests;
+      fake.expireTokens();
+      await fake.pushMessage(fake.direct(u), u, '帮助');
+      await sentTo(u, (s) => s.text.includes('使用说明'), 'help after the token expired', 15_000);
+      if (before > 0) expect(fake.tokenRequests).toBeGreaterThan(before);
+    });
+
+    it('sends proactively to a member who never wrote to the bot', async () => {
+      const u = fake.userId('m109');
+      const key = `conformance-proactive:${crypto.randomUUID()}`;
+      const rows = await app.db.prisma.outboxMessage.createManyAndReturn({
+        data: [{ dedupeKey: key, platform: fake.platform, tenantKey: '', target: u, targetKind: 'DIRECT', kind: 'text', category: 'notice', payload: { kind: 'text', text: '主动提醒：本周五下午开展主题党日活动。' } }],
+        select: { id: true },
+      });
+      await app.deliverer.enqueue(rows.map((r) => r.id));
+      await sentTo(u, (s) => s.text.includes('主动提醒'), 'the proactive message');
+    });
+  });
+}
+
+function lateUpdateSeen(fake: PlatformFake, card: FakeSent): boolean {
+  const delayed = (fake as unknown as { delayedUpdates?: Array<{ text: string }> }).delayedUpdates ?? [];
+  return delayed.some((d) => d.text.includes('慢操作完成')) || card.updates.some((u) => u.includes('慢操作完成')) || fake.sent.some((s) => s.text.includes('慢操作完成'));
+}
+
+/** Bind the demo members of branch 1 to platform accounts and the fake's group to branch 1. */
+export async function bindDemoMembers(app: App, fake: PlatformFake): Promise<void> {
+  const p = app.db.prisma;
+  // The console identities name the demo members by code (m101 …); give each a platform account.
+  const consoleIds = await p.platformIdentity.findMany({ where: { platform: 'CONSOLE' }, select: { platformUserId: true, memberId: true } });
+  await p.platformIdentity.createMany({
+    data: consoleIds.map((c) => ({ platform: fake.platform, tenantKey: '', platformUserId: fake.userId(c.platformUserId), memberId: c.memberId })),
+  });
+  const branch = await p.orgNode.findUniqueOrThrow({ where: { code: 'demo-branch-1' } });
+  await p.chat.create({ data: { platform: fake.platform, tenantKey: '', platformChatId: fake.group(1).id, kind: 'GROUP', title: '第一党支部', orgNodeId: branch.id } });
+}

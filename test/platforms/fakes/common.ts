@@ -1,0 +1,153 @@
+// Shared pieces of the platform fakes: a tiny HTTP router on 127.0.0.1:0 that records requests,
+// plus the interface the conformance suite drives every fake through.
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { App } from '../../../src/app.js';
+import type { Platform } from '../../../src/generated/prisma/enums.js';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  headers: http.IncomingHttpHeaders;
+  body: unknown;
+  status?: number;
+}
+
+export interface FakeReply {
+  status?: number;
+  headers?: Record<string, string>;
+  body: unknown;
+}
+
+export type Handler = (req: RecordedRequest, match: RegExpMatchArray) => FakeReply | Promise<FakeReply>;
+
+/** A message the bot delivered to the fake, with later in-place updates applied. */
+export interface FakeSent {
+  id: string;
+  /** Group chat id or user id it went to. */
+  to: string;
+  kind: 'text' | 'card';
+  /** Readable rendering: title, fields, markdown, button labels (for assertions). */
+  text: string;
+  buttons: Array<{ label: string; value: unknown }>;
+  /** Each in-place update, as readable text. */
+  updates: string[];
+}
+
+export interface PushAck {
+  /** How long the app took to ack. */
+  elapsedMs: number;
+  /** Toast text in the ack (card actions). */
+  toast?: string;
+  /** Readable text of the card returned in the ack, if any. */
+  card?: string;
+  /** HTTP status for webhook deliveries. */
+  status?: number;
+}
+
+export interface ChatAddress {
+  kind: 'GROUP' | 'DIRECT';
+  id: string;
+}
+
+export interface PlatformFake {
+  readonly platform: Platform;
+  /** Platform deadline for card-action acks, ms. */
+  readonly ackDeadlineMs: number;
+  /** Whether deliveries are signed (webhook modes). */
+  readonly signed: boolean;
+  /** Whether a card keeps its identity when updated (false: updates arrive as new text). */
+  readonly updatesInPlace: boolean;
+  env(): Record<string, string>;
+  /** Called once the app runs (webhook URL, wait for the long connection). */
+  attach(app: App): Promise<void>;
+  userId(memberCode: string): string;
+  group(branch: number): ChatAddress;
+  direct(userId: string): ChatAddress;
+  pushMessage(chat: ChatAddress, user: string, text: string, opts?: { eventId?: string }): Promise<PushAck>;
+  pushCardClick(user: string, chat: ChatAddress, message: FakeSent, button: string, opts?: { eventId?: string; form?: Record<string, string> }): Promise<PushAck>;
+  /** A delivery with a wrong signature (webhook modes). */
+  pushBadSignature?(chat: ChatAddress, user: string, text: string): Promise<PushAck>;
+  readonly sent: FakeSent[];
+  /** Answer the next n send calls with the platform's rate-limit error. */
+  rateLimitNext(n: number): void;
+  /** How many sends were refused by rateLimitNext. */
+  readonly rateLimited: number;
+  /** Invalidate every issued access token (the app still holds one). */
+  expireTokens(): void;
+  readonly tokenRequests: number;
+  close(): Promise<void>;
+}
+
+export class FakeHttp {
+  readonly requests: RecordedRequest[] = [];
+  private readonly routes: Array<{ method: string; pattern: RegExp; handler: Handler }> = [];
+  readonly server: http.Server;
+  url = '';
+
+  constructor() {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+  }
+
+  route(method: string, pattern: RegExp, handler: Handler): this {
+    this.routes.push({ method, pattern, handler });
+    return this;
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', () => r()));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    let body: unknown = raw;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      /* keep raw */
+    }
+    const u = new URL(req.url ?? '/', 'http://x');
+    const rec: RecordedRequest = { method: req.method ?? 'GET', path: u.pathname, query: u.searchParams, headers: req.headers, body };
+    this.requests.push(rec);
+    for (const r of this.routes) {
+      const m = r.method === rec.method ? rec.path.match(r.pattern) : null;
+      if (!m) continue;
+      try {
+        const reply = await r.handler(rec, m);
+        rec.status = reply.status ?? 200;
+        res.writeHead(rec.status, { 'content-type': 'application/json', ...reply.headers });
+        res.end(JSON.stringify(reply.body));
+      } catch (e) {
+        rec.status = 500;
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: String((e as Error).message) }));
+      }
+      return;
+    }
+    rec.status = 404;
+    res.writeHead(404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: 'no route', path: rec.path }));
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitUntil<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}

@@ -1,0 +1,392 @@
+// A local Lark/Feishu: Open API (tenant token with expiry, send with uuid idempotency, patch,
+// chat members, delayed card update, 429 with x-ogw-ratelimit-reset), the long-connection
+// endpoint and its protobuf frames (pbbp2.Frame), and signed + encrypted webhook deliveries.
+import crypto from 'node:crypto';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { App } from '../../../src/app.js';
+import { type ChatAddress, FakeHttp, type FakeSent, type PlatformFake, type PushAck, type RecordedRequest, waitUntil } from './common.js';
+
+// ── pbbp2.Frame, hand-encoded (field numbers from the SDK's generated encoder) ──
+interface Frame {
+  SeqID: number;
+  LogID: number;
+  service: number;
+  method: number; // 0 control, 1 data
+  headers: Array<{ key: string; value: string }>;
+  payload?: Buffer;
+}
+
+function varint(n: number): Buffer {
+  const out: number[] = [];
+  let v = BigInt(n);
+  do {
+    let b = Number(v & 0x7fn);
+    v >>= 7n;
+    if (v > 0n) b |= 0x80;
+    out.push(b);
+  } while (v > 0n);
+  return Buffer.from(out);
+}
+const tag = (field: number, wire: number) => varint((field << 3) | wire);
+const lenField = (field: number, data: Buffer) => Buffer.concat([tag(field, 2), varint(data.length), data]);
+
+export function encodeFrame(f: Frame): Buffer {
+  const parts = [tag(1, 0), varint(f.SeqID), tag(2, 0), varint(f.LogID), tag(3, 0), varint(f.service), tag(4, 0), varint(f.method)];
+  for (const h of f.headers) parts.push(lenField(5, Buffer.concat([lenField(1, Buffer.from(h.key)), lenField(2, Buffer.from(h.value))])));
+  if (f.payload) parts.push(lenField(8, f.payload));
+  return Buffer.concat(parts);
+}
+
+function readVarint(buf: Buffer, pos: number): [number, number] {
+  let result = 0n;
+  let shift = 0n;
+  for (;;) {
+    const b = buf[pos++]!;
+    result |= BigInt(b & 0x7f) << shift;
+    if (!(b & 0x80)) return [Number(result), pos];
+    shift += 7n;
+  }
+}
+
+function readFields(buf: Buffer): Array<{ field: number; value: number | Buffer }> {
+  const out: Array<{ field: number; value: number | Buffer }> = [];
+  let pos = 0;
+  while (pos < buf.length) {
+    const [key, p1] = readVarint(buf, pos);
+    pos = p1;
+    const field = key >> 3;
+    const wire = key & 7;
+    if (wire === 0) {
+      const [v, p2] = readVarint(buf, pos);
+      pos = p2;
+      out.push({ field, value: v });
+    } else if (wire === 2) {
+      const [len, p2] = readVarint(buf, pos);
+      out.push({ field, value: buf.subarray(p2, p2 + len) });
+      pos = p2 + len;
+    } else throw new Error(`wire type ${wire}`);
+  }
+  return out;
+}
+
+export function decodeFrame(buf: Buffer): Frame {
+  const f: Frame = { SeqID: 0, LogID: 0, service: 0, method: 0, headers: [] };
+  for (const { field, value } of readFields(buf)) {
+    if (field === 1) f.SeqID = value as number;
+    else if (field === 2) f.LogID = value as number;
+    else if (field === 3) f.service = value as number;
+    else if (field === 4) f.method = value as number;
+    else if (field === 5) {
+      const h = { key: '', value: '' };
+      for (const x of readFields(value as Buffer)) {
+        if (x.field === 1) h.key = (x.value as Buffer).toString();
+        if (x.field === 2) h.value = (x.value as Buffer).toString();
+      }
+      f.headers.push(h);
+    } else if (field === 8) f.payload = Buffer.from(value as Buffer);
+  }
+  return f;
+}
+
+// ── card JSON 2.0 → readable text ──
+type Json = Record<string, unknown>;
+function readCard(card: Json): { text: string; buttons: FakeSent['buttons'] } {
+  const lines: string[] = [];
+  const buttons: FakeSent['buttons'] = [];
+  const header = card.header as { title?: { content?: string } } | undefined;
+  if (header?.title?.content) lines.push(header.title.content);
+  const walk = (els: unknown) => {
+    for (const el of (els as Json[]) ?? []) {
+      if (el.tag === 'markdown') lines.push(String(el.content).replace(/\*\*/g, ''));
+      if (el.tag === 'button') {
+        const label = String((el.text as Json)?.content ?? '');
+        lines.push(`[${label}]`);
+        buttons.push({ label, value: ((el.behaviors as Json[]) ?? [])[0]?.value });
+      }
+      if (el.tag === 'input' || el.tag === 'select_static' || el.tag === 'date_picker') lines.push(`<${String(el.name)}>`);
+      if (el.elements) walk(el.elements);
+      if (el.columns) for (const c of el.columns as Json[]) walk(c.elements);
+    }
+  };
+  walk((card.body as Json | undefined)?.elements);
+  return { text: lines.join('\n'), buttons };
+}
+
+export interface LarkFakeOptions {
+  mode: 'ws' | 'webhook';
+  /** Token lifetime the fake hands out (seconds); the SDK caches until expire − 180 s. */
+  tokenExpireSeconds?: number;
+}
+
+export class LarkFake implements PlatformFake {
+  readonly platform = 'LARK' as const;
+  readonly ackDeadlineMs = 3000;
+  readonly updatesInPlace = true;
+  readonly appId = 'cli_0123456789abcdef';
+  readonly appSecret = 'fake-lark-secret';
+  readonly encryptKey = 'fake-encrypt-key-123';
+  readonly verificationToken = 'fake-verification-token';
+  readonly http = new FakeHttp();
+  readonly sent: FakeSent[] = [];
+  readonly delayedUpdates: Array<{ token: string; text: string }> = [];
+  private wss!: WebSocketServer;
+  private socket: WebSocket | undefined;
+  private pinged = false;
+  private readonly pendingAcks = new Map<string, (payload: { code: number; data?: string }) => void>();
+  private readonly tokens = new Map<string, { expiresAt: number; revoked: boolean }>();
+  private readonly byUuid = new Map<string, string>();
+  private rateLimitBudget = 0;
+  rateLimited = 0;
+  tokenRequests = 0;
+  private seq = 0;
+  private webhookUrl = '';
+  readonly members = new Map<string, string[]>();
+
+  constructor(readonly opts: LarkFakeOptions) {}
+
+  get signed() {
+    return this.opts.mode === 'webhook';
+  }
+
+  static async start(opts: LarkFakeOptions): Promise<LarkFake> {
+    const f = new LarkFake(opts);
+    await f.listen();
+    return f;
+  }
+
+  private authorized(req: RecordedRequest): boolean {
+    const t = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+    const info = t ? this.tokens.get(t) : undefined;
+    return !!info && !info.revoked && info.expiresAt > Date.now();
+  }
+
+  private guard(req: RecordedRequest, send: boolean) {
+    if (!this.authorized(req)) return { status: 400, body: { code: 99991663, msg: 'Invalid access token for authorization. Please make a request with token attached.' } };
+    if (send && this.rateLimitBudget > 0) {
+      this.rateLimitBudget--;
+      this.rateLimited++;
+      return { status: 429, headers: { 'x-ogw-ratelimit-limit': '5', 'x-ogw-ratelimit-reset': '1' }, body: { code: 99991400, msg: 'request trigger frequency limit' } };
+    }
+    return undefined;
+  }
+
+  async listen(): Promise<void> {
+    const h = this.http;
+    h.route('POST', /^\/open-apis\/auth\/v3\/tenant_access_token\/internal$/, (req) => {
+      const b = req.body as { app_id?: string; app_secret?: string };
+      if (b.app_id !== this.appId || b.app_secret !== this.appSecret) return { body: { code: 10014, msg: 'app secret invalid' } };
+      this.tokenRequests++;
+      const token = `t-${crypto.randomBytes(8).toString('hex')}`;
+      const expire = this.opts.tokenExpireSeconds ?? 7200;
+      this.tokens.set(token, { expiresAt: Date.now() + expire * 1000, revoked: false });
+      return { body: { code: 0, msg: 'ok', tenant_access_token: token, expire } };
+    });
+    h.route('POST', /^\/callback\/ws\/endpoint$/, (req) => {
+      const b = req.body as { AppID?: string; AppSecret?: string };
+      if (b.AppID !== this.appId || b.AppSecret !== this.appSecret) return { body: { code: 1000040345, msg: 'invalid app' } };
+      const port = new URL(this.http.url).port;
+      return {
+        body: {
+          code: 0,
+          data: { URL: `ws://127.0.0.1:${port}/ws?fpid=1&device_id=d1&service_id=7`, ClientConfig: { PingInterval: 120, ReconnectCount: -1, ReconnectInterval: 120, ReconnectNonce: 30 } },
+        },
+      };
+    });
+    h.route('POST', /^\/open-apis\/im\/v1\/messages$/, (req) => {
+      const denied = this.guard(req, true);
+      if (denied) return denied;
+      const b = req.body as { receive_id: string; msg_type: string; content: string; uuid?: string };
+      if (b.uuid && this.byUuid.has(b.uuid)) return { body: { code: 0, data: { message_id: this.byUuid.get(b.uuid) } } };
+      const id = `om_${crypto.randomBytes(6).toString('hex')}`;
+      if (b.uuid) this.byUuid.set(b.uuid, id);
+      const content = JSON.parse(b.content) as Json;
+      const card = b.msg_type === 'interactive' ? readCard(content) : { text: String(content.text), buttons: [] };
+      this.sent.push({ id, to: b.receive_id, kind: b.msg_type === 'interactive' ? 'card' : 'text', text: card.text, buttons: card.buttons, updates: [] });
+      return { body: { code: 0, msg: 'success', data: { message_id: id, chat_id: b.receive_id, msg_type: b.msg_type } } };
+    });
+    h.route('PATCH', /^\/open-apis\/im\/v1\/messages\/([^/]+)$/, (req, m) => {
+      const denied = this.guard(req, true);
+      if (denied) return denied;
+      const msg = this.sent.find((s) => s.id === m[1]);
+      if (!msg) return { status: 400, body: { code: 230001, msg: 'message not found' } };
+      const content = JSON.parse((req.body as { content: string }).content) as Json;
+      if (!(content.config as Json | undefined)?.update_multi) return { status: 400, body: { code: 230099, msg: 'card is not shared (update_multi)' } };
+      const card = readCard(content);
+      msg.updates.push(card.text);
+      msg.buttons = card.buttons;
+      return { body: { code: 0, msg: 'success' } };
+    });
+    h.route('GET', /^\/open-apis\/im\/v1\/chats\/([^/]+)\/members$/, (req, m) => {
+      const denied = this.guard(req, false);
+      if (denied) return denied;
+      const all = this.members.get(m[1]!) ?? [];
+      const size = Number(req.query.get('page_size') ?? 20);
+      const start = Number(req.query.get('page_token') ?? 0);
+      const items = all.slice(start, start + size).map((id) => ({ member_id_type: 'open_id', member_id: id, name: id, tenant_key: 'tk' }));
+      const more = start + size < all.length;
+      return { body: { code: 0, data: { items, has_more: more, page_token: more ? String(start + size) : '', member_total: all.length } } };
+    });
+    h.route('POST', /^\/open-apis\/interactive\/v1\/card\/update$/, (req) => {
+      const denied = this.guard(req, false);
+      if (denied) return denied;
+      const b = req.body as { token: string; card: Json };
+      this.delayedUpdates.push({ token: b.token, text: readCard(b.card).text });
+      return { body: { code: 0, msg: 'success' } };
+    });
+    await h.listen();
+
+    this.wss = new WebSocketServer({ server: h.server, path: '/ws' });
+    this.wss.on('connection', (socket) => {
+      this.socket = socket;
+      this.pinged = false;
+      socket.on('message', (data: Buffer) => {
+        const f = decodeFrame(data);
+        const type = f.headers.find((x) => x.key === 'type')?.value;
+        if (f.method === 0 && type === 'ping') {
+          this.pinged = true;
+          socket.send(encodeFrame({ ...f, headers: [{ key: 'type', value: 'pong' }], payload: Buffer.from(JSON.stringify({ PingInterval: 120, ReconnectCount: -1, ReconnectInterval: 120, ReconnectNonce: 30 })) }));
+          return;
+        }
+        if (f.method === 1) {
+          const id = f.headers.find((x) => x.key === 'message_id')?.value ?? '';
+          this.pendingAcks.get(id)?.(JSON.parse(f.payload?.toString('utf8') ?? '{}'));
+          this.pendingAcks.delete(id);
+        }
+      });
+    });
+  }
+
+  env(): Record<string, string> {
+    return {
+      LARK_APP_ID: this.appId,
+      LARK_APP_SECRET: this.appSecret,
+      LARK_DOMAIN: this.http.url,
+      LARK_MODE: this.opts.mode,
+      ...(this.opts.mode === 'webhook' ? { LARK_ENCRYPT_KEY: this.encryptKey } : {}),
+      PLATFORM_AUTO_RECONNECT: 'false',
+      // Shorter than the conformance suite's slow action, so the late path is exercised.
+      LARK_CARD_ACK_MS: '1000',
+    };
+  }
+
+  async attach(app: App): Promise<void> {
+    this.webhookUrl = `${app.url}/webhooks/lark`;
+    // Push only after the client's first ping (the SDK attaches its listener after the handshake).
+    if (this.opts.mode === 'ws') await waitUntil('lark client ping', () => this.pinged);
+  }
+
+  userId(code: string) {
+    return `ou_${code}`;
+  }
+  group(branch: number): ChatAddress {
+    return { kind: 'GROUP', id: `oc_branch${branch}` };
+  }
+  direct(userId: string): ChatAddress {
+    return { kind: 'DIRECT', id: `oc_p2p_${userId}` };
+  }
+
+  rateLimitNext(n: number) {
+    this.rateLimitBudget = n;
+  }
+  expireTokens() {
+    for (const t of this.tokens.values()) t.revoked = true;
+  }
+
+  private envelope(eventType: string, event: Json, eventId: string): Json {
+    return {
+      schema: '2.0',
+      header: { event_id: eventId, event_type: eventType, create_time: String(Date.now()), token: this.verificationToken, app_id: this.appId, tenant_key: 'tk' },
+      event,
+    };
+  }
+
+  /** Deliver an event and return the ack payload (WS: the ack frame; webhook: the HTTP answer). */
+  async deliver(envelope: Json, opts: { badSignature?: boolean } = {}): Promise<{ status: number; result: Json | undefined; elapsedMs: number }> {
+    const started = Date.now();
+    if (this.opts.mode === 'webhook') {
+      const iv = crypto.randomBytes(16);
+      const key = crypto.createHash('sha256').update(this.encryptKey).digest();
+      const c = crypto.createCipheriv('aes-256-cbc', key, iv);
+      const encrypt = Buffer.concat([iv, c.update(JSON.stringify(envelope), 'utf8'), c.final()]).toString('base64');
+      const raw = JSON.stringify({ encrypt });
+      const ts = String(Math.floor(Date.now() / 1000));
+      const nonce = crypto.randomBytes(8).toString('hex');
+      let signature = crypto.createHash('sha256').update(ts + nonce + this.encryptKey + raw).digest('hex');
+      if (opts.badSignature) signature = signature.replace(/^./, (ch) => (ch === 'a' ? 'b' : 'a'));
+      const res = await fetch(this.webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-lark-request-timestamp': ts, 'x-lark-request-nonce': nonce, 'x-lark-signature': signature },
+        body: raw,
+      });
+      const text = await res.text();
+      return { status: res.status, result: text ? (JSON.parse(text) as Json) : undefined, elapsedMs: Date.now() - started };
+    }
+    if (!this.socket) throw new Error('lark client not connected');
+    const messageId = `msg_${++this.seq}_${crypto.randomBytes(4).toString('hex')}`;
+    const acked = new Promise<{ code: number; data?: string }>((resolve) => this.pendingAcks.set(messageId, resolve));
+    this.socket.send(
+      encodeFrame({
+        SeqID: this.seq,
+        LogID: this.seq,
+        service: 7,
+        method: 1,
+        headers: [
+          { key: 'type', value: 'event' },
+          { key: 'message_id', value: messageId },
+          { key: 'sum', value: '1' },
+          { key: 'seq', value: '0' },
+          { key: 'trace_id', value: `tr_${this.seq}` },
+        ],
+        payload: Buffer.from(JSON.stringify(envelope)),
+      }),
+    );
+    const ack = await acked;
+    const result = ack.data ? (JSON.parse(Buffer.from(ack.data, 'base64').toString('utf8')) as Json) : undefined;
+    return { status: ack.code, result, elapsedMs: Date.now() - started };
+  }
+
+  async pushMessage(chat: ChatAddress, user: string, text: string, opts: { eventId?: string } = {}): Promise<PushAck> {
+    const event = {
+      sender: { sender_id: { open_id: user, user_id: user.replace(/^ou_/, ''), union_id: `on_${user}` }, sender_type: 'user', tenant_key: 'tk' },
+      message: {
+        message_id: `om_in_${crypto.randomBytes(4).toString('hex')}`,
+        chat_id: chat.id,
+        chat_type: chat.kind === 'GROUP' ? 'group' : 'p2p',
+        message_type: 'text',
+        content: JSON.stringify({ text: chat.kind === 'GROUP' ? `@_user_1 ${text}` : text }),
+        mentions: chat.kind === 'GROUP' ? [{ key: '@_user_1', id: { open_id: 'ou_bot' }, name: '支部助手' }] : [],
+        create_time: String(Date.now()),
+      },
+    };
+    const r = await this.deliver(this.envelope('im.message.receive_v1', event, opts.eventId ?? crypto.randomUUID()));
+    return { elapsedMs: r.elapsedMs, status: r.status };
+  }
+
+  async pushCardClick(user: string, chat: ChatAddress, message: FakeSent, button: string, opts: { eventId?: string; form?: Record<string, string> } = {}): Promise<PushAck> {
+    const b = message.buttons.find((x) => x.label === button);
+    if (!b) throw new Error(`no button ${button} on ${message.text}`);
+    const event = {
+      operator: { open_id: user, user_id: user.replace(/^ou_/, ''), union_id: `on_${user}`, tenant_key: 'tk' },
+      token: `c-${crypto.randomBytes(6).toString('hex')}`,
+      host: 'im_message',
+      action: { tag: 'button', value: b.value, ...(opts.form ? { form_value: opts.form, name: 'submit' } : {}) },
+      context: { open_message_id: message.id, open_chat_id: chat.kind === 'GROUP' ? chat.id : `oc_p2p_${user}` },
+    };
+    const r = await this.deliver(this.envelope('card.action.trigger', event, opts.eventId ?? crypto.randomUUID()));
+    const toast = (r.result?.toast as { content?: string } | undefined)?.content;
+    const card = (r.result?.card as { data?: Json } | undefined)?.data;
+    return { elapsedMs: r.elapsedMs, status: r.status, toast, card: card ? readCard(card).text : undefined };
+  }
+
+  async pushBadSignature(chat: ChatAddress, user: string, text: string): Promise<PushAck> {
+    const event = { sender: { sender_id: { open_id: user }, sender_type: 'user' }, message: { message_id: 'om_x', chat_id: chat.id, chat_type: 'group', message_type: 'text', content: JSON.stringify({ text }) } };
+    const r = await this.deliver(this.envelope('im.message.receive_v1', event, crypto.randomUUID()), { badSignature: true });
+    return { elapsedMs: r.elapsedMs, status: r.status };
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.wss.clients) c.terminate();
+    this.wss.close();
+    await this.http.close();
+  }
+}

@@ -1,0 +1,30 @@
+// The Lark/Feishu adapter against its fake: long connection (default) and HTTP webhook mode.
+import { describe, expect, it } from 'vitest';
+import { conformance } from './conformance.js';
+import { LarkFake } from './fakes/lark.js';
+import { renderLarkCard } from '../../src/platforms/lark/card.js';
+
+conformance('Lark (long connection)', () => LarkFake.start({ mode: 'ws' }));
+conformance('Lark (webhook, encrypted)', () => LarkFake.start({ mode: 'webhook' }));
+
+describe('Lark card rendering', () => {
+  it('renders a shared JSON 2.0 card whose buttons and form carry only the token', () => {
+    const card = renderLarkCard({
+      title: '请假申请',
+      tone: 'orange',
+      fields: [{ label: '会议', value: '主题党日 <b>12月5日</b>' }],
+      buttons: [{ actionId: 'x.approve', label: '批准', style: 'primary', token: 'tok-1' }],
+      form: { actionId: 'x.reason', token: 'tok-2', submitLabel: '提交', fields: [{ name: 'reason', label: '原因', type: 'textarea', required: true, maxLength: 200 }] },
+    }) as { schema: string; config: { update_multi: boolean }; body: { elements: Array<Record<string, unknown>> } };
+    expect(card.schema).toBe('2.0');
+    expect(card.config.update_multi).toBe(true);
+    const json = JSON.stringify(card);
+    expect(json).toContain('"value":{"t":"tok-1"}');
+    expect(json).toContain('"value":{"t":"tok-2"}');
+    expect(json).not.toContain('x.approve');
+    expect(json).toContain('&lt;b&gt;12月5日&lt;/b&gt;'); // user text is inert
+    const form = card.body.elements.find((e) => e.tag === 'form') as { elements: Array<Record<string, unknown>> };
+    expect(form.elements[0]).toMatchObject({ tag: 'input', name: 'reason', required: true, max_length: 200, input_type: 'multiline_text' });
+    expect(form.elements[1]).toMatchObject({ tag: 'button', form_action_type: 'submit' });
+  });
+});
