@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "ProgressReport" ADD COLUMN     "version" INTEGER NOT NULL DEFAULT 0;
+
