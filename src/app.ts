@@ -19,6 +19,8 @@ import { ConsoleHub } from './platforms/console/hub.js';
 import { consoleSender } from './platforms/console/sender.js';
 import { registerConsole } from './platforms/console/routes.js';
 import { Deliverer } from '../jobs/deliver.js';
+import { registerH5 } from './web/h5.js';
+import { registerLedgerFiles } from './web/ledger-files.js';
 import type { PlatformAdapter } from './platforms/adapter.js';
 import { buildAdapters, mountPlatformRoutes, platformSenders, startReceivers, stopReceivers, type PlatformHooks } from './platforms/index.js';
 
@@ -94,7 +96,7 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
 
     const tokens = new TokenSigner(secret);
     const hub = new ConsoleHub();
-    const router = buildRouter({ publicUrl: config.publicUrl });
+    const router = buildRouter({ publicUrl: config.publicUrl, life: { timezone: config.timezone, ...config.life } });
     opts.extendRouter?.(router);
     const core = new ChatCore(db, router, tokens, log.child({ component: 'chat' }), undefined, opts.clock);
     // Platform adapters: senders to the Deliverer (degraded by capabilities), receivers below.
@@ -117,6 +119,9 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
       ],
     });
     if (config.consoleEnabled) registerConsole(server, { db, core, hub });
+    // Organizational life: H5 forms (long minutes, text-only platforms) and ledger downloads.
+    registerH5(server, { db, core, tokens, clock: opts.clock });
+    registerLedgerFiles(server, { db, tokens, timezone: config.timezone, clock: opts.clock });
     mountPlatformRoutes(platforms, server);
     cleanups.push(() => server.close());
     const url = await server.listen({ host: config.host, port: config.port });

@@ -8,13 +8,16 @@ import { openDatabase } from './db/client.js';
 import { MIGRATIONS_DIR } from './db/migrate.js';
 import { seedDemo } from './seed/seed.js';
 import { importBindings } from './chat/identity-import.js';
+import { exportLedgerFile } from './domain/life/ledger.js';
 
 const usage = `用法：
   npm run migrate                      应用未执行的数据库迁移
   npm run migration:new -- <名称>      按 prisma/schema.prisma 的改动生成下一个迁移
   npm run seed [-- --reset]            写入示例数据（--reset 先清空全部业务数据）
   npm run cli -- import-bindings <文件.csv|xlsx> [--dry-run]
-                                       按对照表批量绑定平台账号（列：平台、企业ID、平台用户ID、工号或姓名）`;
+                                       按对照表批量绑定平台账号（列：平台、企业ID、平台用户ID、工号或姓名）
+  npm run cli -- export-ledger --branch <支部代码> --period <2026Q4|2026-12|2026> --out <文件.xlsx>
+                                       导出支部组织生活电子台账`;
 
 async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -78,6 +81,18 @@ async function main(argv: string[]): Promise<void> {
         console.error(`对照表有 ${r.errors.length} 处错误，没有写入任何绑定：\n${r.errors.join('\n')}`);
         process.exitCode = 1;
       } else console.log(dryRun ? '检查通过，没有发现错误（--dry-run 未写入）。' : `已绑定 ${r.bound} 个账号，${r.unchanged} 个原已绑定。`);
+      return;
+    }
+    case 'export-ledger': {
+      const opt = (name: string) => {
+        const i = rest.indexOf(`--${name}`);
+        return i >= 0 ? rest[i + 1] : undefined;
+      };
+      const [branch, period, out] = [opt('branch'), opt('period'), opt('out')];
+      if (!branch || !period || !out) throw new Error('用法：npm run cli -- export-ledger --branch demo-branch-1 --period 2026Q4 --out 台账.xlsx');
+      const timezone = loadConfig().timezone;
+      const r = await withDatabase((db) => exportLedgerFile(db.prisma, { branchCode: branch, period, out, timezone }));
+      console.log(`已导出 ${r.branch} ${r.period} 台账：${r.sessions} 次会议，写入 ${out}`);
       return;
     }
     default:

@@ -48,6 +48,11 @@ const schema = z
     RUN_WORKERS: bool.default(true),
     CONSOLE_ENABLED: bool.optional(),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000, '至少 1000 毫秒').max(60_000, '至多 60000 毫秒').default(10_000),
+    // ── Organizational life (issue 4): check-in window, 补签 period, compliance threshold ──
+    CHECKIN_OPENS_BEFORE_MINUTES: z.coerce.number({ message: '必须是分钟数' }).int('必须是整数').min(0, '不能为负').max(1440, '至多 1440 分钟').default(30),
+    CHECKIN_CLOSES_AFTER_MINUTES: z.coerce.number({ message: '必须是分钟数' }).int('必须是整数').min(10, '至少 10 分钟').max(1440, '至多 1440 分钟').default(120),
+    LATE_CHECKIN_DAYS: z.coerce.number({ message: '必须是天数' }).int('必须是整数').min(0, '不能为负').max(60, '至多 60 天').default(7),
+    COMPLIANCE_AT_RISK_DAYS: z.coerce.number({ message: '必须是天数' }).int('必须是整数').min(0, '不能为负').max(90, '至多 90 天').default(10),
     // ── Platform adapters (issue 7): each starts only when its credentials are set ──
     LARK_APP_ID: z.string().optional(),
     LARK_APP_SECRET: z.string().optional(),
@@ -131,6 +136,8 @@ export interface Config {
   runWorkers: boolean;
   consoleEnabled: boolean;
   shutdownTimeoutMs: number;
+  /** Organizational life: check-in window, 补签 period, compliance at-risk threshold. */
+  life: { checkinOpensBeforeMinutes: number; checkinClosesAfterMinutes: number; lateCheckinDays: number; atRiskDays: number };
   /** Platform adapters; a platform is absent when its credentials are not set. */
   platforms: PlatformsConfig;
 }
@@ -178,6 +185,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     runWorkers: e.RUN_WORKERS,
     consoleEnabled: e.CONSOLE_ENABLED ?? e.NODE_ENV !== 'production',
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    life: {
+      checkinOpensBeforeMinutes: e.CHECKIN_OPENS_BEFORE_MINUTES,
+      checkinClosesAfterMinutes: e.CHECKIN_CLOSES_AFTER_MINUTES,
+      lateCheckinDays: e.LATE_CHECKIN_DAYS,
+      atRiskDays: e.COMPLIANCE_AT_RISK_DAYS,
+    },
     platforms: platformsConfig(e),
   };
 }

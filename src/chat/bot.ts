@@ -2,14 +2,18 @@
 // (first match wins); the fallback answers anything else.
 import { Router } from './router.js';
 import { registerBasics } from './handlers/basics.js';
+import { registerLife, type LifeDeps } from './handlers/life.js';
 
 export interface BotDeps {
   /** Base URL for signed links (H5 forms, downloads). */
   publicUrl: string;
+  /** Organizational life settings (time zone, check-in window …); defaults when absent. */
+  life?: Omit<LifeDeps, 'publicUrl'>;
 }
 
-export function buildRouter(_deps: BotDeps): Router {
+export function buildRouter(deps: BotDeps): Router {
   const router = new Router();
   registerBasics(router);
+  registerLife(router, { ...deps.life, publicUrl: deps.publicUrl });
   return router;
 }

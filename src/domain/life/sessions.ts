@@ -1,0 +1,126 @@
+// Meeting sessions: loading, attendance counts, the group card and its in-place updates. Shared by
+// the chat handlers, the reminder messages and the ledger.
+import type { Tx } from '../../db/client.js';
+import type { PostTitle } from '../../generated/prisma/enums.js';
+import type { Card } from '../../chat/card.js';
+import type { Destination, Outbound } from '../../chat/types.js';
+import type { TokenSigner } from '../../chat/token.js';
+import { say } from '../../chat/wording.js';
+import { formatDateTime, formatShort } from './time.js';
+import { cardTokenTtlSeconds, type LifeOptions } from './options.js';
+
+/** Posts that make up a 支部委员会 (expected at 支委会). */
+export const BRANCH_COMMITTEE_POSTS: PostTitle[] = ['BRANCH_SECRETARY', 'BRANCH_DEPUTY_SECRETARY', 'ORGANIZING_MEMBER', 'PUBLICITY_MEMBER', 'DISCIPLINE_MEMBER'];
+
+export const sessionInclude = {
+  kind: { select: { id: true, code: true, name: true, category: true } },
+  orgNode: { select: { id: true, name: true, kind: true, parentId: true } },
+} as const;
+
+export type SessionView = NonNullable<Awaited<ReturnType<typeof loadSession>>>;
+
+export function loadSession(tx: Tx, id: string) {
+  return tx.meetingSession.findUnique({ where: { id }, include: sessionInclude });
+}
+
+/** The branch a session belongs to (a 党小组会 belongs to the group's branch). */
+export function sessionBranchId(s: { orgNode: { id: string; kind: string; parentId: string | null } }): string {
+  return s.orgNode.kind === 'GROUP' && s.orgNode.parentId ? s.orgNode.parentId : s.orgNode.id;
+}
+
+/** The org nodes whose sessions belong to a branch: the branch and its 党小组. */
+export async function branchScope(tx: Tx, branchId: string): Promise<string[]> {
+  const groups = await tx.orgNode.findMany({ where: { parentId: branchId, kind: 'GROUP' }, select: { id: true } });
+  return [branchId, ...groups.map((g) => g.id)];
+}
+
+export interface Counts {
+  expected: number;
+  present: number; // 签到
+  late: number; // 补签 (approved)
+  leave: number;
+  absent: number; // marked 缺席
+  pending: number; // 未响应
+}
+
+export async function attendanceCounts(tx: Tx, sessionId: string): Promise<Counts> {
+  const rows = await tx.attendance.groupBy({ by: ['status'], where: { sessionId }, _count: { _all: true } });
+  const n = (s: string) => rows.find((r) => r.status === s)?._count._all ?? 0;
+  const c = { present: n('PRESENT'), late: n('LATE'), leave: n('LEAVE'), absent: n('ABSENT'), pending: n('PENDING') };
+  return { expected: c.present + c.late + c.leave + c.absent + c.pending, ...c };
+}
+
+/** 应到 23 · 已签到 0 · 请假 0 · 未响应 23 (补签 counts as 已签到; 缺席 shown once someone is marked). */
+export function counterLine(c: Counts): string {
+  const parts = [say('meeting.counter', { expected: c.expected, checked: c.present + c.late, leave: c.leave, pending: c.pending })];
+  if (c.late) parts.push(say('meeting.counter_late', { late: c.late }));
+  if (c.absent) parts.push(say('meeting.counter_absent', { absent: c.absent }));
+  return parts.join(' · ');
+}
+
+export function meetingTitle(s: { kind: { name: string }; topic: string }): string {
+  return s.topic && s.topic !== s.kind.name ? `${s.kind.name}「${s.topic}」` : s.kind.name;
+}
+
+export function whenLine(s: { startsAt: Date }, o: LifeOptions): string {
+  return formatDateTime(s.startsAt, o.timezone);
+}
+
+/** The group card as it should look now. Tokens are signed afresh on each rendering. */
+export function noticeCard(s: SessionView, c: Counts, tokens: TokenSigner, now: Date, o: LifeOptions): Card {
+  const fields = [
+    { label: say('meeting.field_topic'), value: s.topic },
+    { label: say('meeting.field_time'), value: formatDateTime(s.startsAt, o.timezone) },
+    { label: say('meeting.field_place'), value: s.place ?? say('meeting.place_tbd') },
+    { label: say('meeting.field_checkin'), value: say('meeting.checkin_window', { opens: formatShort(s.checkinOpensAt, o.timezone), closes: formatShort(s.checkinClosesAt, o.timezone) }) },
+  ];
+  if (s.orgNode.kind === 'GROUP') fields.splice(1, 0, { label: say('meeting.field_group'), value: s.orgNode.name });
+  if (s.status === 'CANCELLED') {
+    return { title: say('meeting.card_title_cancelled', { kind: s.kind.name }), tone: 'grey', fields, markdown: say('meeting.card_cancelled_note'), footer: counterLine(c) };
+  }
+  const ttl = cardTokenTtlSeconds(s.checkinClosesAt, now, o);
+  return {
+    title: say('meeting.card_title', { kind: s.kind.name }),
+    tone: s.status === 'HELD' ? 'green' : 'blue',
+    fields,
+    buttons: [
+      { actionId: 'meeting.checkin', label: say('meeting.button_checkin'), style: 'primary', token: tokens.sign({ action: 'meeting.checkin', target: s.id }, ttl, now) },
+      { actionId: 'meeting.leave', label: say('meeting.button_leave'), token: tokens.sign({ action: 'meeting.leave', target: s.id }, ttl, now) },
+    ],
+    footer: counterLine(c),
+  };
+}
+
+export async function chatDestination(tx: Tx, chatId: string | null): Promise<Destination | null> {
+  if (!chatId) return null;
+  const chat = await tx.chat.findUnique({ where: { id: chatId } });
+  return chat ? { platform: chat.platform, tenantKey: chat.tenantKey, target: chat.platformChatId, targetKind: chat.kind } : null;
+}
+
+/**
+ * Bump the session's version and render the card update. Bumping first takes the row lock, so
+ * concurrent answers serialise here and each version's counter includes every earlier answer.
+ */
+export async function cardUpdate(tx: Tx, sessionId: string, tokens: TokenSigner, now: Date, o: LifeOptions): Promise<Outbound | null> {
+  const bumped = await tx.meetingSession.update({ where: { id: sessionId }, data: { version: { increment: 1 } }, include: sessionInclude });
+  if (!bumped.cardMessageKey) return null;
+  const to = await chatDestination(tx, bumped.chatId);
+  if (!to) return null;
+  const card = noticeCard(bumped, await attendanceCounts(tx, sessionId), tokens, now, o);
+  return { to, body: { kind: 'card_update', ofKey: bumped.cardMessageKey, card }, dedupeKey: `${bumped.cardMessageKey}:v${bumped.version}`, category: 'notice' };
+}
+
+/** The member who receives approval cards: the 支部书记, else a 副书记, else the 组织委员. */
+export async function branchApprover(tx: Tx, branchId: string): Promise<{ id: string; name: string } | null> {
+  for (const title of ['BRANCH_SECRETARY', 'BRANCH_DEPUTY_SECRETARY', 'ORGANIZING_MEMBER'] as PostTitle[]) {
+    const post = await tx.post.findFirst({ where: { orgNodeId: branchId, title, until: null, member: { active: true } }, select: { member: { select: { id: true, name: true } } } });
+    if (post) return post.member;
+  }
+  return null;
+}
+
+/** A direct-message destination for a member on a platform, if they have an identity there. */
+export async function memberDestination(tx: Tx, memberId: string, platform: Destination['platform'], tenantKey: string): Promise<Destination | null> {
+  const id = await tx.platformIdentity.findFirst({ where: { memberId, platform, tenantKey }, select: { platformUserId: true } });
+  return id ? { platform, tenantKey, target: id.platformUserId, targetKind: 'DIRECT' } : null;
+}

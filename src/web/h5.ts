@@ -1,0 +1,156 @@
+// H5 forms: the same forms cards carry, as a plain server-rendered page opened from a signed link.
+// For long text (minutes), for platforms whose cards hold no forms (Wechaty, plain-text channels),
+// and for anything that later needs a page (pledges).
+//
+// API
+//   h5Forms.register(actionId, provider)   a handler module declares that the card form submitting
+//                                          to `actionId` can also be opened as a page; `provider`
+//                                          returns { title, intro?, fields, submitLabel } for the
+//                                          token's claims, or null when the target is gone.
+//   h5Link(publicUrl, token)               the link to put on a card (CardForm.url) or in a message.
+//                                          The token must be signed for `actionId` and bound to a
+//                                          member: tokens.sign({ action, target, member }, ttl).
+//   registerH5(server, deps)               GET  /h5/form?t=<token>  renders the form (inert, escaped)
+//                                          POST /h5/form            submits it (urlencoded: t, nonce,
+//                                          the field values) through ChatCore.handle as a card
+//                                          action from the member's own platform identity, so the
+//                                          action handler, validation, dedupe, audit and replies are
+//                                          exactly those of the card form. The page nonce is the
+//                                          event id: submitting the same page twice counts once.
+import crypto from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import type { Database, Tx } from '../db/client.js';
+import type { ChatCore } from '../chat/core.js';
+import type { FormField } from '../chat/card.js';
+import type { TokenClaims, TokenSigner } from '../chat/token.js';
+
+export interface H5FormSpec {
+  title: string;
+  intro?: string;
+  fields: FormField[];
+  submitLabel: string;
+}
+
+export type H5FormProvider = (tx: Tx, claims: TokenClaims, now: Date) => Promise<H5FormSpec | null>;
+
+export class H5Forms {
+  private readonly providers = new Map<string, H5FormProvider>();
+
+  register(actionId: string, provider: H5FormProvider): void {
+    this.providers.set(actionId, provider);
+  }
+
+  get(actionId: string): H5FormProvider | undefined {
+    return this.providers.get(actionId);
+  }
+}
+
+/** The registry handler modules add their forms to. */
+export const h5Forms = new H5Forms();
+
+export function h5Link(publicUrl: string, token: string): string {
+  return `${publicUrl.replace(/\/$/, '')}/h5/form?t=${encodeURIComponent(token)}`;
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+const STYLE = `body{font-family:-apple-system,"PingFang SC","Microsoft YaHei",sans-serif;max-width:680px;margin:0 auto;padding:16px;color:#222;background:#f6f7f9}
+h1{font-size:20px;color:#c00}label{display:block;margin:14px 0 4px;font-weight:600}.req{color:#c00}
+input,textarea,select{width:100%;box-sizing:border-box;padding:8px;font-size:16px;border:1px solid #ccc;border-radius:6px;background:#fff}
+textarea{min-height:140px}button{margin-top:18px;width:100%;padding:12px;font-size:17px;background:#c00;color:#fff;border:0;border-radius:6px}
+.msg{padding:12px;border-radius:6px;background:#fff;border-left:4px solid #c00;white-space:pre-wrap}.ok{border-color:#2a2}.intro{white-space:pre-wrap;color:#555}`;
+
+function page(title: string, body: string): string {
+  return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title><style>${STYLE}</style></head><body>${body}</body></html>`;
+}
+
+function messagePage(title: string, text: string, ok = false): string {
+  return page(title, `<h1>${escapeHtml(title)}</h1><p class="msg${ok ? ' ok' : ''}">${escapeHtml(text)}</p>`);
+}
+
+function formPage(spec: H5FormSpec, token: string, values: Record<string, string>, error?: string): string {
+  const fields = spec.fields
+    .map((f) => {
+      const id = `f_${escapeHtml(f.name)}`;
+      const v = values[f.name] ?? f.value ?? '';
+      const attrs = `id="${id}" name="${escapeHtml(f.name)}"${f.required ? ' required' : ''}${f.maxLength ? ` maxlength="${f.maxLength}"` : ''}${f.placeholder ? ` placeholder="${escapeHtml(f.placeholder)}"` : ''}`;
+      const label = `<label for="${id}">${escapeHtml(f.label)}${f.required ? ' <span class="req">*</span>' : ''}</label>`;
+      if (f.type === 'textarea') return `${label}<textarea ${attrs}>${escapeHtml(v)}</textarea>`;
+      if (f.type === 'select')
+        return `${label}<select ${attrs}>${(f.options ?? []).map((o) => `<option value="${escapeHtml(o.value)}"${o.value === v ? ' selected' : ''}>${escapeHtml(o.label)}</option>`).join('')}</select>`;
+      return `${label}<input type="${f.type === 'date' ? 'date' : 'text'}" ${attrs} value="${escapeHtml(v)}">`;
+    })
+    .join('\n');
+  return page(
+    spec.title,
+    `<h1>${escapeHtml(spec.title)}</h1>${spec.intro ? `<p class="intro">${escapeHtml(spec.intro)}</p>` : ''}${error ? `<p class="msg">${escapeHtml(error)}</p>` : ''}
+<form method="post" action="/h5/form"><input type="hidden" name="t" value="${escapeHtml(token)}"><input type="hidden" name="nonce" value="${crypto.randomBytes(12).toString('base64url')}">
+${fields}
+<button type="submit">${escapeHtml(spec.submitLabel)}</button></form>`,
+  );
+}
+
+export interface H5Deps {
+  db: Database;
+  core: ChatCore;
+  tokens: TokenSigner;
+  forms?: H5Forms;
+  clock?: () => Date;
+}
+
+export function registerH5(server: FastifyInstance, deps: H5Deps): void {
+  const forms = deps.forms ?? h5Forms;
+  const clock = deps.clock ?? (() => new Date());
+
+  async function open(token: string | undefined): Promise<{ claims: TokenClaims & { member: string }; spec: H5FormSpec } | { status: number; title: string; text: string }> {
+    const check = deps.tokens.verify(token ?? '', clock());
+    if (!check.ok) return check.reason === 'expired' ? { status: 410, title: '链接已过期', text: '这个链接已过期，请回到聊天中重新打开。' } : { status: 403, title: '链接无效', text: '这个链接无效，请回到聊天中重新打开。' };
+    const provider = forms.get(check.claims.action);
+    if (!provider || !check.claims.member) return { status: 404, title: '链接无效', text: '这个表单不存在。' };
+    const spec = await provider(deps.db.prisma, check.claims, clock());
+    if (!spec) return { status: 404, title: '表单已失效', text: '这个表单对应的事项已不存在。' };
+    return { claims: { ...check.claims, member: check.claims.member }, spec };
+  }
+
+  const send = (reply: { code(n: number): { type(t: string): { header(k: string, v: string): { send(b: string): unknown } } } }, status: number, html: string) =>
+    reply.code(status).type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'").send(html);
+
+  void server.register(async (s) => {
+    s.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(String(body))));
+    });
+
+    s.get('/h5/form', async (req, reply) => {
+      const r = await open((req.query as { t?: string }).t);
+      if ('status' in r) return send(reply, r.status, messagePage(r.title, r.text));
+      return send(reply, 200, formPage(r.spec, (req.query as { t: string }).t, {}));
+    });
+
+    s.post('/h5/form', async (req, reply) => {
+      const body = (req.body ?? {}) as Record<string, string>;
+      const r = await open(body.t);
+      if ('status' in r) return send(reply, r.status, messagePage(r.title, r.text));
+      if (!/^[A-Za-z0-9_-]{8,64}$/.test(body.nonce ?? '')) return send(reply, 400, messagePage('提交失败', '表单不完整，请重新打开链接。'));
+      const identity = await deps.db.prisma.platformIdentity.findFirst({ where: { memberId: r.claims.member }, orderBy: { boundAt: 'asc' } });
+      if (!identity) return send(reply, 403, messagePage('提交失败', '您还没有绑定党员身份。'));
+      const form = Object.fromEntries(r.spec.fields.map((f) => [f.name, String(body[f.name] ?? '')]));
+      const result = await deps.core.handle({
+        kind: 'action',
+        platform: identity.platform,
+        tenantKey: identity.tenantKey,
+        eventId: `h5:${body.nonce}`,
+        chat: { id: identity.platformUserId, kind: 'DIRECT' },
+        user: { id: identity.platformUserId },
+        token: body.t!,
+        form,
+      });
+      if (result.status === 'duplicate') return send(reply, 200, messagePage(r.spec.title, '这份表单已经提交过了。', true));
+      if (result.status === 'invalid') return send(reply, 400, messagePage('提交失败', '表单内容无效。'));
+      const toast = result.ack.toast;
+      if (toast?.type === 'error') return send(reply, 422, formPage(r.spec, body.t!, form, toast.text));
+      return send(reply, 200, messagePage(r.spec.title, toast?.text ?? '已提交。', true));
+    });
+  });
+}
