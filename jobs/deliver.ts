@@ -1,12 +1,21 @@
 // Delivery of outbox rows through BullMQ: one job per row (job id = row id), at most one send per
-// dedupe key, retries with backoff on retryable failures, and a visible DEAD state at the end.
-import type { Job } from 'bullmq';
+// dedupe key, per-destination rate limits shared by every worker, retries with backoff that honours
+// the platform's retry-after on 429/5xx, and a visible DEAD state at the end.
+//
+// At most once: a worker moves a row PENDING/RETRY → SENDING before it calls the platform; only one
+// worker can win that update. A row left in SENDING (the process died mid-send) is uncertain: the
+// platform may or may not have it. The sweep puts such rows back in line only when the platform's
+// send takes an idempotency key (`capabilities.idempotentSend`: the platform drops the duplicate);
+// otherwise it marks them DEAD with an "UNCERTAIN" note so an operator checks the chat and then
+// retries or leaves them (`npm run cli -- outbox list --status DEAD`, `outbox retry <id>`).
+import { DelayedError, type Job } from 'bullmq';
 import type { Database } from '../src/db/client.js';
 import type { Logger } from '../src/log.js';
 import type { QueueBackend } from '../src/queue/backend.js';
-import type { Platform } from '../src/generated/prisma/enums.js';
-import type { OutboundBody } from '../src/chat/types.js';
+import type { OutboxStatus, Platform } from '../src/generated/prisma/enums.js';
+import type { Destination, OutboundBody } from '../src/chat/types.js';
 import { type PlatformSender, SendError } from '../src/platforms/types.js';
+import type { DestinationLimiter } from './rate-limit.js';
 
 export const DELIVER_QUEUE = 'deliver';
 
@@ -14,23 +23,45 @@ export interface DeliverOptions {
   attempts: number;
   backoffMs: number;
   concurrency: number;
+  /** Longest wait between attempts (a platform's retry-after can be longer: it wins). */
+  maxBackoffMs?: number;
+  /** A row in SENDING for longer than this is taken as abandoned by a dead process. */
+  stuckAfterMs?: number;
+  /** Per-destination limits; none = send as fast as the workers go. */
+  limiter?: DestinationLimiter;
 }
 
-export const DEFAULT_DELIVER: DeliverOptions = { attempts: 8, backoffMs: 1000, concurrency: 8 };
+export const DEFAULT_DELIVER: DeliverOptions = { attempts: 8, backoffMs: 1000, concurrency: 8, maxBackoffMs: 10 * 60_000, stuckAfterMs: 5 * 60_000 };
 
 export type DeliverOutcome = 'sent' | 'skipped' | 'superseded' | 'dead';
+
+export const UNCERTAIN_NOTE = 'UNCERTAIN: 发送过程中进程中断，平台可能已收到；请在群里核实后决定是否重发';
+
+interface SendJobData {
+  id: string;
+  to?: Destination;
+}
+
+/** Exponential backoff, but never sooner than the platform asked (retry-after). */
+export function backoffFor(attemptsMade: number, err: Error | undefined, opts: Pick<DeliverOptions, 'backoffMs' | 'maxBackoffMs'>): number {
+  const exp = Math.min(opts.backoffMs * 2 ** Math.max(0, attemptsMade - 1), opts.maxBackoffMs ?? Infinity);
+  const after = err instanceof SendError || (err && 'retryAfterMs' in err) ? Number((err as SendError).retryAfterMs ?? 0) : 0;
+  return Math.max(exp, after);
+}
 
 export class Deliverer {
   private readonly queue;
   private readonly senders = new Map<Platform, PlatformSender>();
+  private readonly opts: DeliverOptions;
 
   constructor(
     private readonly db: Database,
     private readonly backend: QueueBackend,
     senders: PlatformSender[],
     private readonly log: Logger,
-    private readonly opts: DeliverOptions = DEFAULT_DELIVER,
+    opts: DeliverOptions = DEFAULT_DELIVER,
   ) {
+    this.opts = { ...DEFAULT_DELIVER, ...opts };
     for (const s of senders) this.senders.set(s.platform, s);
     this.queue = backend.createQueue(DELIVER_QUEUE);
   }
@@ -38,29 +69,56 @@ export class Deliverer {
   /** Hand committed rows to the queue. Re-adding a row that is still queued is a no-op (job id). */
   async enqueue(ids: string[], delayMs = 0): Promise<void> {
     if (!ids.length) return;
-    await this.queue.addBulk(
-      ids.map((id) => ({
-        name: 'send',
-        data: { id },
-        opts: {
-          jobId: id,
-          delay: delayMs,
-          attempts: this.opts.attempts,
-          backoff: { type: 'exponential', delay: this.opts.backoffMs },
-          removeOnComplete: { count: 1000 },
-          removeOnFail: { count: 5000 },
-        },
-      })),
-    );
+    const now = Date.now();
+    const rows: Array<{ id: string; platform: Platform; tenantKey: string; target: string; targetKind: 'GROUP' | 'DIRECT'; notBefore: Date; status: OutboxStatus; attempts: number }> = [];
+    for (let i = 0; i < ids.length; i += 5000) {
+      rows.push(
+        ...(await this.db.prisma.outboxMessage.findMany({
+          where: { id: { in: ids.slice(i, i + 5000) } },
+          select: { id: true, platform: true, tenantKey: true, target: true, targetKind: true, notBefore: true, status: true, attempts: true },
+        })),
+      );
+    }
+    // An operator retry (RETRY with attempts reset to 0, see markForRetry) must replace the old,
+    // failed job of the same id, or adding it again would be a no-op.
+    await Promise.all(rows.filter((r) => r.status === 'RETRY' && r.attempts === 0).map((r) => this.queue.remove(r.id).catch(() => 0)));
+    for (let i = 0; i < rows.length; i += 1000) {
+      await this.queue.addBulk(
+        rows.slice(i, i + 1000).map((r) => ({
+          name: 'send',
+          data: { id: r.id, to: { platform: r.platform, tenantKey: r.tenantKey, target: r.target, targetKind: r.targetKind } } satisfies SendJobData,
+          opts: {
+            jobId: r.id,
+            delay: Math.max(delayMs, r.notBefore.getTime() - now, 0),
+            attempts: this.opts.attempts,
+            backoff: { type: 'platform' },
+            removeOnComplete: { count: 1000 },
+            removeOnFail: { count: 5000 },
+          },
+        })),
+      );
+    }
   }
 
   startWorker() {
-    return this.backend.createWorker(DELIVER_QUEUE, (job: Job) => this.run(job), { concurrency: this.opts.concurrency });
+    return this.backend.createWorker(DELIVER_QUEUE, (job: Job, token?: string) => this.run(job, token), {
+      concurrency: this.opts.concurrency,
+      settings: { backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) => backoffFor(attemptsMade, err, this.opts) },
+    });
   }
 
-  private async run(job: Job): Promise<DeliverOutcome> {
+  private async run(job: Job, token?: string): Promise<DeliverOutcome> {
+    const data = job.data as SendJobData;
+    if (this.opts.limiter && data.to) {
+      const r = await this.opts.limiter.reserve(data.to);
+      if (!r.ok) {
+        // Wait for a free slot without spending an attempt.
+        await job.moveToDelayed(Date.now() + r.waitMs, token);
+        throw new DelayedError();
+      }
+    }
     const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    return this.deliverOne(String(job.data.id), final);
+    return this.deliverOne(String(data.id), final);
   }
 
   /** Send one row. Throws on a retryable failure (so BullMQ retries) unless this is the last attempt. */
@@ -74,6 +132,7 @@ export class Deliverer {
     if (!row) return 'skipped';
 
     const body = row.payload as unknown as OutboundBody;
+    const to: Destination = { platform: row.platform, tenantKey: row.tenantKey, target: row.target, targetKind: row.targetKind };
     let originalMessageId: string | undefined;
     if (row.kind === 'card_update' && row.updateOfKey) {
       // Only the newest rendering matters: an older pending update is dropped.
@@ -90,16 +149,12 @@ export class Deliverer {
     const sender = this.senders.get(row.platform);
     if (!sender) return this.fail(id, new SendError(`没有配置 ${row.platform} 平台`, false), true);
     try {
-      const r = await sender.send({
-        to: { platform: row.platform, tenantKey: row.tenantKey, target: row.target, targetKind: row.targetKind },
-        body,
-        key: row.dedupeKey,
-        originalMessageId,
-      });
+      const r = await sender.send({ to, body, key: row.dedupeKey, originalMessageId });
       await p.outboxMessage.update({ where: { id }, data: { status: 'SENT', platformMessageId: r.messageId, sentAt: new Date(), lastError: null } });
       return 'sent';
     } catch (e) {
       const err = e instanceof SendError ? e : new SendError((e as Error).message, true);
+      if (err.retryAfterMs && this.opts.limiter) await this.opts.limiter.hold(to, err.retryAfterMs);
       return this.fail(id, err, finalAttempt);
     }
   }
@@ -121,9 +176,25 @@ export class Deliverer {
     throw err;
   }
 
-  /** Re-enqueue rows that are due but not queued (after a restart or a lost queue). */
+  /**
+   * Re-enqueue rows that are due but not queued (after a restart or a lost queue), and settle rows
+   * stuck in SENDING: back in line where the platform dedupes sends, otherwise DEAD for an operator.
+   */
   async sweep(): Promise<number> {
-    const due = await this.db.prisma.outboxMessage.findMany({
+    const p = this.db.prisma;
+    const stuckBefore = new Date(Date.now() - (this.opts.stuckAfterMs ?? DEFAULT_DELIVER.stuckAfterMs!));
+    const stuck = await p.outboxMessage.findMany({ where: { status: 'SENDING', updatedAt: { lt: stuckBefore } }, select: { id: true, platform: true }, take: 5000 });
+    if (stuck.length) {
+      const idempotent = (pl: Platform) => this.senders.get(pl)?.capabilities.idempotentSend === true;
+      const again = stuck.filter((r) => idempotent(r.platform)).map((r) => r.id);
+      const uncertain = stuck.filter((r) => !idempotent(r.platform)).map((r) => r.id);
+      if (again.length) await p.outboxMessage.updateMany({ where: { id: { in: again }, status: 'SENDING' }, data: { status: 'RETRY', notBefore: new Date() } });
+      if (uncertain.length) await p.outboxMessage.updateMany({ where: { id: { in: uncertain }, status: 'SENDING' }, data: { status: 'DEAD', lastError: UNCERTAIN_NOTE } });
+      // The BullMQ jobs of those rows completed ("skipped") or stalled: make room for new ones.
+      await Promise.all(again.map((id) => this.queue.remove(id).catch(() => 0)));
+      this.log.warn({ retried: again.length, uncertain: uncertain.length }, 'settled outbox rows stuck in SENDING');
+    }
+    const due = await p.outboxMessage.findMany({
       where: { status: { in: ['PENDING', 'RETRY'] }, notBefore: { lte: new Date() } },
       select: { id: true },
       orderBy: { createdAt: 'asc' },
@@ -133,15 +204,30 @@ export class Deliverer {
     return due.length;
   }
 
-  /** Put DEAD rows back in line (CLI: outbox retry). */
+  /** Put DEAD rows back in line now (the CLI only marks them; the sweep enqueues them). */
   async retryDead(ids?: string[]): Promise<number> {
-    const rows = await this.db.prisma.outboxMessage.updateManyAndReturn({
-      where: { status: 'DEAD', ...(ids ? { id: { in: ids } } : {}) },
-      data: { status: 'RETRY', notBefore: new Date() },
-      select: { id: true },
-    });
-    await Promise.all(rows.map((r) => this.queue.remove(r.id).catch(() => 0)));
-    await this.enqueue(rows.map((r) => r.id));
-    return rows.length;
+    const marked = await markForRetry(this.db.prisma, ids);
+    await this.enqueue(marked);
+    return marked.length;
   }
+
+  /** Rows for the operator (CLI: outbox list), newest first. */
+  list(status?: OutboxStatus, take = 50) {
+    return this.db.prisma.outboxMessage.findMany({
+      where: status ? { status } : {},
+      orderBy: { createdAt: 'desc' },
+      take,
+      select: { id: true, status: true, platform: true, targetKind: true, target: true, category: true, attempts: true, lastError: true, createdAt: true, dedupeKey: true },
+    });
+  }
+}
+
+/** DEAD rows (all, or these ids) back to RETRY with a fresh attempt budget; returns the ids. */
+export async function markForRetry(prisma: Database['prisma'], ids?: string[]): Promise<string[]> {
+  const rows = await prisma.outboxMessage.updateManyAndReturn({
+    where: { status: 'DEAD', ...(ids ? { id: { in: ids } } : {}) },
+    data: { status: 'RETRY', notBefore: new Date(), attempts: 0 },
+    select: { id: true },
+  });
+  return rows.map((r) => r.id);
 }

@@ -1,0 +1,119 @@
+// All background work in one place, used by the service (RUN_WORKERS=true) and by `npm run worker`:
+// delivery, reminders, task prompts, and a maintenance queue whose Job Schedulers run the outbox
+// sweep (every 30 s), the reminder dispatcher (every minute) and the compliance scan (daily 08:30).
+// Producers (enqueue, schedule) work without workers; startWorkers() adds the consumers. Any number
+// of processes may run workers: every job is idempotent against the database.
+import type { Job } from 'bullmq';
+import type { Config } from '../src/config.js';
+import type { Database } from '../src/db/client.js';
+import type { Logger } from '../src/log.js';
+import type { QueueBackend } from '../src/queue/backend.js';
+import type { PlatformSender } from '../src/platforms/types.js';
+import type { TokenSigner } from '../src/chat/token.js';
+import { DEFAULT_GUARDRAILS, type GuardrailOptions } from '../src/domain/guardrails.js';
+import { Deliverer } from './deliver.js';
+import { DestinationLimiter, parseRateLimits, type LimiterStore } from './rate-limit.js';
+import { ReminderService, type ReminderMessages } from './remind.js';
+import { PromptService } from './prompt.js';
+import { complianceScan } from './compliance.js';
+
+export const MAINTENANCE_QUEUE = 'maintenance';
+
+export interface JobsDeps {
+  config: Config;
+  db: Database;
+  queue: QueueBackend;
+  senders: PlatformSender[];
+  log: Logger;
+  tokens?: TokenSigner;
+  clock?: () => Date;
+  /** Test seam: the meeting side's reminder messages. */
+  reminderMessages?: ReminderMessages;
+  /** Test seam: task templates directory. */
+  promptsDir?: string;
+}
+
+export function limiterStoreFor(config: Config): LimiterStore {
+  const q = config.queue;
+  if (q.backend === 'redis' && q.redisUrl) return { kind: 'redis', redisUrl: q.redisUrl, prefix: q.prefix };
+  if (q.backend === 'postgres' && q.databaseUrl) return { kind: 'postgres', databaseUrl: q.databaseUrl };
+  return { kind: 'memory' };
+}
+
+export function guardrailsFrom(config: Config): GuardrailOptions {
+  return { ...DEFAULT_GUARDRAILS, timezone: config.timezone, ...config.jobs.guardrails };
+}
+
+export class Jobs {
+  private readonly maintenance;
+  private readonly workers: Array<{ close(): Promise<void> }> = [];
+  private started = false;
+
+  private constructor(
+    private readonly deps: JobsDeps,
+    readonly limiter: DestinationLimiter,
+    readonly deliverer: Deliverer,
+    readonly reminders: ReminderService,
+    readonly prompts: PromptService,
+  ) {
+    this.maintenance = deps.queue.createQueue(MAINTENANCE_QUEUE);
+  }
+
+  static async create(deps: JobsDeps): Promise<Jobs> {
+    const { config, db, queue, log } = deps;
+    const limiter = await DestinationLimiter.open(limiterStoreFor(config), parseRateLimits(config.jobs.rateLimits));
+    const deliverer = new Deliverer(db, queue, deps.senders, log.child({ component: 'deliver' }), {
+      attempts: config.jobs.deliverAttempts,
+      backoffMs: 1000,
+      concurrency: config.jobs.deliverConcurrency,
+      limiter,
+    });
+    const clock = deps.clock ?? (() => new Date());
+    const reminders = new ReminderService(db, queue, deliverer, log.child({ component: 'remind' }), {
+      guardrails: guardrailsFrom(config),
+      clock,
+      tokens: deps.tokens,
+      life: { ...config.life, timezone: config.timezone, publicUrl: config.publicUrl },
+      ...(deps.reminderMessages ? { messages: deps.reminderMessages } : {}),
+    });
+    const prompts = new PromptService(db, queue, deliverer, log.child({ component: 'prompt' }), { timezone: config.timezone, clock, ...(deps.promptsDir ? { dir: deps.promptsDir } : {}) });
+    return new Jobs(deps, limiter, deliverer, reminders, prompts);
+  }
+
+  /** Start every worker, reconcile schedulers, resume unfinished work. */
+  async startWorkers(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const { config, db, log } = this.deps;
+    this.workers.push(this.deliverer.startWorker(), this.reminders.startWorker(), this.prompts.startWorker());
+    const maintenance = this.deps.queue.createWorker(MAINTENANCE_QUEUE, async (job: Job) => {
+      if (job.name === 'sweep') return this.deliverer.sweep();
+      if (job.name === 'dispatch') return this.reminders.schedule();
+      if (job.name === 'compliance') {
+        return complianceScan(db, this.deliverer, log.child({ component: 'compliance' }), {
+          timezone: config.timezone,
+          thresholds: [config.life.atRiskDays, 3].filter((d, i, a) => a.indexOf(d) === i),
+          clock: this.deps.clock ?? (() => new Date()),
+        });
+      }
+      return null;
+    }, { concurrency: 1 });
+    this.workers.push(maintenance);
+    const tz = config.timezone;
+    const keep = { removeOnComplete: { count: 10 }, removeOnFail: { count: 50 } };
+    await this.maintenance.upsertJobScheduler('outbox-sweep', { every: 30_000 }, { name: 'sweep', opts: keep });
+    await this.maintenance.upsertJobScheduler('reminder-dispatch', { every: 60_000 }, { name: 'dispatch', opts: keep });
+    await this.maintenance.upsertJobScheduler('compliance-scan', { pattern: config.jobs.complianceCron, tz }, { name: 'compliance', opts: keep });
+    await this.prompts.syncTemplates();
+    const r = await this.prompts.reconcile();
+    const swept = await this.deliverer.sweep();
+    const scheduled = await this.reminders.schedule();
+    log.info({ prompts: r.active, removedSchedulers: r.removed, swept, scheduled }, 'workers started');
+  }
+
+  /** Let workers finish the jobs in hand, then drop the limiter's store connection. */
+  async close(): Promise<void> {
+    await Promise.all(this.workers.splice(0).map((w) => w.close()));
+    await this.limiter.close();
+  }
+}

@@ -1,0 +1,182 @@
+// Delivery on real PostgreSQL with the three queue backends: 429 with retry-after, dead letters and
+// their retry, rows stuck in SENDING, rate limits that wait without spending attempts, and a
+// broadcast that survives stopping one worker and starting another.
+import { afterAll, describe, expect, it } from 'vitest';
+import { openDatabase, type Database } from '../../src/db/client.js';
+import { openQueueBackend, type QueueBackend } from '../../src/queue/backend.js';
+import { createLogger } from '../../src/log.js';
+import { writeOutbox } from '../../src/chat/core.js';
+import type { Outbound } from '../../src/chat/types.js';
+import { SendError } from '../../src/platforms/types.js';
+import { Deliverer, UNCERTAIN_NOTE, type DeliverOptions } from '../../jobs/deliver.js';
+import { DestinationLimiter, parseRateLimits, type LimiterStore } from '../../jobs/rate-limit.js';
+import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
+import { FakePlatform } from '../helpers/fake-platform.js';
+
+const log = createLogger({ level: 'silent', pretty: false });
+const closers: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const c of closers.reverse()) await c().catch(() => {});
+});
+
+async function until(check: () => Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+type Kind = 'redis' | 'postgres' | 'embedded';
+interface Env {
+  db: Database;
+  dbUrl: string;
+  prefix: string;
+  openBackend(): Promise<QueueBackend>;
+  store: LimiterStore;
+}
+
+async function env(kind: Kind): Promise<Env> {
+  const pgdb = await freshPostgres();
+  closers.push(pgdb.drop);
+  const db = await openDatabase({ databaseUrl: pgdb.url, dataDir: 'unused' });
+  closers.push(() => db.close());
+  const prefix = redisPrefix();
+  let embedded: QueueBackend | undefined;
+  const openBackend = async () => {
+    if (kind === 'redis') return openQueueBackend({ kind, redisUrl: REDIS_URL, prefix });
+    if (kind === 'postgres') return openQueueBackend({ kind, databaseUrl: pgdb.url, prefix });
+    // One embedded queue per process: every "worker" shares it.
+    embedded ??= await openQueueBackend({ kind, dataDir: 'memory://', prefix });
+    return embedded;
+  };
+  const store: LimiterStore = kind === 'redis' ? { kind, redisUrl: REDIS_URL, prefix } : kind === 'postgres' ? { kind, databaseUrl: pgdb.url } : { kind: 'memory' };
+  return { db, dbUrl: pgdb.url, prefix, openBackend, store };
+}
+
+let n = 0;
+function messages(count: number, chats: number, tag = `t${++n}`): Outbound[] {
+  return Array.from({ length: count }, (_, i) => ({
+    to: { platform: 'LARK', tenantKey: 'tenant-1', target: `chat-${tag}-${i % chats}`, targetKind: 'GROUP' },
+    body: { kind: 'text', text: `消息 ${i}` },
+    dedupeKey: `${tag}:${i}`,
+    category: 'prompt',
+  }));
+}
+
+async function start(e: Env, platform: FakePlatform, opts: Partial<DeliverOptions> & { limits?: string } = {}) {
+  const backend = await e.openBackend();
+  const limiter = opts.limits !== undefined ? await DestinationLimiter.open(e.store, parseRateLimits(opts.limits)) : undefined;
+  const deliverer = new Deliverer(e.db, backend, [platform], log, { attempts: 8, backoffMs: 100, concurrency: 20, ...opts, limiter });
+  const worker = deliverer.startWorker();
+  const stop = async () => {
+    await worker.close();
+    await limiter?.close();
+    if (backend.kind !== 'embedded') await backend.close();
+  };
+  closers.push(async () => {
+    await stop();
+    if (backend.kind === 'embedded') await backend.close();
+  });
+  return { deliverer, worker, stop };
+}
+
+const statusCount = (e: Env, status: 'SENT' | 'DEAD' | 'PENDING' | 'RETRY' | 'SENDING') => e.db.prisma.outboxMessage.count({ where: { status } });
+
+describe.each<Kind>(['redis', 'postgres', 'embedded'])('delivery on %s', (kind) => {
+  it('retries a 429 after the platform retry-after and loses nothing', async () => {
+    const e = await env(kind);
+    const fake = new FakePlatform();
+    fake.failNext((r) => r.key.endsWith(':0'), new SendError('429 Too Many Requests', true, 1500));
+    const { deliverer } = await start(e, fake);
+    const msgs = messages(5, 5);
+    const t0 = Date.now();
+    await deliverer.enqueue(await writeOutbox(e.db.prisma, msgs));
+    await until(async () => (await statusCount(e, 'SENT')) === 5, 20_000, 'all sent');
+    const first = fake.sent.find((s) => s.key === msgs[0]!.dedupeKey)!;
+    expect(first.at - t0).toBeGreaterThanOrEqual(1500);
+    expect(fake.rejected429).toBe(1);
+    expect(fake.duplicates).toBe(0);
+    const row = await e.db.prisma.outboxMessage.findUniqueOrThrow({ where: { dedupeKey: msgs[0]!.dedupeKey } });
+    expect(row.attempts).toBe(2);
+    expect(row.platformMessageId).toMatch(/^fm_/);
+  });
+
+  it('leaves a row DEAD after the last attempt and sends it on retry', async () => {
+    const e = await env(kind);
+    const fake = new FakePlatform();
+    fake.failNext(() => true, new SendError('500 Internal Server Error', true), 3);
+    const { deliverer } = await start(e, fake, { attempts: 3, backoffMs: 50 });
+    const [id] = await writeOutbox(e.db.prisma, messages(1, 1));
+    await deliverer.enqueue([id!]);
+    await until(async () => (await statusCount(e, 'DEAD')) === 1, 20_000, 'dead');
+    const dead = await deliverer.list('DEAD');
+    expect(dead.map((d) => [d.id, d.attempts, d.lastError])).toEqual([[id, 3, '500 Internal Server Error']]);
+    expect(await deliverer.retryDead()).toBe(1);
+    await until(async () => (await statusCount(e, 'SENT')) === 1, 20_000, 'sent after retry');
+    expect(fake.perKey.size).toBe(1);
+  });
+
+  it('waits for its per-chat turn without spending attempts and without a 429', async () => {
+    const e = await env(kind);
+    const fake = new FakePlatform();
+    // attempts: 1 — a wait that cost an attempt would leave rows DEAD.
+    const { deliverer } = await start(e, fake, { attempts: 1, limits: 'LARK.chat=5/1s,LARK.app=50/1s' });
+    const t0 = Date.now();
+    await deliverer.enqueue(await writeOutbox(e.db.prisma, messages(15, 1)));
+    await until(async () => (await statusCount(e, 'SENT')) === 15, 20_000, 'all sent');
+    const elapsed = Math.max(...fake.sent.map((s) => s.at)) - t0;
+    expect(elapsed).toBeGreaterThanOrEqual(1900); // 15 at 5 per second: three windows
+    expect(await statusCount(e, 'DEAD')).toBe(0);
+    expect(fake.calls).toBe(15);
+    expect(fake.duplicates).toBe(0);
+  });
+
+  it('delivers every remaining message of a broadcast exactly once after one worker stops and another starts', async () => {
+    const e = await env(kind);
+    const fake = new FakePlatform({ chatPerSecond: 5, appPerSecond: 50, latencyMs: 5, idempotentSend: false });
+    const limits = 'LARK.chat=5/1s,LARK.app=50/1s';
+    const first = await start(e, fake, { limits });
+    const msgs = messages(150, 15);
+    await first.deliverer.enqueue(await writeOutbox(e.db.prisma, msgs));
+    await until(async () => fake.sent.length >= 40, 40_000, 'first worker started sending');
+    await first.stop();
+    const sentByFirst = fake.sent.length;
+    expect(sentByFirst).toBeLessThan(150);
+    const second = await start(e, fake, { limits });
+    await second.deliverer.sweep();
+    await until(async () => (await statusCount(e, 'SENT')) === 150, 60_000, 'all sent');
+    expect(fake.sent.length).toBe(150);
+    expect(fake.duplicates).toBe(0);
+    expect(new Set(fake.sent.map((s) => s.key))).toEqual(new Set(msgs.map((m) => m.dedupeKey)));
+  }, 120_000);
+});
+
+describe('rows stuck in SENDING after a crash (redis)', () => {
+  it('re-sends them where the platform dedupes sends and marks them for an operator otherwise', async () => {
+    const e = await env('redis');
+    const safe = new FakePlatform({ platform: 'LARK', idempotentSend: true });
+    const unsafe = new FakePlatform({ platform: 'WECHATY', idempotentSend: false });
+    const backend = await e.openBackend();
+    closers.push(() => backend.close());
+    const deliverer = new Deliverer(e.db, backend, [safe, unsafe], log, { attempts: 3, backoffMs: 50, concurrency: 4, stuckAfterMs: 60_000 });
+    const worker = deliverer.startWorker();
+    closers.push(() => worker.close());
+    const lark = messages(1, 1, 'stuck-lark');
+    const wechaty = messages(1, 1, 'stuck-wechaty').map((m) => ({ ...m, to: { ...m.to, platform: 'WECHATY' as const } }));
+    const recent = messages(1, 1, 'stuck-recent');
+    await writeOutbox(e.db.prisma, [...lark, ...wechaty, ...recent]);
+    const long = new Date(Date.now() - 10 * 60_000);
+    await e.db.prisma.$executeRaw`UPDATE "OutboxMessage" SET status = 'SENDING', "updatedAt" = ${long} WHERE "dedupeKey" IN (${lark[0]!.dedupeKey}, ${wechaty[0]!.dedupeKey})`;
+    await e.db.prisma.$executeRaw`UPDATE "OutboxMessage" SET status = 'SENDING' WHERE "dedupeKey" = ${recent[0]!.dedupeKey}`;
+    await deliverer.sweep();
+    await until(async () => (await statusCount(e, 'SENT')) === 1, 10_000, 'lark row re-sent');
+    const rows = await e.db.prisma.outboxMessage.findMany({ orderBy: { dedupeKey: 'asc' }, select: { dedupeKey: true, status: true, lastError: true } });
+    expect(rows).toEqual([
+      { dedupeKey: lark[0]!.dedupeKey, status: 'SENT', lastError: null },
+      { dedupeKey: recent[0]!.dedupeKey, status: 'SENDING', lastError: null }, // may still be in flight elsewhere
+      { dedupeKey: wechaty[0]!.dedupeKey, status: 'DEAD', lastError: UNCERTAIN_NOTE },
+    ]);
+    expect(unsafe.calls).toBe(0);
+  });
+});
