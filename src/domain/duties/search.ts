@@ -1,0 +1,593 @@
+// Question engine over a responsibility list (责任清单): "支部书记每季度要做什么？" → the items that answer it.
+// Pure and in-memory (callers pass the items): Chinese segmentation with jieba, BM25 ranking with MiniSearch,
+// one table of domain synonyms, and refusal rules so that a question the list cannot answer gets no hits
+// (and some topics the list does cover) instead of a near miss:
+//  - every hit must cover enough of the question (IDF-weighted; synonyms, parts of words and passing mentions
+//    in content count less), and a topic word that no item uses counts against every hit;
+//  - a how-often / when question is answered only by items whose frequency says how often / when.
+import { Jieba } from '@node-rs/jieba';
+import { dict } from '@node-rs/jieba/dict.js';
+import MiniSearch, { type SearchResult } from 'minisearch';
+import type { ParsedList } from './list-file.js';
+
+export type DutyLevelCode = 'PARTY_GROUP' | 'ORGAN_COMMITTEE' | 'BRANCH';
+
+export interface DutyItem {
+  code: string;
+  level: DutyLevelCode;
+  post: string;
+  content: string;
+  frequency: string;
+  evidence: string;
+  source: string;
+  keywords: string[];
+  meetingKind?: string | null;
+}
+
+export interface DutyHit {
+  item: DutyItem;
+  /** Relative relevance (BM25 × query coverage); only comparable within one answer. */
+  score: number;
+}
+
+export interface DutyAnswer {
+  /** Best first; empty when the list has no answer. */
+  hits: DutyHit[];
+  /** Topic words the list does cover, close to the question; filled only when `hits` is empty. */
+  suggestions: string[];
+}
+
+export interface AskOptions {
+  /**
+   * The asker's posts as written in lists (支部书记, 组织委员…; POST_NAMES in domain/org.ts, plus 党员): a bare
+   * 书记/委员 in the question, or 我, means these first.
+   */
+  askerPosts?: string[];
+  /** Most hits to return (default 5). */
+  limit?: number;
+}
+
+/** The search view of a parsed list file (YAML or xlsx). */
+export function dutyItemsFromList(list: Pick<ParsedList, 'items'>): DutyItem[] {
+  return list.items.map((it) => ({
+    code: it.id,
+    level: it.levelEnum,
+    post: it.post,
+    content: it.content,
+    frequency: it.frequency,
+    evidence: it.evidence,
+    source: it.source,
+    keywords: it.keywords,
+    meetingKind: it.meetingKind ?? null,
+  }));
+}
+
+// ───────────────────────── Domain vocabulary ─────────────────────────
+
+/** Names that mean the same thing: any of them finds items that use another. */
+const EQUIVALENTS: readonly (readonly string[])[] = [
+  ['支部委员会会议', '支委会', '支委会议', '支部委员会'],
+  ['支部党员大会', '党员大会', '支部大会'],
+  ['党小组会', '党小组会议', '小组会'],
+  ['谈心谈话', '谈心', '谈话'],
+  ['理论学习中心组', '中心组', '中心组学习'],
+  ['主题党日', '党日', '党日活动', '党员活动日'],
+  ['民主评议党员', '民主评议', '评议党员', '党员评议'],
+  ['述职', '述职评议', '述职考核', '履职评议'],
+  ['双报到', '进社区'],
+  ['书记项目', '党建项目'],
+  ['警示教育', '廉政教育', '廉政警示'],
+  ['纪实', '台账'],
+  ['交党费', '缴党费', '党费'],
+  ['支委', '支部委员'],
+];
+
+/** One-way expansions: the left term is shorthand for the right ones (but not the reverse). */
+const EXPANSIONS: Readonly<Record<string, readonly string[]>> = {
+  三会一课: ['支部党员大会', '支部委员会会议', '党小组会', '党课'],
+  三会: ['支部党员大会', '支部委员会会议', '党小组会'],
+  生活会: ['组织生活会'],
+  评议: ['民主评议党员'],
+  中心组: ['理论学习中心组'],
+};
+
+/**
+ * Terms jieba must keep whole. Besides the synonym tables: meeting and campaign names whose parts are
+ * ordinary words (民主生活会 must not fall apart into 民主/生活/会 and then match 组织生活会).
+ */
+const DOMAIN_TERMS: readonly string[] = [
+  '民主生活会', '组织生活会', '三会一课', '党小组长', '支部书记', '党组书记', '机关党委书记', '机关党委委员',
+  '机关党委', '专职副书记', '组织委员', '宣传委员', '纪检委员', '党组成员', '党支部', '党小组', '党课', '讲党课',
+  '上党课', '领办', '一岗双责', '第一议题', '第一责任人', '先锋指数', '四互', '四个五', '五抓', '三个融合', '政治体检',
+  '政治生日', '践诺', '突破清单', '整改台账', '电子台账', '问题清单', '责任清单', '三级责任清单',
+  '思想动态', '意识形态', '换届选举', '党建工作', '书记项目', '轮训', '学时', '先锋岗', '以案四说', '办实事',
+  '工作提示', '计划清单', '委员会议', '生活会',
+  // Party-work terms a list may not cover; kept whole so that they are recognised as unknown topics
+  // rather than matched by their parts (发展党员 is not 党员, 组织关系 is not 组织).
+  '发展党员', '入党', '入党申请书', '入党积极分子', '预备党员', '转正', '组织关系', '组织关系转接', '党籍', '党员档案',
+  '党务公开', '党内表彰',
+  // Period words after normalisation (see PERIODS).
+  '每月', '每季度', '每半年', '每年',
+];
+
+/** Period expressions → one canonical word each, so 一个月/每月/按月 match one another. */
+const PERIODS: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['每月', ['每一个月', '每个月', '一个月', '每一月', '每月', '按月', '月度', '逐月']],
+  ['每季度', ['每一个季度', '每个季度', '一个季度', '每一季度', '每季度', '按季度', '每季', '按季', '季度']],
+  ['每半年', ['每半年', '上半年', '下半年', '半年']],
+  ['每年', ['每一年', '每年度', '每年', '一年', '全年', '年度', '按年', '一整年']],
+];
+
+/** Question filler: asks how/when/whether, says nothing about the topic. */
+const STOP_WORDS = new Set(
+  (
+    '多久 几次 多少次 几回 一回 一次 两次 几个 多少 多长时间 长时间 时间 什么时候 时候 什么 怎么 怎么样 怎样 如何 为什么 ' +
+    '要不要 是不是 能不能 有没有 需不需要 哪些 哪个 哪 几 谁 谁来 由谁 吗 呢 吧 啊 呀 嘛 么 了 的 地 得 是 有 要 需要 应该 ' +
+    '应当 必须 都 也 还 还是 或 或者 和 与 及 跟 同 在 里 上 下 中 把 被 对 给 让 之间 分别 具体 指 主要 干 做 搞 弄 办 开 ' +
+    '去 来 能 会 可以 一起 一般 至少 不少 不少于 一下 请问 问 我 我们 你 你们 他 她 它 他们 负责 要求 次数 规定 硬性 ' +
+    '这 那 这个 那个 每 次 个 回 事 情况 内容 一 二 三 年 月 按 周期 频次 频率 ' +
+    // The asker's unit is the context of every question, not its topic.
+    '单位 本单位 我们单位 部门'
+  ).split(/\s+/),
+);
+
+/** A how-often question: only items with a period answer it. */
+const HOW_OFTEN = /多久|几次|多少次|几回|一回|多长时间|频次|频率|周期|间隔|一次吗|每[^，。？?]{0,4}都要/;
+/** A when question: only items whose frequency says when (a period or an occasion) answer it. */
+const WHEN = /什么时候|啥时候|何时|哪天|几号|几月份/;
+/** Item frequency text that states a period (every month/quarter/half/year, 定期). */
+const PERIODIC = /每月|每季度|每半年|每年|每周|每天|每日|定期/;
+/** Item frequency text that names an occasion (届满时, 每次组织生活后) rather than "as needed". */
+const OCCASION = /时|后|前|届满/;
+const NO_TIME = /^(按需|常态|经常|日常)/;
+
+/** Role words that, said bare, mean the asker's own post (书记 → 支部书记 for a branch secretary). */
+const ROLE_WORDS = ['书记', '副书记', '委员', '组长', '小组长'];
+
+// Traditional → simplified for the ~1,000 most frequent convertible characters (OpenCC t2s, ordered
+// by jieba dictionary frequency) plus those in the default list; applied to items and questions alike.
+const T2S_PAIRS =
+  '丟丢並并乾干亂乱亞亚佈布佔占併并來来侷局係系俠侠俬私倆俩倉仓個个們们倖幸倫伦偉伟側侧偵侦偽伪傑杰備备傢家傳传債债傷伤傾倾僅仅僑侨僕仆僞伪價价儀仪儁俊億亿儘尽償偿' +
+  '優优儲储兇凶兌兑兒儿內内兩两冊册凈净凍冻凱凯別别則则剋克剛刚剝剥創创劃划劇剧劉刘劍剑劑剂勁劲動动務务勝胜勞劳勢势勵励勸劝匯汇區区協协卻却卽即厤历厲厉參参叢丛吳吴' +
+  '呂吕員员唸念問问啓启啟启喚唤喪丧喫吃喬乔單单嗎吗嘆叹嘗尝噁恶噴喷噸吨噹当嚇吓嚐尝嚥咽嚮向嚴严囌苏國国圍围園园圓圆圖图團团垻坝埰采執执堅坚報报場场塊块塗涂塵尘墰坛' +
+  '墻墙壇坛壓压壜坛壞坏壩坝壯壮壽寿夠够夢梦夥伙夾夹奧奥奪夺奬奖奮奋姦奸婦妇媽妈孃娘孫孙學学宮宫寀采實实寧宁審审寫写寬宽寶宝將将專专尋寻對对導导屆届屍尸層层屬属岡冈' +
+  '峯峰島岛峽峡崑昆崗岗嵗岁嶺岭嶽岳巖岩帥帅師师帳帐帶带幣币幫帮幹干幾几庫库廟庙廠厂廢废廣广廳厅弔吊張张強强彆别彈弹彌弥彎弯彔录彙汇彫雕彿佛後后徑径從从復复徵征徹彻' +
+  '恆恒悅悦悶闷惡恶惱恼愛爱態态慘惨慣惯慮虑慶庆慾欲憂忧憐怜憑凭憤愤憲宪憶忆應应懞蒙懲惩懷怀懸悬懼惧戀恋戰战戲戏戶户拋抛捨舍捲卷掃扫掙挣掛挂採采揚扬換换揮挥損损搖摇' +
+  '搶抢摺折撐撑撥拨撫抚撲扑擁拥擇择擊击擋挡擔担據据擠挤擬拟擴扩擺摆擾扰攔拦攜携攝摄攤摊敎教敗败敘叙敵敌數数斬斩斷断於于旂旗旣既昇升時时晉晋暈晕暢畅暫暂曆历曉晓曏向' +
+  '書书會会朮术東东枴拐柺拐査查桿杆條条棄弃棊棋棲栖楊杨業业極极榘矩榦干榪杩榮荣構构槍枪樂乐樑梁樓楼標标樞枢樣样樸朴樹树橋桥機机橫横檔档檢检檯台欄栏權权欽钦歎叹歐欧' +
+  '歡欢歲岁歷历歸归殘残殺杀殻壳殼壳毀毁氣气氾泛汎泛汙污決决沒没沖冲況况泝溯洩泄涼凉淚泪淨净淩凌淺浅減减測测渾浑湧涌湯汤準准溝沟溫温溼湿滅灭滙汇滾滚滿满漁渔漢汉漲涨' +
+  '漸渐漿浆潔洁潛潜潤润澤泽濃浓濕湿濛蒙濟济濱滨瀋沈瀰弥灘滩灣湾災灾為为烏乌無无煉炼煙烟煩烦熱热燈灯燒烧營营燬毁爐炉爛烂爭争爲为爺爷爾尔牀床牆墙牽牵狀状狹狭猶犹獃呆' +
+  '獄狱獅狮獎奖獨独獲获獵猎獸兽獻献現现琱雕瑤瑶瑪玛環环產产産产甦苏甯宁畝亩畢毕畫画異异畵画當当疊叠痠酸瘋疯療疗癒愈癥症發发皺皱盃杯盜盗盡尽監监盤盘盧卢盪荡眞真眾众' +
+  '睏困睜睁矇蒙硃朱確确碼码磚砖礎础礙碍礦矿祕秘禍祸禎祯禦御禮礼稅税稟禀種种稱称穀谷積积穩稳穫获窩窝窮穷競竞筆笔箇个節节範范築筑簡简簽签籃篮籌筹籠笼籤签糧粮糰团糾纠' +
+  '紀纪約约紅红紋纹納纳紐纽純纯紗纱紙纸級级紛纷紡纺紮扎細细紹绍終终絃弦組组結结絕绝絡络給给統统絲丝絶绝綉绣經经綜综綠绿綫线維维綱纲網网綵彩綿绵緊紧緑绿緒绪線线緣缘' +
+  '編编緩缓緯纬練练緻致縣县縫缝縮缩縱纵縴纤總总績绩織织繞绕繡绣繩绳繪绘繫系繳缴繼继續续纍累纏缠纔才纖纤罈坛罎坛罰罚罵骂罷罢羅罗羣群義义習习翫玩聖圣聞闻聯联聰聪聲声' +
+  '職职聽听肅肃脅胁脈脉脣唇脩修脫脱脹胀腎肾腦脑腫肿腳脚腸肠膚肤膠胶膽胆臉脸臘腊臟脏臥卧臨临臺台與与興兴舉举舊旧舘馆艙舱艦舰艱艰艷艳荊荆莊庄華华菸烟萊莱萬万葉叶葯药' +
+  '蒐搜蒼苍蓆席蓋盖蓮莲蔔卜蔘参蔣蒋蕩荡蕭萧薦荐薩萨藍蓝藝艺藥药蘆芦蘇苏蘭兰處处虛虚號号虧亏蝕蚀蟲虫蠻蛮衆众術术衕同衚胡衛卫衝冲裏里補补裝装裡里製制複复襬摆襲袭覈核' +
+  '見见規规視视親亲覺觉覽览觀观觸触訂订計计訊讯討讨訓训託托記记訪访設设許许訴诉診诊註注証证詔诏評评詞词詢询試试詩诗話话該该詳详誇夸誌志認认誕诞誘诱語语誠诚誤误說说' +
+  '説说誰谁課课調调談谈請请論论諮咨諸诸諾诺謀谋謂谓謙谦講讲謝谢謹谨證证識识譜谱譭毁譯译議议護护譽誉讀读變变讓让讚赞豈岂豐丰豔艳豬猪貓猫貝贝貞贞負负財财貢贡貧贫貨货' +
+  '貪贪貫贯責责貴贵買买貸贷費费貼贴貿贸賀贺資资賈贾賊贼賓宾賜赐賞赏賠赔賢贤賣卖賦赋質质賬账賴赖購购賽赛贊赞贏赢趕赶趙赵趨趋跡迹踐践蹟迹蹤踪躍跃車车軌轨軍军軒轩軟软' +
+  '軸轴較较載载輔辅輕轻輛辆輝辉輩辈輪轮輯辑輸输輻辐輿舆轄辖轉转轎轿轟轰辦办辭辞辯辩農农迴回這这連连週周進进遊游運运過过達达違违遙遥遞递遠远遡溯適适遲迟遷迁選选遺遗' +
+  '遼辽邁迈還还邊边邏逻郵邮鄉乡鄖郧鄧邓鄭郑鄰邻醜丑醣糖醫医釋释釐厘針针釦扣鈡钟鉅巨鉆钻銀银銅铜銜衔銳锐銷销鋒锋鋪铺鋭锐鋼钢錄录錛锛錢钱錦锦錫锡錯错録录錶表鍊炼鍋锅' +
+  '鍵键鍼针鍾钟鎊镑鎖锁鎭镇鎮镇鏇旋鏈链鏡镜鐘钟鐵铁鑄铸鑑鉴鑒鉴鑽钻長长門门閃闪閉闭開开閑闲閒闲間间閣阁閤合閥阀閱阅閲阅闆板闇暗闊阔闖闯關关闢辟陝陕陞升陣阵陰阴陳陈' +
+  '陸陆陽阳隊队階阶際际隨随險险隱隐隸隶隻只雖虽雙双雜杂雞鸡離离難难雲云電电霧雾靈灵靜静鞦秋韆千韋韦韓韩響响頁页頂顶頃顷項项順顺須须預预頑顽頒颁頓顿頗颇領领頭头頸颈' +
+  '頻频顆颗題题額额顏颜顔颜願愿類类顧顾顫颤顯显風风颱台飄飘飛飞飯饭飲饮飽饱飾饰餅饼養养餓饿餘余館馆餬糊饋馈馬马馮冯馳驰駐驻駕驾駛驶駡骂騎骑騙骗騰腾驅驱驗验驚惊髒脏' +
+  '體体髮发鬆松鬍胡鬚须鬥斗鬧闹鬱郁魚鱼魯鲁鮮鲜鳥鸟鳳凤鳴鸣鴨鸭鴻鸿鵝鹅鵬鹏鵰雕鶴鹤鷄鸡鷹鹰鹹咸鹼碱鹽盐麗丽麥麦麪面麫面麯曲麴曲麵面麼么麽么黃黄點点黨党鼕冬齊齐齋斋' +
+  '齒齿齡龄齣出龍龙龐庞';
+
+// ───────────────────────── Segmentation ─────────────────────────
+
+const LEXICON = new Set<string>([...DOMAIN_TERMS, ...EQUIVALENTS.flat(), ...Object.keys(EXPANSIONS), ...Object.values(EXPANSIONS).flat()]);
+
+let jieba: Jieba | undefined;
+let t2s: Map<string, string> | undefined;
+let periodRe: RegExp | undefined;
+const periodOf = new Map<string, string>();
+
+/** The jieba segmenter with the domain terms; built on first use (~180 ms), shared by all indexes. */
+function segmenter(): Jieba {
+  if (!jieba) {
+    const j = Jieba.withDict(dict);
+    // High frequency so that the domain term wins over splits of it, not so high that it eats neighbours.
+    j.loadDict(Buffer.from([...LEXICON].map((w) => `${w} 50000 nz`).join('\n')));
+    jieba = j;
+  }
+  return jieba;
+}
+
+/** Load the dictionary now (e.g. at start-up) instead of on the first question. */
+export function warmUpDutySearch(): void {
+  segmenter();
+}
+
+/** NFKC, lower case, traditional → simplified, period expressions → canonical words (一个月 → 每月). */
+export function normalizeQuestion(text: string): string {
+  if (!t2s || !periodRe) {
+    t2s = new Map();
+    const chars = [...T2S_PAIRS];
+    for (let i = 0; i + 1 < chars.length; i += 2) t2s.set(chars[i]!, chars[i + 1]!);
+    for (const [canon, forms] of PERIODS) for (const f of forms) periodOf.set(f, canon);
+    periodRe = new RegExp([...periodOf.keys()].sort((a, b) => b.length - a.length).join('|'), 'g');
+  }
+  const map = t2s;
+  let s = '';
+  for (const ch of text.normalize('NFKC').toLowerCase()) s += map.get(ch) ?? ch;
+  return s.replace(periodRe, (m) => periodOf.get(m) ?? m);
+}
+
+const NOISE = /^[\p{P}\p{S}\p{Z}\s\d.]*$/u;
+const PERIOD_WORDS = new Set(PERIODS.map(([c]) => c));
+/** Index terms for a word found only inside a longer word (书记 inside 支部书记) carry this prefix. */
+const PART = '~';
+/** Index terms for a whole keyword that segments into several words (读一本书) carry this prefix. */
+const PHRASE = '#';
+const KEYWORD_SEPARATOR = '、';
+
+function isContentWord(w: string): boolean {
+  return !NOISE.test(w) && !STOP_WORDS.has(w);
+}
+
+const subWordCache = new Map<string, string[]>();
+
+/** Dictionary words inside a longer word: 支部书记 → 支部, 书记. */
+function subWords(w: string): string[] {
+  let subs = subWordCache.get(w);
+  if (!subs) {
+    subs = [...new Set(segmenter().cutForSearch(w, false))].filter((s) => s !== w && s.length >= 2 && isContentWord(s));
+    if (subWordCache.size > 50_000) subWordCache.clear();
+    subWordCache.set(w, subs);
+  }
+  return subs;
+}
+
+/** Index terms of a field: its words, plus their parts marked as parts (a part match is a weaker match). */
+function indexTerms(text: string): string[] {
+  const out: string[] = [];
+  for (const w of segmenter().cut(normalizeQuestion(text), false)) {
+    if (!isContentWord(w)) continue;
+    out.push(w);
+    if (w.length >= 3) for (const s of subWords(w)) out.push(PART + s);
+  }
+  return out;
+}
+
+// ───────────────────────── Index ─────────────────────────
+
+interface Doc {
+  id: number;
+  post: string;
+  content: string;
+  keywords: string;
+  frequency: string;
+  evidence: string;
+}
+
+const FIELD_BOOST = { keywords: 3, post: 3, content: 1, frequency: 1, evidence: 0.5 };
+
+// How much a matched index term counts towards covering a question word.
+const CREDIT_SYNONYM = 0.9;
+const CREDIT_EXPANSION = 1; // 生活会 means 组织生活会
+const CREDIT_QUERY_PART = 0.6; // a part of an unknown question word (普通党员 → 党员)
+const CREDIT_INDEX_PART = 0.5; // the word only inside a longer item word (体检 in 政治体检)
+/** A word found only in content or evidence, not in keywords, post or frequency, may be a passing mention (P-11 names 民主生活会). */
+const CONTENT_ONLY = 0.75;
+
+/** Question words of these parts of speech say little about the topic (adverbs, pronouns, numerals…). */
+const FUNCTION_TAGS = /^(d|ad|r|m|q|p|c|u|y|f|t|e|o|x|uj|ul)$/;
+const FUNCTION_WEIGHT = 0.3;
+/** Part-of-speech tag given to a keyword found whole in a question. */
+const PHRASE_TAG = 'kw';
+const SINGLE_CHAR_WEIGHT = 0.5;
+/** A topic word no item uses weighs more than a matched one: 单位停车位 is not answered by an item naming 单位. */
+const UNKNOWN_WEIGHT = 1.5;
+const UNKNOWN_DF_SHARE = 0.01;
+
+/** A hit must cover this share of the question (IDF- and credit-weighted). */
+const MIN_COVERAGE = 0.45;
+/** Hits below this share of the best hit's score are noise. */
+const MIN_RELATIVE = 0.3;
+const OWN_POST_BOOST = 1.6;
+/** BM25's best this many are checked for coverage; further down nothing would pass the relative threshold. */
+const CANDIDATES = 100;
+
+interface Concept {
+  word: string;
+  /** index term → credit */
+  alts: Map<string, number>;
+  /** idf × part-of-speech weight */
+  weight: number;
+  /** Says what the question is about (not only 每年 or an adverb). */
+  topical: boolean;
+}
+
+interface Topic {
+  text: string;
+  norm: string;
+  count: number;
+}
+
+export class DutyIndex {
+  private readonly items: DutyItem[];
+  private readonly engine: MiniSearch<Doc>;
+  /** Items containing each index term, over all fields. */
+  private readonly df = new Map<string, number>();
+  private readonly posts: Set<string>;
+  private readonly periodic: boolean[];
+  /** The period words (每月…) of each item's frequency. */
+  private readonly periods: Array<Set<string>>;
+  private readonly occasional: boolean[];
+  private readonly topics: Topic[];
+  private readonly topicsByBigram = new Map<string, number[]>();
+  /** Keywords that segment into several words, by first character, to find them whole in a question. */
+  private readonly phrasesByChar = new Map<string, string[]>();
+
+  constructor(items: DutyItem[]) {
+    this.items = [...items];
+    this.engine = new MiniSearch<Doc>({
+      fields: ['post', 'content', 'keywords', 'frequency', 'evidence'],
+      tokenize: (text, field) => (field === 'keywords' ? keywordTerms(text) : indexTerms(text)),
+      processTerm: (t) => t,
+      searchOptions: { tokenize: (q) => q.split(' '), processTerm: (t) => t, prefix: false, fuzzy: false, boost: FIELD_BOOST },
+    });
+    const docs: Doc[] = this.items.map((it, id) => ({
+      id,
+      post: it.post,
+      content: it.content,
+      keywords: it.keywords.join(KEYWORD_SEPARATOR),
+      frequency: it.frequency,
+      evidence: it.evidence,
+    }));
+    const topics = new Map<string, Topic>();
+    for (const d of docs) {
+      const terms = new Set<string>();
+      for (const f of [d.post, d.content, d.frequency, d.evidence]) for (const t of indexTerms(f)) terms.add(t);
+      for (const t of keywordTerms(d.keywords)) terms.add(t);
+      for (const t of terms) this.df.set(t, (this.df.get(t) ?? 0) + 1);
+      for (const k of this.items[d.id]!.keywords) {
+        const text = k.trim();
+        const norm = normalizeQuestion(text);
+        if (norm.length < 2) continue;
+        const topic = topics.get(norm) ?? { text, norm, count: 0 };
+        topic.count++;
+        topics.set(norm, topic);
+        if (this.df.has(PHRASE + norm)) {
+          const list = this.phrasesByChar.get(norm[0]!) ?? [];
+          if (!list.includes(norm)) list.push(norm);
+          this.phrasesByChar.set(norm[0]!, list);
+        }
+      }
+    }
+    this.engine.addAll(docs);
+    this.posts = new Set(this.items.map((it) => it.post));
+    this.periodic = this.items.map((it) => PERIODIC.test(normalizeQuestion(it.frequency)));
+    this.periods = this.items.map((it) => {
+      const f = normalizeQuestion(it.frequency);
+      return new Set([...PERIOD_WORDS].filter((w) => f.includes(w)));
+    });
+    this.occasional = this.items.map((it) => OCCASION.test(it.frequency) && !NO_TIME.test(it.frequency.trim()));
+    this.topics = [...topics.values()].sort((a, b) => b.count - a.count || a.norm.localeCompare(b.norm));
+    this.topics.forEach((t, i) => {
+      for (const bg of bigrams(t.norm)) {
+        const list = this.topicsByBigram.get(bg) ?? [];
+        list.push(i);
+        this.topicsByBigram.set(bg, list);
+      }
+    });
+  }
+
+  get size(): number {
+    return this.items.length;
+  }
+
+  ask(question: string, opts: AskOptions = {}): DutyAnswer {
+    const limit = opts.limit ?? 5;
+    const norm = normalizeQuestion(question);
+    const { concepts, unknown, ownPosts } = this.concepts(norm, opts.askerPosts ?? []);
+    const none = (): DutyAnswer => ({ hits: [], suggestions: this.suggest(norm, unknown.length ? unknown : concepts.map((c) => c.word)) });
+    if (!concepts.some((c) => c.topical && c.alts.size > 0)) return none();
+
+    // Periods (每年…) are checked on the candidates' frequencies, not searched: they occur in most items, and
+    // searching them would score thousands of items in a large list.
+    const boost = new Map<string, number>();
+    for (const c of concepts) {
+      if (PERIOD_WORDS.has(c.word)) continue;
+      for (const [t, credit] of c.alts) boost.set(t, Math.max(boost.get(t) ?? 0, credit));
+    }
+    const results = this.engine.search([...boost.keys()].join(' '), {
+      boostTerm: (t) => boost.get(t) ?? 1,
+      boostDocument: ownPosts.size > 0 ? (id: number) => (ownPosts.has(this.items[id]!.post) ? OWN_POST_BOOST : 1) : undefined,
+    });
+
+    // The frequency field answers how often / when; an item without one cannot answer those questions
+    // even if it mentions the topic (P-11 names 民主生活会 but does not say when it is held).
+    const howOften = HOW_OFTEN.test(norm);
+    const when = WHEN.test(norm);
+    const total = concepts.reduce((s, c) => s + c.weight, 0);
+    const scored: Array<DutyHit & { full: boolean }> = [];
+    let considered = 0;
+    for (const r of results) {
+      const id = r.id as number;
+      if ((howOften || when) && !this.periodic[id] && !(when && this.occasional[id])) continue;
+      if (++considered > CANDIDATES) break;
+      let covered = 0;
+      let topical = false;
+      for (const c of concepts) {
+        const credit = PERIOD_WORDS.has(c.word) ? (this.periods[id]!.has(c.word) ? 1 : 0) : bestCredit(c, r);
+        covered += c.weight * credit;
+        if (credit > 0 && c.topical) topical = true;
+      }
+      const coverage = covered / total;
+      if (!topical || coverage < MIN_COVERAGE) continue;
+      // MiniSearch multiplies by the number of matched terms, which synonyms would inflate; coverage replaces it.
+      scored.push({ item: this.items[id]!, score: (r.score / Math.max(1, r.queryTerms.length)) * coverage ** 2, full: coverage > 0.999 });
+    }
+    scored.sort((a, b) => b.score - a.score);
+    const best = scored[0]?.score ?? 0;
+    // An item matching every word of the question strongly is an answer however its BM25 compares
+    // ("支部书记要做什么" lists all of the secretary's items).
+    const hits = scored
+      .filter((h) => h.full || h.score >= best * MIN_RELATIVE)
+      .slice(0, limit)
+      .map(({ item, score }) => ({ item, score }));
+    return hits.length > 0 ? { hits, suggestions: [] } : none();
+  }
+
+  /** The question's words, each with the index terms that count as finding it. */
+  private concepts(norm: string, askerPosts: string[]): { concepts: Concept[]; unknown: string[]; ownPosts: Set<string> } {
+    const concepts: Concept[] = [];
+    const unknown: string[] = [];
+    const ownPosts = new Set<string>();
+    const seen = new Set<string>();
+    const n = this.items.length;
+    const idfOf = (df: number) => Math.log(1 + (n - df + 0.5) / (df + 0.5)); // as BM25
+    const idf = (t: string) => idfOf(this.df.get(t) ?? 1);
+    const words = this.words(norm);
+    for (const { word, tag } of words) {
+      if (!isContentWord(word) || seen.has(word)) continue;
+      seen.add(word);
+      const alts = new Map<string, number>();
+      const add = (t: string, credit: number) => {
+        for (const [term, c] of [[t, credit], [PART + t, credit * CREDIT_INDEX_PART]] as const) {
+          if (this.df.has(term) && (alts.get(term) ?? 0) < c) alts.set(term, c);
+        }
+      };
+      // A shorthand means its expansion first (评议 → 民主评议党员 before 相互评议).
+      add(word, EXPANSIONS[word] ? CREDIT_SYNONYM : 1);
+      if (tag === PHRASE_TAG) {
+        // The keyword whole, or any of its words as a partial match (承诺践诺 → 践诺).
+        add(PHRASE + word, 1);
+        for (const t of wholeTerms(word)) add(t, CREDIT_INDEX_PART);
+      }
+      for (const group of EQUIVALENTS) if (group.includes(word)) for (const t of group) add(t, CREDIT_SYNONYM);
+      for (const t of EXPANSIONS[word] ?? []) {
+        add(t, CREDIT_EXPANSION);
+        for (const group of EQUIVALENTS) if (group.includes(t)) for (const g of group) add(g, CREDIT_SYNONYM);
+      }
+      if (ROLE_WORDS.includes(word)) {
+        // A bare 书记 means the asker's own secretary post first.
+        for (const p of askerPosts) {
+          if (!p.includes(word) || !this.posts.has(p)) continue;
+          ownPosts.add(p);
+          for (const t of wholeTerms(p)) add(t, 1);
+        }
+      }
+      // An unknown general compound may end in a known head word (普通党员 → 党员); not 会议室 → 会议, and a
+      // domain term stays whole.
+      if (alts.size === 0 && word.length >= 3 && !LEXICON.has(word)) {
+        for (const s of subWords(word)) if (word.endsWith(s)) add(s, CREDIT_QUERY_PART);
+      }
+      // jieba tags 每月 as a pronoun; a period is not filler.
+      const functional = FUNCTION_TAGS.test(tag) && !PERIOD_WORDS.has(word);
+      const posWeight = (functional ? FUNCTION_WEIGHT : 1) * (word.length === 1 ? SINGLE_CHAR_WEIGHT : 1);
+      if (alts.size === 0) {
+        if (isDistinctive(word, tag)) {
+          unknown.push(word);
+          concepts.push({ word, alts, weight: 0, topical: false }); // weighed below
+        }
+        continue;
+      }
+      const weight = posWeight * Math.max(...[...alts.keys()].map(idf));
+      concepts.push({ word, alts, weight, topical: !functional && word.length >= 2 && !PERIOD_WORDS.has(word) });
+    }
+    // How rare an unknown word is cannot be measured (df 0); count it as a word found in 1 % of the items, so
+    // that its weight does not grow without bound with the size of the list.
+    const unknownIdf = idfOf(Math.max(1, n * UNKNOWN_DF_SHARE));
+    for (const c of concepts) if (c.alts.size === 0) c.weight = UNKNOWN_WEIGHT * unknownIdf;
+    if (/我/.test(norm)) {
+      // 我 stands for the asker's posts: "我每个月要做什么" asks about the items of those posts.
+      const alts = new Map<string, number>();
+      for (const p of askerPosts) {
+        if (!this.posts.has(p)) continue;
+        ownPosts.add(p);
+        for (const t of wholeTerms(p)) if (this.df.has(t)) alts.set(t, 1);
+      }
+      if (alts.size > 0) concepts.push({ word: '我', alts, weight: Math.max(...[...alts.keys()].map(idf)), topical: true });
+    }
+    return { concepts, unknown, ownPosts };
+  }
+
+  /** The question's words; a keyword of the list found whole replaces the words it spans (读/一/本书 → 读一本书). */
+  private words(norm: string): Array<{ word: string; tag: string }> {
+    const spans: Array<[number, number]> = [];
+    for (let i = 0; i < norm.length; i++) {
+      let longest = '';
+      for (const p of this.phrasesByChar.get(norm[i]!) ?? []) if (p.length > longest.length && norm.startsWith(p, i)) longest = p;
+      if (longest) {
+        spans.push([i, i + longest.length]);
+        i += longest.length - 1;
+      }
+    }
+    const tagged = segmenter().tag(norm, false);
+    if (spans.length === 0) return tagged;
+    const out: Array<{ word: string; tag: string }> = spans.map(([a, b]) => ({ word: norm.slice(a, b), tag: PHRASE_TAG }));
+    let at = 0;
+    for (const w of tagged) {
+      const start = at;
+      at += w.word.length;
+      if (!spans.some(([a, b]) => start >= a && at <= b)) out.push(w);
+    }
+    return out;
+  }
+
+  /** 3–5 topic words the list covers: those sharing most character pairs with the question, then the commonest. */
+  private suggest(norm: string, words: string[]): string[] {
+    const grams = new Set<string>([...bigrams(norm), ...words.flatMap(bigrams)]);
+    const overlap = new Map<number, number>();
+    for (const g of grams) for (const i of this.topicsByBigram.get(g) ?? []) overlap.set(i, (overlap.get(i) ?? 0) + 1);
+    const close = [...overlap.entries()]
+      .map(([i, o]) => ({ i, sim: (2 * o) / (grams.size + bigrams(this.topics[i]!.norm).length) }))
+      .filter((x) => x.sim >= 0.2)
+      .sort((a, b) => b.sim - a.sim || a.i - b.i)
+      .map((x) => x.i);
+    const out: string[] = [];
+    const taken: string[] = [];
+    for (const i of [...close, ...this.topics.keys()]) {
+      const t = this.topics[i]!;
+      if (taken.some((x) => x.includes(t.norm) || t.norm.includes(x))) continue;
+      taken.push(t.norm);
+      out.push(t.text);
+      if (out.length >= 5) break;
+    }
+    return out;
+  }
+}
+
+/** The words of a text as indexed, without parts (党组(党委) → 党组, 党委). */
+function wholeTerms(text: string): string[] {
+  return indexTerms(text).filter((t) => !t.startsWith(PART));
+}
+
+/** Index terms of the keywords field: each keyword's words, and the keyword whole when it has several. */
+function keywordTerms(text: string): string[] {
+  const out: string[] = [];
+  for (const k of text.split(KEYWORD_SEPARATOR)) {
+    const terms = indexTerms(k);
+    out.push(...terms);
+    if (terms.filter((t) => !t.startsWith(PART)).length > 1) out.push(PHRASE + normalizeQuestion(k.trim()));
+  }
+  return out;
+}
+
+/** Nouns and domain terms carry the topic of a question. */
+function isDistinctive(word: string, tag: string): boolean {
+  return word.length >= 2 && (/^n/.test(tag) || tag === 'vn' || LEXICON.has(word));
+}
+
+/** The best credit any of the concept's terms earns in this result, lowered for content-only mentions. */
+function bestCredit(c: Concept, r: SearchResult): number {
+  let best = 0;
+  for (const [term, credit] of c.alts) {
+    const fields = (r.match as Record<string, string[] | undefined>)[term];
+    if (!fields) continue;
+    const strong = fields.includes('keywords') || fields.includes('post') || fields.includes('frequency');
+    best = Math.max(best, credit * (strong ? 1 : CONTENT_ONLY));
+  }
+  return best;
+}
+
+function bigrams(s: string): string[] {
+  const chars = [...s].filter((c) => /\p{Script=Han}|[a-z0-9]/u.test(c));
+  if (chars.length === 1) return [chars[0]!];
+  const out: string[] = [];
+  for (let i = 0; i + 1 < chars.length; i++) out.push(chars[i]! + chars[i + 1]!);
+  return out;
+}
