@@ -1,13 +1,14 @@
 // The web console in a real browser (Debian's Chromium driven by playwright-core) against the whole
 // service on real PostgreSQL and Redis: help, hash links, live updates across tabs, inert HTML.
 // Screenshots go to test-artifacts/console/.
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { App } from '../../src/app.js';
 import type { Router } from '../../src/chat/router.js';
-import type { Card } from '../../src/chat/card.js';
+import type { Card, CardForm } from '../../src/chat/card.js';
 import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
 import { startTestApp, tempDataDir } from '../helpers/app.js';
 import { UserError } from '../../src/chat/context.js';
@@ -35,8 +36,34 @@ function signUpCard(topic: string, names: string[], token: string): Card {
   };
 }
 
+// A card with a form, for the inline checks in the browser and the server's answer.
+function noteForm(token: string): CardForm {
+  return {
+    actionId: 'e2e.note',
+    token,
+    submitLabel: '提交留言',
+    fields: [
+      { name: 'note', label: '留言', type: 'text', required: true, maxLength: 10 },
+      { name: 'kind', label: '类型', type: 'select', required: true, options: [{ value: 'idea', label: '建议' }, { value: 'thanks', label: '表扬' }] },
+    ],
+  };
+}
+
 function extendRouter(router: Router): void {
   router
+    .command(/^留言$/, async (ctx) => {
+      const key = `e2e-note:${ctx.inbound.eventId}`;
+      const token = ctx.tokens.sign({ action: 'e2e.note', target: key }, 3600);
+      ctx.send({ to: ctx.here, body: { kind: 'card', card: { title: '意见箱', tone: 'orange', form: noteForm(token), footer: '还没有留言' } }, dedupeKey: key });
+    })
+    .action('e2e.note', async (ctx, claims) => {
+      const values = ctx.readForm(noteForm(''));
+      ctx.audit({ action: 'e2e.note', entityType: 'Note', entityId: claims.target, detail: values });
+      const card: Card = { title: '意见箱', tone: 'grey', fields: [{ label: '留言', value: values.note! }, { label: '类型', value: values.kind === 'idea' ? '建议' : '表扬' }], footer: '已收到，谢谢' };
+      ctx.send({ to: ctx.here, body: { kind: 'card_update', ofKey: claims.target, card }, dedupeKey: `${claims.target}:done` });
+      ctx.showCard(card);
+      ctx.toast('success', '已收到留言');
+    })
     .command(/^接龙\s+(.+)$/, async (ctx, match) => {
       const key = `e2e-signup:${ctx.inbound.eventId}`;
       const token = ctx.tokens.sign({ action: 'e2e.signup', target: key }, 3600);
@@ -140,6 +167,10 @@ describe.skipIf(SKIP)('web console in Chromium', () => {
   it('updates a group card in a second member\'s tab when the first member clicks its button', async () => {
     const a = await openConsole('#user=m207&chat=GROUP:branch-2');
     const b = await openConsole('#user=m208&chat=GROUP:branch-2');
+    const clicks: string[] = [];
+    a.page.on('request', (r) => {
+      if (r.url().endsWith('/console/api/actions')) clicks.push((JSON.parse(r.postData() ?? '{}') as { eventId: string }).eventId);
+    });
     await send(a.page, '接龙 周六义务植树');
     const cardIn = (p: Page) => p.locator('.msg.bot .card', { has: p.locator('.card-head', { hasText: '接龙：周六义务植树' }) });
     await cardIn(a.page).waitFor();
@@ -165,10 +196,92 @@ describe.skipIf(SKIP)('web console in Chromium', () => {
     await cardIn(a.page).locator('button', { hasText: '我参加' }).click();
     await a.page.locator('.toast.error', { hasText: '您已经接龙了' }).waitFor();
     expect(await app.db.prisma.auditLog.count({ where: { action: 'e2e.signup' } })).toBe(2);
+    // Each click is a new event (a repeated id would be dropped as a duplicate, not refused).
+    expect(clicks).toHaveLength(2);
+    expect(new Set(clicks).size).toBe(2);
     // A fresh tab gets the card in its latest version from the history.
     const c = await openConsole('#user=m209&chat=GROUP:branch-2');
     await expect.poll(() => cardIn(c.page).locator('.card-foot').textContent()).toBe('已接龙 2 人');
     expect([...a.errors, ...b.errors, ...c.errors]).toEqual([]);
+  });
+
+  it('checks a card form inline before anything is sent, then submits it', async () => {
+    const { page, errors } = await openConsole('#user=m105&chat=DIRECT:m105');
+    const posted: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/console/api/actions')) posted.push(r.postData() ?? '');
+    });
+    await send(page, '留言');
+    const card = page.locator('.msg.bot .card', { has: page.locator('.card-head', { hasText: '意见箱' }) });
+    await card.waitFor();
+    await card.locator('button[type=submit]').click();
+    expect(await card.locator('.field-err').allTextContents()).toEqual(['请填写「留言」', '请填写「类型」']);
+    await card.locator('input[name=note]').fill('一二三四五六七八九十十');
+    await card.locator('select[name=kind]').selectOption('idea');
+    await card.locator('button[type=submit]').click();
+    expect(await card.locator('.field-err').allTextContents()).toEqual(['最多 10 个字，当前 11 个字', '']);
+    expect(await card.locator('.field-count').textContent()).toBe('11 / 10');
+    expect(await card.locator('.field-count.over').count()).toBe(1);
+    await shot(page, '06-form-inline-errors');
+    expect(posted).toEqual([]);
+
+    await card.locator('input[name=note]').fill('食堂<b>好</b>');
+    expect(await card.locator('.field-err').first().textContent()).toBe('');
+    await card.locator('button[type=submit]').click();
+    await page.locator('.toast.success', { hasText: '已收到留言' }).waitFor();
+    expect(posted).toHaveLength(1);
+    expect(JSON.parse(posted[0]!)).toMatchObject({ chatKind: 'DIRECT', chatId: 'm105', userId: 'm105', form: { note: '食堂<b>好</b>', kind: 'idea' } });
+    await expect.poll(() => card.locator('.card-foot').textContent()).toBe('已收到，谢谢');
+    expect(await card.locator('.fields td').allTextContents()).toEqual(['食堂<b>好</b>', '建议']);
+    expect(await card.locator('form').count()).toBe(0);
+    expect(await app.db.prisma.auditLog.count({ where: { action: 'e2e.note' } })).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
+  it('sends a fresh event id with every message, and nothing over the length limit', async () => {
+    const { page } = await openConsole('#user=m109&chat=DIRECT:m109');
+    const ids: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'POST' && r.url().includes('/console/api/')) ids.push((JSON.parse(r.postData() ?? '{}') as { eventId: string }).eventId);
+    });
+    await send(page, '帮助');
+    await send(page, '帮助');
+    await expect.poll(() => page.locator('.msg.bot .card').count()).toBe(2);
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+
+    // Over the limit the composer says so and sends nothing.
+    await page.locator('#composer').fill('长'.repeat(2001));
+    expect(await page.locator('#counter').textContent()).toBe('2001 / 2000');
+    expect(await page.locator('#compose-hint').textContent()).toBe('超出 1 字，请精简后再发送');
+    expect(await page.locator('#send').isDisabled()).toBe(true);
+    await page.locator('#composer').press('Enter');
+    await page.waitForTimeout(200);
+    expect(ids).toHaveLength(2);
+    expect(await page.locator('#composer').inputValue()).toHaveLength(2001);
+  });
+
+  it('reconnects after the connection drops and shows what was said meanwhile', async () => {
+    const { page, errors } = await openConsole('#user=m301&chat=GROUP:branch-3');
+    // Keep the stream down while someone else talks in the group, then let it come back.
+    await page.route('**/console/api/stream*', (r) => r.abort());
+    app.server.server.closeAllConnections();
+    await page.locator('.status.retrying').waitFor();
+    const eventId = crypto.randomUUID();
+    const r = await app.core.handle({ kind: 'message', platform: 'CONSOLE', tenantKey: '', eventId, chat: { kind: 'GROUP', id: 'branch-3' }, user: { id: 'm302', name: '梁燕' }, text: '帮助' });
+    expect(r.status).toBe('processed');
+    await expect.poll(() => app.db.prisma.outboxMessage.count({ where: { dedupeKey: { startsWith: `reply:CONSOLE:${eventId}:` }, status: 'SENT' } })).toBe(1);
+    expect(await page.locator('.msg').count()).toBe(0);
+    await shot(page, '07-reconnecting');
+    await page.unroute('**/console/api/stream*');
+    await page.locator('.status.online').waitFor({ timeout: 20_000 });
+    await page.locator('.msg.other', { hasText: '帮助' }).waitFor();
+    await page.locator('.msg.bot .card-head', { hasText: '使用说明' }).waitFor();
+    // Live again: a new message arrives without a reload.
+    await send(page, '你好');
+    await page.locator('.msg.bot .card .md', { hasText: '没有听懂「你好」' }).waitFor();
+    expect(errors).toEqual([]);
   });
 
   it('shows HTML a member types as text and never runs it', async () => {

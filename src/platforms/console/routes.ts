@@ -60,7 +60,8 @@ export function registerConsole(server: FastifyInstance, deps: { db: Database; c
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
-    res.write(': connected\n\n');
+    // After a dropped connection the browser reconnects in 2 s; the page then reloads the history.
+    res.write('retry: 2000\n: connected\n\n');
     const unsubscribe = hub.subscribe(ConsoleHub.channel(q.data.chatKind, q.data.chatId), (e) => res.write(`data: ${JSON.stringify(e)}\n\n`));
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
     req.raw.on('close', () => {
