@@ -18,7 +18,8 @@ import type { Router } from './chat/router.js';
 import { ConsoleHub } from './platforms/console/hub.js';
 import { consoleSender } from './platforms/console/sender.js';
 import { registerConsole } from './platforms/console/routes.js';
-import { Deliverer } from '../jobs/deliver.js';
+import type { Deliverer } from '../jobs/deliver.js';
+import { Jobs } from '../jobs/index.js';
 import { registerH5 } from './web/h5.js';
 import { registerLedgerFiles } from './web/ledger-files.js';
 import type { PlatformAdapter } from './platforms/adapter.js';
@@ -33,6 +34,8 @@ export interface App {
   tokens: TokenSigner;
   core: ChatCore;
   deliverer: Deliverer;
+  /** Background jobs (reminders, task prompts, delivery). */
+  jobs: Jobs;
   hub: ConsoleHub;
   /** Enabled platform adapters (Lark, DingTalk, WeCom, Wechaty). */
   platforms: PlatformAdapter[];
@@ -102,13 +105,15 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
     // Platform adapters: senders to the Deliverer (degraded by capabilities), receivers below.
     const platformDeps = { db, core, tokens, log: log.child({ component: 'platform' }), publicUrl: config.publicUrl, enqueue: (ids: string[]) => deliverer.enqueue(ids) };
     const platforms = buildAdapters(config.platforms, platformDeps, opts.platforms);
-    const deliverer = new Deliverer(db, queue, [consoleSender(hub), ...platformSenders(platforms, platformDeps, config.platforms)], log.child({ component: 'deliver' }));
+    // Jobs (issue 5): delivery with rate limits, reminders, task prompts, compliance scan.
+    const jobs = await Jobs.create({ config, db, queue, senders: [consoleSender(hub), ...platformSenders(platforms, platformDeps, config.platforms)], log, tokens, clock: opts.clock });
+    cleanups.push(() => jobs.close());
+    const deliverer = jobs.deliverer;
     core.onOutbox((ids) => deliverer.enqueue(ids));
     if (config.runWorkers) {
-      deliverer.startWorker();
-      const swept = await deliverer.sweep();
+      await jobs.startWorkers();
       const recovered = await core.recover();
-      if (swept || recovered) log.info({ swept, recovered }, 'resumed unfinished work');
+      if (recovered) log.info({ recovered }, 'resumed unfinished work');
     }
 
     const server = createServer({
@@ -139,6 +144,7 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
       tokens,
       core,
       deliverer,
+      jobs,
       hub,
       platforms,
       url,

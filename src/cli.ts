@@ -9,6 +9,7 @@ import { MIGRATIONS_DIR } from './db/migrate.js';
 import { seedDemo } from './seed/seed.js';
 import { importBindings } from './chat/identity-import.js';
 import { exportLedgerFile } from './domain/life/ledger.js';
+import { jobsCli, JOBS_USAGE } from '../jobs/cli.js';
 
 const usage = `用法：
   npm run migrate                      应用未执行的数据库迁移
@@ -95,8 +96,13 @@ async function main(argv: string[]): Promise<void> {
       console.log(`已导出 ${r.branch} ${r.period} 台账：${r.sessions} 次会议，写入 ${out}`);
       return;
     }
+    case 'outbox':
+    case 'prompt': {
+      console.log(await withDatabase((db) => jobsCli(db, command, rest)));
+      return;
+    }
     default:
-      console.log(usage);
+      console.log(`${usage}\n${JOBS_USAGE}`);
       if (command && command !== 'help') process.exitCode = 1;
   }
 }

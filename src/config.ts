@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import type { PlatformsConfig } from './platforms/config.js';
 import { larkDomain } from './platforms/lark/config.js';
+import { parseRateLimits } from '../jobs/rate-limit.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: '必须是 true 或 false' })
@@ -89,6 +90,14 @@ const schema = z
       }, '必须是 JSON 对象，例如 {"token":"..."}')
       .optional(),
     WECHATY_NAME: z.string().default('zhibu'),
+    // ── Jobs (issue 5): delivery limits and retries, reminder guardrails, compliance scan ──
+    RATE_LIMITS: z.string().optional(),
+    DELIVER_ATTEMPTS: z.coerce.number({ message: '必须是次数' }).int('必须是整数').min(1, '至少 1 次').max(50, '至多 50 次').default(8),
+    DELIVER_CONCURRENCY: z.coerce.number({ message: '必须是数字' }).int('必须是整数').min(1, '至少 1').max(500, '至多 500').default(16),
+    QUIET_HOURS: z.string().regex(/^([01]?\d|2[0-3]):[0-5]\d-([01]?\d|2[0-3]):[0-5]\d$/, '应为 开始-结束，例如 21:00-08:00').default('21:00-08:00'),
+    WORK_MORNING: z.string().regex(/^([01]?\d|2[0-3]):[0-5]\d$/, '应为 HH:MM，例如 09:00').default('09:00'),
+    NUDGE_DAILY_BUDGET: z.coerce.number({ message: '必须是次数' }).int('必须是整数').min(0, '不能为负').max(50, '至多 50').default(3),
+    COMPLIANCE_SCAN_CRON: z.string().regex(/^[\d*,\-/]+( [\d*,\-/]+){4}$/, '应为 5 段 cron 表达式，例如 30 8 * * *').default('30 8 * * *'),
     PLATFORM_AUTO_RECONNECT: bool.default(true),
     FORM_LINK_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(72),
   })
@@ -113,6 +122,13 @@ const schema = z
     }
     if (env.WECOM_MODE === 'webhook' && (env.WECOM_BOT_ID || env.WECOM_TOKEN) && (!env.WECOM_TOKEN || !env.WECOM_ENCODING_AES_KEY)) {
       ctx.addIssue({ code: 'custom', path: [env.WECOM_TOKEN ? 'WECOM_ENCODING_AES_KEY' : 'WECOM_TOKEN'], message: 'WECOM_MODE=webhook 时必须同时设置 WECOM_TOKEN 和 WECOM_ENCODING_AES_KEY' });
+    }
+    if (env.RATE_LIMITS) {
+      try {
+        parseRateLimits(env.RATE_LIMITS);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['RATE_LIMITS'], message: (err as Error).message });
+      }
     }
     if (env.NODE_ENV === 'production' && !env.APP_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['APP_SECRET'], message: '生产环境必须设置（用于签名卡片令牌和链接）' });
@@ -140,6 +156,14 @@ export interface Config {
   life: { checkinOpensBeforeMinutes: number; checkinClosesAfterMinutes: number; lateCheckinDays: number; atRiskDays: number };
   /** Platform adapters; a platform is absent when its credentials are not set. */
   platforms: PlatformsConfig;
+  /** Background jobs: delivery limits and retries, reminder guardrails, compliance scan. */
+  jobs: {
+    rateLimits?: string;
+    deliverAttempts: number;
+    deliverConcurrency: number;
+    guardrails: { quietStart: string; quietEnd: string; workMorning: string; dailyNudgeBudget: number };
+    complianceCron: string;
+  };
 }
 
 export class ConfigError extends Error {
@@ -192,6 +216,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       atRiskDays: e.COMPLIANCE_AT_RISK_DAYS,
     },
     platforms: platformsConfig(e),
+    jobs: {
+      rateLimits: e.RATE_LIMITS,
+      deliverAttempts: e.DELIVER_ATTEMPTS,
+      deliverConcurrency: e.DELIVER_CONCURRENCY,
+      guardrails: { quietStart: e.QUIET_HOURS.split('-')[0]!, quietEnd: e.QUIET_HOURS.split('-')[1]!, workMorning: e.WORK_MORNING, dailyNudgeBudget: e.NUDGE_DAILY_BUDGET },
+      complianceCron: e.COMPLIANCE_SCAN_CRON,
+    },
   };
 }
 

@@ -2,6 +2,7 @@
 // (first match wins); the fallback answers anything else.
 import { Router } from './router.js';
 import { registerBasics } from './handlers/basics.js';
+import { registerPrompts } from './handlers/prompts.js';
 import { registerLife, type LifeDeps } from './handlers/life.js';
 
 export interface BotDeps {
@@ -14,6 +15,7 @@ export interface BotDeps {
 export function buildRouter(deps: BotDeps): Router {
   const router = new Router();
   registerBasics(router);
+  registerPrompts(router);
   registerLife(router, { ...deps.life, publicUrl: deps.publicUrl });
   return router;
 }
