@@ -32,6 +32,12 @@ export function formLink(card: Card, opts: RenderOptions, now = new Date()): str
 export function updateAsText(card: Card): string {
   const lines = [say('platforms.card_updated', { title: card.title })];
   for (const f of card.fields ?? []) lines.push(`${f.label}：${f.value}`);
+  if (card.markdown) {
+    const plain = card.markdown.replace(/\*\*/g, '').trim();
+    lines.push([...plain].length > 200 ? `${[...plain].slice(0, 199).join('')}…` : plain);
+  }
+  // The footer often carries what changed (the live counter).
+  if (card.footer) lines.push(card.footer);
   return lines.join('\n');
 }
 

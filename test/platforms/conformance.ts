@@ -54,6 +54,8 @@ export function conformance(name: string, startFake: () => Promise<PlatformFake>
     let fake: PlatformFake;
     let drop: () => Promise<void>;
     let group: ChatAddress;
+    // The organizational-life loop needs a pinned calendar (a Friday in November, then the meeting day).
+    let now = new Date('2026-11-20T10:00:00+08:00');
 
     beforeAll(async () => {
       fake = await startFake();
@@ -61,7 +63,7 @@ export function conformance(name: string, startFake: () => Promise<PlatformFake>
       drop = db.drop;
       app = await startTestApp(
         { DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: redisPrefix(), DATA_DIR: tempDataDir(), SEED_DEMO: 'true', ...fake.env() },
-        { extendRouter: conformanceRoutes, platforms: opts.hooks?.(fake) },
+        { extendRouter: conformanceRoutes, platforms: opts.hooks?.(fake), clock: () => now },
       );
       await fake.attach(app);
       await bindDemoMembers(app, fake);
@@ -172,6 +174,31 @@ export function conformance(name: string, startFake: () => Promise<PlatformFake>
       });
       await app.deliverer.enqueue(rows.map((r) => r.id));
       await sentTo(u, (s) => s.text.includes('主动提醒'), 'the proactive message');
+    });
+
+    it('runs the organizational-life loop: notice, leave approval, check-in', async () => {
+      const secretary = fake.userId('m101');
+      await fake.pushMessage(group, secretary, '通知 主题党日 12月5日 14:30 三楼会议室 主题：学习贯彻四中全会精神');
+      const notice = await sentTo(group.id, (s) => s.text.includes('会议通知') && s.buttons.some((b) => b.label === '签到'), 'the meeting notice card');
+      const session = await app.db.prisma.meetingSession.findFirstOrThrow({ where: { topic: '学习贯彻四中全会精神' } });
+
+      await fake.pushMessage(group, fake.userId('m104'), '请假 出差在外');
+      const approval = await sentTo(secretary, (s) => s.text.includes('请假申请') && s.buttons.some((b) => b.label === '批准'), 'the approval card to the secretary');
+      const ack = await fake.pushCardClick(secretary, fake.direct(secretary), approval, '批准');
+      expect(ack.elapsedMs).toBeLessThan(fake.ackDeadlineMs);
+      await waitUntil('the leave approved', async () => (await app.db.prisma.attendanceRequest.count({ where: { status: 'APPROVED' } })) === 1 || undefined);
+      await sentTo(fake.userId('m104'), (s) => s.text.includes('请假申请已获批准'), 'the member told of the approval');
+
+      now = new Date('2026-12-05T14:10:00+08:00');
+      const checkin = await fake.pushCardClick(fake.userId('m103'), group, notice, '签到');
+      expect(checkin.elapsedMs).toBeLessThan(fake.ackDeadlineMs);
+      if (checkin.toast !== undefined) expect(checkin.toast).toBe('张伟 已签到：主题党日「学习贯彻四中全会精神」。');
+      await waitUntil('the check-in stored', async () => (await app.db.prisma.attendance.count({ where: { sessionId: session.id, status: 'PRESENT' } })) === 1 || undefined);
+      // The counter on the card moved (in the ack, in place, or as a short text).
+      await waitUntil('the counter updated', () =>
+        checkin.card?.includes('已签到 1') || notice.updates.some((u) => u.includes('已签到 1')) || fake.sent.some((s) => s.to === group.id && s.text.includes('已签到 1')),
+      );
+      now = new Date();
     });
   });
 }

@@ -20,7 +20,8 @@ export function renderTemplateCard(card: Card, taskId: string): Json {
     button_list: (card.buttons ?? []).slice(0, 6).map((b) => ({ text: cut(b.label, 10), style: b.style === 'danger' ? 3 : b.style === 'primary' ? 1 : 2, key: b.token })),
   };
   if (card.fields?.length) body.horizontal_content_list = card.fields.slice(0, 6).map((f) => ({ keyname: cut(f.label, 5), value: cut(f.value, 26) }));
-  const sub = [card.markdown ? plain(card.markdown) : '', card.footer ?? ''].filter(Boolean).join(' ');
+  // The footer carries the live counter: it goes first, before text that may be cut.
+  const sub = [card.footer ?? '', card.markdown ? plain(card.markdown) : ''].filter(Boolean).join(' ');
   if (sub) body.sub_title_text = cut(sub, 112);
   if (card.form?.url) body.jump_list = [{ type: 1, title: cut(card.form.submitLabel || '填写', 13), url: card.form.url }];
   return body;
