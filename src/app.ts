@@ -22,6 +22,7 @@ import type { Deliverer } from '../jobs/deliver.js';
 import { Jobs } from '../jobs/index.js';
 import { registerH5 } from './web/h5.js';
 import { registerLedgerFiles } from './web/ledger-files.js';
+import { registerPledgeFiles } from './web/pledge-files.js';
 import type { PlatformAdapter } from './platforms/adapter.js';
 import { buildAdapters, mountPlatformRoutes, platformSenders, startReceivers, stopReceivers, type PlatformHooks } from './platforms/index.js';
 
@@ -127,6 +128,7 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
     // Organizational life: H5 forms (long minutes, text-only platforms) and ledger downloads.
     registerH5(server, { db, core, tokens, clock: opts.clock });
     registerLedgerFiles(server, { db, tokens, timezone: config.timezone, clock: opts.clock });
+    registerPledgeFiles(server, { db, tokens, clock: opts.clock });
     mountPlatformRoutes(platforms, server);
     cleanups.push(() => server.close());
     const url = await server.listen({ host: config.host, port: config.port });

@@ -8,6 +8,7 @@ import { openDatabase } from './db/client.js';
 import { MIGRATIONS_DIR } from './db/migrate.js';
 import { seedDemo } from './seed/seed.js';
 import { importBindings } from './chat/identity-import.js';
+import { pledgeCli, PLEDGE_USAGE, serviceSecret } from './domain/pledges/cli.js';
 import { exportLedgerFile } from './domain/life/ledger.js';
 import { jobsCli, JOBS_USAGE } from '../jobs/cli.js';
 
@@ -96,13 +97,21 @@ async function main(argv: string[]): Promise<void> {
       console.log(`已导出 ${r.branch} ${r.period} 台账：${r.sessions} 次会议，写入 ${out}`);
       return;
     }
+    case 'pledge': {
+      const config = loadConfig();
+      console.log(await withDatabase(async (db) => {
+        await db.migrate();
+        return pledgeCli(db.prisma, rest, { secret: () => serviceSecret(config.appSecret, config.dataDir), publicUrl: config.publicUrl });
+      }));
+      return;
+    }
     case 'outbox':
     case 'prompt': {
       console.log(await withDatabase((db) => jobsCli(db, command, rest)));
       return;
     }
     default:
-      console.log(`${usage}\n${JOBS_USAGE}`);
+      console.log(`${usage}\n${PLEDGE_USAGE}\n${JOBS_USAGE}`);
       if (command && command !== 'help') process.exitCode = 1;
   }
 }

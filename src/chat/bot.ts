@@ -4,6 +4,7 @@ import { Router } from './router.js';
 import { registerBasics } from './handlers/basics.js';
 import { registerPrompts } from './handlers/prompts.js';
 import { registerLife, type LifeDeps } from './handlers/life.js';
+import { registerPledges } from './handlers/pledges.js';
 
 export interface BotDeps {
   /** Base URL for signed links (H5 forms, downloads). */
@@ -17,5 +18,6 @@ export function buildRouter(deps: BotDeps): Router {
   registerBasics(router);
   registerPrompts(router);
   registerLife(router, { ...deps.life, publicUrl: deps.publicUrl });
+  registerPledges(router, { publicUrl: deps.publicUrl });
   return router;
 }

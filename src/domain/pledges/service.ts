@@ -1,0 +1,127 @@
+// Database side of 承诺践诺: audiences, who reviews, withdrawal of members who left, and the tallies
+// the status card and the export read. Chat handlers and the CLI call these inside their transaction.
+import type { Prisma } from '../../generated/prisma/client.js';
+import type { PledgeStatus, Platform, PostTitle } from '../../generated/prisma/enums.js';
+import type { Tx } from '../../db/client.js';
+import type { Destination } from '../../chat/types.js';
+import type { Audience } from './rules.js';
+
+export type CampaignRow = Prisma.PledgeCampaignGetPayload<object>;
+
+export function audienceOf(c: { audience: unknown; orgNodeId: string }): Audience {
+  const a = (c.audience ?? {}) as Partial<Audience>;
+  return {
+    scope: a.scope === 'unit' ? 'unit' : 'branch',
+    branchIds: Array.isArray(a.branchIds) && a.branchIds.length ? a.branchIds.map(String) : [c.orgNodeId],
+    posts: Array.isArray(a.posts) && a.posts.length ? (a.posts as PostTitle[]) : undefined,
+  };
+}
+
+export interface AudienceMember {
+  id: string;
+  name: string;
+  branchId: string;
+}
+
+/** Who is asked now: active members of the audience's branches (holding one of its posts, if any). */
+export async function audienceMembers(tx: Tx, c: { audience: unknown; orgNodeId: string }, branchIds?: string[]): Promise<AudienceMember[]> {
+  const a = audienceOf(c);
+  const branches = branchIds ? a.branchIds.filter((b) => branchIds.includes(b)) : a.branchIds;
+  return tx.member.findMany({
+    where: {
+      active: true,
+      branchId: { in: branches },
+      ...(a.posts ? { posts: { some: { title: { in: a.posts }, until: null } } } : {}),
+    },
+    select: { id: true, name: true, branchId: true },
+    orderBy: [{ branchId: 'asc' }, { employeeNo: 'asc' }, { name: 'asc' }],
+  });
+}
+
+/** Is this member (still) asked by the campaign? */
+export async function inAudience(tx: Tx, c: { audience: unknown; orgNodeId: string }, memberId: string): Promise<boolean> {
+  const a = audienceOf(c);
+  const m = await tx.member.findFirst({
+    where: { id: memberId, active: true, branchId: { in: a.branchIds }, ...(a.posts ? { posts: { some: { title: { in: a.posts }, until: null } } } : {}) },
+    select: { id: true },
+  });
+  return m !== null;
+}
+
+/**
+ * Bring the campaign's pledges in line with its audience: a member who left the branch (or is no
+ * longer active) gets WITHDRAWN with a system audit row; a member who joined while the campaign
+ * is open gets a DRAFT pledge. Returns the member ids of both.
+ */
+export async function syncAudience(tx: Tx, c: CampaignRow, now: Date): Promise<{ withdrawn: string[]; added: string[] }> {
+  const current = await audienceMembers(tx, c);
+  const currentIds = new Set(current.map((m) => m.id));
+  const pledges = await tx.pledge.findMany({ where: { campaignId: c.id }, select: { id: true, memberId: true, status: true } });
+  const withdrawn = pledges.filter((p) => p.status !== 'WITHDRAWN' && !currentIds.has(p.memberId));
+  if (withdrawn.length) {
+    await tx.pledge.updateMany({ where: { id: { in: withdrawn.map((p) => p.id) } }, data: { status: 'WITHDRAWN' } });
+    await tx.auditLog.createMany({
+      data: withdrawn.map((p) => ({ actorId: null, action: 'pledge.withdraw', entityType: 'Pledge', entityId: p.id, detail: { from: p.status, reason: 'left_audience' } })),
+    });
+  }
+  const open = !c.closedAt && (now.getTime() <= c.deadline.getTime() || c.lateRule === 'ACCEPT_MARKED');
+  const have = new Set(pledges.map((p) => p.memberId));
+  const added = open ? current.filter((m) => !have.has(m.id)) : [];
+  if (added.length) await tx.pledge.createMany({ data: added.map((m) => ({ campaignId: c.id, memberId: m.id })), skipDuplicates: true });
+  return { withdrawn: withdrawn.map((p) => p.memberId), added: added.map((m) => m.id) };
+}
+
+/** The members who review a branch's pledges: its 支部书记, else 副书记 / 组织委员. */
+export async function reviewersOf(tx: Tx, branchId: string): Promise<Array<{ id: string; name: string }>> {
+  for (const titles of [['BRANCH_SECRETARY'], ['BRANCH_DEPUTY_SECRETARY', 'ORGANIZING_MEMBER']] as PostTitle[][]) {
+    const found = await tx.member.findMany({
+      where: { active: true, posts: { some: { orgNodeId: branchId, title: { in: titles }, until: null } } },
+      select: { id: true, name: true },
+      orderBy: { id: 'asc' },
+    });
+    if (found.length) return found;
+  }
+  return [];
+}
+
+/**
+ * Where to message each member directly: an identity on `prefer` (the platform the command came
+ * from), else on the platform of their branch's work chat, else their first bound identity.
+ */
+export async function memberDestinations(tx: Tx, memberIds: string[], prefer?: { platform: Platform; tenantKey: string }): Promise<Map<string, Destination>> {
+  const out = new Map<string, Destination>();
+  if (!memberIds.length) return out;
+  const identities = await tx.platformIdentity.findMany({
+    where: { memberId: { in: memberIds } },
+    select: { memberId: true, platform: true, tenantKey: true, platformUserId: true, member: { select: { branchId: true } } },
+    orderBy: { boundAt: 'asc' },
+  });
+  const branchIds = [...new Set(identities.map((i) => i.member.branchId))];
+  const chats = await tx.chat.findMany({ where: { orgNodeId: { in: branchIds }, kind: 'GROUP' }, select: { orgNodeId: true, platform: true, tenantKey: true } });
+  const score = (i: (typeof identities)[number]) =>
+    prefer && i.platform === prefer.platform && i.tenantKey === prefer.tenantKey ? 0 : chats.some((c) => c.orgNodeId === i.member.branchId && c.platform === i.platform && c.tenantKey === i.tenantKey) ? 1 : 2;
+  for (const id of memberIds) {
+    const mine = identities.filter((i) => i.memberId === id).sort((a, b) => score(a) - score(b));
+    const best = mine[0];
+    if (best) out.set(id, { platform: best.platform, tenantKey: best.tenantKey, target: best.platformUserId, targetKind: 'DIRECT' });
+  }
+  return out;
+}
+
+export interface Tally {
+  expected: number;
+  byStatus: Record<PledgeStatus, Array<{ memberId: string; name: string; branchId: string; late: boolean }>>;
+}
+
+/** Pledges of a campaign grouped by status, limited to some branches (a secretary sees their own). */
+export async function tallyCampaign(tx: Tx, campaignId: string, branchIds?: string[]): Promise<Tally> {
+  const pledges = await tx.pledge.findMany({
+    // A member who moved to another branch has WITHDRAWN here; their former branch still sees them.
+    where: { campaignId, ...(branchIds ? { OR: [{ member: { branchId: { in: branchIds } } }, { status: 'WITHDRAWN' }] } : {}) },
+    select: { memberId: true, status: true, late: true, member: { select: { name: true, branchId: true, employeeNo: true } } },
+    orderBy: [{ member: { branchId: 'asc' } }, { member: { employeeNo: 'asc' } }],
+  });
+  const byStatus: Tally['byStatus'] = { DRAFT: [], SUBMITTED: [], APPROVED: [], RETURNED: [], WITHDRAWN: [] };
+  for (const p of pledges) byStatus[p.status].push({ memberId: p.memberId, name: p.member.name, branchId: p.member.branchId, late: p.late });
+  return { expected: pledges.length - byStatus.WITHDRAWN.length, byStatus };
+}
