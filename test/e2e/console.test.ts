@@ -11,7 +11,6 @@ import type { Router } from '../../src/chat/router.js';
 import type { Card, CardForm } from '../../src/chat/card.js';
 import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
 import { startTestApp, tempDataDir } from '../helpers/app.js';
-import { UserError } from '../../src/chat/context.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SKIP = process.env.ZHIBU_SKIP_E2E === '1';
@@ -19,22 +18,11 @@ const SHOTS = path.resolve('test-artifacts/console');
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
 
 let app: App;
+// The chat core's clock: before the meeting while it is announced, then inside its check-in window.
+let now = new Date('2026-11-20T10:00:00+08:00');
 let browser: Browser;
 let drop: () => Promise<void>;
 const contexts: BrowserContext[] = [];
-
-// A sign-up card for the two-tab scenario, routed through the app's own pipeline (startApp's
-// extendRouter): a member posts it with 「接龙 …」, every click is an audit row and updates the card.
-function signUpCard(topic: string, names: string[], token: string): Card {
-  return {
-    title: `接龙：${topic}`,
-    tone: 'green',
-    fields: [{ label: '事项', value: topic }],
-    markdown: names.length ? names.map((n) => `- ${n}`).join('\n') : '还没有人接龙',
-    buttons: [{ actionId: 'e2e.signup', label: '我参加', style: 'primary', token }],
-    footer: `已接龙 ${names.length} 人`,
-  };
-}
 
 // A card with a form, for the inline checks in the browser and the server's answer.
 function noteForm(token: string): CardForm {
@@ -53,7 +41,7 @@ function extendRouter(router: Router): void {
   router
     .command(/^留言$/, async (ctx) => {
       const key = `e2e-note:${ctx.inbound.eventId}`;
-      const token = ctx.tokens.sign({ action: 'e2e.note', target: key }, 3600);
+      const token = ctx.tokens.sign({ action: 'e2e.note', target: key }, 3600, ctx.now);
       ctx.send({ to: ctx.here, body: { kind: 'card', card: { title: '意见箱', tone: 'orange', form: noteForm(token), footer: '还没有留言' } }, dedupeKey: key });
     })
     .action('e2e.note', async (ctx, claims) => {
@@ -63,24 +51,6 @@ function extendRouter(router: Router): void {
       ctx.send({ to: ctx.here, body: { kind: 'card_update', ofKey: claims.target, card }, dedupeKey: `${claims.target}:done` });
       ctx.showCard(card);
       ctx.toast('success', '已收到留言');
-    })
-    .command(/^接龙\s+(.+)$/, async (ctx, match) => {
-      const key = `e2e-signup:${ctx.inbound.eventId}`;
-      const token = ctx.tokens.sign({ action: 'e2e.signup', target: key }, 3600);
-      ctx.send({ to: ctx.here, body: { kind: 'card', card: signUpCard(match[1]!, [], token) }, dedupeKey: key });
-      ctx.audit({ action: 'e2e.signup.open', entityType: 'SignUp', entityId: key, detail: { topic: match[1]! } });
-    })
-    .action('e2e.signup', async (ctx, claims) => {
-      const opened = await ctx.tx.auditLog.findFirstOrThrow({ where: { action: 'e2e.signup.open', entityId: claims.target } });
-      const before = await ctx.tx.auditLog.findMany({ where: { action: 'e2e.signup', entityId: claims.target }, orderBy: { createdAt: 'asc' } });
-      const names = before.map((a) => (a.detail as { name: string }).name);
-      if (names.includes(ctx.me.name)) throw new UserError('您已经接龙了');
-      names.push(ctx.me.name);
-      ctx.audit({ action: 'e2e.signup', entityType: 'SignUp', entityId: claims.target, detail: { name: ctx.me.name } });
-      const token = ctx.tokens.sign({ action: 'e2e.signup', target: claims.target }, 3600);
-      const card = signUpCard((opened.detail as { topic: string }).topic, names, token);
-      ctx.send({ to: ctx.here, body: { kind: 'card_update', ofKey: claims.target, card }, dedupeKey: `${claims.target}:v${names.length}` });
-      ctx.toast('success', '接龙成功');
     });
 }
 
@@ -119,7 +89,7 @@ describe.skipIf(SKIP)('web console in Chromium', () => {
     fs.mkdirSync(SHOTS, { recursive: true });
     const db = await freshPostgres({ migrated: false });
     drop = db.drop;
-    app = await startTestApp({ DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: redisPrefix(), DATA_DIR: tempDataDir(), SEED_DEMO: 'true' }, { extendRouter });
+    app = await startTestApp({ DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: redisPrefix(), DATA_DIR: tempDataDir(), SEED_DEMO: 'true' }, { extendRouter, clock: () => now });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   });
   afterAll(async () => {
@@ -164,45 +134,52 @@ describe.skipIf(SKIP)('web console in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
-  it('updates a group card in a second member\'s tab when the first member clicks its button', async () => {
-    const a = await openConsole('#user=m207&chat=GROUP:branch-2');
-    const b = await openConsole('#user=m208&chat=GROUP:branch-2');
+  it('runs a meeting in the group: a click in one member\'s tab updates the card in the others\' tabs', async () => {
+    const secretary = await openConsole('#user=m101&chat=GROUP:branch-1');
+    const member = await openConsole('#user=m103&chat=GROUP:branch-1');
     const clicks: string[] = [];
-    a.page.on('request', (r) => {
+    member.page.on('request', (r) => {
       if (r.url().endsWith('/console/api/actions')) clicks.push((JSON.parse(r.postData() ?? '{}') as { eventId: string }).eventId);
     });
-    await send(a.page, '接龙 周六义务植树');
-    const cardIn = (p: Page) => p.locator('.msg.bot .card', { has: p.locator('.card-head', { hasText: '接龙：周六义务植树' }) });
-    await cardIn(a.page).waitFor();
-    await cardIn(b.page).waitFor();
-    // Tab B sees what member A said, on the left with A's name.
-    expect(await b.page.locator('.msg.other', { hasText: '接龙 周六义务植树' }).locator('.name').textContent()).toContain('何勇');
-    expect(await cardIn(b.page).locator('.card-foot').textContent()).toBe('已接龙 0 人');
-    await shot(b.page, '02a-group-card-before');
+    await send(secretary.page, '通知 主题党日 12月5日 14:30 三楼会议室 主题：学习贯彻四中全会精神');
+    const notice = (p: Page) => p.locator('.msg.bot .card', { has: p.locator('.card-head', { hasText: '会议通知 · 主题党日' }) });
+    const footer = (p: Page) => notice(p).locator('.card-foot').textContent();
+    await notice(secretary.page).waitFor();
+    await notice(member.page).waitFor();
+    // The member sees what the secretary said, on the left with name and post.
+    const said = member.page.locator('.msg.other', { hasText: '通知 主题党日' });
+    expect(await said.locator('.name').textContent()).toContain('王建国');
+    expect(await said.locator('.name .tag').textContent()).toBe('支部书记');
+    expect(await notice(member.page).locator('.fields').textContent()).toContain('学习贯彻四中全会精神');
+    expect(await footer(member.page)).toBe('应到 10 · 已签到 0 · 请假 0 · 未响应 10');
+    await shot(member.page, '02a-meeting-notice');
 
-    await cardIn(a.page).locator('button', { hasText: '我参加' }).click();
-    await a.page.locator('.toast.success', { hasText: '接龙成功' }).waitFor();
-    // B's copy of the card changes in place, with a highlight, and is not duplicated.
-    await expect.poll(() => cardIn(b.page).locator('.card-foot').textContent()).toBe('已接龙 1 人');
-    expect(await cardIn(b.page).locator('.md li').allTextContents()).toEqual(['何勇']);
-    expect(await cardIn(b.page).count()).toBe(1);
-    expect(await cardIn(b.page).evaluate((el) => el.classList.contains('flash'))).toBe(true);
-    await shot(b.page, '02b-group-card-updated-in-other-tab');
+    // Check-in opens 30 minutes before the start.
+    now = new Date('2026-12-05T14:10:00+08:00');
+    await notice(member.page).locator('button', { hasText: '签到' }).click();
+    await member.page.locator('.toast.success', { hasText: '张伟 已签到：主题党日「学习贯彻四中全会精神」。' }).waitFor();
+    // The secretary's copy changes in place, highlighted, and is not duplicated.
+    await expect.poll(() => footer(secretary.page)).toBe('应到 10 · 已签到 1 · 请假 0 · 未响应 9');
+    expect(await notice(secretary.page).count()).toBe(1);
+    expect(await notice(secretary.page).evaluate((el) => el.classList.contains('flash'))).toBe(true);
+    await shot(secretary.page, '02b-meeting-checkin-seen-by-secretary');
+    await expect.poll(() => footer(member.page)).toBe('应到 10 · 已签到 1 · 请假 0 · 未响应 9');
 
-    // And the other way round; a second click by A is refused with a toast and changes nothing.
-    await cardIn(b.page).locator('button', { hasText: '我参加' }).click();
-    await expect.poll(() => cardIn(a.page).locator('.card-foot').textContent()).toBe('已接龙 2 人');
-    expect(await cardIn(a.page).locator('.md li').allTextContents()).toEqual(['何勇', '高雪']);
-    await cardIn(a.page).locator('button', { hasText: '我参加' }).click();
-    await a.page.locator('.toast.error', { hasText: '您已经接龙了' }).waitFor();
-    expect(await app.db.prisma.auditLog.count({ where: { action: 'e2e.signup' } })).toBe(2);
-    // Each click is a new event (a repeated id would be dropped as a duplicate, not refused).
+    // A third member checks in from a third tab; both others see the counter move again.
+    const third = await openConsole('#user=m107&chat=GROUP:branch-1');
+    expect(await footer(third.page)).toBe('应到 10 · 已签到 1 · 请假 0 · 未响应 9'); // from the history
+    await notice(third.page).locator('button', { hasText: '签到' }).click();
+    await expect.poll(() => footer(secretary.page)).toBe('应到 10 · 已签到 2 · 请假 0 · 未响应 8');
+    await expect.poll(() => footer(member.page)).toBe('应到 10 · 已签到 2 · 请假 0 · 未响应 8');
+
+    // Clicking again is refused with a toast and changes nothing; every click was a new event.
+    await notice(member.page).locator('button', { hasText: '签到' }).click();
+    await member.page.locator('.toast', { hasText: '无需重复签到' }).waitFor();
     expect(clicks).toHaveLength(2);
     expect(new Set(clicks).size).toBe(2);
-    // A fresh tab gets the card in its latest version from the history.
-    const c = await openConsole('#user=m209&chat=GROUP:branch-2');
-    await expect.poll(() => cardIn(c.page).locator('.card-foot').textContent()).toBe('已接龙 2 人');
-    expect([...a.errors, ...b.errors, ...c.errors]).toEqual([]);
+    expect(await app.db.prisma.attendance.count({ where: { status: 'PRESENT' } })).toBe(2);
+    expect([...secretary.errors, ...member.errors, ...third.errors]).toEqual([]);
+    now = new Date('2026-11-20T10:00:00+08:00');
   });
 
   it('checks a card form inline before anything is sent, then submits it', async () => {
@@ -316,8 +293,13 @@ describe.skipIf(SKIP)('web console in Chromium', () => {
 
   it('fits a narrow phone screen', async () => {
     const { page } = await openConsole('#user=m102&chat=GROUP:branch-1', { width: 420, height: 860 });
+    const helpCards = page.locator('.msg.bot .card-head', { hasText: '使用说明' });
+    const before = await helpCards.count();
     await send(page, '帮助');
-    await page.locator('.msg.bot .card-head', { hasText: '使用说明' }).last().waitFor();
+    await expect.poll(() => helpCards.count()).toBe(before + 1);
+    // The reply comes after the question, at the bottom, in view.
+    expect(await page.locator('.msg').last().getAttribute('class')).toContain('bot');
+    await expect.poll(() => page.evaluate(() => { const m = document.getElementById('messages')!; return m.scrollHeight - m.scrollTop - m.clientHeight; })).toBeLessThan(2);
     // The page itself must not scroll sideways.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
     await shot(page, '04-mobile-420');
