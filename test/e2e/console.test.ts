@@ -154,23 +154,49 @@ describe.skipIf(SKIP)('web console in Chromium', () => {
     expect(await footer(member.page)).toBe('应到 10 · 已签到 0 · 请假 0 · 未响应 10');
     await shot(member.page, '02a-meeting-notice');
 
+    // A member asks for leave: the real form comes privately, the secretary approves in theirs.
+    const leaver = await openConsole('#user=m104&chat=GROUP:branch-1');
+    await notice(leaver.page).locator('button', { hasText: '请假' }).click();
+    await leaver.page.locator('.toast', { hasText: '已私信发送请假表单' }).waitFor();
+    await leaver.page.locator('[data-chat="DIRECT"]').click();
+    const leaveForm = leaver.page.locator('.msg.bot .card', { has: leaver.page.locator('.card-head', { hasText: '请假 · ' }) });
+    await leaveForm.waitFor();
+    await leaveForm.locator('button[type=submit]').click();
+    expect(await leaveForm.locator('.field-err').first().textContent()).toBe('请填写「原因」');
+    await leaveForm.locator('textarea').fill('出差在外');
+    await leaveForm.locator('button[type=submit]').click();
+    await leaver.page.locator('.toast.success', { hasText: '的请假申请，等待' }).waitFor();
+    await shot(leaver.page, '02c-leave-form-in-direct-chat');
+    await secretary.page.locator('[data-chat="DIRECT"]').click();
+    const approval = secretary.page.locator('.msg.bot .card', { has: secretary.page.locator('.card-head', { hasText: '请假申请 · 刘洋' }) });
+    await approval.waitFor();
+    expect(await approval.textContent()).toContain('出差在外');
+    await approval.locator('button', { hasText: '批准' }).click();
+    await expect.poll(() => approval.locator('.card-foot').textContent()).toContain('已由 王建国 批准');
+    await shot(secretary.page, '02d-leave-approved-by-secretary');
+    await leaver.page.locator('.msg.bot', { hasText: '请假申请已获批准' }).waitFor();
+    await expect.poll(() => footer(member.page)).toBe('应到 10 · 已签到 0 · 请假 1 · 未响应 9');
+    await secretary.page.locator('[data-chat="GROUP:branch-1"]').click();
+    await notice(secretary.page).waitFor();
+    expect(await footer(secretary.page)).toBe('应到 10 · 已签到 0 · 请假 1 · 未响应 9');
+
     // Check-in opens 30 minutes before the start.
     now = new Date('2026-12-05T14:10:00+08:00');
     await notice(member.page).locator('button', { hasText: '签到' }).click();
     await member.page.locator('.toast.success', { hasText: '张伟 已签到：主题党日「学习贯彻四中全会精神」。' }).waitFor();
     // The secretary's copy changes in place, highlighted, and is not duplicated.
-    await expect.poll(() => footer(secretary.page)).toBe('应到 10 · 已签到 1 · 请假 0 · 未响应 9');
+    await expect.poll(() => footer(secretary.page)).toBe('应到 10 · 已签到 1 · 请假 1 · 未响应 8');
     expect(await notice(secretary.page).count()).toBe(1);
     expect(await notice(secretary.page).evaluate((el) => el.classList.contains('flash'))).toBe(true);
     await shot(secretary.page, '02b-meeting-checkin-seen-by-secretary');
-    await expect.poll(() => footer(member.page)).toBe('应到 10 · 已签到 1 · 请假 0 · 未响应 9');
+    await expect.poll(() => footer(member.page)).toBe('应到 10 · 已签到 1 · 请假 1 · 未响应 8');
 
     // A third member checks in from a third tab; both others see the counter move again.
     const third = await openConsole('#user=m107&chat=GROUP:branch-1');
-    expect(await footer(third.page)).toBe('应到 10 · 已签到 1 · 请假 0 · 未响应 9'); // from the history
+    expect(await footer(third.page)).toBe('应到 10 · 已签到 1 · 请假 1 · 未响应 8'); // from the history
     await notice(third.page).locator('button', { hasText: '签到' }).click();
-    await expect.poll(() => footer(secretary.page)).toBe('应到 10 · 已签到 2 · 请假 0 · 未响应 8');
-    await expect.poll(() => footer(member.page)).toBe('应到 10 · 已签到 2 · 请假 0 · 未响应 8');
+    await expect.poll(() => footer(secretary.page)).toBe('应到 10 · 已签到 2 · 请假 1 · 未响应 7');
+    await expect.poll(() => footer(member.page)).toBe('应到 10 · 已签到 2 · 请假 1 · 未响应 7');
 
     // Clicking again is refused with a toast and changes nothing; every click was a new event.
     await notice(member.page).locator('button', { hasText: '签到' }).click();
@@ -178,7 +204,7 @@ describe.skipIf(SKIP)('web console in Chromium', () => {
     expect(clicks).toHaveLength(2);
     expect(new Set(clicks).size).toBe(2);
     expect(await app.db.prisma.attendance.count({ where: { status: 'PRESENT' } })).toBe(2);
-    expect([...secretary.errors, ...member.errors, ...third.errors]).toEqual([]);
+    expect([...secretary.errors, ...member.errors, ...leaver.errors, ...third.errors]).toEqual([]);
     now = new Date('2026-11-20T10:00:00+08:00');
   });
 
