@@ -6,8 +6,8 @@ import { defineConfig } from 'prisma/config';
 // The CLI reads the schema's `url = env("DATABASE_URL")` even with an adapter and, when it cannot
 // resolve it, silently tries to download a query engine. Remember whether a real URL was given,
 // then give the variable a placeholder that nothing ever connects to.
-const databaseUrl = process.env.DATABASE_URL;
-process.env.DATABASE_URL ??= 'postgresql://embedded-pglite/zhibu';
+const databaseUrl = process.env.DATABASE_URL || undefined;
+if (!databaseUrl) process.env.DATABASE_URL = 'postgresql://embedded-pglite/zhibu';
 
 export default defineConfig({
   experimental: { adapter: true },

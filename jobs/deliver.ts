@@ -16,6 +16,7 @@ import type { OutboxStatus, Platform } from '../src/generated/prisma/enums.js';
 import type { Destination, OutboundBody } from '../src/chat/types.js';
 import { type PlatformSender, SendError } from '../src/platforms/types.js';
 import type { DestinationLimiter } from './rate-limit.js';
+import { cardUpdateState, claimOutbox, markSent, outboxDestinations, setOutboxStatus } from './outbox-sql.js';
 
 export const DELIVER_QUEUE = 'deliver';
 
@@ -70,15 +71,7 @@ export class Deliverer {
   async enqueue(ids: string[], delayMs = 0): Promise<void> {
     if (!ids.length) return;
     const now = Date.now();
-    const rows: Array<{ id: string; platform: Platform; tenantKey: string; target: string; targetKind: 'GROUP' | 'DIRECT'; notBefore: Date; status: OutboxStatus; attempts: number }> = [];
-    for (let i = 0; i < ids.length; i += 5000) {
-      rows.push(
-        ...(await this.db.prisma.outboxMessage.findMany({
-          where: { id: { in: ids.slice(i, i + 5000) } },
-          select: { id: true, platform: true, tenantKey: true, target: true, targetKind: true, notBefore: true, status: true, attempts: true },
-        })),
-      );
-    }
+    const rows = await outboxDestinations(this.db.prisma, ids);
     // An operator retry (RETRY with attempts reset to 0, see markForRetry) must replace the old,
     // failed job of the same id, or adding it again would be a no-op.
     await Promise.all(rows.filter((r) => r.status === 'RETRY' && r.attempts === 0).map((r) => this.queue.remove(r.id).catch(() => 0)));
@@ -124,11 +117,7 @@ export class Deliverer {
   /** Send one row. Throws on a retryable failure (so BullMQ retries) unless this is the last attempt. */
   async deliverOne(id: string, finalAttempt = false): Promise<DeliverOutcome> {
     const p = this.db.prisma;
-    // The claim is the "at most once": only one worker moves a row from PENDING/RETRY to SENDING.
-    const [row] = await p.outboxMessage.updateManyAndReturn({
-      where: { id, status: { in: ['PENDING', 'RETRY'] } },
-      data: { status: 'SENDING', attempts: { increment: 1 } },
-    });
+    const row = await claimOutbox(p, id);
     if (!row) return 'skipped';
 
     const body = row.payload as unknown as OutboundBody;
@@ -136,13 +125,12 @@ export class Deliverer {
     let originalMessageId: string | undefined;
     if (row.kind === 'card_update' && row.updateOfKey) {
       // Only the newest rendering matters: an older pending update is dropped.
-      const newer = await p.outboxMessage.count({ where: { updateOfKey: row.updateOfKey, createdAt: { gt: row.createdAt } } });
+      const { newer, original } = await cardUpdateState(p, row.updateOfKey, row.createdAt);
       if (newer > 0) {
-        await p.outboxMessage.update({ where: { id }, data: { status: 'CANCELLED' } });
+        await setOutboxStatus(p, id, 'CANCELLED');
         return 'superseded';
       }
-      const original = await p.outboxMessage.findUnique({ where: { dedupeKey: row.updateOfKey }, select: { platformMessageId: true, status: true } });
-      originalMessageId = original?.platformMessageId ?? undefined;
+      originalMessageId = original ?? undefined;
       if (!originalMessageId) return this.fail(id, new SendError('原卡片尚未发出', true, 500), finalAttempt);
     }
 
@@ -150,7 +138,7 @@ export class Deliverer {
     if (!sender) return this.fail(id, new SendError(`没有配置 ${row.platform} 平台`, false), true);
     try {
       const r = await sender.send({ to, body, key: row.dedupeKey, originalMessageId });
-      await p.outboxMessage.update({ where: { id }, data: { status: 'SENT', platformMessageId: r.messageId, sentAt: new Date(), lastError: null } });
+      await markSent(p, id, r.messageId);
       return 'sent';
     } catch (e) {
       const err = e instanceof SendError ? e : new SendError((e as Error).message, true);
