@@ -178,8 +178,10 @@ export async function startCampaign(
 ): Promise<StartResult> {
   let orgNodeId = branchId;
   let branchIds = [branchId];
-  if (spec.scope === 'unit') {
-    const branch = await tx.orgNode.findUnique({ where: { id: branchId }, select: { parentId: true, kind: true } });
+  const branch = await tx.orgNode.findUnique({ where: { id: branchId }, select: { parentId: true, kind: true } });
+  // Started in the unit-wide chat (bound to the 机关党委): the whole unit is meant.
+  const scope = branch?.kind === 'ORGAN_COMMITTEE' ? 'unit' : spec.scope;
+  if (scope === 'unit') {
     const organId = branch?.kind === 'BRANCH' ? branch.parentId : branchId;
     const organ = organId ? await tx.orgNode.findUnique({ where: { id: organId }, select: { id: true, kind: true } }) : null;
     if (!organ || organ.kind !== 'ORGAN_COMMITTEE' || !starter.active || !starter.posts.some((p) => p.orgNodeId === organ.id && ORGAN_POSTS.has(p.title))) {
@@ -191,7 +193,7 @@ export async function startCampaign(
     throw new UserError(say('errors.not_allowed', { what: '发起承诺' }));
   }
 
-  const audience = { scope: spec.scope, branchIds, ...(spec.posts.length ? { posts: spec.posts } : {}) };
+  const audience = { scope, branchIds, ...(spec.posts.length ? { posts: spec.posts } : {}) };
   const members = await audienceMembers(tx, { audience, orgNodeId });
   if (!members.length) throw new UserError(say('pledge.no_audience'));
   const campaign = await tx.pledgeCampaign.create({

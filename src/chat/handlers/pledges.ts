@@ -240,7 +240,7 @@ async function submit(ctx: Context, claims: TokenClaims, d: PledgeDeps): Promise
   });
 
   const fresh = await loadPledge(ctx.tx, p.id);
-  const reviewers = await reviewersOf(ctx.tx, p.member.branchId);
+  const reviewers = await reviewersOf(ctx.tx, p.member.branchId, p.memberId);
   // An older card still waiting for a decision now shows that it was replaced.
   if (p.status === 'SUBMITTED') {
     await updateCards(ctx, reviewers.map((r) => reviewKey(p.id, p.version, r.id)), { title: say('pledge.review_superseded_title', { name: p.member.name }), tone: 'grey', footer: say('pledge.review_superseded') });
@@ -291,6 +291,7 @@ async function review(ctx: Context, claims: TokenClaims, approve: boolean, d: Pl
   const [pledgeId, v] = claims.target.split(':');
   const p = await loadPledge(ctx.tx, pledgeId ?? '');
   if (!(await canManage(ctx.tx, ctx.me, p.member.branchId))) throw new UserError(say('errors.not_allowed', { what: '审核承诺' }));
+  if (p.memberId === ctx.me.id) throw new UserError(say('pledge.review_own'));
   if (p.version !== Number(v)) throw new UserError(say('pledge.review_stale'));
   const ok = decideReview(p.status);
   if (!ok.ok) throw problem(ok);
@@ -306,7 +307,7 @@ async function review(ctx: Context, claims: TokenClaims, approve: boolean, d: Pl
     fields: [...itemFields(p.campaign, p.items), ...(comment ? [{ label: say('pledge.label_comment'), value: comment }] : []), { label: say('pledge.label_reviewer'), value: ctx.me.name }],
   };
   ctx.showCard(done);
-  const reviewers = await reviewersOf(ctx.tx, p.member.branchId);
+  const reviewers = await reviewersOf(ctx.tx, p.member.branchId, p.memberId);
   await updateCards(ctx, [...new Set([...reviewers.map((r) => r.id), ctx.me.id])].map((id) => reviewKey(p.id, p.version, id)), done);
   ctx.toast('success', done.title);
 
@@ -391,7 +392,7 @@ async function reportSubmit(ctx: Context, claims: TokenClaims): Promise<void> {
   const target = `${p.id}:${period.key}:${version}`;
   const reports = new Map(p.items.map((it) => [it.position, { state: v[`state${it.position}`]!, evidence: v[`evidence${it.position}`]! }]));
   let reached = 0;
-  for (const r of await reviewersOf(ctx.tx, p.member.branchId)) if (await toMember(ctx, r.id, reportReviewCard(p, period.label, reports, target, ctx), reportReviewKey(target, r.id), 'approval')) reached++;
+  for (const r of await reviewersOf(ctx.tx, p.member.branchId, p.memberId)) if (await toMember(ctx, r.id, reportReviewCard(p, period.label, reports, target, ctx), reportReviewKey(target, r.id), 'approval')) reached++;
   ctx.reply(reached ? say('pledge.report_submitted', { period: period.label }) : say('pledge.no_reviewer'));
   ctx.toast('success', say('pledge.report_submitted', { period: period.label }));
 }
@@ -400,6 +401,7 @@ async function reportReview(ctx: Context, claims: TokenClaims, approve: boolean,
   const [pledgeId, periodKey, version] = claims.target.split(':');
   const p = await loadPledge(ctx.tx, pledgeId ?? '');
   if (!(await canManage(ctx.tx, ctx.me, p.member.branchId))) throw new UserError(say('errors.not_allowed', { what: '审核践诺情况' }));
+  if (p.memberId === ctx.me.id) throw new UserError(say('pledge.review_own'));
   if (p.status === 'WITHDRAWN') throw new UserError(say('pledge.review_withdrawn'));
   const reports = await ctx.tx.progressReport.findMany({ where: { period: periodKey, pledgeItemId: { in: p.items.map((i) => i.id) } }, include: { pledgeItem: { select: { position: true } } } });
   if (!reports.length || reports.some((r) => String(r.version) !== version)) throw new UserError(say('pledge.review_stale'));
@@ -418,7 +420,7 @@ async function reportReview(ctx: Context, claims: TokenClaims, approve: boolean,
     fields: [...(comment ? [{ label: say('pledge.label_comment'), value: comment }] : []), { label: say('pledge.label_reviewer'), value: ctx.me.name }],
   };
   ctx.showCard(done);
-  const reviewers = await reviewersOf(ctx.tx, p.member.branchId);
+  const reviewers = await reviewersOf(ctx.tx, p.member.branchId, p.memberId);
   await updateCards(ctx, [...new Set([...reviewers.map((r) => r.id), ctx.me.id])].map((id) => reportReviewKey(claims.target, id)), done);
   ctx.toast('success', done.title);
   if (approve) {

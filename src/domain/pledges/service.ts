@@ -71,17 +71,27 @@ export async function syncAudience(tx: Tx, c: CampaignRow, now: Date): Promise<{
   return { withdrawn: withdrawn.map((p) => p.memberId), added: added.map((m) => m.id) };
 }
 
-/** The members who review a branch's pledges: its 支部书记, else 副书记 / 组织委员. */
-export async function reviewersOf(tx: Tx, branchId: string): Promise<Array<{ id: string; name: string }>> {
-  for (const titles of [['BRANCH_SECRETARY'], ['BRANCH_DEPUTY_SECRETARY', 'ORGANIZING_MEMBER']] as PostTitle[][]) {
-    const found = await tx.member.findMany({
-      where: { active: true, posts: { some: { orgNodeId: branchId, title: { in: titles }, until: null } } },
+/**
+ * Who reviews a member's pledges and reports: the branch's 支部书记 (else 副书记 / 组织委员); for the
+ * 支部书记's own pledge (e.g. 书记项目责任书), the 机关党委书记 / 专职副书记 above the branch. Never
+ * the member themselves.
+ */
+export async function reviewersOf(tx: Tx, branchId: string, memberId?: string): Promise<Array<{ id: string; name: string }>> {
+  const find = (orgNodeId: string, titles: PostTitle[]) =>
+    tx.member.findMany({
+      where: { active: true, ...(memberId ? { id: { not: memberId } } : {}), posts: { some: { orgNodeId, title: { in: titles }, until: null } } },
       select: { id: true, name: true },
       orderBy: { id: 'asc' },
     });
-    if (found.length) return found;
+  const isSecretary = memberId ? (await tx.post.count({ where: { memberId, orgNodeId: branchId, title: 'BRANCH_SECRETARY', until: null } })) > 0 : false;
+  if (!isSecretary) {
+    for (const titles of [['BRANCH_SECRETARY'], ['BRANCH_DEPUTY_SECRETARY', 'ORGANIZING_MEMBER']] as PostTitle[][]) {
+      const found = await find(branchId, titles);
+      if (found.length) return found;
+    }
   }
-  return [];
+  const branch = await tx.orgNode.findUnique({ where: { id: branchId }, select: { parentId: true } });
+  return branch?.parentId ? find(branch.parentId, ['ORGAN_SECRETARY', 'ORGAN_DEPUTY_SECRETARY']) : [];
 }
 
 /**
