@@ -56,6 +56,25 @@ describe('starting a campaign', () => {
     expect(invite.card.form!.fields.filter((f) => f.name.startsWith('content')).map((f) => f.required)).toEqual([true, true, false]);
   });
 
+  it('a member submits through the signed H5 page of the same form (platforms whose cards hold no forms)', async () => {
+    const invite = await chat.waitForCard(direct('m105'), '请填写：2027年度党员个人突破清单');
+    const url = new URL(invite.card.form!.url!);
+    const t = url.searchParams.get('t')!;
+    const page = await app.server.inject({ method: 'GET', url: `${url.pathname}${url.search}` });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('name="content3"');
+    const post = (form: Record<string, string>) =>
+      app.server.inject({ method: 'POST', url: '/h5/form', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ t, ...form }).toString() });
+    const short = await post({ nonce: 'nonce-h5-0001', category1: '攻坚', content1: '只写一条' });
+    expect(short.statusCode).toBe(422);
+    expect(short.body).toContain('至少需要填写 2 条承诺');
+    const ok = await post({ nonce: 'nonce-h5-0002', category1: '攻坚', content1: '牵头攻坚一项难题', category2: '创新', content2: '提出一条创新建议' });
+    expect(ok.statusCode).toBe(200);
+    const pl = await p().pledge.findFirstOrThrow({ where: { member: { employeeNo: 'm105' } }, include: { items: { orderBy: { position: 'asc' } } } });
+    expect([pl.status, pl.items.map((i) => i.content)]).toEqual(['SUBMITTED', ['牵头攻坚一项难题', '提出一条创新建议']]);
+    await chat.waitForCard(direct('m101'), '承诺审核：陈静');
+  });
+
   it('from the unit chat for 支部书记 only; a secretary’s own pledge goes to the 机关党委 for review', async () => {
     await chat.say('m101', unit, '发起承诺 2027年书记项目责任书 截止 2027年3月1日 支部书记');
     const { card } = await chat.waitForCard(unit, '已发起：2027年书记项目责任书');
