@@ -11,7 +11,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Card } from '../../src/chat/card.js';
-import { pledgeReminderMessages } from '../../src/domain/pledges/reminders.js';
+import { activePledgeCampaignIds, pledgeReminderMessages } from '../../src/domain/pledges/reminders.js';
 import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
 import { startTestApp, tempDataDir } from '../helpers/app.js';
 import { button, ChatDriver, direct, group, type ChatRef } from '../helpers/chat.js';
@@ -326,6 +326,8 @@ describe('a campaign from start to fulfilment', () => {
     // The reminders now ask approved members for their report.
     const due = await p().$transaction((tx) => pledgeReminderMessages(tx, campaignId, now));
     expect(due.filter((m) => m.dedupeKey.includes(':report:2027Q1:')).map((m) => m.to.target).sort()).toEqual(['m103', 'm104']);
+    // The single-text campaign (deadline passed, late refused, no reports) has nothing left to remind.
+    expect(await p().$transaction((tx) => activePledgeCampaignIds(tx, now))).toEqual([campaignId]);
 
     const d = mark(direct('m103'));
     await chat.click('m103', direct('m103'), report.card.form!, { state1: 'DONE', evidence1: '已读完三本，心得三篇' });

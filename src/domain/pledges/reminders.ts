@@ -69,3 +69,19 @@ export async function pledgeReminderMessages(tx: Tx, campaignId: string, now: Da
     return [{ to, body: { kind: 'text' as const, text: w.text }, dedupeKey: `pledge:remind:${c.id}:${w.memberId}:${w.kind}:${scope}:${day}`, category: 'reminder' as const, memberId: w.memberId }];
   });
 }
+
+/**
+ * Campaigns that may have reminders due at `now` (for the reminder scheduler to iterate): not closed,
+ * and either still taking submissions or inside their fulfilment reporting time.
+ */
+export async function activePledgeCampaignIds(tx: Tx, now: Date): Promise<string[]> {
+  const rows = await tx.pledgeCampaign.findMany({
+    where: {
+      closedAt: null,
+      OR: [{ deadline: { gte: now } }, { lateRule: 'ACCEPT_MARKED' }, { reportSchedule: { not: null }, OR: [{ reportUntil: null }, { reportUntil: { gte: now } }] }],
+    },
+    select: { id: true },
+    orderBy: { createdAt: 'asc' },
+  });
+  return rows.map((r) => r.id);
+}
