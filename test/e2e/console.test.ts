@@ -68,6 +68,7 @@ async function openConsole(hash: string, viewport = { width: 1280, height: 800 }
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(`${app.url}/console${hash}`);
   await page.locator('.status.online').waitFor();
+  await page.locator('#messages[data-ready]').waitFor({ state: 'attached' });
   return { page, dialogs, errors };
 }
 
@@ -122,6 +123,7 @@ describe.skipIf(SKIP)('web console in Chromium', () => {
     expect(new URL(page.url()).hash).toBe('#user=m103&chat=GROUP:branch-1');
     await page.reload();
     await page.locator('.status.online').waitFor();
+    await page.locator('#messages[data-ready]').waitFor({ state: 'attached' });
     await page.locator('.msg.me .bubble', { hasText: '帮助' }).waitFor();
     await page.locator('.msg.bot .card-head', { hasText: '使用说明' }).first().waitFor();
 
@@ -263,6 +265,28 @@ describe.skipIf(SKIP)('web console in Chromium', () => {
     await page.waitForTimeout(200);
     expect(ids).toHaveLength(2);
     expect(await page.locator('#composer').inputValue()).toHaveLength(2001);
+  });
+
+  it('offers to resend a message that did not get through, with the same event id', async () => {
+    const { page, errors } = await openConsole('#user=m110&chat=DIRECT:m110');
+    const sent: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/console/api/messages')) sent.push((JSON.parse(r.postData() ?? '{}') as { eventId: string }).eventId);
+    });
+    await page.route('**/console/api/messages', (r) => r.abort(), { times: 1 });
+    await send(page, '帮助');
+    const bubble = page.locator('.msg.me', { hasText: '帮助' });
+    await bubble.locator('.resend', { hasText: '发送失败，点击重试' }).waitFor();
+    expect(await bubble.getAttribute('class')).toContain('failed');
+    await page.locator('.toast.error', { hasText: '发送失败' }).waitFor();
+    await bubble.locator('.resend').click();
+    await page.locator('.msg.bot .card-head', { hasText: '使用说明' }).waitFor();
+    await expect.poll(() => bubble.getAttribute('class')).not.toMatch(/failed|pending/);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toBe(sent[0]);
+    expect(await page.locator('.msg.me').count()).toBe(1);
+    expect(await app.db.prisma.inboundEvent.count({ where: { eventId: sent[0] } })).toBe(1);
+    expect(errors).toEqual([]);
   });
 
   it('reconnects after the connection drops and shows what was said meanwhile', async () => {
