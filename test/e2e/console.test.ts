@@ -169,7 +169,12 @@ describe.skipIf(SKIP)('web console in Chromium', () => {
     await leaveForm.locator('button[type=submit]').click();
     await leaver.page.locator('.toast.success', { hasText: '的请假申请，等待' }).waitFor();
     await shot(leaver.page, '02c-leave-form-in-direct-chat');
+    // The secretary, looking at the group, is told of the private approval card.
+    await secretary.page.locator('.toast.info', { hasText: '支部助手给您发来私信「请假申请 · 刘洋」' }).waitFor();
+    expect(await secretary.page.locator('[data-chat="DIRECT"] .badge').textContent()).toBe('1');
+    await shot(secretary.page, '02c-secretary-told-of-private-card');
     await secretary.page.locator('[data-chat="DIRECT"]').click();
+    expect(await secretary.page.locator('[data-chat="DIRECT"] .badge').count()).toBe(0);
     const approval = secretary.page.locator('.msg.bot .card', { has: secretary.page.locator('.card-head', { hasText: '请假申请 · 刘洋' }) });
     await approval.waitFor();
     expect(await approval.textContent()).toContain('出差在外');

@@ -55,18 +55,23 @@ export function registerConsole(server: FastifyInstance, deps: { db: Database; c
   });
 
   server.get('/console/api/stream', (req, reply) => {
-    const q = z.object({ chatKind: z.enum(['GROUP', 'DIRECT']), chatId: z.string().min(1).max(128) }).safeParse(req.query);
+    // `dm`: also watch this user's direct chat (events from it carry `channel`), so a page showing a
+    // group can point out a private message without a second connection.
+    const q = z.object({ chatKind: z.enum(['GROUP', 'DIRECT']), chatId: z.string().min(1).max(128), dm: z.string().min(1).max(128).optional() }).safeParse(req.query);
     if (!q.success) return reply.code(400).send({ error: '参数无效' });
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
     // After a dropped connection the browser reconnects in 2 s; the page then reloads the history.
     res.write('retry: 2000\n: connected\n\n');
-    const unsubscribe = hub.subscribe(ConsoleHub.channel(q.data.chatKind, q.data.chatId), (e) => res.write(`data: ${JSON.stringify(e)}\n\n`));
+    const main = ConsoleHub.channel(q.data.chatKind, q.data.chatId);
+    const unsubscribes = [hub.subscribe(main, (e) => res.write(`data: ${JSON.stringify(e)}\n\n`))];
+    const dm = q.data.dm === undefined ? undefined : ConsoleHub.channel('DIRECT', q.data.dm);
+    if (dm && dm !== main) unsubscribes.push(hub.subscribe(dm, (e) => res.write(`data: ${JSON.stringify({ ...e, channel: dm })}\n\n`)));
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
     req.raw.on('close', () => {
       clearInterval(ping);
-      unsubscribe();
+      unsubscribes.forEach((u) => u());
     });
   });
 
