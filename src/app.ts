@@ -22,6 +22,7 @@ import type { Deliverer } from '../jobs/deliver.js';
 import { Jobs } from '../jobs/index.js';
 import { registerH5 } from './web/h5.js';
 import { registerLedgerFiles } from './web/ledger-files.js';
+import { registerDutyFiles } from './web/duty-files.js';
 import { registerPledgeFiles } from './web/pledge-files.js';
 import type { PlatformAdapter } from './platforms/adapter.js';
 import { buildAdapters, mountPlatformRoutes, platformSenders, startReceivers, stopReceivers, type PlatformHooks } from './platforms/index.js';
@@ -100,7 +101,7 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
 
     const tokens = new TokenSigner(secret);
     const hub = new ConsoleHub();
-    const router = buildRouter({ publicUrl: config.publicUrl, life: { timezone: config.timezone, ...config.life } });
+    const router = buildRouter({ publicUrl: config.publicUrl, life: { timezone: config.timezone, ...config.life }, duties: { llm: config.llm, log: log.child({ component: 'duties' }) } });
     opts.extendRouter?.(router);
     const core = new ChatCore(db, router, tokens, log.child({ component: 'chat' }), undefined, opts.clock);
     // Platform adapters: senders to the Deliverer (degraded by capabilities), receivers below.
@@ -128,6 +129,7 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
     // Organizational life: H5 forms (long minutes, text-only platforms) and ledger downloads.
     registerH5(server, { db, core, tokens, clock: opts.clock });
     registerLedgerFiles(server, { db, tokens, timezone: config.timezone, clock: opts.clock });
+    registerDutyFiles(server); // GET /files/duty-template.xlsx (issue 6)
     registerPledgeFiles(server, { db, tokens, clock: opts.clock });
     mountPlatformRoutes(platforms, server);
     cleanups.push(() => server.close());

@@ -10,6 +10,7 @@ import { seedDemo } from './seed/seed.js';
 import { importBindings } from './chat/identity-import.js';
 import { pledgeCli, PLEDGE_USAGE, serviceSecret } from './domain/pledges/cli.js';
 import { exportLedgerFile } from './domain/life/ledger.js';
+import { importDutiesCommand } from './domain/duties/cli.js';
 import { jobsCli, JOBS_USAGE } from '../jobs/cli.js';
 
 const usage = `用法：
@@ -19,7 +20,9 @@ const usage = `用法：
   npm run cli -- import-bindings <文件.csv|xlsx> [--dry-run]
                                        按对照表批量绑定平台账号（列：平台、企业ID、平台用户ID、工号或姓名）
   npm run cli -- export-ledger --branch <支部代码> --period <2026Q4|2026-12|2026> --out <文件.xlsx>
-                                       导出支部组织生活电子台账`;
+                                       导出支部组织生活电子台账
+  npm run cli -- import-duties <文件.yaml|xlsx> --unit <单位代码> [--year 2027] [--dry-run]
+                                       导入三级责任清单，写成该单位该年度的新版本（Excel 须给 --year）`;
 
 async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -83,6 +86,10 @@ async function main(argv: string[]): Promise<void> {
         console.error(`对照表有 ${r.errors.length} 处错误，没有写入任何绑定：\n${r.errors.join('\n')}`);
         process.exitCode = 1;
       } else console.log(dryRun ? '检查通过，没有发现错误（--dry-run 未写入）。' : `已绑定 ${r.bound} 个账号，${r.unchanged} 个原已绑定。`);
+      return;
+    }
+    case 'import-duties': {
+      process.exitCode = await importDutiesCommand(rest, (fn) => withDatabase(async (db) => (await db.migrate(), fn(db.prisma))));
       return;
     }
     case 'export-ledger': {

@@ -100,6 +100,11 @@ const schema = z
     COMPLIANCE_SCAN_CRON: z.string().regex(/^[\d*,\-/]+( [\d*,\-/]+){4}$/, '应为 5 段 cron 表达式，例如 30 8 * * *').default('30 8 * * *'),
     PLATFORM_AUTO_RECONNECT: bool.default(true),
     FORM_LINK_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(72),
+    // ── Responsibility-list answers (issue 6): optional model phrasing, off unless both are set ──
+    LLM_BASE_URL: url(['http:', 'https:']).optional(),
+    LLM_MODEL: z.string().min(1).max(200).optional(),
+    LLM_API_KEY: z.string().optional(),
+    LLM_TIMEOUT_MS: z.coerce.number({ message: '必须是毫秒数' }).int('必须是整数').min(500, '至少 500 毫秒').max(12_000, '至多 12000 毫秒').default(8000),
   })
   .superRefine((env, ctx) => {
     if (env.QUEUE_BACKEND === 'redis' && !env.REDIS_URL) {
@@ -130,6 +135,9 @@ const schema = z
         ctx.addIssue({ code: 'custom', path: ['RATE_LIMITS'], message: (err as Error).message });
       }
     }
+    if (!!env.LLM_BASE_URL !== !!env.LLM_MODEL) {
+      ctx.addIssue({ code: 'custom', path: [env.LLM_BASE_URL ? 'LLM_MODEL' : 'LLM_BASE_URL'], message: `与 ${env.LLM_BASE_URL ? 'LLM_BASE_URL' : 'LLM_MODEL'} 必须同时设置` });
+    }
     if (env.NODE_ENV === 'production' && !env.APP_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['APP_SECRET'], message: '生产环境必须设置（用于签名卡片令牌和链接）' });
     }
@@ -156,6 +164,8 @@ export interface Config {
   life: { checkinOpensBeforeMinutes: number; checkinClosesAfterMinutes: number; lateCheckinDays: number; atRiskDays: number };
   /** Platform adapters; a platform is absent when its credentials are not set. */
   platforms: PlatformsConfig;
+  /** Model phrasing of responsibility-list answers; absent (off) unless LLM_BASE_URL and LLM_MODEL are set. */
+  llm?: { baseUrl: string; model: string; apiKey?: string; timeoutMs: number };
   /** Background jobs: delivery limits and retries, reminder guardrails, compliance scan. */
   jobs: {
     rateLimits?: string;
@@ -216,6 +226,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       atRiskDays: e.COMPLIANCE_AT_RISK_DAYS,
     },
     platforms: platformsConfig(e),
+    llm: e.LLM_BASE_URL && e.LLM_MODEL ? { baseUrl: e.LLM_BASE_URL.replace(/\/+$/, ''), model: e.LLM_MODEL, apiKey: e.LLM_API_KEY, timeoutMs: e.LLM_TIMEOUT_MS } : undefined,
     jobs: {
       rateLimits: e.RATE_LIMITS,
       deliverAttempts: e.DELIVER_ATTEMPTS,

@@ -4,6 +4,7 @@ import { Router } from './router.js';
 import { registerBasics } from './handlers/basics.js';
 import { registerPrompts } from './handlers/prompts.js';
 import { registerLife, type LifeDeps } from './handlers/life.js';
+import { registerDuties, type DutiesDeps } from './handlers/duties.js';
 import { registerPledges } from './handlers/pledges.js';
 
 export interface BotDeps {
@@ -11,6 +12,8 @@ export interface BotDeps {
   publicUrl: string;
   /** Organizational life settings (time zone, check-in window …); defaults when absent. */
   life?: Omit<LifeDeps, 'publicUrl'>;
+  /** Responsibility-list answers (optional model phrasing, logger). */
+  duties?: Pick<DutiesDeps, 'llm' | 'log'>;
 }
 
 export function buildRouter(deps: BotDeps): Router {
@@ -19,5 +22,6 @@ export function buildRouter(deps: BotDeps): Router {
   registerPrompts(router);
   registerLife(router, { ...deps.life, publicUrl: deps.publicUrl });
   registerPledges(router, { publicUrl: deps.publicUrl });
+  registerDuties(router, { ...deps.life, ...deps.duties, publicUrl: deps.publicUrl }); // last: its fallback (questions, else help) replaces the basic one
   return router;
 }

@@ -130,6 +130,13 @@ describe("the asker's own post", () => {
   it('leaves a qualified post alone', () => {
     expect(codes('党组书记要述职吗', ['支部书记'])[0]).toBe('P-08');
   });
+
+  it('puts what the asker takes part in first when the question names no post', () => {
+    // B-04 (党支部 organises 党课 each quarter) answers a member; B-05 (支部书记 lectures yearly) is the secretary's own.
+    expect(codes('党课多久上一次', ['党员'])[0]).toBe('B-04');
+    expect(codes('党课多久上一次')[0]).toBe('B-04');
+    expect(codes('党课多久上一次', ['支部书记', '党员'])[0]).toBe('B-05');
+  });
 });
 
 describe('answers', () => {

@@ -286,6 +286,13 @@ const MIN_COVERAGE = 0.45;
 /** Hits below this share of the best hit's score are noise. */
 const MIN_RELATIVE = 0.3;
 const OWN_POST_BOOST = 1.6;
+/**
+ * A question that names no post (党课多久上一次) is about what the asker takes part in: items of the collective
+ * posts (党支部, 机关党委, 党组(党委), 党员) and of the asker's own posts go slightly ahead of another post's duty
+ * on the same topic (支部书记讲党课).
+ */
+const GENERAL_BOOST = 1.1;
+const COLLECTIVE_POSTS = new Set(['党支部', '机关党委', '党组(党委)', '党组（党委）', '党员']);
 /** BM25's best this many are checked for coverage; further down nothing would pass the relative threshold. */
 const CANDIDATES = 100;
 
@@ -392,9 +399,10 @@ export class DutyIndex {
       if (PERIOD_WORDS.has(c.word)) continue;
       for (const [t, credit] of c.alts) boost.set(t, Math.max(boost.get(t) ?? 0, credit));
     }
+    const general = new Set([...COLLECTIVE_POSTS, ...(opts.askerPosts ?? [])]);
     const results = this.engine.search([...boost.keys()].join(' '), {
       boostTerm: (t) => boost.get(t) ?? 1,
-      boostDocument: ownPosts.size > 0 ? (id: number) => (ownPosts.has(this.items[id]!.post) ? OWN_POST_BOOST : 1) : undefined,
+      boostDocument: ownPosts.size > 0 ? (id: number) => (ownPosts.has(this.items[id]!.post) ? OWN_POST_BOOST : 1) : this.namesPost(norm) ? undefined : (id: number) => (general.has(this.items[id]!.post) ? GENERAL_BOOST : 1),
     });
 
     // The frequency field answers how often / when; an item without one cannot answer those questions
@@ -429,6 +437,13 @@ export class DutyIndex {
       .slice(0, limit)
       .map(({ item, score }) => ({ item, score }));
     return hits.length > 0 ? { hits, suggestions: [] } : none();
+  }
+
+  /** Does the question name a post or a role (书记, 委员, 组织委员 …)? */
+  private namesPost(norm: string): boolean {
+    if (ROLE_WORDS.some((w) => norm.includes(w))) return true;
+    for (const p of this.posts) if (!COLLECTIVE_POSTS.has(p) && norm.includes(normalizeQuestion(p))) return true;
+    return false;
   }
 
   /** The question's words, each with the index terms that count as finding it. */
