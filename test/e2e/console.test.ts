@@ -343,6 +343,22 @@ describe.skipIf(SKIP)('web console in Chromium', () => {
     expect(rendered.text).toContain('<a href="javascript:alert(4)">链</a>');
     expect(dialogs).toEqual([]);
     expect(errors).toEqual([]);
+
+    // Defence in depth: the page's policy lets only its own script run, so even markup that got in
+    // could not run a handler or a script.
+    const res = await page.request.get(`${app.url}/console`);
+    expect(res.headers()['content-security-policy']).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'(;|$)/);
+    const ran = await page.evaluate(async () => {
+      const w = window as unknown as { pwned?: number };
+      document.body.insertAdjacentHTML('beforeend', '<img src="data:," onload="window.pwned=1"><div onclick="window.pwned=2" id="trap"></div>');
+      const s = document.createElement('script');
+      s.textContent = 'window.pwned = 3';
+      document.body.append(s);
+      document.getElementById('trap')!.click();
+      await new Promise((r) => setTimeout(r, 200));
+      return w.pwned ?? null;
+    });
+    expect(ran).toBeNull();
     await shot(page, '03-xss-1280');
   });
 

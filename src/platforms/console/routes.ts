@@ -27,8 +27,22 @@ const actionSchema = chatSchema.extend({ token: z.string().min(1).max(2048), for
 export function registerConsole(server: FastifyInstance, deps: { db: Database; core: ChatCore; hub: ConsoleHub }): void {
   const { db, core, hub } = deps;
   const page = fs.existsSync(PAGE) ? fs.readFileSync(PAGE, 'utf8') : '<!doctype html><meta charset="utf-8"><p>控制台页面缺失</p>';
+  // Only the page's own inline script may run (by hash): an injected handler or script would not.
+  const scriptHashes = [...page.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => `'sha256-${crypto.createHash('sha256').update(m[1]!).digest('base64')}'`);
+  const csp = [
+    "default-src 'none'",
+    `script-src ${scriptHashes.join(' ') || "'none'"}`,
+    "style-src 'unsafe-inline'",
+    "img-src data:",
+    "connect-src 'self'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
 
-  server.get('/console', async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(page));
+  server.get('/console', async (_req, reply) =>
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', csp).header('x-content-type-options', 'nosniff').send(page),
+  );
 
   server.get('/console/api/directory', async () => {
     const identities = await db.prisma.platformIdentity.findMany({
