@@ -9,16 +9,20 @@ import type { PlatformSender } from './types.js';
 import { withDegradation } from './render.js';
 import { createLarkAdapter } from './lark/index.js';
 import { createWeComAdapter } from './wecom/index.js';
+import { createDingTalkAdapter } from './dingtalk/index.js';
+import { createWechatyAdapter } from './wechaty/index.js';
 
 /** Test seams (e.g. a Wechaty puppet object instead of a puppet name). */
 export interface PlatformHooks {
   wechatyPuppet?: unknown;
 }
 
-export function buildAdapters(config: PlatformsConfig, deps: AdapterDeps, _hooks: PlatformHooks = {}): PlatformAdapter[] {
+export function buildAdapters(config: PlatformsConfig, deps: AdapterDeps, hooks: PlatformHooks = {}): PlatformAdapter[] {
   const adapters: PlatformAdapter[] = [];
   if (config.lark) adapters.push(createLarkAdapter(config.lark, deps));
+  if (config.dingtalk) adapters.push(createDingTalkAdapter(config.dingtalk, deps));
   if (config.wecom) adapters.push(createWeComAdapter(config.wecom, deps));
+  if (config.wechaty) adapters.push(createWechatyAdapter(config.wechaty, deps, hooks.wechatyPuppet));
   return adapters;
 }
 

@@ -7,11 +7,15 @@ export interface DingTalkConfig {
   robotCode: string;
   /** New-style Open API base (token, robot messages, cards): https://api.dingtalk.com. */
   apiBase: string;
+  /** Legacy Open API base (gettoken fallback): https://oapi.dingtalk.com. */
+  oapiBase: string;
   /** Stream gateway (POST → {endpoint, ticket}); https://api.dingtalk.com/v1.0/gateway/connections/open by default. */
   gatewayUrl: string;
   /** Card template id from the card builder; unset → markdown / actionCard messages instead. */
   cardTemplateId?: string;
   /** Time the card-callback ack may wait for processing. */
   cardAckMs: number;
+  /** Answer in a chat through the sessionWebhook of its last message while it is valid (saves API quota). */
+  useSessionWebhook: boolean;
   autoReconnect: boolean;
 }

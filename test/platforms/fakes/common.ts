@@ -51,12 +51,21 @@ export interface ChatAddress {
   id: string;
 }
 
+export interface FakeTransport {
+  /** Deliveries are signed HTTP requests (webhook modes): a forged signature can be sent. */
+  signedDeliveries: boolean;
+  /** Sends go through an API that can answer "rate limited" (HTTP 429, errcode). */
+  rateLimitedSends: boolean;
+  /** Sends use an access token or session that expires and must be renewed. */
+  expiringTokens: boolean;
+}
+
 export interface PlatformFake {
   readonly platform: Platform;
   /** Platform deadline for card-action acks, ms. */
   readonly ackDeadlineMs: number;
-  /** Whether deliveries are signed (webhook modes). */
-  readonly signed: boolean;
+  /** What the platform's transport has, so the suite skips points that cannot apply (by transport, never by name). */
+  readonly transport: FakeTransport;
   /** Whether a card keeps its identity when updated (false: updates arrive as new text). */
   readonly updatesInPlace: boolean;
   env(): Record<string, string>;

@@ -144,8 +144,8 @@ export class LarkFake implements PlatformFake {
 
   constructor(readonly opts: LarkFakeOptions) {}
 
-  get signed() {
-    return this.opts.mode === 'webhook';
+  get transport() {
+    return { signedDeliveries: this.opts.mode === 'webhook', rateLimitedSends: true, expiringTokens: true };
   }
 
   static async start(opts: LarkFakeOptions): Promise<LarkFake> {

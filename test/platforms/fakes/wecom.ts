@@ -22,7 +22,8 @@ function readBody(b: Json): { kind: 'text' | 'card'; text: string; buttons: Fake
 export class WeComFake implements PlatformFake {
   readonly platform = 'WECOM' as const;
   readonly ackDeadlineMs = 5000;
-  readonly signed = false;
+  // Long connection: authenticated at connect; the session (aibot_subscribe) is what expires.
+  readonly transport = { signedDeliveries: false, rateLimitedSends: true, expiringTokens: true };
   readonly updatesInPlace = false;
   readonly botId = 'aibot_fake_1';
   readonly secret = 'fake-wecom-secret';

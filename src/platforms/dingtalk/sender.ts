@@ -1,0 +1,101 @@
+// DingTalk sends: template cards (create-and-deliver, update in place) when a template id is
+// configured; otherwise markdown / actionCard messages with numbered replies. Text (and fallback
+// cards) go through the chat's sessionWebhook while it is valid — no API quota used — and through
+// the robot Open API otherwise (group messages, batch direct messages).
+import { randomUUID } from 'node:crypto';
+import type { Card } from '../../chat/card.js';
+import type { Database } from '../../db/client.js';
+import type { Prisma } from '../../generated/prisma/client.js';
+import type { NumberedCards } from '../numbered.js';
+import { type Capabilities, type PlatformSender, type SendRequest, SendError } from '../types.js';
+import { type DingTalkApi, SessionWebhookGone } from './api.js';
+import { cardParamMap, dingtalkTrackId, fallbackMessage, sessionBody, slotTokens } from './card.js';
+
+export function dingtalkCapabilities(templated: boolean): Capabilities {
+  return { cardUpdate: templated, forms: false, memberList: false, directMessages: true, idempotentSend: false };
+}
+
+const CARD_SLOTS_TTL_MS = 60 * 86_400_000;
+
+/** Adapter state kept in ConversationState (shared by the receiver and the deliver workers). */
+export class DingTalkState {
+  constructor(private readonly db: Database) {}
+
+  private async put(chatKey: string, flow: string, data: unknown, expiresAt: Date): Promise<void> {
+    const key = { platform: 'DINGTALK' as const, chatKey, userKey: '' };
+    const json = data as Prisma.InputJsonValue;
+    await this.db.prisma.conversationState.upsert({
+      where: { platform_chatKey_userKey: key },
+      create: { ...key, flow, step: 'set', data: json, expiresAt },
+      update: { flow, data: json, expiresAt },
+    });
+  }
+
+  private async get<T>(chatKey: string): Promise<T | undefined> {
+    const row = await this.db.prisma.conversationState.findUnique({ where: { platform_chatKey_userKey: { platform: 'DINGTALK', chatKey, userKey: '' } } });
+    return row && row.expiresAt > new Date() ? (row.data as T) : undefined;
+  }
+
+  /** The sessionWebhook of a chat's latest message (valid until `expiresAt`). */
+  saveSession(chatId: string, url: string, expiresAt: Date): Promise<void> {
+    return this.put(`session:${chatId}`, 'dingtalk.session', { url }, expiresAt);
+  }
+  async session(chatId: string): Promise<string | undefined> {
+    return (await this.get<{ url?: string }>(`session:${chatId}`))?.url;
+  }
+  async forgetSession(chatId: string): Promise<void> {
+    await this.db.prisma.conversationState.deleteMany({ where: { platform: 'DINGTALK', chatKey: `session:${chatId}`, userKey: '' } });
+  }
+
+  /** The tokens behind a template card's button slots, as last shown. */
+  saveSlots(outTrackId: string, card: Card): Promise<void> {
+    return this.put(`card:${outTrackId}`, 'dingtalk.card', { tokens: slotTokens(card) }, new Date(Date.now() + CARD_SLOTS_TTL_MS));
+  }
+  async slots(outTrackId: string): Promise<string[]> {
+    return (await this.get<{ tokens?: string[] }>(`card:${outTrackId}`))?.tokens ?? [];
+  }
+}
+
+export function dingtalkSender(api: DingTalkApi, state: DingTalkState, numbered: NumberedCards): PlatformSender {
+  const templated = !!api.config.cardTemplateId;
+  const capabilities = dingtalkCapabilities(templated);
+
+  async function viaSession(chatId: string, body: Record<string, unknown>): Promise<boolean> {
+    if (!api.config.useSessionWebhook) return false;
+    const url = await state.session(chatId);
+    if (!url) return false;
+    try {
+      await api.session(url, body);
+      return true;
+    } catch (e) {
+      if (!(e instanceof SessionWebhookGone)) throw e;
+      await state.forgetSession(chatId);
+      return false;
+    }
+  }
+
+  return {
+    platform: 'DINGTALK',
+    capabilities,
+    async send({ to, body, key, originalMessageId }: SendRequest) {
+      const group = to.targetKind === 'GROUP';
+      if (body.kind === 'card_update') {
+        if (!templated || !originalMessageId) throw new SendError('dingtalk: card update without a template card', false);
+        await state.saveSlots(originalMessageId, body.card);
+        await api.updateCard(originalMessageId, cardParamMap(body.card));
+        return { messageId: originalMessageId };
+      }
+      if (body.kind === 'card' && templated) {
+        const trackId = dingtalkTrackId(key);
+        await state.saveSlots(trackId, body.card);
+        await api.createAndDeliver(trackId, group ? { group: to.target } : { user: to.target }, cardParamMap(body.card));
+        return { messageId: trackId };
+      }
+      const message = body.kind === 'text' ? { msgKey: 'sampleText' as const, param: { content: body.text } } : fallbackMessage(body.card, group);
+      if (body.kind === 'card') await numbered.remember(to.target, '', body.card);
+      if (await viaSession(to.target, sessionBody(message))) return { messageId: `session_${randomUUID()}` };
+      const id = group ? await api.groupSend(to.target, message.msgKey, message.param) : await api.batchSend([to.target], message.msgKey, message.param);
+      return { messageId: id || `dingtalk_${randomUUID()}` };
+    },
+  };
+}
