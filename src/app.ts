@@ -15,6 +15,7 @@ import { TokenSigner } from './chat/token.js';
 import { ChatCore } from './chat/core.js';
 import { buildRouter } from './chat/bot.js';
 import type { Router } from './chat/router.js';
+import { settles } from './util/timeout.js';
 import { ConsoleHub } from './platforms/console/hub.js';
 import { consoleSender } from './platforms/console/sender.js';
 import { registerConsole } from './platforms/console/routes.js';
@@ -109,11 +110,14 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
     const platforms = buildAdapters(config.platforms, platformDeps, opts.platforms);
     // Jobs (issue 5): delivery with rate limits, reminders, task prompts, compliance scan.
     const jobs = await Jobs.create({ config, db, queue, senders: [consoleSender(hub), ...platformSenders(platforms, platformDeps, config.platforms)], log, tokens, clock: opts.clock });
-    cleanups.push(() => jobs.close());
+    cleanups.push(async () => void (await settles(jobs.close(), 5000)));
     const deliverer = jobs.deliverer;
     core.onOutbox((ids) => deliverer.enqueue(ids));
     if (config.runWorkers) {
-      await jobs.startWorkers();
+      // Reconciling schedulers needs the queue backend. When it does not answer, serve anyway
+      // (/readyz says 503 "queue") and let the workers start once it is back.
+      const starting = jobs.startWorkers().catch((e) => log.error({ err: e }, 'starting the workers failed'));
+      if (!(await settles(starting, config.queueStartTimeoutMs))) log.warn('queue backend not answering; workers start when it does');
       const recovered = await core.recover();
       if (recovered) log.info({ recovered }, 'resumed unfinished work');
     }

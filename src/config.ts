@@ -48,6 +48,7 @@ const schema = z
     SEED_DEMO: bool.optional(),
     RUN_WORKERS: bool.default(true),
     CONSOLE_ENABLED: bool.optional(),
+    QUEUE_START_TIMEOUT_MS: z.coerce.number().int().min(100, '至少 100 毫秒').max(120_000, '至多 120000 毫秒').default(10_000),
     SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1000, '至少 1000 毫秒').max(60_000, '至多 60000 毫秒').default(10_000),
     // ── Organizational life (issue 4): check-in window, 补签 period, compliance threshold ──
     CHECKIN_OPENS_BEFORE_MINUTES: z.coerce.number({ message: '必须是分钟数' }).int('必须是整数').min(0, '不能为负').max(1440, '至多 1440 分钟').default(30),
@@ -162,6 +163,7 @@ export interface Config {
   runWorkers: boolean;
   consoleEnabled: boolean;
   shutdownTimeoutMs: number;
+  queueStartTimeoutMs: number;
   /** Organizational life: check-in window, 补签 period, compliance at-risk threshold. */
   life: { checkinOpensBeforeMinutes: number; checkinClosesAfterMinutes: number; lateCheckinDays: number; atRiskDays: number };
   /** Platform adapters; a platform is absent when its credentials are not set. */
@@ -221,6 +223,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     runWorkers: e.RUN_WORKERS,
     consoleEnabled: e.CONSOLE_ENABLED ?? e.NODE_ENV !== 'production',
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    queueStartTimeoutMs: e.QUEUE_START_TIMEOUT_MS,
     life: {
       checkinOpensBeforeMinutes: e.CHECKIN_OPENS_BEFORE_MINUTES,
       checkinClosesAfterMinutes: e.CHECKIN_CLOSES_AFTER_MINUTES,

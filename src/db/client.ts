@@ -8,6 +8,7 @@ import { PrismaClient } from '../generated/prisma/client.js';
 import { EmbeddedPGliteAdapterFactory } from './pglite-adapter.js';
 import { applyMigrations, type MigrateResult, type SqlSession } from './migrate.js';
 import { openPGlite } from '../queue/pglite-pool.js';
+import { withTimeout } from '../util/timeout.js';
 
 export { PrismaClient };
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
@@ -24,14 +25,6 @@ export interface Database {
 // Any two-int key works; it only has to be the same for every instance of this app.
 const MIGRATION_LOCK = 'SELECT pg_advisory_lock(7310, 2026)';
 const MIGRATION_UNLOCK = 'SELECT pg_advisory_unlock(7310, 2026)';
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} 在 ${ms} 毫秒内没有响应`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
 
 export async function openPostgres(url: string): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 3000 });

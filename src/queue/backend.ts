@@ -9,6 +9,7 @@ import type { Processor, QueueOptions, WorkerOptions } from 'bullmq';
 import type { PGlite } from '@electric-sql/pglite';
 import type { QueueBackendKind } from '../config.js';
 import { createPGlitePool, openPGlite } from './pglite-pool.js';
+import { settles, withTimeout } from '../util/timeout.js';
 
 export type Queue = bullmq.Queue;
 export type Worker = bullmq.Worker;
@@ -31,27 +32,6 @@ export interface QueueBackendOptions {
   /** Embedded: the data directory (the queue lives in <dir>/queue), or memory:// in tests. */
   dataDir?: string;
   prefix: string;
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`队列后端在 ${ms} 毫秒内没有响应`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
-/** Whether `p` settled within `ms` (its outcome is ignored). */
-function settles(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.then(() => true, () => true),
-    new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }
 
 interface Classes {
@@ -79,7 +59,7 @@ function tracked(kind: QueueBackendKind, classes: Classes, connection: unknown, 
       return w;
     },
     async ping(timeoutMs = 2000) {
-      await withTimeout(ping(), timeoutMs);
+      await withTimeout(ping(), timeoutMs, '队列后端');
     },
     async close(graceMs = 5000) {
       // Workers first so they finish the job in hand, then queues, then the connection. Each step

@@ -33,7 +33,7 @@ describe('embedded default', () => {
     apps.push(again);
     expect(await again.db.prisma.member.count()).toBe(30); // not seeded twice
     expect((await again.db.prisma.orgNode.findUniqueOrThrow({ where: { code: 'demo-branch-3' } })).name).toBe('第三党支部（改名后）');
-  });
+  }, 120_000); // two embedded start-ups (PGlite, migrations, seed) on a busy 2-core machine
 
   it('refuses a second process on the same data directory with a clear message', async () => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { env: { ...process.env, DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'silent' } });
@@ -54,13 +54,14 @@ describe('PostgreSQL and Redis', () => {
     expect(app.queue.kind).toBe('redis');
     expect((await get(app, '/readyz')).status).toBe(200);
 
-    const noRedis = await startTestApp({ DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:1/0', DATA_DIR: tempDataDir(), SEED_DEMO: 'false' });
+    // Start-up must not hang on an unreachable queue backend: it serves and reports 503 "queue".
+    const noRedis = await startTestApp({ DATABASE_URL: db.url, REDIS_URL: 'redis://127.0.0.1:1/0', DATA_DIR: tempDataDir(), SEED_DEMO: 'false', QUEUE_START_TIMEOUT_MS: '500' });
     apps.push(noRedis);
     const r = await get(noRedis, '/readyz');
     expect(r.status).toBe(503);
     expect(r.body.down).toEqual(['queue']);
     expect((await get(noRedis, '/healthz')).status).toBe(200); // the process is up and serving
-  });
+  }, 60_000);
 
   it('reports 503 naming the database when PostgreSQL refuses connections, then recovers', async () => {
     const db = await freshPostgres({ migrated: false });
