@@ -294,6 +294,35 @@ describe.skipIf(SKIP)('web console in Chromium', () => {
     expect(errors).toEqual([]);
   });
 
+  it('lets a new visitor bind with the code a secretary issued, and then know them by name', async () => {
+    const secretary = await openConsole('#user=m201&chat=DIRECT:m201');
+    await send(secretary.page, '生成绑定码 马超');
+    const issued = secretary.page.locator('.msg.bot .bubble', { hasText: '马超 的绑定码：' });
+    await issued.waitFor();
+    const code = /绑定码：([A-Z0-9]{8})/.exec((await issued.textContent()) ?? '')?.[1];
+    expect(code).toBeTruthy();
+
+    const { page, errors } = await openConsole('#user=m202&chat=GROUP:branch-2');
+    await page.locator('[data-visitor]').click();
+    await expect.poll(() => new URL(page.url()).hash).toMatch(/^#user=(visitor-[0-9a-f]{8})&chat=DIRECT:\1$/);
+    const visitor = /user=([^&]+)/.exec(new URL(page.url()).hash)![1]!;
+    expect(await page.locator('.me-card').textContent()).toContain('未绑定');
+    await send(page, '签到');
+    await page.locator('.msg.bot .bubble', { hasText: '您还没有绑定党员身份' }).waitFor();
+    await send(page, `绑定 ${code}`);
+    await page.locator('.msg.bot .bubble', { hasText: '绑定成功：马超' }).waitFor();
+    await expect.poll(() => page.locator('.me-card .who b').textContent()).toContain('马超');
+    const identity = await app.db.prisma.platformIdentity.findFirstOrThrow({ where: { platform: 'CONSOLE', platformUserId: visitor }, include: { member: true } });
+    expect(identity.member.name).toBe('马超');
+    // Two console accounts, one member: the branch still counts ten.
+    await expect.poll(() => page.locator('[data-chat="GROUP:branch-2"] .item-sub').textContent()).toContain('10 名党员');
+    await page.reload();
+    await page.locator('#messages[data-ready]').waitFor({ state: 'attached' });
+    expect(await page.locator('.me-card .who b').textContent()).toContain('马超');
+    await shot(page, '08-visitor-bound');
+    expect(errors).toEqual([]);
+  });
+
   it('reconnects after the connection drops and shows what was said meanwhile', async () => {
     const { page, errors } = await openConsole('#user=m301&chat=GROUP:branch-3');
     // Keep the stream down while someone else talks in the group, then let it come back.

@@ -47,7 +47,7 @@ export function registerConsole(server: FastifyInstance, deps: { db: Database; c
   server.get('/console/api/directory', async () => {
     const identities = await db.prisma.platformIdentity.findMany({
       where: { platform: 'CONSOLE' },
-      select: { platformUserId: true, member: { select: { name: true, branch: { select: { name: true } }, posts: { select: { title: true } } } } },
+      select: { platformUserId: true, memberId: true, member: { select: { name: true, branch: { select: { name: true } }, posts: { select: { title: true } } } } },
       orderBy: { platformUserId: 'asc' },
     });
     const chats = await db.prisma.chat.findMany({
@@ -56,7 +56,8 @@ export function registerConsole(server: FastifyInstance, deps: { db: Database; c
       orderBy: { platformChatId: 'asc' },
     });
     return {
-      members: identities.map((i) => ({ id: i.platformUserId, name: i.member.name, branch: i.member.branch.name, posts: i.member.posts.map((p) => POST_NAMES[p.title]) })),
+      // `id` is the console user id; one member may have several (`memberId` tells them apart).
+      members: identities.map((i) => ({ id: i.platformUserId, memberId: i.memberId, name: i.member.name, branch: i.member.branch.name, posts: i.member.posts.map((p) => POST_NAMES[p.title]) })),
       // `org`: the organization the group belongs to (a branch name matches members' `branch`).
       chats: chats.map((c) => ({ id: c.platformChatId, title: c.title ?? c.platformChatId, org: c.orgNode?.name ?? null })),
     };
