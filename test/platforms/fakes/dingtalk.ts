@@ -81,7 +81,7 @@ export class DingTalkFake implements PlatformFake {
     return undefined;
   }
 
-  private record(to: string, r: { kind: 'text' | 'card'; text: string; buttons: FakeSent['buttons'] }, id = crypto.randomUUID()): string {
+  private record(to: string, r: { kind: 'text' | 'card'; text: string; buttons: FakeSent['buttons'] }, id: string = crypto.randomUUID()): string {
     this.sent.push({ id, to, kind: r.kind, text: r.text, buttons: r.buttons, updates: [] });
     return id;
   }
