@@ -162,6 +162,14 @@ describe('what is due', () => {
       data: { orgNodeId: branch.id, name: '2027年度党员承诺践诺', deadline: new Date('2027-02-28T15:59:00Z'), createdById: m101!.id },
     });
     await p.pledge.create({ data: { campaignId: campaign.id, memberId: m108!.id, status: 'DRAFT' } });
+    // A 2026 campaign reported quarterly: m108 has not reported this quarter yet, m107 has.
+    const reporting = await p.pledgeCampaign.create({
+      data: { orgNodeId: branch.id, name: '2026年度承诺践诺', deadline: new Date('2026-03-31T15:59:00Z'), reportSchedule: 'quarter', reportUntil: new Date('2027-12-31T15:59:00Z'), createdById: m101!.id },
+    });
+    for (const [m, reported] of [[m108!, false], [m107!, true]] as const) {
+      const pledge = await p.pledge.create({ data: { campaignId: reporting.id, memberId: m.id, status: 'APPROVED', items: { create: [{ position: 1, content: '带头学习' }] } }, include: { items: true } });
+      if (reported) await p.progressReport.create({ data: { pledgeItemId: pledge.items[0]!.id, period: '2027Q1', state: 'IN_PROGRESS', evidence: '已学习' } });
+    }
   });
 
   it('lists a member’s missed meeting this quarter, the meeting not yet answered and the pledge due', async () => {
@@ -171,6 +179,7 @@ describe('what is due', () => {
     expect(md).toContain('**本季度未参加的会议**（2027年第一季度）\n· 1月20日 14:30 支部党员大会「学习全会精神」：未签到也未请假');
     expect(md).toContain('**待回应的会议**\n· 2月20日 14:30 主题党日「志愿服务进社区」：还没有回应');
     expect(md).toContain('「2027年度党员承诺践诺」承诺书待提交，截止 2月28日 23:59（还剩 18 天）');
+    expect(md).toContain('「2026年度承诺践诺」2027年第一季度的践诺情况待汇报');
     expect(md).not.toContain('第四季度党员大会');
   });
 
@@ -179,6 +188,7 @@ describe('what is due', () => {
     const { card } = await chat.waitForCard(direct('m107'), '我的待办');
     expect(card.markdown).not.toContain('学习全会精神');
     expect(card.markdown).toContain('志愿服务进社区'); // still unanswered
+    expect(card.markdown).not.toContain('践诺'); // reported for this quarter
     await chat.say('m110', direct('m110'), '我的任务');
     const none = (await chat.waitForCard(direct('m110'), '我的待办')).card;
     expect(none.markdown).toBe('目前没有待办：本季度的会议都已签到或请假，也没有待提交的承诺。');

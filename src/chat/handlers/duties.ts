@@ -20,6 +20,7 @@ import { computeCompliance, daysLeftIn, type ComplianceItem } from '../../domain
 import { periodOf } from '../../domain/life/period.js';
 import { DEFAULT_TZ, formatShort, localDay } from '../../domain/life/time.js';
 import { meetingTitle } from '../../domain/life/sessions.js';
+import { currentFulfilmentPeriod } from '../../domain/pledges/rules.js';
 import { DUTY_TEMPLATE_PATH } from '../../web/duty-files.js';
 
 export interface DutiesDeps {
@@ -224,6 +225,18 @@ async function memberDueLines(ctx: Context, o: Options): Promise<{ lines: string
     const vars = { campaign: p.campaign.name, deadline: formatShort(p.campaign.deadline, tz), days: days(p.campaign.deadline) };
     if (now < p.campaign.deadline) pledgeLines.push(say(p.status === 'RETURNED' ? 'duties.due_pledge_returned' : 'duties.due_pledge_open', vars));
     else if (p.campaign.lateRule === 'ACCEPT_MARKED') pledgeLines.push(say('duties.due_pledge_late', vars));
+  }
+  // 践诺: an approved pledge whose items are not all reported (or a report was returned) for the current period.
+  const approved = await ctx.tx.pledge.findMany({
+    where: { memberId: ctx.me.id, status: 'APPROVED', campaign: { closedAt: null, reportSchedule: { not: null } } },
+    select: { items: { select: { id: true } }, campaign: true },
+    orderBy: { campaign: { deadline: 'asc' } },
+  });
+  for (const p of approved) {
+    const period = currentFulfilmentPeriod(p.campaign, now);
+    if (!period || p.items.length === 0) continue;
+    const reported = await ctx.tx.progressReport.count({ where: { period: period.key, pledgeItemId: { in: p.items.map((i) => i.id) }, reviewStatus: { not: 'REJECTED' } } });
+    if (reported < p.items.length) pledgeLines.push(say('duties.due_pledge_report', { campaign: p.campaign.name, period: period.label }));
   }
   if (pledgeLines.length) lines.push(say('duties.due_pledges_heading'), ...pledgeLines);
 
