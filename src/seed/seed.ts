@@ -5,6 +5,7 @@ import type { PrismaClient } from '../generated/prisma/client.js';
 import type { OrgKind, PostTitle } from '../generated/prisma/enums.js';
 import { STANDARD_MEETING_KINDS } from '../domain/meeting-kinds.js';
 import { readDefaultList } from '../domain/duties/list-file.js';
+import { itemRows } from '../domain/duties/store.js';
 import { DEMO_MEMBERS, DEMO_ORG } from './demo-org.js';
 
 export async function isEmpty(prisma: PrismaClient): Promise<boolean> {
@@ -80,20 +81,7 @@ export async function seedDemo(prisma: PrismaClient, opts: { reset?: boolean; ye
           year: opts.year ?? list.year,
           version: 1,
           sourceFile: 'prisma/seed/responsibility-list.yaml',
-          items: {
-            create: list.items.map((it) => ({
-              code: it.id,
-              level: it.levelEnum,
-              post: it.post,
-              content: it.content,
-              frequency: it.frequency,
-              rule: it.rule ? { ...it.rule } : undefined,
-              meetingKind: it.meetingKind,
-              evidence: it.evidence,
-              source: it.source,
-              keywords: it.keywords,
-            })),
-          },
+          items: { create: itemRows(list) },
         },
       });
 

@@ -141,6 +141,22 @@ export async function readListFile(file: string, year: number | undefined): Prom
  * Validate a list file and write it as the next version of the unit's list for its year, in one transaction
  * (with an audit row). Nothing is written when the file has a problem or on a dry run.
  */
+/** A parsed list's items as ResponsibilityItem rows (import and seed write them the same way). */
+export function itemRows(list: ParsedList) {
+  return list.items.map((it) => ({
+    code: it.id,
+    level: it.levelEnum,
+    post: it.post,
+    content: it.content,
+    frequency: it.frequency,
+    rule: it.rule ? { ...it.rule } : undefined,
+    meetingKind: it.meetingKind,
+    evidence: it.evidence,
+    source: it.source,
+    keywords: it.keywords,
+  }));
+}
+
 export async function importListFile(prisma: PrismaClient, req: ImportRequest): Promise<ImportResult> {
   const name = path.basename(req.file);
   const unit = await prisma.orgNode.findUnique({ where: { code: req.unitCode }, select: { id: true, name: true, kind: true } });
@@ -161,20 +177,7 @@ export async function importListFile(prisma: PrismaClient, req: ImportRequest): 
           version,
           sourceFile: name,
           importedById: req.importedById ?? null,
-          items: {
-            create: list.items.map((it) => ({
-              code: it.id,
-              level: it.levelEnum,
-              post: it.post,
-              content: it.content,
-              frequency: it.frequency,
-              rule: it.rule ? { ...it.rule } : undefined,
-              meetingKind: it.meetingKind,
-              evidence: it.evidence,
-              source: it.source,
-              keywords: it.keywords,
-            })),
-          },
+          items: { create: itemRows(list) },
         },
         select: { id: true },
       });
