@@ -88,7 +88,7 @@ export class Jobs {
     this.workers.push(this.deliverer.startWorker(), this.reminders.startWorker(), this.prompts.startWorker());
     const maintenance = this.deps.queue.createWorker(MAINTENANCE_QUEUE, async (job: Job) => {
       if (job.name === 'sweep') return this.deliverer.sweep();
-      if (job.name === 'dispatch') return this.reminders.schedule();
+      if (job.name === 'dispatch') return this.reminders.dispatch();
       if (job.name === 'compliance') {
         return complianceScan(db, this.deliverer, log.child({ component: 'compliance' }), {
           timezone: config.timezone,
@@ -107,7 +107,7 @@ export class Jobs {
     await this.prompts.syncTemplates();
     const r = await this.prompts.reconcile();
     const swept = await this.deliverer.sweep();
-    const scheduled = await this.reminders.schedule();
+    const { scheduled } = await this.reminders.dispatch();
     log.info({ prompts: r.active, removedSchedulers: r.removed, swept, scheduled }, 'workers started');
   }
 

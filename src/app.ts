@@ -102,7 +102,8 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
 
     const tokens = new TokenSigner(secret);
     const hub = new ConsoleHub();
-    const router = buildRouter({ publicUrl: config.publicUrl, life: { timezone: config.timezone, ...config.life }, duties: { llm: config.llm, log: log.child({ component: 'duties' }) } });
+    // onReminderPlan (jobs, issue 5): reminders due soon get their job as soon as a notice is written.
+    const router = buildRouter({ publicUrl: config.publicUrl, life: { timezone: config.timezone, ...config.life, onReminderPlan: (plan) => jobs.reminders.planned(plan) }, duties: { llm: config.llm, log: log.child({ component: 'duties' }) } });
     opts.extendRouter?.(router);
     const core = new ChatCore(db, router, tokens, log.child({ component: 'chat' }), undefined, opts.clock);
     // Platform adapters: senders to the Deliverer (degraded by capabilities), receivers below.

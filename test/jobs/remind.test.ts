@@ -142,20 +142,38 @@ describe('meeting reminders', () => {
     const { reminder } = await meeting(sh('2026-10-15T11:00'), { kind: 'hour_before', dueAt: sh('2026-10-15T10:00') });
     await Promise.all([svc.schedule(), other.schedule(), svc.schedule()]);
     await until(async () => (await row(reminder.id)).status === 'FIRED');
-    expect(await svc.fire({ id: reminder.id, dueAt: reminder.dueAt.getTime() })).toEqual({ status: 'stale' });
+    // A late duplicate firing by either instance finds nothing due.
+    expect((await svc.fireDue(sh('2026-10-15T10:00'))).fired).toBe(0);
     await until(async () => sentTo(reminder.key).length === members.length);
     await new Promise((r) => setTimeout(r, 500));
     expect(sentTo(reminder.key)).toHaveLength(members.length);
     expect(platform.duplicates).toBe(0);
   });
 
+  it('fires reminders due together exactly once when two instances claim them at the same moment', async () => {
+    // Three meetings (the daily nudge budget is 3), claimed one row per batch by both instances.
+    setClock(sh('2026-10-19T13:00:00'));
+    const other = await service();
+    const created = [];
+    for (let i = 0; i < 3; i++) created.push(await meeting(sh('2026-10-19T14:00'), { kind: 'hour_before', dueAt: sh('2026-10-19T12:59:30') }));
+    for (const s of [svc, other]) s.opts.batchSize = 1;
+    const [a, b] = await Promise.all([svc.fireDue(), other.fireDue()]).finally(() => [svc, other].forEach((s) => (s.opts.batchSize = 2500)));
+    expect(a.fired + b.fired).toBe(3);
+    expect(a.sent + b.sent).toBe(3 * members.length);
+    for (const c of created) await until(async () => sentTo(c.reminder.key).length === members.length);
+    expect(await db.prisma.outboxMessage.count({ where: { dedupeKey: { in: created.flatMap((c) => members.map((m) => `${c.reminder.key}:${m.id}`)) } } })).toBe(3 * members.length);
+    expect(platform.duplicates).toBe(0);
+  });
+
   it('does nothing for a cancelled reminder or an old due time after the meeting moved', async () => {
-    setClock(sh('2026-10-16T09:00'));
-    const { reminder } = await meeting(sh('2026-10-16T15:00'), { kind: 'hour_before', dueAt: sh('2026-10-16T14:00') });
+    setClock(sh('2026-10-16T14:00:01'));
+    const { reminder } = await meeting(sh('2026-10-16T17:00'), { kind: 'hour_before', dueAt: sh('2026-10-16T14:00') });
     await db.prisma.reminder.update({ where: { id: reminder.id }, data: { dueAt: sh('2026-10-16T16:00') } });
-    expect(await svc.fire({ id: reminder.id, dueAt: sh('2026-10-16T14:00').getTime() })).toEqual({ status: 'stale' });
+    expect((await svc.fireDue()).fired).toBe(0);
+    expect((await row(reminder.id)).status).toBe('PLANNED');
+    setClock(sh('2026-10-16T16:00:01'));
     await db.prisma.reminder.update({ where: { id: reminder.id }, data: { status: 'CANCELLED' } });
-    expect(await svc.fire({ id: reminder.id, dueAt: sh('2026-10-16T16:00').getTime() })).toEqual({ status: 'stale' });
+    expect((await svc.fireDue()).fired).toBe(0);
     expect(await db.prisma.outboxMessage.count({ where: { dedupeKey: { startsWith: reminder.key } } })).toBe(0);
   });
 });

@@ -17,7 +17,7 @@ import { parseWhen, type WhenProblem } from '../../domain/life/when.js';
 import { formatDateTime, formatShort } from '../../domain/life/time.js';
 import { parsePeriod, periodOf } from '../../domain/life/period.js';
 import { computeCompliance, type ComplianceItem } from '../../domain/life/compliance.js';
-import { cancelReminderPlan, writeReminderPlan } from '../../domain/life/reminders.js';
+import { cancelReminderPlan, reminderPlan, writeReminderPlan } from '../../domain/life/reminders.js';
 import {
   attendanceCounts,
   BRANCH_COMMITTEE_POSTS,
@@ -37,7 +37,14 @@ import {
 import { h5Forms, h5Link } from '../../web/h5.js';
 import { LEDGER_ACTION, ledgerTarget } from '../../web/ledger-files.js';
 
-export type LifeDeps = Partial<LifeOptions> & { publicUrl: string };
+export type LifeDeps = Partial<LifeOptions> & {
+  publicUrl: string;
+  /** Called (inside the transaction) when a reminder plan is written, so reminders due soon get their job at once (jobs/remind.ts). */
+  onReminderPlan?: (plan: Array<{ key: string; dueAt: Date }>) => void;
+};
+
+/** Tell the jobs side about a (re)written reminder plan. */
+const planWritten = (o: LifeOptions, s: Parameters<typeof reminderPlan>[0]) => (o as LifeOptions & Pick<LifeDeps, 'onReminderPlan'>).onReminderPlan?.(reminderPlan(s, o.timezone));
 
 const LEDGER_LINK_TTL_SECONDS = 30 * 60;
 const FORM_TTL_SECONDS = 7 * 86_400;
@@ -175,6 +182,7 @@ async function createNotice(ctx: Context, o: LifeOptions, branchId: string, draf
   const card = noticeCard(view, await attendanceCounts(tx, session.id), ctx.tokens, ctx.now, o);
   ctx.send({ to: { platform: target.platform, tenantKey: target.tenantKey, target: target.platformChatId, targetKind: target.kind }, body: { kind: 'card', card }, dedupeKey: cardKey, category: 'notice' });
   await writeReminderPlan(tx, session, ctx.now, o.timezone);
+  planWritten(o, session);
   ctx.audit({ action: 'meeting.notice', entityType: 'MeetingSession', entityId: session.id, detail: { kind: kind.code, startsAt: draft.at.toISOString(), expected: expected.length } });
   if (!here || here.id !== target.id) ctx.reply(say('meeting.notice_posted', { kind: kind.name, chat: target.title ?? target.platformChatId }));
   if (ctx.inbound.kind === 'action') ctx.toast('success', say('meeting.notice_posted_toast'));
@@ -287,7 +295,10 @@ async function changeNotice(ctx: Context, match: RegExpMatchArray, o: LifeOption
   }
   if (!changes.length) throw new UserError(say('meeting.change_nothing'));
   const updated = await ctx.tx.meetingSession.update({ where: { id: s.id }, data });
-  if (data.startsAt) await writeReminderPlan(ctx.tx, updated, ctx.now, o.timezone);
+  if (data.startsAt) {
+    await writeReminderPlan(ctx.tx, updated, ctx.now, o.timezone);
+    planWritten(o, updated);
+  }
   await pushCard(ctx, s.id, o);
   const text2 = say('meeting.changed_notice', { title: meetingTitle(s), changes: changes.join('；') });
   for (const memberId of await responders(ctx.tx, s.id)) await tell(ctx, memberId, text2, `meeting:${s.id}:change:${updated.updatedAt.getTime()}:${memberId}`, s);

@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "Reminder_status_dueAt_idx" ON "Reminder"("status", "dueAt");
+
