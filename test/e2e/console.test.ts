@@ -261,6 +261,13 @@ describe.skipIf(SKIP)('web console in Chromium', () => {
     expect(new Set(ids).size).toBe(2);
     for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 
+    // Enter that confirms a Chinese input-method candidate does not send.
+    await page.locator('#composer').fill('签到');
+    await page.locator('#composer').evaluate((el) => el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', isComposing: true, bubbles: true, cancelable: true })));
+    await page.waitForTimeout(200);
+    expect(ids).toHaveLength(2);
+    expect(await page.locator('#composer').inputValue()).toBe('签到');
+
     // Over the limit the composer says so and sends nothing.
     await page.locator('#composer').fill('长'.repeat(2001));
     expect(await page.locator('#counter').textContent()).toBe('2001 / 2000');
