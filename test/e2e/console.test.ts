@@ -87,6 +87,7 @@ describe.skipIf(SKIP)('web console in Chromium', () => {
           `（或用 CHROMIUM_PATH 指定路径）；确实要跳过时请显式设置 ZHIBU_SKIP_E2E=1。`,
       );
     }
+    fs.rmSync(SHOTS, { recursive: true, force: true }); // only this run's pictures
     fs.mkdirSync(SHOTS, { recursive: true });
     const db = await freshPostgres({ migrated: false });
     drop = db.drop;
