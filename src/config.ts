@@ -242,6 +242,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   };
 }
 
+/** loadConfig for entry points: on a bad value, print the problems in Chinese and exit 1. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n请修改上述环境变量后重新启动（见 .env.example 和 README）。\n`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}
+
 /** Whether anything needs the embedded data directory (and so its lock). */
 export function usesEmbeddedStorage(config: Config): boolean {
   return !config.databaseUrl || config.queue.backend === 'embedded';

@@ -1,20 +1,11 @@
 // Service entry point: `npm start`.
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfigOrExit } from './config.js';
 import { createLogger } from './log.js';
 import { DataDirLockedError } from './db/lock.js';
 import { startApp } from './app.js';
 
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n请修改上述环境变量后重新启动（见 .env.example 和 README）。\n`);
-      process.exit(1);
-    }
-    throw e;
-  }
+  const config = loadConfigOrExit();
   const log = createLogger({ level: config.logLevel, pretty: config.env === 'development' && process.stdout.isTTY });
 
   let app;

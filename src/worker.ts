@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig, type Config } from './config.js';
+import { loadConfigOrExit, type Config } from './config.js';
 import { createLogger } from './log.js';
 import { openDatabase } from './db/client.js';
 import { openQueueBackend } from './queue/backend.js';
@@ -26,16 +26,7 @@ function secretFor(config: Config): string {
 }
 
 async function main(): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n请修改上述环境变量后重新启动（见 .env.example 和 README）。\n`);
-      process.exit(1);
-    }
-    throw e;
-  }
+  const config: Config = loadConfigOrExit();
   const log = createLogger({ level: config.logLevel, pretty: config.env === 'development' && process.stdout.isTTY }).child({ process: 'worker' });
   if (!config.databaseUrl || config.queue.backend === 'embedded') {
     process.stderr.write('独立的 worker 进程需要 PostgreSQL（DATABASE_URL）和 Redis 或 PostgreSQL 队列（REDIS_URL 或 QUEUE_BACKEND=postgres）。\n嵌入式模式只有一个进程：请直接运行 npm start（RUN_WORKERS=true）。\n');

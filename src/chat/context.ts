@@ -87,6 +87,21 @@ export class Context {
     return Object.fromEntries(form.fields.map((f) => [f.name, (values[f.name] ?? '').trim()]));
   }
 
+  /** The branch this chat is about: the branch its group chat is bound to, else the member's own. */
+  async chatBranchId(): Promise<string> {
+    const i = this.inbound;
+    if (i.chat.kind === 'GROUP') {
+      const chat = await this.tx.chat.findUnique({
+        where: { platform_tenantKey_platformChatId: { platform: i.platform, tenantKey: i.tenantKey, platformChatId: i.chat.id } },
+        select: { orgNode: { select: { id: true, kind: true, parentId: true } } },
+      });
+      const node = chat?.orgNode;
+      if (node?.kind === 'BRANCH') return node.id;
+      if (node?.kind === 'GROUP' && node.parentId) return node.parentId;
+    }
+    return this.me.branchId;
+  }
+
   toast(type: NonNullable<ActionAck['toast']>['type'], text: string): void {
     this.ack.toast = { type, text };
   }

@@ -184,20 +184,6 @@ async function more(ctx: Context, claims: TokenClaims, cache: DutyIndexCache): P
 const SECRETARY_POSTS: PostTitle[] = ['BRANCH_SECRETARY', 'BRANCH_DEPUTY_SECRETARY', 'ORGANIZING_MEMBER', 'PUBLICITY_MEMBER', 'DISCIPLINE_MEMBER'];
 const ORGAN_POSTS: PostTitle[] = ['ORGAN_SECRETARY', 'ORGAN_DEPUTY_SECRETARY', 'ORGAN_COMMITTEE_MEMBER'];
 
-/** The branch a chat is about: the branch its group chat is bound to, else the member's own. */
-async function chatBranchId(ctx: Context): Promise<string> {
-  const i = ctx.inbound;
-  if (i.chat.kind === 'GROUP') {
-    const chat = await ctx.tx.chat.findUnique({
-      where: { platform_tenantKey_platformChatId: { platform: i.platform, tenantKey: i.tenantKey, platformChatId: i.chat.id } },
-      select: { orgNode: { select: { id: true, kind: true, parentId: true } } },
-    });
-    const node = chat?.orgNode;
-    if (node?.kind === 'BRANCH') return node.id;
-    if (node?.kind === 'GROUP' && node.parentId) return node.parentId;
-  }
-  return ctx.me.branchId;
-}
 
 /** A branch committee post in the branch, or a 机关党委 post above it (or anyone who may manage it). */
 async function seesBranch(tx: Tx, me: MemberInfo, branchId: string): Promise<boolean> {
@@ -296,7 +282,7 @@ function obligationLine(it: ComplianceItem, now: Date, tz: string): string {
 }
 
 async function branchDue(ctx: Context, o: Options): Promise<void> {
-  const branchId = await chatBranchId(ctx);
+  const branchId = await ctx.chatBranchId();
   if (!(await seesBranch(ctx.tx, ctx.me, branchId))) {
     return ctx.reply({ kind: 'card', card: await memberDueCard(ctx, o, say('duties.branch_member_note')) });
   }

@@ -52,20 +52,6 @@ const REASON_MAX = 200;
 
 // ───────────────────────── shared lookups ─────────────────────────
 
-/** The branch a chat is about: the branch its group chat is bound to, else the member's own. */
-async function chatBranchId(ctx: Context): Promise<string> {
-  const i = ctx.inbound;
-  if (i.chat.kind === 'GROUP') {
-    const chat = await ctx.tx.chat.findUnique({
-      where: { platform_tenantKey_platformChatId: { platform: i.platform, tenantKey: i.tenantKey, platformChatId: i.chat.id } },
-      select: { orgNode: { select: { id: true, kind: true, parentId: true } } },
-    });
-    const node = chat?.orgNode;
-    if (node?.kind === 'BRANCH') return node.id;
-    if (node?.kind === 'GROUP' && node.parentId) return node.parentId;
-  }
-  return ctx.me.branchId;
-}
 
 async function branchKinds(tx: Tx) {
   return tx.meetingKind.findMany({ where: { orgLevel: { in: ['BRANCH', 'GROUP'] } }, orderBy: { code: 'asc' } });
@@ -189,7 +175,7 @@ async function createNotice(ctx: Context, o: LifeOptions, branchId: string, draf
 }
 
 async function noticeFromText(ctx: Context, match: RegExpMatchArray, o: LifeOptions): Promise<void> {
-  const branchId = await chatBranchId(ctx);
+  const branchId = await ctx.chatBranchId();
   const kinds = await branchKinds(ctx.tx);
   const parsed = parseNotice(String(match[1] ?? ''), kinds, ctx.now, o.timezone);
   if (!parsed.ok) {
@@ -216,7 +202,7 @@ function noticeForm(kinds: KindRef[], token: string): CardForm {
 }
 
 async function noticeFormCard(ctx: Context): Promise<void> {
-  const branchId = await chatBranchId(ctx);
+  const branchId = await ctx.chatBranchId();
   await requireManager(ctx, branchId, say('meeting.what_notice'));
   const token = ctx.tokens.sign({ action: 'meeting.notice_submit', target: branchId, member: ctx.me.id }, 86_400, ctx.now);
   ctx.reply({ kind: 'card', card: { title: say('meeting.notice_form_title'), tone: 'blue', markdown: say('meeting.notice_form_intro'), form: noticeForm(await branchKinds(ctx.tx), token) } });
@@ -253,7 +239,7 @@ async function responders(tx: Tx, sessionId: string): Promise<string[]> {
 }
 
 async function changeNotice(ctx: Context, match: RegExpMatchArray, o: LifeOptions): Promise<void> {
-  const branchId = await chatBranchId(ctx);
+  const branchId = await ctx.chatBranchId();
   await requireManager(ctx, branchId, say('meeting.what_change'));
   let text = String(match[1] ?? '').trim();
   if (!text) throw new UserError(say('meeting.change_usage'));
@@ -307,7 +293,7 @@ async function changeNotice(ctx: Context, match: RegExpMatchArray, o: LifeOption
 }
 
 async function cancelMeeting(ctx: Context, match: RegExpMatchArray, o: LifeOptions): Promise<void> {
-  const branchId = await chatBranchId(ctx);
+  const branchId = await ctx.chatBranchId();
   await requireManager(ctx, branchId, say('meeting.what_cancel'));
   const s = await pickOne(ctx.tx, await changeableSessions(ctx, branchId), String(match[1] ?? ''), '取消会议', o);
   if (!s) throw new UserError(say('meeting.nothing_to_cancel'));
@@ -351,7 +337,7 @@ async function checkIn(ctx: Context, sessionId: string, o: LifeOptions): Promise
 /** Sessions of the chat's branch (or anywhere, in a direct chat) where the member is expected. */
 async function mySessions(ctx: Context): Promise<SessionView[]> {
   const where =
-    ctx.inbound.chat.kind === 'GROUP' ? { orgNodeId: { in: await branchScope(ctx.tx, await chatBranchId(ctx)) } } : {};
+    ctx.inbound.chat.kind === 'GROUP' ? { orgNodeId: { in: await branchScope(ctx.tx, await ctx.chatBranchId()) } } : {};
   return ctx.tx.meetingSession.findMany({
     where: { ...where, status: { not: 'CANCELLED' }, attendances: { some: { memberId: ctx.me.id } } },
     include: sessionInclude,
@@ -522,7 +508,7 @@ const CORRECTION_WORDS: Array<[RegExp, AttendanceStatus]> = [
 ];
 
 async function correct(ctx: Context, match: RegExpMatchArray, o: LifeOptions): Promise<void> {
-  const branchId = await chatBranchId(ctx);
+  const branchId = await ctx.chatBranchId();
   await requireManager(ctx, branchId, say('meeting.what_correct'));
   const words = String(match[1] ?? '').trim().split(/\s+/).filter(Boolean);
   const [name, word, ...more] = words;
@@ -600,7 +586,7 @@ async function minutesFormCard(ctx: Context, s: SessionView, o: LifeOptions): Pr
 }
 
 async function minutesText(ctx: Context, match: RegExpMatchArray, o: LifeOptions): Promise<void> {
-  const branchId = await chatBranchId(ctx);
+  const branchId = await ctx.chatBranchId();
   await requireManager(ctx, branchId, say('meeting.what_minutes'));
   const started = await ctx.tx.meetingSession.findMany({
     where: { orgNodeId: { in: await branchScope(ctx.tx, branchId) }, status: { not: 'CANCELLED' }, startsAt: { lte: ctx.now } },
@@ -672,7 +658,7 @@ async function minutesSubmit(ctx: Context, claims: TokenClaims, o: LifeOptions):
 // ───────────────────────── ledger ─────────────────────────
 
 async function exportLedger(ctx: Context, match: RegExpMatchArray, o: LifeOptions): Promise<void> {
-  const branchId = await chatBranchId(ctx);
+  const branchId = await ctx.chatBranchId();
   await requireManager(ctx, branchId, say('ledger.what'));
   const phrase = String(match[1] ?? '').trim();
   const period = phrase ? parsePeriod(phrase, ctx.now, o.timezone) : periodOf('quarter', ctx.now, o.timezone);
@@ -723,7 +709,7 @@ async function complianceCard(ctx: Context, match: RegExpMatchArray, o: LifeOpti
     if (!k) throw new UserError(say('compliance.usage'));
     kindCodes = [k.code];
   }
-  const branchId = await chatBranchId(ctx);
+  const branchId = await ctx.chatBranchId();
   const report = await computeCompliance(ctx.tx, { orgNodeId: branchId, period, now: ctx.now, tz: o.timezone, atRiskDays: o.atRiskDays, categories, kindCodes });
   const filter = categories?.[0] ?? (kindCodes ? kinds.find((k) => k.code === kindCodes![0])!.name : '');
   const lines = report.items.map(complianceLine);
