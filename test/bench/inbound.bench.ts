@@ -71,7 +71,7 @@ export async function benchInbound(opts: { rate?: number; seconds?: number } = {
       const due = started + (i * 1000) / rate;
       const wait = due - performance.now();
       if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      inflight.push(click(i).then((ms) => void latencies.push(ms), () => void errors++));
+      inflight.push(click(i).then((ms) => void latencies.push(ms), (e) => { if (errors++ === 0) console.error(`first error: ${(e as Error).message}`); }));
     }
     await Promise.all(inflight);
     const elapsed = (performance.now() - started) / 1000;
