@@ -8,6 +8,12 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger({ level: config.logLevel, pretty: config.env === 'development' && process.stdout.isTTY });
 
+  // A signal during start-up is remembered and honoured as soon as there is an app to stop.
+  let signalled: string | undefined;
+  const early = (signal: string) => () => void (signalled ??= signal);
+  process.once('SIGTERM', early('SIGTERM'));
+  process.once('SIGINT', early('SIGINT'));
+
   let app;
   try {
     app = await startApp(config, log);
@@ -19,7 +25,7 @@ async function main(): Promise<void> {
     log.fatal({ err: e }, 'start-up failed');
     process.exit(1);
   }
-  log.info(`支部助手已启动：${app.url}  （控制台 ${config.publicUrl}/console）`);
+  log.info(`支部助手已启动：${app.url}${config.consoleEnabled ? `  （控制台 ${app.url}/console）` : ''}`);
 
   const shutdown = (signal: string) => {
     log.info({ signal }, 'shutting down');
@@ -36,6 +42,8 @@ async function main(): Promise<void> {
       },
     );
   };
+  process.removeAllListeners('SIGTERM').removeAllListeners('SIGINT');
+  if (signalled) return shutdown(signalled);
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   // A stray rejection is logged, never a crash: the service keeps serving others.

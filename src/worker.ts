@@ -38,6 +38,22 @@ async function main(): Promise<void> {
   const stop = async () => {
     for (const fn of cleanups.reverse()) await fn().catch((e) => log.warn({ err: e }, 'cleanup step failed'));
   };
+  // Installed before start-up: workers begin taking jobs while start-up still reconciles schedulers,
+  // and a SIGTERM then must stop them gracefully too.
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'worker shutting down');
+    const force = setTimeout(() => {
+      log.error('shutdown took too long; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
   try {
     const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     cleanups.push(() => db.close());
@@ -62,20 +78,6 @@ async function main(): Promise<void> {
     process.exit(1);
   }
 
-  const shutdown = (signal: string) => {
-    log.info({ signal }, 'worker shutting down');
-    const force = setTimeout(() => {
-      log.error('shutdown took too long; exiting');
-      process.exit(1);
-    }, config.shutdownTimeoutMs);
-    force.unref();
-    stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
   process.on('unhandledRejection', (e) => log.error({ err: e }, 'unhandled rejection'));
 }
 
