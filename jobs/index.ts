@@ -1,6 +1,7 @@
 // All background work in one place, used by the service (RUN_WORKERS=true) and by `npm run worker`:
 // delivery, reminders, task prompts, and a maintenance queue whose Job Schedulers run the outbox
-// sweep (every 30 s), the reminder dispatcher (every minute) and the compliance scan (daily 08:30).
+// sweep (every 30 s), the reminder dispatcher (every minute), the compliance scan (daily 08:30) and
+// the pledge reminders (daily 09:30, jobs/pledges.ts).
 // Producers (enqueue, schedule) work without workers; startWorkers() adds the consumers. Any number
 // of processes may run workers: every job is idempotent against the database.
 import type { Job } from 'bullmq';
@@ -16,6 +17,7 @@ import { DestinationLimiter, parseRateLimits, type LimiterStore } from './rate-l
 import { ReminderService, type ReminderMessages } from './remind.js';
 import { PromptService } from './prompt.js';
 import { complianceScan } from './compliance.js';
+import { PledgeReminders, PLEDGE_REMIND_JOB, PLEDGE_REMIND_SCHEDULER } from './pledges.js';
 
 export const MAINTENANCE_QUEUE = 'maintenance';
 
@@ -55,6 +57,7 @@ export class Jobs {
     readonly deliverer: Deliverer,
     readonly reminders: ReminderService,
     readonly prompts: PromptService,
+    readonly pledgeReminders: PledgeReminders,
   ) {
     this.maintenance = deps.queue.createQueue(MAINTENANCE_QUEUE);
   }
@@ -77,7 +80,8 @@ export class Jobs {
       ...(deps.reminderMessages ? { messages: deps.reminderMessages } : {}),
     });
     const prompts = new PromptService(db, queue, deliverer, log.child({ component: 'prompt' }), { timezone: config.timezone, clock, ...(deps.promptsDir ? { dir: deps.promptsDir } : {}) });
-    return new Jobs(deps, limiter, deliverer, reminders, prompts);
+    const pledgeReminders = new PledgeReminders(db, queue.createQueue(MAINTENANCE_QUEUE), deliverer, log.child({ component: 'pledge-remind' }), { guardrails: guardrailsFrom(config), clock });
+    return new Jobs(deps, limiter, deliverer, reminders, prompts, pledgeReminders);
   }
 
   /** Start every worker, reconcile schedulers, resume unfinished work. */
@@ -96,6 +100,7 @@ export class Jobs {
           clock: this.deps.clock ?? (() => new Date()),
         });
       }
+      if (job.name === PLEDGE_REMIND_JOB) return this.pledgeReminders.process(job);
       return null;
     }, { concurrency: 1 });
     this.workers.push(maintenance);
@@ -104,6 +109,7 @@ export class Jobs {
     await this.maintenance.upsertJobScheduler('outbox-sweep', { every: 30_000 }, { name: 'sweep', opts: keep });
     await this.maintenance.upsertJobScheduler('reminder-dispatch', { every: 60_000 }, { name: 'dispatch', opts: keep });
     await this.maintenance.upsertJobScheduler('compliance-scan', { pattern: config.jobs.complianceCron, tz }, { name: 'compliance', opts: keep });
+    await this.maintenance.upsertJobScheduler(PLEDGE_REMIND_SCHEDULER, { pattern: config.jobs.pledgeRemindCron, tz }, { name: PLEDGE_REMIND_JOB, opts: keep });
     await this.prompts.syncTemplates();
     const r = await this.prompts.reconcile();
     const swept = await this.deliverer.sweep();

@@ -34,7 +34,7 @@ import type { Logger } from '../src/log.js';
 import type { QueueBackend } from '../src/queue/backend.js';
 import type { Outbound } from '../src/chat/types.js';
 import type { TokenSigner } from '../src/chat/token.js';
-import { applyRecipientGuardrails, DEFAULT_GUARDRAILS, localDayRange, reminderTiming, type GuardrailOptions } from '../src/domain/guardrails.js';
+import { applyRecipientGuardrails, DEFAULT_GUARDRAILS, localDayRange, reminderTiming, type GuardrailOptions, type SkipReason } from '../src/domain/guardrails.js';
 import type { ReminderMessageOptions } from '../src/domain/life/reminders.js';
 import { meetingReminderMessagesBulk, type ReminderRef } from '../src/domain/life/reminders-bulk.js';
 import type { Deliverer } from './deliver.js';
@@ -132,6 +132,32 @@ export async function insertReminderOutbox(tx: Tx, items: Outbound[], now: Date,
       RETURNING id)${markFired}
     SELECT id FROM ins`;
   return out.map((r) => r.id);
+}
+
+/**
+ * The daily nudge budget, shared by every reminder job (meetings here, pledges in jobs/pledges.ts):
+ * per member, what the outbox already holds of category 'reminder' created on the local day of
+ * `now`, plus these messages in order, at most `dailyNudgeBudget`. Messages without a member pass.
+ * Call it inside the transaction that writes the messages (with insertReminderOutbox, whose
+ * `createdAt` is `now`, so the next count sees them).
+ */
+export async function applyNudgeBudget<T extends { memberId?: string | null }>(
+  tx: Tx,
+  messages: T[],
+  now: Date,
+  g: Pick<GuardrailOptions, 'timezone' | 'dailyNudgeBudget'>,
+): Promise<{ send: T[]; skipped: Array<{ message: T; reason: SkipReason }> }> {
+  const memberIds = [...new Set(messages.map((m) => m.memberId).filter((x): x is string => !!x))];
+  const sentToday = new Map<string, number>();
+  if (memberIds.length) {
+    const day = localDayRange(now, g.timezone);
+    const counts = await tx.$queryRaw<Array<{ memberId: string; n: number }>>`
+      SELECT "memberId", count(*)::int AS n FROM "OutboxMessage"
+       WHERE "memberId" = ${anyOf(memberIds)} AND category = 'reminder' AND "createdAt" >= ${day.start} AND "createdAt" < ${day.end}
+       GROUP BY "memberId"`;
+    counts.forEach((c) => sentToday.set(c.memberId, c.n));
+  }
+  return applyRecipientGuardrails(messages, { onLeave: new Set(), sentToday, budget: g.dailyNudgeBudget });
 }
 
 export function dueJobId(dueAt: Date | number): string {
@@ -275,29 +301,20 @@ export class ReminderService {
           for (const r of send) for (const m of byReminder.get(r.id) ?? []) candidates.push({ ...m, sessionId: r.sessionId });
           const memberIds = [...new Set(candidates.map((m) => m.memberId).filter((x): x is string => !!x))];
           const onLeave = new Set<string>();
-          const sentToday = new Map<string, number>();
-          if (memberIds.length) {
-            const sessionIds = [...new Set(send.map((r) => r.sessionId).filter((x): x is string => !!x))];
-            if (sessionIds.length) {
-              const leave = await tx.$queryRaw<Array<{ sessionId: string; memberId: string }>>`
-                SELECT a."sessionId", a."memberId" FROM "Attendance" a
-                 WHERE a."sessionId" = ${anyOf(sessionIds)} AND a."memberId" = ${anyOf(memberIds)}
-                   AND (a.status = 'LEAVE' OR EXISTS (SELECT 1 FROM "AttendanceRequest" q WHERE q."attendanceId" = a.id AND q.kind = 'LEAVE' AND q.status = 'APPROVED'))`;
-              leave.forEach((l) => onLeave.add(`${l.sessionId}|${l.memberId}`));
-            }
-            const day = localDayRange(now, g.timezone);
-            const counts = await tx.$queryRaw<Array<{ memberId: string; n: number }>>`
-              SELECT "memberId", count(*)::int AS n FROM "OutboxMessage"
-               WHERE "memberId" = ${anyOf(memberIds)} AND category = 'reminder' AND "createdAt" >= ${day.start} AND "createdAt" < ${day.end}
-               GROUP BY "memberId"`;
-            counts.forEach((c) => sentToday.set(c.memberId, c.n));
+          const sessionIds = [...new Set(send.map((r) => r.sessionId).filter((x): x is string => !!x))];
+          if (memberIds.length && sessionIds.length) {
+            const leave = await tx.$queryRaw<Array<{ sessionId: string; memberId: string }>>`
+              SELECT a."sessionId", a."memberId" FROM "Attendance" a
+               WHERE a."sessionId" = ${anyOf(sessionIds)} AND a."memberId" = ${anyOf(memberIds)}
+                 AND (a.status = 'LEAVE' OR EXISTS (SELECT 1 FROM "AttendanceRequest" q WHERE q."attendanceId" = a.id AND q.kind = 'LEAVE' AND q.status = 'APPROVED'))`;
+            leave.forEach((l) => onLeave.add(`${l.sessionId}|${l.memberId}`));
           }
           const present: Outbound[] = [];
           for (const { sessionId, ...m } of candidates) {
             if (m.memberId && onLeave.has(`${sessionId}|${m.memberId}`)) summary.dropped.push({ memberId: m.memberId, reason: 'on_leave' });
             else present.push(m);
           }
-          const budgeted = applyRecipientGuardrails(present, { onLeave: new Set(), sentToday, budget: g.dailyNudgeBudget });
+          const budgeted = await applyNudgeBudget(tx, present, now, g);
           budgeted.skipped.forEach((s) => summary.dropped.push({ memberId: s.message.memberId!, reason: s.reason }));
           // One statement writes the outbox rows and marks the reminders FIRED; firedAt is when the
           // messages were written (the transaction commits right after).

@@ -101,6 +101,7 @@ const schema = z
     WORK_MORNING: z.string().regex(/^([01]?\d|2[0-3]):[0-5]\d$/, '应为 HH:MM，例如 09:00').default('09:00'),
     NUDGE_DAILY_BUDGET: z.coerce.number({ message: '必须是次数' }).int('必须是整数').min(0, '不能为负').max(50, '至多 50').default(3),
     COMPLIANCE_SCAN_CRON: z.string().regex(/^[\d*,\-/]+( [\d*,\-/]+){4}$/, '应为 5 段 cron 表达式，例如 30 8 * * *').default('30 8 * * *'),
+    PLEDGE_REMIND_CRON: z.string().regex(/^[\d*,\-/]+( [\d*,\-/]+){4}$/, '应为 5 段 cron 表达式，例如 30 9 * * *').default('30 9 * * *'),
     PLATFORM_AUTO_RECONNECT: bool.default(true),
     FORM_LINK_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(72),
     // ── Responsibility-list answers (issue 6): optional model phrasing, off unless both are set ──
@@ -177,6 +178,8 @@ export interface Config {
     deliverConcurrency: number;
     guardrails: { quietStart: string; quietEnd: string; workMorning: string; dailyNudgeBudget: number };
     complianceCron: string;
+    /** Daily pledge reminders (jobs/pledges.ts), cron in TIMEZONE. */
+    pledgeRemindCron: string;
   };
 }
 
@@ -238,6 +241,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       deliverConcurrency: e.DELIVER_CONCURRENCY,
       guardrails: { quietStart: e.QUIET_HOURS.split('-')[0]!, quietEnd: e.QUIET_HOURS.split('-')[1]!, workMorning: e.WORK_MORNING, dailyNudgeBudget: e.NUDGE_DAILY_BUDGET },
       complianceCron: e.COMPLIANCE_SCAN_CRON,
+      pledgeRemindCron: e.PLEDGE_REMIND_CRON,
     },
   };
 }
