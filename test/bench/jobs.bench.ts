@@ -54,7 +54,7 @@ async function freshDb(): Promise<{ db: Database; drop: () => Promise<void> }> {
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
-export async function benchFanout(o: Record<string, string> = {}): Promise<void> {
+async function benchFanout(o: Record<string, string> = {}): Promise<void> {
   const members = Number(o.members ?? 20_000);
   const chats = Number(o.chats ?? 1000);
   const appRate = 50;
@@ -103,7 +103,7 @@ export async function benchFanout(o: Record<string, string> = {}): Promise<void>
   }
 }
 
-export async function benchReminderLateness(o: Record<string, string> = {}): Promise<void> {
+async function benchReminderLateness(o: Record<string, string> = {}): Promise<void> {
   const count = Number(o.reminders ?? 10_000);
   const { db, drop } = await freshDb();
   const prefix = `zb_${crypto.randomBytes(3).toString('hex')}`;
