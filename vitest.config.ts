@@ -6,7 +6,9 @@ export default defineConfig({
     globalSetup: ['test/setup/global.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Test files share one PostgreSQL database and one Redis db; each file uses its own schema/prefix.
+    // A JSON report too, so CI can print a plain "N passed, N failed" line.
+    reporters: ['default', ['json', { outputFile: 'test-artifacts/vitest.json' }]],
+    // Each test file clones its own PostgreSQL database and uses its own Redis key prefix.
     fileParallelism: true,
     maxWorkers: 2,
   },
