@@ -10,12 +10,15 @@ import { InboundPipeline } from '../pipeline.js';
 import { sdkLogger } from '../sdk-log.js';
 import type { WeComConfig } from './config.js';
 import { cardEventKey, renderTemplateCard } from './card.js';
+import type { ClickAnswers, WeComReplySlots } from './webhook.js';
 
 interface WeComBody {
   msgid?: string;
   chatid?: string;
   chattype?: 'single' | 'group';
   from?: { userid?: string; corpid?: string };
+  /** Webhook mode: where one answer to this message may be POSTed (1 h, once). */
+  response_url?: string;
   msgtype?: string;
   text?: { content?: string };
   event?: { eventtype?: string; [k: string]: unknown };
@@ -28,6 +31,8 @@ export class WeComReceiver implements Receiver {
   constructor(
     private readonly config: WeComConfig,
     private readonly deps: AdapterDeps,
+    private readonly slots: WeComReplySlots,
+    private readonly answers: ClickAnswers,
   ) {
     this.pipeline = new InboundPipeline(deps, 'WECOM');
   }
@@ -44,7 +49,7 @@ export class WeComReceiver implements Receiver {
   }
 
   /** A template card click: returns the card to answer with (task_id kept), if any. */
-  async onCardEvent(b: WeComBody): Promise<{ ack: ActionAck; taskId?: string }> {
+  async onCardEvent(b: WeComBody): Promise<{ ack: ActionAck; taskId?: string; settled?: boolean }> {
     const userId = b.from?.userid;
     const { key, taskId } = cardEventKey(b.event);
     if (!b.msgid || !userId) return { ack: {} };
@@ -59,7 +64,7 @@ export class WeComReceiver implements Receiver {
       token: key ?? '',
     };
     const outcome = await this.pipeline.action(inbound, { deadlineMs: this.config.cardAckMs, messageId: taskId });
-    return { ack: outcome.ack, taskId };
+    return { ack: outcome.ack, taskId, settled: outcome.status === 'accepted' && !outcome.late };
   }
 
   async start(): Promise<void> {
@@ -118,14 +123,24 @@ export class WeComReceiver implements Receiver {
         return reply.code(400).send({ error: '请求格式错误' });
       }
       if (body.msgtype === 'event' && body.event?.eventtype === 'template_card_event') {
-        const { ack, taskId } = await this.onCardEvent(body);
-        if (!ack.card || !taskId) return reply.send('');
-        const plain = JSON.stringify({ response_type: 'update_template_card', template_card: renderTemplateCard(ack.card, taskId) });
+        const started = Date.now();
+        // The click's own card update (e.g. the check-in counter) may come through the outbox.
+        const clicked = cardEventKey(body.event).taskId;
+        const update = clicked ? this.answers.expect(clicked) : undefined;
+        const { ack, taskId, settled } = await this.onCardEvent(body);
+        let card = ack.card;
+        if (card || !settled) update?.cancel();
+        else card = await update?.card(this.config.cardAckMs - (Date.now() - started));
+        if (!card || !taskId) return reply.send('');
+        const plain = JSON.stringify({ response_type: 'update_template_card', template_card: renderTemplateCard(card, taskId) });
         const timestamp = String(Math.floor(Date.now() / 1000));
         const nonce = Math.random().toString(36).slice(2, 12);
         const encrypted = encrypt(aesKey, plain, '');
         return { encrypt: encrypted, msgsignature: getSignature(token, timestamp, nonce, encrypted), timestamp, nonce };
       }
+      // The reply slot is kept before the message is stored, so the answer finds it.
+      const userId = body.from?.userid;
+      if (body.msgtype !== 'event' && body.response_url && body.msgid && userId) await this.slots.save(this.chatOf(body, userId).id, body.msgid, body.response_url);
       await this.onMessage(body);
       return reply.send('');
     });

@@ -58,6 +58,12 @@ export interface FakeTransport {
   rateLimitedSends: boolean;
   /** Sends use an access token or session that expires and must be renewed. */
   expiringTokens: boolean;
+  /**
+   * The bot can write to a chat that has not just written to it: proactive sends, late card
+   * updates, direct messages to other people (default true). False where the platform only lets
+   * the bot answer (WeCom AI bot webhook mode: one response_url per received message).
+   */
+  proactiveSends?: boolean;
 }
 
 export interface PlatformFake {

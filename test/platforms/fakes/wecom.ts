@@ -1,10 +1,18 @@
-// A local WeCom AI bot long connection: aibot_subscribe auth (counted as "token" requests; a
-// dropped connection means re-auth), heartbeat acks, message and template_card_event callbacks,
-// aibot_send_msg with errcode 45009 for rate limits, aibot_respond_update_msg card updates.
+// A local WeCom AI bot, in either API mode.
+// Long connection: aibot_subscribe auth (counted as "token" requests; a dropped connection means
+// re-auth), heartbeat acks, message and template_card_event callbacks, aibot_send_msg with errcode
+// 45009 for rate limits, aibot_respond_update_msg card updates.
+// Webhook (URL 回调): the URL verification GET (echostr decrypted within 1 s), callbacks POSTed as
+// {encrypt} with msg_signature/timestamp/nonce, signed and AES-256-CBC encrypted with @wecom/crypto
+// (receiveid "" for the AI bot); the click answer read back as an encrypted, signed
+// update_template_card; each message carries a response_url that takes ONE markdown/template_card
+// POST within 1 hour (errcode 45009 when rate limited, the url stays usable). This mode has no
+// proactive send API, so the fake offers none.
 import crypto from 'node:crypto';
+import { decrypt, encrypt, getSignature } from '@wecom/crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { App } from '../../../src/app.js';
-import { type ChatAddress, FakeHttp, type FakeSent, type PlatformFake, type PushAck, waitUntil } from './common.js';
+import { type ChatAddress, FakeHttp, type FakeReply, type FakeSent, type PlatformFake, type PushAck, waitUntil } from './common.js';
 
 type Json = Record<string, unknown>;
 
@@ -19,12 +27,22 @@ function readBody(b: Json): { kind: 'text' | 'card'; text: string; buttons: Fake
   return { kind: 'card', text: lines.join('\n'), buttons, taskId: String(c.task_id ?? '') };
 }
 
+/** response_url answers for a used-up or unknown url (the doc names no code; the adapter treats any other non-zero errcode as "used up"). */
+const RESPONSE_URL_GONE = { errcode: 40099, errmsg: 'invalid response_code, used or expired' };
+const RESPONSE_URL_TTL_MS = 60 * 60_000;
+
 export class WeComFake implements PlatformFake {
   readonly platform = 'WECOM' as const;
   readonly ackDeadlineMs = 5000;
-  // Long connection: authenticated at connect; the session (aibot_subscribe) is what expires.
-  readonly transport = { signedDeliveries: false, rateLimitedSends: true, expiringTokens: true };
   readonly updatesInPlace = false;
+  readonly mode: 'ws' | 'webhook';
+  readonly token = 'fakeWeComToken123';
+  readonly encodingAesKey = crypto.randomBytes(32).toString('base64').slice(0, 43);
+  private webhookUrl = '';
+  /** response_code → the chat it answers into, its expiry, and whether it was used. */
+  private readonly responseCodes = new Map<string, { msgid: string; to: string; expiresAt: number; used: boolean }>();
+  /** Answers of the URL verification GET (plaintext echoed, elapsed ms). */
+  readonly verifications: Array<{ ok: boolean; elapsedMs: number }> = [];
   readonly botId = 'aibot_fake_1';
   readonly secret = 'fake-wecom-secret';
   readonly http = new FakeHttp();
@@ -38,13 +56,26 @@ export class WeComFake implements PlatformFake {
   rateLimited = 0;
   tokenRequests = 0;
 
-  static async start(): Promise<WeComFake> {
-    const f = new WeComFake();
+  constructor(opts: { mode?: 'ws' | 'webhook' } = {}) {
+    this.mode = opts.mode ?? 'ws';
+  }
+
+  // Long connection: authenticated at connect; the session (aibot_subscribe) is what expires.
+  // Webhook: signed deliveries; answers go through response_url (no token), nothing proactive.
+  get transport() {
+    return this.mode === 'ws'
+      ? { signedDeliveries: false, rateLimitedSends: true, expiringTokens: true, proactiveSends: true }
+      : { signedDeliveries: true, rateLimitedSends: true, expiringTokens: false, proactiveSends: false };
+  }
+
+  static async start(opts: { mode?: 'ws' | 'webhook' } = {}): Promise<WeComFake> {
+    const f = new WeComFake(opts);
     await f.listen();
     return f;
   }
 
   async listen(): Promise<void> {
+    this.http.route('POST', /^\/cgi-bin\/aibot\/response$/, (req) => this.onResponseUrl(req.query.get('response_code') ?? '', req.body as Json));
     await this.http.listen();
     this.wss = new WebSocketServer({ server: this.http.server });
     this.wss.on('connection', (socket) => {
@@ -97,12 +128,83 @@ export class WeComFake implements PlatformFake {
     }
   }
 
+  /** POST response_url?response_code=…: one markdown or template_card answer into the message's chat. */
+  private onResponseUrl(code: string, body: Json): FakeReply {
+    const slot = this.responseCodes.get(code);
+    if (!slot || slot.used || slot.expiresAt < Date.now()) return { body: RESPONSE_URL_GONE };
+    if (this.rateLimitBudget > 0) {
+      this.rateLimitBudget--;
+      this.rateLimited++;
+      return { body: { errcode: 45009, errmsg: 'api freq out of limit' } };
+    }
+    if (body?.msgtype !== 'markdown' && body?.msgtype !== 'template_card') return { body: { errcode: 40008, errmsg: 'invalid message type' } };
+    slot.used = true;
+    const r = readBody(body);
+    const msg: FakeSent = { id: r.taskId || crypto.randomUUID(), to: slot.to, kind: r.kind, text: r.text, buttons: r.buttons, updates: [] };
+    if (r.taskId) this.taskIds.set(r.taskId, msg);
+    this.sent.push(msg);
+    return { body: { errcode: 0, errmsg: 'ok' } };
+  }
+
   env(): Record<string, string> {
+    if (this.mode === 'webhook') {
+      // URL 回调 mode has no Bot ID / Secret: only the callback Token and EncodingAESKey.
+      return { WECOM_MODE: 'webhook', WECOM_TOKEN: this.token, WECOM_ENCODING_AES_KEY: this.encodingAesKey, WECOM_CARD_ACK_MS: '1000' };
+    }
     return { WECOM_BOT_ID: this.botId, WECOM_BOT_SECRET: this.secret, WECOM_WS_URL: this.http.url.replace('http:', 'ws:'), WECOM_CARD_ACK_MS: '1000' };
   }
 
-  async attach(_app: App): Promise<void> {
-    await waitUntil('wecom client auth', () => this.authed);
+  async attach(app: App): Promise<void> {
+    if (this.mode === 'ws') {
+      await waitUntil('wecom client auth', () => this.authed);
+      return;
+    }
+    this.webhookUrl = `${app.url}/webhooks/wecom`;
+    // Saving the URL in the admin console: WeCom GETs it and wants the decrypted echostr within 1 s.
+    const plain = crypto.randomBytes(8).toString('hex');
+    const ok = await this.verifyUrl(plain);
+    if (!ok) throw new Error('wecom URL verification failed');
+    const forged = await this.verifyUrl(plain, { badSignature: true });
+    if (forged) throw new Error('wecom URL verification accepted a forged signature');
+  }
+
+  /** The URL verification GET; true when the plaintext came back in time. */
+  async verifyUrl(plain: string, opts: { badSignature?: boolean } = {}): Promise<boolean> {
+    const echostr = encrypt(this.encodingAesKey, plain, '');
+    const q = this.signed(echostr, opts.badSignature);
+    const started = Date.now();
+    const res = await fetch(`${this.webhookUrl}?${new URLSearchParams({ ...q, echostr })}`, { signal: AbortSignal.timeout(5000) });
+    const text = await res.text();
+    const elapsedMs = Date.now() - started;
+    const ok = res.status === 200 && text === plain && elapsedMs < 1000;
+    this.verifications.push({ ok, elapsedMs });
+    return ok;
+  }
+
+  private signed(enc: string, bad = false): { msg_signature: string; timestamp: string; nonce: string } {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const nonce = String(crypto.randomInt(1e9, 1e10));
+    let sig = getSignature(this.token, timestamp, nonce, enc);
+    if (bad) sig = sig.replace(/^./, (ch) => (ch === 'a' ? 'b' : 'a'));
+    return { msg_signature: sig, timestamp, nonce };
+  }
+
+  /** POST one encrypted callback; returns the HTTP answer, decrypted when it is an encrypted reply. */
+  private async post(body: Json, opts: { badSignature?: boolean } = {}): Promise<{ status: number; reply?: Json; elapsedMs: number }> {
+    const enc = encrypt(this.encodingAesKey, JSON.stringify(body), '');
+    const q = this.signed(enc, opts.badSignature);
+    const started = Date.now();
+    const res = await fetch(`${this.webhookUrl}?${new URLSearchParams(q)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ encrypt: enc }) });
+    const text = await res.text();
+    const elapsedMs = Date.now() - started;
+    if (res.status !== 200 || !text.trim().startsWith('{')) return { status: res.status, elapsedMs };
+    const answer = JSON.parse(text) as { encrypt?: string; msgsignature?: string; timestamp?: string | number; nonce?: string | number };
+    if (!answer.encrypt) return { status: res.status, elapsedMs };
+    // WeCom checks the reply exactly like we check callbacks.
+    if (getSignature(this.token, answer.timestamp ?? '', answer.nonce ?? '', answer.encrypt) !== answer.msgsignature) throw new Error('wecom: reply signature invalid');
+    const d = decrypt(this.encodingAesKey, answer.encrypt);
+    if (d.id !== '') throw new Error(`wecom: reply receiveid must be "" for the AI bot, got ${d.id}`);
+    return { status: res.status, reply: JSON.parse(d.message) as Json, elapsedMs };
   }
 
   userId(code: string) {
@@ -130,25 +232,48 @@ export class WeComFake implements PlatformFake {
     return reqId;
   }
 
-  async pushMessage(chat: ChatAddress, user: string, text: string, opts: { eventId?: string } = {}): Promise<PushAck> {
-    await waitUntil('wecom client auth', () => this.authed, 15_000);
-    const started = Date.now();
-    this.push('aibot_msg_callback', {
-      msgid: opts.eventId ?? crypto.randomUUID(),
+  private messageBody(chat: ChatAddress, user: string, text: string, msgid: string): Json {
+    return {
+      msgid,
       aibotid: this.botId,
       ...(chat.kind === 'GROUP' ? { chatid: chat.id } : {}),
       chattype: chat.kind === 'GROUP' ? 'group' : 'single',
       from: { userid: user },
       msgtype: 'text',
       text: { content: chat.kind === 'GROUP' ? `@支部助手 ${text}` : text },
-    });
+    };
+  }
+
+  async pushMessage(chat: ChatAddress, user: string, text: string, opts: { eventId?: string } = {}): Promise<PushAck> {
+    const msgid = opts.eventId ?? crypto.randomUUID();
+    if (this.mode === 'webhook') {
+      // A redelivery (same msgid) carries the same response_url.
+      let code = [...this.responseCodes.entries()].find(([, v]) => v.msgid === msgid)?.[0];
+      if (!code) {
+        code = crypto.randomBytes(12).toString('hex');
+        this.responseCodes.set(code, { msgid, to: chat.kind === 'GROUP' ? chat.id : user, expiresAt: Date.now() + RESPONSE_URL_TTL_MS, used: false });
+      }
+      const r = await this.post({ ...this.messageBody(chat, user, text, msgid), response_url: `${this.http.url}/cgi-bin/aibot/response?response_code=${code}` });
+      return { elapsedMs: r.elapsedMs, status: r.status };
+    }
+    await waitUntil('wecom client auth', () => this.authed, 15_000);
+    const started = Date.now();
+    this.push('aibot_msg_callback', this.messageBody(chat, user, text, msgid));
     return { elapsedMs: Date.now() - started };
+  }
+
+  async pushBadSignature(chat: ChatAddress, user: string, text: string): Promise<PushAck> {
+    if (this.mode !== 'webhook') throw new Error('wecom long connection: deliveries are not signed');
+    const code = crypto.randomBytes(12).toString('hex');
+    const r = await this.post({ ...this.messageBody(chat, user, text, crypto.randomUUID()), response_url: `${this.http.url}/cgi-bin/aibot/response?response_code=${code}` }, { badSignature: true });
+    return { elapsedMs: r.elapsedMs, status: r.status };
   }
 
   /** WeCom needs no answer to an event; an update must come within 5 s. No update within 2 s counts as "answered with nothing". */
   async pushCardClick(user: string, chat: ChatAddress, message: FakeSent, button: string, opts: { eventId?: string } = {}): Promise<PushAck> {
     const b = message.buttons.find((x) => x.label === button);
     if (!b) throw new Error(`no button ${button}`);
+    if (this.mode === 'webhook') return this.clickWebhook(user, chat, message, String(b.value), opts.eventId ?? crypto.randomUUID());
     const started = Date.now();
     let resolveUpdate!: (c: Json) => void;
     const update = new Promise<Json>((r) => (resolveUpdate = r));
@@ -167,6 +292,33 @@ export class WeComFake implements PlatformFake {
     const card = await Promise.race([update, new Promise<undefined>((r) => setTimeout(() => r(undefined), 2000))]);
     this.updateWaiters.delete(reqId);
     return { elapsedMs: card ? Date.now() - started : 0, card: card ? readBody(card).text : undefined };
+  }
+
+  private clicks = 0;
+
+  /** Webhook click: the answer is the HTTP response, an encrypted update_template_card (or empty). */
+  private async clickWebhook(user: string, chat: ChatAddress, message: FakeSent, key: string, msgid: string): Promise<PushAck> {
+    const detail = { card_type: 'button_interaction', event_key: key, task_id: message.id };
+    // Both shapes of the card key: the webhook doc nests it, the SDK types read it flat.
+    const event = ++this.clicks % 2 ? { eventtype: 'template_card_event', template_card_event: detail } : { eventtype: 'template_card_event', ...detail };
+    const r = await this.post({
+      msgid,
+      create_time: Math.floor(Date.now() / 1000),
+      aibotid: this.botId,
+      ...(chat.kind === 'GROUP' ? { chatid: chat.id } : {}),
+      chattype: chat.kind === 'GROUP' ? 'group' : 'single',
+      from: { userid: user },
+      msgtype: 'event',
+      event,
+    });
+    if (!r.reply) return { elapsedMs: r.elapsedMs, status: r.status };
+    if (r.reply.response_type !== 'update_template_card') throw new Error(`wecom: unexpected click answer ${String(r.reply.response_type)}`);
+    const card = (r.reply.template_card ?? {}) as Json;
+    if (card.task_id !== message.id) throw new Error('wecom: the updated card must keep the clicked task_id');
+    const read = readBody(card);
+    message.updates.push(read.text);
+    message.buttons = read.buttons;
+    return { elapsedMs: r.elapsedMs, status: r.status, card: read.text };
   }
 
   async close(): Promise<void> {
