@@ -12,6 +12,7 @@ import { Deliverer, UNCERTAIN_NOTE, type DeliverOptions } from '../../jobs/deliv
 import { DestinationLimiter, parseRateLimits, type LimiterStore } from '../../jobs/rate-limit.js';
 import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
+import { until } from '../helpers/wait.js';
 
 const log = createLogger({ level: 'silent', pretty: false });
 const closers: Array<() => Promise<void>> = [];
@@ -19,13 +20,6 @@ afterAll(async () => {
   for (const c of closers.reverse()) await c().catch(() => {});
 });
 
-async function until(check: () => Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 type Kind = 'redis' | 'postgres' | 'embedded';
 interface Env {
@@ -92,7 +86,7 @@ describe.each<Kind>(['redis', 'postgres', 'embedded'])('delivery on %s', (kind) 
     const msgs = messages(5, 5);
     const t0 = Date.now();
     await deliverer.enqueue(await writeOutbox(e.db.prisma, msgs));
-    await until(async () => (await statusCount(e, 'SENT')) === 5, 20_000, 'all sent');
+    await until('all sent', async () => (await statusCount(e, 'SENT')) === 5, 20_000);
     const first = fake.sent.find((s) => s.key === msgs[0]!.dedupeKey)!;
     expect(first.at - t0).toBeGreaterThanOrEqual(1500);
     expect(fake.rejected429).toBe(1);
@@ -109,11 +103,11 @@ describe.each<Kind>(['redis', 'postgres', 'embedded'])('delivery on %s', (kind) 
     const { deliverer } = await start(e, fake, { attempts: 3, backoffMs: 50 });
     const [id] = await writeOutbox(e.db.prisma, messages(1, 1));
     await deliverer.enqueue([id!]);
-    await until(async () => (await statusCount(e, 'DEAD')) === 1, 20_000, 'dead');
+    await until('dead', async () => (await statusCount(e, 'DEAD')) === 1, 20_000);
     const dead = await deliverer.list('DEAD');
     expect(dead.map((d) => [d.id, d.attempts, d.lastError])).toEqual([[id, 3, '500 Internal Server Error']]);
     expect(await deliverer.retryDead()).toBe(1);
-    await until(async () => (await statusCount(e, 'SENT')) === 1, 20_000, 'sent after retry');
+    await until('sent after retry', async () => (await statusCount(e, 'SENT')) === 1, 20_000);
     expect(fake.perKey.size).toBe(1);
   });
 
@@ -124,7 +118,7 @@ describe.each<Kind>(['redis', 'postgres', 'embedded'])('delivery on %s', (kind) 
     const { deliverer } = await start(e, fake, { attempts: 1, limits: 'LARK.chat=5/1s,LARK.app=50/1s' });
     const t0 = Date.now();
     await deliverer.enqueue(await writeOutbox(e.db.prisma, messages(15, 1)));
-    await until(async () => (await statusCount(e, 'SENT')) === 15, 20_000, 'all sent');
+    await until('all sent', async () => (await statusCount(e, 'SENT')) === 15, 20_000);
     const elapsed = Math.max(...fake.sent.map((s) => s.at)) - t0;
     expect(elapsed).toBeGreaterThanOrEqual(1900); // 15 at 5 per second: three windows
     expect(await statusCount(e, 'DEAD')).toBe(0);
@@ -139,13 +133,13 @@ describe.each<Kind>(['redis', 'postgres', 'embedded'])('delivery on %s', (kind) 
     const first = await start(e, fake, { limits });
     const msgs = messages(150, 15);
     await first.deliverer.enqueue(await writeOutbox(e.db.prisma, msgs));
-    await until(async () => fake.sent.length >= 40, 40_000, 'first worker started sending');
+    await until('first worker started sending', async () => fake.sent.length >= 40, 40_000);
     await first.stop();
     const sentByFirst = fake.sent.length;
     expect(sentByFirst).toBeLessThan(150);
     const second = await start(e, fake, { limits });
     await second.deliverer.sweep();
-    await until(async () => (await statusCount(e, 'SENT')) === 150, 60_000, 'all sent');
+    await until('all sent', async () => (await statusCount(e, 'SENT')) === 150, 60_000);
     expect(fake.sent.length).toBe(150);
     expect(fake.duplicates).toBe(0);
     expect(new Set(fake.sent.map((s) => s.key))).toEqual(new Set(msgs.map((m) => m.dedupeKey)));
@@ -170,7 +164,7 @@ describe('rows stuck in SENDING after a crash (redis)', () => {
     await e.db.prisma.$executeRaw`UPDATE "OutboxMessage" SET status = 'SENDING', "updatedAt" = ${long} WHERE "dedupeKey" IN (${lark[0]!.dedupeKey}, ${wechaty[0]!.dedupeKey})`;
     await e.db.prisma.$executeRaw`UPDATE "OutboxMessage" SET status = 'SENDING' WHERE "dedupeKey" = ${recent[0]!.dedupeKey}`;
     await deliverer.sweep();
-    await until(async () => (await statusCount(e, 'SENT')) === 1, 10_000, 'lark row re-sent');
+    await until('lark row re-sent', async () => (await statusCount(e, 'SENT')) === 1, 10_000);
     const rows = await e.db.prisma.outboxMessage.findMany({ orderBy: { dedupeKey: 'asc' }, select: { dedupeKey: true, status: true, lastError: true } });
     expect(rows).toEqual([
       { dedupeKey: lark[0]!.dedupeKey, status: 'SENT', lastError: null },

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Queue } from 'bullmq';
 import type { App } from '../../src/app.js';
 import { startTestApp, tempDataDir } from '../helpers/app.js';
+import { until } from '../helpers/wait.js';
 import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
 import { MAINTENANCE_QUEUE } from '../../jobs/index.js';
 import { heldJobId, PLEDGE_REMIND_JOB, PLEDGE_REMIND_SCHEDULER, type PledgeReminderRun } from '../../jobs/pledges.js';
@@ -19,15 +20,6 @@ afterAll(async () => {
   for (const c of closers.reverse()) await c().catch(() => {});
 });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe('pledge reminders', () => {
   let app: App;

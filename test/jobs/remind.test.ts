@@ -11,6 +11,7 @@ import { Deliverer } from '../../jobs/deliver.js';
 import { ReminderService } from '../../jobs/remind.js';
 import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
+import { until } from '../helpers/wait.js';
 
 const log = createLogger({ level: 'silent', pretty: false });
 const sh = (local: string) => new Date(`${local}+08:00`);
@@ -71,13 +72,6 @@ async function meeting(startsAt: Date, reminder: { kind: string; dueAt: Date }, 
   return { session: s, reminder: r };
 }
 
-async function until(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const row = (id: string) => db.prisma.reminder.findUniqueOrThrow({ where: { id } });
 const sentTo = (key: string) => platform.sent.filter((s) => s.key.startsWith(`${key}:`)).map((s) => s.target).sort();
@@ -87,11 +81,11 @@ describe('meeting reminders', () => {
     setClock(sh('2026-09-29T08:59:58.5'));
     const { reminder } = await meeting(sh('2026-09-30T14:30'), { kind: 'day_before', dueAt: sh('2026-09-29T09:00') }, { m102: 'LEAVE', m103: 'PRESENT' });
     expect(await svc.schedule()).toBeGreaterThanOrEqual(1);
-    await until(async () => (await row(reminder.id)).status === 'FIRED');
+    await until('reminder state', async () => (await row(reminder.id)).status === 'FIRED');
     const fired = await row(reminder.id);
     expect(fired.firedAt!.getTime() - sh('2026-09-29T09:00').getTime()).toBeGreaterThanOrEqual(0);
     expect(fired.firedAt!.getTime() - sh('2026-09-29T09:00').getTime()).toBeLessThan(1000);
-    await until(async () => sentTo(reminder.key).length === members.length - 2);
+    await until('reminder state', async () => sentTo(reminder.key).length === members.length - 2);
     const expected = members.map((m) => m.userId).filter((u) => u !== 'm102' && u !== 'm103').sort();
     expect(sentTo(reminder.key)).toEqual(expected);
   });
@@ -100,7 +94,7 @@ describe('meeting reminders', () => {
     setClock(sh('2026-10-03T08:59:59'));
     const { reminder } = await meeting(sh('2026-10-08T14:30'), { kind: 'day_before', dueAt: sh('2026-10-03T09:00') });
     await svc.schedule();
-    await until(async () => (await row(reminder.id)).dueAt.getTime() !== sh('2026-10-03T09:00').getTime());
+    await until('reminder state', async () => (await row(reminder.id)).dueAt.getTime() !== sh('2026-10-03T09:00').getTime());
     const moved = await row(reminder.id);
     expect(moved.status).toBe('PLANNED');
     expect(moved.dueAt).toEqual(sh('2026-10-08T09:00'));
@@ -108,17 +102,17 @@ describe('meeting reminders', () => {
 
     setClock(sh('2026-10-08T08:59:59'));
     await svc.schedule();
-    await until(async () => (await row(reminder.id)).status === 'FIRED');
+    await until('reminder state', async () => (await row(reminder.id)).status === 'FIRED');
     const fired = await row(reminder.id);
     expect(fired.firedAt!.getTime() - sh('2026-10-08T09:00').getTime()).toBeLessThan(1000);
-    await until(async () => sentTo(reminder.key).length === members.length);
+    await until('reminder state', async () => sentTo(reminder.key).length === members.length);
   });
 
   it('moves a reminder due in quiet hours (22:00) to 09:00 the next working day', async () => {
     setClock(sh('2026-10-09T21:59:59'));
     const { reminder } = await meeting(sh('2026-10-12T15:00'), { kind: 'day_before', dueAt: sh('2026-10-09T22:00') });
     await svc.schedule();
-    await until(async () => (await row(reminder.id)).dueAt.getTime() !== sh('2026-10-09T22:00').getTime());
+    await until('reminder state', async () => (await row(reminder.id)).dueAt.getTime() !== sh('2026-10-09T22:00').getTime());
     expect((await row(reminder.id)).dueAt).toEqual(sh('2026-10-10T09:00')); // the 调休 Saturday is a workday
   });
 
@@ -131,8 +125,8 @@ describe('meeting reminders', () => {
     });
     const { reminder } = await meeting(sh('2026-10-14T12:00'), { kind: 'hour_before', dueAt: sh('2026-10-14T11:00') });
     await svc.schedule();
-    await until(async () => (await row(reminder.id)).status === 'FIRED');
-    await until(async () => sentTo(reminder.key).length === members.length - 1);
+    await until('reminder state', async () => (await row(reminder.id)).status === 'FIRED');
+    await until('reminder state', async () => sentTo(reminder.key).length === members.length - 1);
     expect(sentTo(reminder.key)).not.toContain('m104');
   });
 
@@ -141,10 +135,10 @@ describe('meeting reminders', () => {
     const other = await service();
     const { reminder } = await meeting(sh('2026-10-15T11:00'), { kind: 'hour_before', dueAt: sh('2026-10-15T10:00') });
     await Promise.all([svc.schedule(), other.schedule(), svc.schedule()]);
-    await until(async () => (await row(reminder.id)).status === 'FIRED');
+    await until('reminder state', async () => (await row(reminder.id)).status === 'FIRED');
     // A late duplicate firing by either instance finds nothing due.
     expect((await svc.fireDue(sh('2026-10-15T10:00'))).fired).toBe(0);
-    await until(async () => sentTo(reminder.key).length === members.length);
+    await until('reminder state', async () => sentTo(reminder.key).length === members.length);
     await new Promise((r) => setTimeout(r, 500));
     expect(sentTo(reminder.key)).toHaveLength(members.length);
     expect(platform.duplicates).toBe(0);
@@ -160,7 +154,7 @@ describe('meeting reminders', () => {
     const [a, b] = await Promise.all([svc.fireDue(), other.fireDue()]).finally(() => [svc, other].forEach((s) => (s.opts.batchSize = 2500)));
     expect(a.fired + b.fired).toBe(3);
     expect(a.sent + b.sent).toBe(3 * members.length);
-    for (const c of created) await until(async () => sentTo(c.reminder.key).length === members.length);
+    for (const c of created) await until('reminder state', async () => sentTo(c.reminder.key).length === members.length);
     expect(await db.prisma.outboxMessage.count({ where: { dedupeKey: { in: created.flatMap((c) => members.map((m) => `${c.reminder.key}:${m.id}`)) } } })).toBe(3 * members.length);
     expect(platform.duplicates).toBe(0);
   });

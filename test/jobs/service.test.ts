@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { startTestApp, tempDataDir } from '../helpers/app.js';
 import { ChatDriver, direct, group } from '../helpers/chat.js';
+import { until } from '../helpers/wait.js';
 import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
 import { PROMPT_QUEUE } from '../../jobs/prompt.js';
 import { MAINTENANCE_QUEUE } from '../../jobs/index.js';
@@ -17,15 +18,6 @@ afterAll(async () => {
   for (const c of closers.reverse()) await c().catch(() => {});
 });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 15_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('jobs in the service', () => {
   it('leaves exactly one scheduler per task prompt after restarting twice', async () => {

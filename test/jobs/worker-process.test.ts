@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { startTestApp, tempDataDir } from '../helpers/app.js';
+import { until } from '../helpers/wait.js';
 import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
 import { LarkFake } from '../platforms/fakes/lark.js';
 import { bindDemoMembers } from '../platforms/conformance.js';
@@ -19,15 +20,6 @@ afterAll(async () => {
   for (const c of closers.reverse()) await c().catch(() => {});
 });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('npm run worker', () => {
   it('delivers outbox rows written by a service that runs no workers, and exits cleanly on SIGTERM', async () => {
@@ -46,7 +38,7 @@ describe('npm run worker', () => {
     const rows = await until('three replies in the outbox', async () => {
       const r = await app.db.prisma.outboxMessage.findMany({ where: { platform: 'LARK', target: group.id } });
       return r.length === 3 ? r : undefined;
-    });
+    }, 30_000);
     // Nobody delivers yet.
     await new Promise((r) => setTimeout(r, 1000));
     expect(await app.db.prisma.outboxMessage.count({ where: { id: { in: rows.map((r) => r.id) }, status: 'PENDING' } })).toBe(3);
