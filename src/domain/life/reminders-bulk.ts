@@ -13,8 +13,8 @@ import type { Destination, Outbound } from '../../chat/types.js';
 import { say } from '../../chat/wording.js';
 import { formatDateTime } from './time.js';
 import { DEFAULT_LIFE, lateEnd, type LifeOptions } from './options.js';
-import { counterLine, meetingTitle, type Counts } from './sessions.js';
-import { MEETING_REMINDER_KINDS, type MeetingReminderKind, type ReminderMessageOptions } from './reminders.js';
+import { meetingTitle, type Counts } from './sessions.js';
+import { MEETING_REMINDER_KINDS, summaryCard, type MeetingReminderKind, type ReminderMessageOptions } from './reminders.js';
 
 export interface ReminderRef {
   id: string;
@@ -167,18 +167,7 @@ export async function meetingReminderMessagesBulk(tx: Tx, reminders: ReminderRef
     }
     if (kind === 'after_end') {
       const approver = approvers.get(s.nodeKind === 'GROUP' && s.parentId ? s.parentId : s.nodeId) ?? null;
-      const names = rows.map((w) => w.name).join('、') || say('meeting.none');
-      const card: Card = {
-        title: say('meeting.summary_title', { kind: s.kindName }),
-        tone: 'orange',
-        fields: [
-          { label: say('meeting.field_topic'), value: s.topic },
-          { label: say('meeting.field_time'), value: vars.time },
-          { label: say('meeting.summary_missing'), value: names },
-        ],
-        markdown: say('meeting.summary_note'),
-        footer: counterLine(counts.get(s.id)!),
-      };
+      const card = summaryCard(s.kindName, s.topic, vars.time, rows.map((w) => w.name), counts.get(s.id)!);
       if (opts.tokens && approver) {
         card.buttons = [{ actionId: 'meeting.minutes_form', label: say('meeting.button_minutes'), style: 'primary', token: opts.tokens.sign({ action: 'meeting.minutes_form', target: s.id, member: approver.id }, 30 * 86_400, now) }];
       }

@@ -108,18 +108,7 @@ export async function meetingReminderMessages(tx: Tx, reminder: Pick<Reminder, '
   if (kind === 'after_end') {
     const approver = await branchApprover(tx, sessionBranchId(s));
     const c = await attendanceCounts(tx, s.id);
-    const names = waiting.map((w) => w.member.name).join('、') || say('meeting.none');
-    const card: Card = {
-      title: say('meeting.summary_title', { kind: s.kind.name }),
-      tone: 'orange',
-      fields: [
-        { label: say('meeting.field_topic'), value: s.topic },
-        { label: say('meeting.field_time'), value: vars.time },
-        { label: say('meeting.summary_missing'), value: names },
-      ],
-      markdown: say('meeting.summary_note'),
-      footer: counterLine(c),
-    };
+    const card = summaryCard(s.kind.name, s.topic, vars.time, waiting.map((w) => w.member.name), c);
     if (opts.tokens && approver) {
       card.buttons = [{ actionId: 'meeting.minutes_form', label: say('meeting.button_minutes'), style: 'primary', token: opts.tokens.sign({ action: 'meeting.minutes_form', target: s.id, member: approver.id }, 30 * 86_400, now) }];
     }
@@ -127,4 +116,19 @@ export async function meetingReminderMessages(tx: Tx, reminder: Pick<Reminder, '
     out.push({ to, body: { kind: 'card', card }, dedupeKey: `${reminder.key}:summary`, category: 'reminder', memberId: approver?.id });
   }
   return out;
+}
+
+/** The card the secretary gets after a meeting: who has not answered, and the counter. */
+export function summaryCard(kindName: string, topic: string, time: string, missing: string[], counts: Parameters<typeof counterLine>[0]): Card {
+  return {
+    title: say('meeting.summary_title', { kind: kindName }),
+    tone: 'orange',
+    fields: [
+      { label: say('meeting.field_topic'), value: topic },
+      { label: say('meeting.field_time'), value: time },
+      { label: say('meeting.summary_missing'), value: missing.join('、') || say('meeting.none') },
+    ],
+    markdown: say('meeting.summary_note'),
+    footer: counterLine(counts),
+  };
 }
