@@ -8,7 +8,7 @@ import { findBoundMember, finishInbound, insertAudits, insertInbound, insertOutb
 import { Context, UserError } from './context.js';
 import type { Router } from './router.js';
 import type { TokenSigner } from './token.js';
-import type { ActionAck, Inbound, Outbound } from './types.js';
+import type { ActionAck, Inbound } from './types.js';
 import { say } from './wording.js';
 
 export interface ChatLimits {

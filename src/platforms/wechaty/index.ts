@@ -24,7 +24,7 @@ export class WechatyReceiver implements Receiver {
   private loggedIn = false;
 
   constructor(
-    private readonly config: WechatyConfig,
+    config: WechatyConfig,
     private readonly deps: AdapterDeps,
     private readonly numbered: NumberedCards,
     puppet?: unknown,
