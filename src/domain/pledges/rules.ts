@@ -3,9 +3,7 @@
 // back as wording keys (prompts/replies.yaml, section `pledge:`) with their variables.
 import type { LateRule, PledgeMode, PledgeStatus, PostTitle } from '../../generated/prisma/enums.js';
 import { POST_NAMES } from '../org.js';
-
-/** Asia/Shanghai has no daylight saving time: local = UTC + 8 h. */
-const SHANGHAI_OFFSET_MS = 8 * 3600_000;
+import { fromLocal, toLocal } from '../life/time.js';
 
 export type Problem = { key: string; vars?: Record<string, string | number> };
 export type Result<T> = { ok: true; value: T } | ({ ok: false } & Problem);
@@ -63,15 +61,16 @@ export interface CampaignRules {
 
 /** Local calendar parts of an instant in Asia/Shanghai. */
 export function localParts(d: Date): { year: number; month: number; day: number; hour: number; minute: number } {
-  const l = new Date(d.getTime() + SHANGHAI_OFFSET_MS);
-  return { year: l.getUTCFullYear(), month: l.getUTCMonth() + 1, day: l.getUTCDate(), hour: l.getUTCHours(), minute: l.getUTCMinutes() };
+  const { year, month, day, hour, minute } = toLocal(d);
+  return { year, month, day, hour, minute };
 }
 
 /** The instant of a local Asia/Shanghai time; null when the date does not exist (2月30日). */
 export function shanghaiTime(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): Date | null {
-  const t = Date.UTC(year, month - 1, day, hour, minute, second, ms) - SHANGHAI_OFFSET_MS;
+  if (hour > 23 || minute > 59) return null;
+  const t = fromLocal({ year, month, day, hour, minute }).getTime() + second * 1000 + ms;
   const back = localParts(new Date(t));
-  if (back.year !== year || back.month !== month || back.day !== day || hour > 23 || minute > 59) return null;
+  if (back.year !== year || back.month !== month || back.day !== day) return null;
   return new Date(t);
 }
 
