@@ -4,6 +4,7 @@
 import type { LateRule, PledgeMode, PledgeStatus, PostTitle } from '../../generated/prisma/enums.js';
 import { POST_NAMES } from '../org.js';
 import { fromLocal, toLocal } from '../life/time.js';
+import { periodOf as periodRangeOf } from '../life/period.js';
 
 export type Problem = { key: string; vars?: Record<string, string | number> };
 export type Result<T> = { ok: true; value: T } | ({ ok: false } & Problem);
@@ -345,26 +346,14 @@ export interface Period {
   end: Date; // last millisecond of the period
 }
 
-const QUARTER_NAMES = ['第一季度', '第二季度', '第三季度', '第四季度'];
-
 export function isSchedule(s: string | null | undefined): s is Schedule {
   return s === 'month' || s === 'quarter' || s === 'half' || s === 'year';
 }
 
-/** The period of `schedule` containing `at` (Asia/Shanghai calendar). */
+/** The period of `schedule` containing `at` (Asia/Shanghai calendar); `end` is its last millisecond. */
 export function periodOf(schedule: Schedule, at: Date): Period {
-  const { year, month } = localParts(at);
-  const span = { month: 1, quarter: 3, half: 6, year: 12 }[schedule];
-  const first = Math.floor((month - 1) / span) * span + 1; // first month of the period
-  const start = shanghaiTime(year, first, 1)!;
-  const endMonth = first + span; // first month of the next period (13 = next January)
-  const end = new Date((endMonth > 12 ? shanghaiTime(year + 1, 1, 1)! : shanghaiTime(year, endMonth, 1)!).getTime() - 1);
-  const idx = (first - 1) / span;
-  const key =
-    schedule === 'month' ? `${year}-${String(first).padStart(2, '0')}` : schedule === 'quarter' ? `${year}Q${idx + 1}` : schedule === 'half' ? `${year}H${idx + 1}` : `${year}`;
-  const label =
-    schedule === 'month' ? `${year}年${first}月` : schedule === 'quarter' ? `${year}年${QUARTER_NAMES[idx]}` : schedule === 'half' ? `${year}年${idx === 0 ? '上半年' : '下半年'}` : `${year}年度`;
-  return { key, label, start, end };
+  const r = periodRangeOf(schedule, at);
+  return { key: r.key, label: schedule === 'year' ? `${r.year}年度` : r.label, start: r.start, end: new Date(r.end.getTime() - 1) };
 }
 
 /**
