@@ -11,6 +11,7 @@ import { createLarkAdapter } from './lark/index.js';
 import { createWeComAdapter } from './wecom/index.js';
 import { createDingTalkAdapter } from './dingtalk/index.js';
 import { createWechatyAdapter } from './wechaty/index.js';
+import { settles } from '../util/timeout.js';
 
 /** Test seams (e.g. a Wechaty puppet object instead of a puppet name). */
 export interface PlatformHooks {
@@ -41,17 +42,11 @@ export function mountPlatformRoutes(adapters: PlatformAdapter[], server: Fastify
 export async function startReceivers(adapters: PlatformAdapter[], log: Logger, waitMs = 20_000): Promise<void> {
   await Promise.all(
     adapters.map(async (a) => {
-      let timer: NodeJS.Timeout | undefined;
-      const slow = new Promise<'slow'>((r) => (timer = setTimeout(() => r('slow'), waitMs)));
-      try {
-        const r = await Promise.race([a.receiver.start().then(() => 'ok' as const), slow]);
-        if (r === 'slow') log.warn({ platform: a.platform }, 'platform not connected yet; still trying in the background');
-        else log.info({ platform: a.platform }, 'platform receiver started');
-      } catch (e) {
-        log.error({ err: e, platform: a.platform }, 'platform receiver failed to start');
-      } finally {
-        clearTimeout(timer);
-      }
+      const start = a.receiver.start().then(
+        () => log.info({ platform: a.platform }, 'platform receiver started'),
+        (e) => log.error({ err: e, platform: a.platform }, 'platform receiver failed to start'),
+      );
+      if (!(await settles(start, waitMs))) log.warn({ platform: a.platform }, 'platform not connected yet; still trying in the background');
     }),
   );
 }

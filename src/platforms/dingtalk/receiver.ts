@@ -13,6 +13,7 @@ import { InboundPipeline } from '../pipeline.js';
 import type { DingTalkConfig } from './config.js';
 import { cardParamMap, slotIndex } from './card.js';
 import type { DingTalkState } from './sender.js';
+import { settles } from '../../util/timeout.js';
 
 interface RobotMessage {
   msgId?: string;
@@ -103,7 +104,7 @@ export class DingTalkReceiver implements Receiver {
         const action: InboundAction = { ...base, kind: 'action', token: choice.token, form: choice.form };
         const work = this.numbered.act(this.pipeline, this.deps, action, this.config.cardAckMs);
         // Acked once stored; the answer goes out as messages.
-        await Promise.race([work, new Promise((r) => setTimeout(r, 1000))]);
+        await settles(work, 1000);
         void work.catch((e) => this.deps.log.error({ err: e, eventId }, 'dingtalk numbered reply failed'));
         return;
       }
