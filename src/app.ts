@@ -1,8 +1,5 @@
 // Wiring: configuration → data directory lock → database (migrate, seed) → queue backend →
 // jobs → HTTP. `stop()` reverses it: stop intake, finish work in flight, close connections.
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { type Config, usesEmbeddedStorage } from './config.js';
 import type { Logger } from './log.js';
@@ -16,6 +13,7 @@ import { ChatCore } from './chat/core.js';
 import { buildRouter } from './chat/bot.js';
 import type { Router } from './chat/router.js';
 import { settles } from './util/timeout.js';
+import { appSecret } from './secret.js';
 import { ConsoleHub } from './platforms/console/hub.js';
 import { consoleSender } from './platforms/console/sender.js';
 import { registerConsole } from './platforms/console/routes.js';
@@ -47,18 +45,6 @@ export interface App {
   stop(): Promise<void>;
 }
 
-/** APP_SECRET, or for local runs a random one kept in DATA_DIR so signed links survive restarts. */
-function loadSecret(config: Config): string {
-  if (config.appSecret) return config.appSecret;
-  if (config.env === 'test') return crypto.randomBytes(32).toString('hex');
-  const file = path.join(config.dataDir, 'app-secret');
-  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-  fs.mkdirSync(config.dataDir, { recursive: true });
-  const secret = crypto.randomBytes(32).toString('hex');
-  fs.writeFileSync(file, secret, { mode: 0o600 });
-  return secret;
-}
-
 export interface StartOptions {
   /** Add routes to the bot (benchmarks and tests drive extra actions through the real pipeline). */
   extendRouter?: (router: Router) => void;
@@ -78,7 +64,7 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
       const lock = lockDataDir(config.dataDir);
       cleanups.push(() => lock.release());
     }
-    const secret = loadSecret(config);
+    const secret = appSecret(config, { create: config.env !== 'test' });
 
     const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     cleanups.push(() => db.close());

@@ -3,11 +3,9 @@
 // Run any number of these next to the service (with RUN_WORKERS=false there): every job is
 // idempotent against the database. SIGTERM/SIGINT: finish the jobs in hand, then exit.
 // The embedded mode (PGlite) is single-process, so it has no separate worker: the service runs them.
-import crypto from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
 import { loadConfigOrExit, type Config } from './config.js';
 import { createLogger } from './log.js';
+import { appSecret } from './secret.js';
 import { openDatabase } from './db/client.js';
 import { openQueueBackend } from './queue/backend.js';
 import { TokenSigner } from './chat/token.js';
@@ -18,12 +16,6 @@ import { consoleSender } from './platforms/console/sender.js';
 import { buildAdapters, platformSenders } from './platforms/index.js';
 import { Jobs } from '../jobs/index.js';
 
-function secretFor(config: Config): string {
-  if (config.appSecret) return config.appSecret;
-  const file = path.join(config.dataDir, 'app-secret');
-  if (fs.existsSync(file)) return fs.readFileSync(file, 'utf8').trim();
-  return crypto.randomBytes(32).toString('hex'); // buttons signed here would not verify in the service: set APP_SECRET
-}
 
 async function main(): Promise<void> {
   const config: Config = loadConfigOrExit();
@@ -40,7 +32,9 @@ async function main(): Promise<void> {
   };
   // Installed before start-up: workers begin taking jobs while start-up still reconciles schedulers,
   // and a SIGTERM then must stop them gracefully too.
+  let shuttingDown = false;
   const shutdown = (signal: string) => {
+    shuttingDown = true;
     log.info({ signal }, 'worker shutting down');
     const force = setTimeout(() => {
       log.error('shutdown took too long; exiting');
@@ -60,7 +54,7 @@ async function main(): Promise<void> {
     await db.migrate();
     const queue = await openQueueBackend({ kind: config.queue.backend, redisUrl: config.queue.redisUrl, databaseUrl: config.queue.databaseUrl, dataDir: config.dataDir, prefix: config.queue.prefix });
     cleanups.push(() => queue.close());
-    const tokens = new TokenSigner(secretFor(config));
+    const tokens = new TokenSigner(appSecret(config, { create: false }));
     // Senders only (no receivers): the same adapters the service builds.
     const core = new ChatCore(db, buildRouter({ publicUrl: config.publicUrl }), tokens, log.child({ component: 'chat' }));
     let jobs: Jobs | undefined;
@@ -73,6 +67,7 @@ async function main(): Promise<void> {
     await jobs.startWorkers();
     log.info({ queue: queue.kind }, '支部助手 worker 已启动');
   } catch (e) {
+    if (shuttingDown) return; // start-up was cut short by the shutdown, which exits by itself
     log.fatal({ err: e }, 'worker start-up failed');
     await stop();
     process.exit(1);
