@@ -2,23 +2,30 @@
 // dedupe key, per-destination rate limits shared by every worker, retries with backoff that honours
 // the platform's retry-after on 429/5xx, and a visible DEAD state at the end.
 //
+// Card updates are coalesced: all updates of one card due in the same CARD_WINDOW_MS share one job
+// at the window's end, which sends only the newest rendering. Thirty members clicking 签到 within a
+// second edit the group card a few times, not thirty (platforms limit edits per chat, too).
+//
 // At most once: a worker moves a row PENDING/RETRY → SENDING before it calls the platform; only one
 // worker can win that update. A row left in SENDING (the process died mid-send) is uncertain: the
 // platform may or may not have it. The sweep puts such rows back in line only when the platform's
 // send takes an idempotency key (`capabilities.idempotentSend`: the platform drops the duplicate);
 // otherwise it marks them DEAD with an "UNCERTAIN" note so an operator checks the chat and then
 // retries or leaves them (`npm run cli -- outbox list --status DEAD`, `outbox retry <id>`).
-import { DelayedError, type Job } from 'bullmq';
+import crypto from 'node:crypto';
+import { DelayedError, type Job, type JobsOptions } from 'bullmq';
 import type { Database } from '../src/db/client.js';
 import type { Logger } from '../src/log.js';
 import type { QueueBackend } from '../src/queue/backend.js';
 import type { OutboxStatus, Platform } from '../src/generated/prisma/enums.js';
-import type { Destination, OutboundBody } from '../src/chat/types.js';
+import type { Destination, OutboundBody, QueuedOutbox } from '../src/chat/types.js';
 import { type PlatformSender, SendError } from '../src/platforms/types.js';
 import type { DestinationLimiter } from './rate-limit.js';
-import { cardUpdateState, claimOutbox, markSent, outboxDestinations, setOutboxStatus } from './outbox-sql.js';
+import { type ClaimedRow, claimNewestCardUpdate, claimOutbox, markSent, outboxDestinations } from './outbox-sql.js';
 
 export const DELIVER_QUEUE = 'deliver';
+/** Card updates due within one window go out as one edit at the window's end. */
+export const CARD_WINDOW_MS = 200;
 
 export interface DeliverOptions {
   attempts: number;
@@ -34,12 +41,14 @@ export interface DeliverOptions {
 
 export const DEFAULT_DELIVER: DeliverOptions = { attempts: 8, backoffMs: 1000, concurrency: 8, maxBackoffMs: 10 * 60_000, stuckAfterMs: 5 * 60_000 };
 
-export type DeliverOutcome = 'sent' | 'skipped' | 'superseded' | 'dead';
+export type DeliverOutcome = 'sent' | 'skipped' | 'dead';
 
 export const UNCERTAIN_NOTE = 'UNCERTAIN: 发送过程中进程中断，平台可能已收到；请在群里核实后决定是否重发';
 
+/** Job 'send': one row. Job 'card': the newest pending update of one card. */
 interface SendJobData {
-  id: string;
+  id?: string;
+  ofKey?: string;
   to?: Destination;
 }
 
@@ -54,6 +63,8 @@ export class Deliverer {
   private readonly queue;
   private readonly senders = new Map<Platform, PlatformSender>();
   private readonly opts: DeliverOptions;
+  /** Card window jobs this process has added (job id → window end): each is added once, not per click. */
+  private readonly cardJobs = new Map<string, number>();
 
   constructor(
     private readonly db: Database,
@@ -67,30 +78,40 @@ export class Deliverer {
     this.queue = backend.createQueue(DELIVER_QUEUE);
   }
 
-  /** Hand committed rows to the queue. Re-adding a row that is still queued is a no-op (job id). */
+  /** Hand committed rows to the queue, by id (reads their destinations). */
   async enqueue(ids: string[], delayMs = 0): Promise<void> {
     if (!ids.length) return;
-    const now = Date.now();
-    const rows = await outboxDestinations(this.db.prisma, ids);
+    const rows = await outboxDestinations(this.db.sql, ids);
     // An operator retry (RETRY with attempts reset to 0, see markForRetry) must replace the old,
     // failed job of the same id, or adding it again would be a no-op.
     await Promise.all(rows.filter((r) => r.status === 'RETRY' && r.attempts === 0).map((r) => this.queue.remove(r.id).catch(() => 0)));
-    for (let i = 0; i < rows.length; i += 1000) {
-      await this.queue.addBulk(
-        rows.slice(i, i + 1000).map((r) => ({
-          name: 'send',
-          data: { id: r.id, to: { platform: r.platform, tenantKey: r.tenantKey, target: r.target, targetKind: r.targetKind } } satisfies SendJobData,
-          opts: {
-            jobId: r.id,
-            delay: Math.max(delayMs, r.notBefore.getTime() - now, 0),
-            attempts: this.opts.attempts,
-            backoff: { type: 'platform' },
-            removeOnComplete: { count: 1000 },
-            removeOnFail: { count: 5000 },
-          },
-        })),
-      );
+    const to = (r: (typeof rows)[number]): Destination => ({ platform: r.platform, tenantKey: r.tenantKey, target: r.target, targetKind: r.targetKind });
+    await this.enqueueRows(rows.map((r) => ({ id: r.id, to: to(r), notBefore: r.notBefore, updateOfKey: r.updateOfKey })), delayMs);
+  }
+
+  /** Hand committed rows to the queue. Re-adding a row (or a card window) still queued is a no-op (job id). */
+  async enqueueRows(rows: QueuedOutbox[], delayMs = 0): Promise<void> {
+    if (!rows.length) return;
+    const now = Date.now();
+    const common: JobsOptions = { attempts: this.opts.attempts, backoff: { type: 'platform' }, removeOnFail: { count: 5000 } };
+    const jobs = new Map<string, { name: string; data: SendJobData; opts: JobsOptions }>();
+    for (const r of rows) {
+      const due = Math.max(now + delayMs, r.notBefore.getTime());
+      if (r.updateOfKey) {
+        const at = (Math.floor(due / CARD_WINDOW_MS) + 1) * CARD_WINDOW_MS;
+        // BullMQ job ids may not contain ':' (card keys do).
+        const jobId = `card_${crypto.createHash('sha1').update(r.updateOfKey).digest('base64url')}_${at}`;
+        // Still ahead of its window's end, so it has not run yet and will see this row.
+        if (this.cardJobs.has(jobId)) continue;
+        jobs.set(jobId, { name: 'card', data: { ofKey: r.updateOfKey, to: r.to }, opts: { ...common, jobId, delay: at - now, removeOnComplete: true } });
+      } else {
+        jobs.set(r.id, { name: 'send', data: { id: r.id, to: r.to }, opts: { ...common, jobId: r.id, delay: due - now, removeOnComplete: { count: 1000 } } });
+      }
     }
+    const all = [...jobs.values()];
+    for (let i = 0; i < all.length; i += 1000) await this.queue.addBulk(all.slice(i, i + 1000));
+    for (const job of all) if (job.name === 'card') this.cardJobs.set(job.opts.jobId!, now + (job.opts.delay ?? 0));
+    if (this.cardJobs.size > 1000) for (const [id, at] of this.cardJobs) if (at < now) this.cardJobs.delete(id);
   }
 
   startWorker() {
@@ -111,34 +132,33 @@ export class Deliverer {
       }
     }
     const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    return this.deliverOne(String(data.id), final);
+    return job.name === 'card' ? this.deliverCard(String(data.ofKey), final) : this.deliverOne(String(data.id), final);
   }
 
   /** Send one row. Throws on a retryable failure (so BullMQ retries) unless this is the last attempt. */
   async deliverOne(id: string, finalAttempt = false): Promise<DeliverOutcome> {
-    const p = this.db.prisma;
-    const row = await claimOutbox(p, id);
-    if (!row) return 'skipped';
+    const row = await claimOutbox(this.db.sql, id);
+    return row ? this.sendClaimed(row, finalAttempt) : 'skipped';
+  }
 
+  /** Send the newest pending update of one card (older ones are deleted). */
+  async deliverCard(ofKey: string, finalAttempt = false): Promise<DeliverOutcome> {
+    const row = await claimNewestCardUpdate(this.db.sql, ofKey);
+    return row ? this.sendClaimed(row, finalAttempt) : 'skipped';
+  }
+
+  private async sendClaimed(row: ClaimedRow, finalAttempt: boolean): Promise<DeliverOutcome> {
+    const { id } = row;
     const body = row.payload as unknown as OutboundBody;
     const to: Destination = { platform: row.platform, tenantKey: row.tenantKey, target: row.target, targetKind: row.targetKind };
-    let originalMessageId: string | undefined;
-    if (row.kind === 'card_update' && row.updateOfKey) {
-      // Only the newest rendering matters: an older pending update is dropped.
-      const { newer, original } = await cardUpdateState(p, row.updateOfKey, row.createdAt);
-      if (newer > 0) {
-        await setOutboxStatus(p, id, 'CANCELLED');
-        return 'superseded';
-      }
-      originalMessageId = original ?? undefined;
-      if (!originalMessageId) return this.fail(id, new SendError('原卡片尚未发出', true, 500), finalAttempt);
-    }
+    const originalMessageId = row.original ?? undefined;
+    if (row.kind === 'card_update' && !originalMessageId) return this.fail(id, new SendError('原卡片尚未发出', true, 500), finalAttempt);
 
     const sender = this.senders.get(row.platform);
     if (!sender) return this.fail(id, new SendError(`没有配置 ${row.platform} 平台`, false), true);
     try {
       const r = await sender.send({ to, body, key: row.dedupeKey, originalMessageId });
-      await markSent(p, id, r.messageId);
+      await markSent(this.db.sql, id, r.messageId);
       return 'sent';
     } catch (e) {
       const err = e instanceof SendError ? e : new SendError((e as Error).message, true);

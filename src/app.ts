@@ -99,7 +99,7 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
     const jobs = await Jobs.create({ config, db, queue, senders: [consoleSender(hub), ...platformSenders(platforms, platformDeps, config.platforms)], log, tokens, clock: opts.clock });
     cleanups.push(async () => void (await settles(jobs.close(), 5000)));
     const deliverer = jobs.deliverer;
-    core.onOutbox((ids) => deliverer.enqueue(ids));
+    core.onOutbox((rows) => deliverer.enqueueRows(rows));
     if (config.runWorkers) {
       // Reconciling schedulers needs the queue backend. When it does not answer, serve anyway
       // (/readyz says 503 "queue") and let the workers start once it is back.

@@ -2,6 +2,7 @@
 // Everything a handler sends or records is written in the same transaction as its state change.
 import type { Prisma } from '../generated/prisma/client.js';
 import type { Tx } from '../db/client.js';
+import type { Sql, TxScope } from '../db/sql.js';
 import type { MemberInfo } from '../domain/org.js';
 import type { ActionAck, Destination, Inbound, Outbound, OutboundBody } from './types.js';
 import type { TokenClaims, TokenSigner } from './token.js';
@@ -28,16 +29,23 @@ export class Context {
   readonly audits: AuditEntry[] = [];
   readonly ack: ActionAck = {};
   private replies = 0;
+  /** Prisma, inside the event's transaction. */
+  readonly tx: Tx;
+  /** Plain SQL, inside the same transaction (for handlers on the hot path, see src/db/sql.ts). */
+  readonly sql: Sql;
 
   constructor(
     readonly inbound: Inbound,
     /** Null only inside routes registered with allowUnbound. */
     readonly member: MemberInfo | null,
-    readonly tx: Tx,
+    scope: TxScope,
     readonly tokens: TokenSigner,
     readonly now: Date,
     readonly claims?: TokenClaims,
-  ) {}
+  ) {
+    this.tx = scope.tx;
+    this.sql = scope.sql;
+  }
 
   /** The member, for routes that require one (all but allowUnbound routes). */
   get me(): MemberInfo {

@@ -2,13 +2,16 @@
 // ack) → resolve the member → route → one transaction with the state change, outbox rows, audit
 // rows and the event marked done → hand the outbox rows to delivery.
 import { z } from 'zod';
-import type { Database, Tx } from '../db/client.js';
+import type { Database } from '../db/client.js';
+import type { TxScope } from '../db/sql.js';
+import { GroupCommit } from '../util/group-commit.js';
 import type { Logger } from '../log.js';
-import { findBoundMember, finishInbound, insertAudits, insertInbound, insertOutbox } from './store.js';
+import { findBoundMembers, insertInbound, memberKey, recordBatch } from './store.js';
+import type { MemberInfo } from '../domain/org.js';
 import { Context, UserError } from './context.js';
 import type { Router } from './router.js';
-import type { TokenSigner } from './token.js';
-import type { ActionAck, Inbound } from './types.js';
+import { TokenSigner } from './token.js';
+import type { ActionAck, Inbound, Outbound, QueuedOutbox } from './types.js';
 import { say } from './wording.js';
 
 export interface ChatLimits {
@@ -31,16 +34,62 @@ const inboundSchema = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('action'), token: z.string().max(2048), form: z.record(z.string(), z.string().max(20_000)).optional() }),
 ]);
 
-export type HandleResult =
-  | { status: 'processed'; ack: ActionAck; outboxIds: string[] }
-  | { status: 'duplicate' }
-  | { status: 'invalid'; reason: string };
+export type HandleResult = { status: 'processed'; ack: ActionAck } | { status: 'duplicate' } | { status: 'invalid'; reason: string };
 
 /** Where committed outbox rows go next (the deliver queue). */
-export type OutboxSink = (ids: string[]) => Promise<void>;
+export type OutboxSink = (rows: QueuedOutbox[]) => Promise<void>;
+
+interface Work {
+  inbound: Inbound;
+  rowId: string;
+}
+
+/** One event's outcome inside a batch, before the batch's rows are written. */
+interface Outcome {
+  ctx: Context;
+  rowId: string;
+  status: 'DONE' | 'FAILED';
+  error?: string;
+}
+
+/** The platform account an event comes from. */
+const account = (i: Inbound) => ({ platform: i.platform, tenantKey: i.tenantKey, userId: i.user.id });
+
+/** A deadlock or serialization failure: nothing wrong with the event, the transaction just lost a race. */
+function transient(e: unknown): boolean {
+  const code = (e as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001' || code === 'P2034';
+}
+
+/** Several clicks on one card in a batch: only the last rendering is kept (it includes the others'). */
+function newestCardUpdates(items: Outbound[]): Outbound[] {
+  const last = new Map<string, Outbound>();
+  for (const item of items) if (item.body.kind === 'card_update') last.set(item.body.ofKey, item);
+  return items.filter((item) => item.body.kind !== 'card_update' || last.get(item.body.ofKey) === item);
+}
+
+/** A handler failed after changing state: roll the batch back and run it again without that event. */
+class RedoWithout extends Error {
+  constructor(
+    readonly index: number,
+    override readonly cause: unknown,
+  ) {
+    super('redo batch');
+  }
+}
 
 export class ChatCore {
   private sink: OutboxSink = async () => {};
+  // Events arriving while one insert is in flight are stored together by the next one.
+  private readonly inbox = new GroupCommit((events: Array<{ inbound: Inbound; json: string }>) =>
+    insertInbound(this.db.sql, events.map(({ inbound, json }) => ({ platform: inbound.platform, eventId: inbound.eventId, json }))),
+  );
+  // Card actions under load are processed a batch per transaction, in lanes by the card they act
+  // on: clicks on one card queue behind each other (they would wait for the same row locks anyway,
+  // and two batches taking them in opposite orders would deadlock), other cards' clicks go ahead in
+  // the other lanes. Messages go alone: their handlers may wait on slow work (a model's answer)
+  // that must not hold others up.
+  private readonly lanes = Array.from({ length: 4 }, () => new GroupCommit((items: Work[]) => this.processBatch(items), { maxBatch: 64, concurrency: 1 }));
 
   constructor(
     private readonly db: Database,
@@ -60,7 +109,10 @@ export class ChatCore {
     const parsed = inboundSchema.safeParse(raw);
     if (!parsed.success) return { invalid: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
     const inbound = parsed.data as Inbound;
-    const rowId = await insertInbound(this.db.prisma, inbound.platform, inbound.eventId, inbound);
+    const json = JSON.stringify(inbound);
+    // PostgreSQL's jsonb cannot hold NUL; such an event could never be stored or answered.
+    if (json.includes('\\u0000')) return { invalid: 'text: contains NUL characters' };
+    const rowId = await this.inbox.push({ inbound, json });
     return rowId ? { inbound, rowId } : null;
   }
 
@@ -73,28 +125,85 @@ export class ChatCore {
   }
 
   async process(inbound: Inbound, rowId: string): Promise<HandleResult> {
+    const work = { inbound, rowId };
+    const ack = inbound.kind === 'action' ? await this.laneOf(inbound.token).push(work) : (await this.processBatch([work]))[0]!;
+    return { status: 'processed', ack };
+  }
+
+  private laneOf(token: string): GroupCommit<Work, ActionAck> {
+    const target = TokenSigner.peekTarget(token);
+    let h = 0;
+    for (let i = 0; i < target.length; i++) h = (h * 31 + target.charCodeAt(i)) | 0;
+    return this.lanes[Math.abs(h) % this.lanes.length]!;
+  }
+
+  /**
+   * One transaction for the batch: the handlers run one after another, then the batch's outbox rows,
+   * audit rows and event outcomes go in one statement; the rows go to delivery after the commit.
+   * A handler that fails before changing anything just records its error answer. One that fails
+   * after a change cannot be undone alone (no savepoint: it would cost two round trips per event),
+   * so the batch starts again without it, and it gets its error answer.
+   */
+  private async processBatch(items: Work[]): Promise<ActionAck[]> {
     const now = this.clock();
-    let result: { ack: ActionAck; outboxIds: string[] };
-    try {
-      result = await this.db.prisma.$transaction((tx) => this.route(tx, inbound, rowId, now), { timeout: 15_000, maxWait: 10_000 });
-    } catch (e) {
-      const userError = e instanceof UserError;
-      if (!userError) this.log.error({ err: e, platform: inbound.platform, eventId: inbound.eventId }, 'event processing failed');
-      const message = userError ? e.message : say('errors.internal');
-      // The handler's changes rolled back; only the answer and the event's outcome are recorded.
-      result = await this.db.prisma.$transaction(async (tx) => {
-        const ctx = new Context(inbound, null, tx, this.tokens, now);
-        ctx.reply(message);
-        if (inbound.kind === 'action') ctx.toast('error', message);
-        const outboxIds = await insertOutbox(tx, ctx.outbox);
-        await finishInbound(tx, rowId, userError ? 'DONE' : 'FAILED', now, userError ? undefined : String((e as Error).message).slice(0, 500));
-        return { ack: ctx.ack, outboxIds };
-      });
+    const failed = new Map<number, unknown>();
+    let retries = 0;
+    for (;;) {
+      try {
+        const { acks, outbox } = await this.db.transaction(async (scope) => {
+          const members = await findBoundMembers(scope.sql, items.map(({ inbound }) => account(inbound)));
+          const outcomes: Outcome[] = new Array(items.length);
+          for (const [index, { inbound, rowId }] of items.entries()) {
+            if (failed.has(index)) {
+              outcomes[index] = this.failure(scope, inbound, rowId, failed.get(index), now, false);
+              continue;
+            }
+            const mark = scope.mark();
+            try {
+              const member = members.get(memberKey(account(inbound))) ?? null;
+              outcomes[index] = { ctx: await this.route(scope, inbound, member, now), rowId, status: 'DONE' };
+            } catch (e) {
+              if (transient(e)) throw e; // the whole batch is tried again below
+              if (scope.changedSince(mark)) throw new RedoWithout(index, e);
+              outcomes[index] = this.failure(scope, inbound, rowId, e, now);
+            }
+          }
+          const outbox = await recordBatch(scope.sql, {
+            outbox: newestCardUpdates(outcomes.flatMap((o) => o.ctx.outbox)),
+            audits: outcomes.flatMap((o) => o.ctx.audits.map((a) => ({ ...a, actorId: o.ctx.member?.id ?? null }))),
+            events: outcomes.map((o) => ({ id: o.rowId, status: o.status, error: o.error })),
+            now,
+          });
+          return { acks: outcomes.map((o) => o.ctx.ack), outbox };
+        });
+        if (outbox.length) await this.sink(outbox).catch((e) => this.log.error({ err: e }, 'handing outbox rows to delivery failed; the sweep will retry'));
+        return acks;
+      } catch (e) {
+        if (transient(e) && ++retries <= 3) continue;
+        // Anything else failing a lone event (say, a reply the database refuses) still gets its
+        // error answer recorded; a batch is split by the caller (GroupCommit) and retried alone.
+        const lone = items.length === 1 && !failed.has(0);
+        if (!(e instanceof RedoWithout) && !lone) throw e;
+        const [index, cause] = e instanceof RedoWithout ? [e.index, e.cause] : [0, e];
+        this.logFailure(items[index]!.inbound, cause);
+        failed.set(index, cause);
+      }
     }
-    if (result.outboxIds.length) {
-      await this.sink(result.outboxIds).catch((e) => this.log.error({ err: e }, 'handing outbox rows to delivery failed; the sweep will retry'));
-    }
-    return { status: 'processed', ...result };
+  }
+
+  /** The handler's changes rolled back; only the answer and the event's outcome are recorded. */
+  private failure(scope: TxScope, inbound: Inbound, rowId: string, e: unknown, now: Date, log = true): Outcome {
+    const userError = e instanceof UserError;
+    if (log) this.logFailure(inbound, e);
+    const message = userError ? e.message : say('errors.internal');
+    const ctx = new Context(inbound, null, scope, this.tokens, now);
+    ctx.reply(message);
+    if (inbound.kind === 'action') ctx.toast('error', message);
+    return userError ? { ctx, rowId, status: 'DONE' } : { ctx, rowId, status: 'FAILED', error: String((e as Error).message).slice(0, 500) };
+  }
+
+  private logFailure(inbound: Inbound, e: unknown): void {
+    if (!(e instanceof UserError)) this.log.error({ err: e, platform: inbound.platform, eventId: inbound.eventId }, 'event processing failed');
   }
 
   /** Re-process events stored but never finished (a crash between ack and commit). */
@@ -108,8 +217,8 @@ export class ChatCore {
     return stale.length;
   }
 
-  private async route(tx: Tx, inbound: Inbound, rowId: string, now: Date): Promise<{ ack: ActionAck; outboxIds: string[] }> {
-    const member = await findBoundMember(tx, inbound.platform, inbound.tenantKey, inbound.user.id);
+  private async route(scope: TxScope, inbound: Inbound, member: MemberInfo | null, now: Date): Promise<Context> {
+    const { tx } = scope;
     let ctx: Context;
 
     if (inbound.kind === 'message') {
@@ -118,7 +227,7 @@ export class ChatCore {
       if (length > this.limits.maxTextLength) throw new UserError(say('errors.too_long', { length, max: this.limits.maxTextLength }));
       if (!text) throw new UserError(say('errors.empty'));
       const route = this.router.matchCommand(text);
-      ctx = new Context(inbound, member, tx, this.tokens, now);
+      ctx = new Context(inbound, member, scope, this.tokens, now);
       if (!member && !route?.opts.allowUnbound) throw new UserError(say('binding.unbound'));
       if (route) await route.handler(ctx, route.match);
     } else {
@@ -131,14 +240,11 @@ export class ChatCore {
         const owner = await tx.member.findUnique({ where: { id: check.claims.member }, select: { name: true } });
         throw new UserError(say('errors.token_wrong_member', { name: owner?.name ?? '指定的党员' }));
       }
-      ctx = new Context(inbound, member, tx, this.tokens, now, check.claims);
+      ctx = new Context(inbound, member, scope, this.tokens, now, check.claims);
       await route.handler(ctx, check.claims);
     }
 
-    const outboxIds = await insertOutbox(tx, ctx.outbox);
-    await insertAudits(tx, member?.id ?? null, ctx.audits);
-    await finishInbound(tx, rowId, 'DONE', now);
-    return { ack: ctx.ack, outboxIds };
+    return ctx;
   }
 }
 

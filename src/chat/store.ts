@@ -1,63 +1,135 @@
-// The chat pipeline's own rows (inbound events, identities, outbox, audit) in plain SQL. These run
-// on every event: Prisma's compiled nested queries cost about four times the CPU of one raw
-// statement here (test/bench/inbound.bench.ts), so the hot path uses SQL. The same statements run
-// on PostgreSQL and PGlite; domain handlers keep using the Prisma client.
+// The chat pipeline's own rows (inbound events, identities, outbox, audit) in plain SQL: these run
+// on every event, and a Prisma call costs ten times a plain query here (src/db/sql.ts). The same
+// statements run on PostgreSQL and PGlite; domain handlers keep using the Prisma client.
 import { randomUUID } from 'node:crypto';
-import { Prisma } from '../generated/prisma/client.js';
 import type { Platform, PostTitle } from '../generated/prisma/enums.js';
-import type { PrismaClient } from '../generated/prisma/client.js';
-import type { Tx } from '../db/client.js';
+import { asSql, type SqlLike } from '../db/sql.js';
 import type { MemberInfo } from '../domain/org.js';
-import type { Outbound } from './types.js';
+import type { Outbound, QueuedOutbox } from './types.js';
 import type { AuditEntry } from './context.js';
 
-type Db = PrismaClient | Tx;
-
-/** Store an inbound event; null when (platform, eventId) was seen before. */
-export async function insertInbound(db: Db, platform: Platform, eventId: string, payload: unknown): Promise<string | null> {
-  const rows = await db.$queryRaw<Array<{ id: string }>>`
-    INSERT INTO "InboundEvent" (id, platform, "eventId", payload)
-    VALUES (${randomUUID()}, ${platform}::"Platform", ${eventId}, ${JSON.stringify(payload)}::jsonb)
-    ON CONFLICT (platform, "eventId") DO NOTHING
-    RETURNING id`;
-  return rows[0]?.id ?? null;
+/** Store inbound events in one statement; returns the new row id per event, null for one seen before. */
+export async function insertInbound(db: SqlLike, events: Array<{ platform: Platform; eventId: string; json: string }>): Promise<Array<string | null>> {
+  if (!events.length) return [];
+  const ids = events.map(() => randomUUID());
+  const rows = await asSql(db).query<{ id: string }>(
+    `INSERT INTO "InboundEvent" (id, platform, "eventId", payload)
+     SELECT id, platform::"Platform", "eventId", payload::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(id, platform, "eventId", payload)
+     ON CONFLICT (platform, "eventId") DO NOTHING
+     RETURNING id`,
+    [ids, events.map((e) => e.platform), events.map((e) => e.eventId), events.map((e) => e.json)],
+  );
+  const inserted = new Set(rows.map((r) => r.id));
+  return ids.map((id) => (inserted.has(id) ? id : null));
 }
 
-export async function finishInbound(db: Db, id: string, status: 'DONE' | 'FAILED', now: Date, error?: string): Promise<void> {
-  await db.$executeRaw`UPDATE "InboundEvent" SET status = ${status}::"InboundStatus", error = ${error ?? null}, "processedAt" = ${now} WHERE id = ${id}`;
+/** The members bound to platform accounts, with current posts, keyed by memberKey(); unbound accounts are absent. */
+export async function findBoundMembers(db: SqlLike, accounts: Array<{ platform: Platform; tenantKey: string; userId: string }>): Promise<Map<string, MemberInfo>> {
+  if (!accounts.length) return new Map();
+  const rows = await asSql(db).query<MemberInfo & { platform: Platform; tenantKey: string; userId: string }>(
+    `SELECT i.platform::text AS platform, i."tenantKey", i."platformUserId" AS "userId",
+            m.id, m.name, m."branchId", m."groupId", m.active,
+            coalesce(json_agg(json_build_object('title', p.title, 'orgNodeId', p."orgNodeId")) FILTER (WHERE p.id IS NOT NULL), '[]'::json) AS posts
+       FROM unnest($1::text[], $2::text[], $3::text[]) AS a(platform, "tenantKey", "userId")
+       JOIN "PlatformIdentity" i ON i.platform = a.platform::"Platform" AND i."tenantKey" = a."tenantKey" AND i."platformUserId" = a."userId"
+       JOIN "Member" m ON m.id = i."memberId"
+       LEFT JOIN "Post" p ON p."memberId" = m.id AND p.until IS NULL
+      GROUP BY i.platform, i."tenantKey", i."platformUserId", m.id`,
+    [accounts.map((a) => a.platform), accounts.map((a) => a.tenantKey), accounts.map((a) => a.userId)],
+  );
+  return new Map(rows.map(({ platform, tenantKey, userId, ...member }) => [memberKey({ platform, tenantKey, userId }), member]));
 }
 
-/** The member bound to a platform account, with current posts; null when unbound. */
-export async function findBoundMember(db: Db, platform: Platform, tenantKey: string, platformUserId: string): Promise<MemberInfo | null> {
-  const rows = await db.$queryRaw<Array<Omit<MemberInfo, 'posts'> & { posts: Array<{ title: PostTitle; orgNodeId: string }> }>>`
-    SELECT m.id, m.name, m."branchId", m."groupId", m.active,
-           coalesce(json_agg(json_build_object('title', p.title, 'orgNodeId', p."orgNodeId")) FILTER (WHERE p.id IS NOT NULL), '[]'::json) AS posts
-      FROM "PlatformIdentity" i
-      JOIN "Member" m ON m.id = i."memberId"
-      LEFT JOIN "Post" p ON p."memberId" = m.id AND p.until IS NULL
-     WHERE i.platform = ${platform}::"Platform" AND i."tenantKey" = ${tenantKey} AND i."platformUserId" = ${platformUserId}
-     GROUP BY m.id`;
-  return rows[0] ?? null;
-}
+export const memberKey = (a: { platform: Platform; tenantKey: string; userId: string }) => `${a.platform}/${a.tenantKey}/${a.userId}`;
 
 /** Insert outbox rows; a key already present is skipped (sent at most once per key). Returns new ids. */
-export async function insertOutbox(db: Db, items: Outbound[]): Promise<string[]> {
-  if (!items.length) return [];
-  const values = items.map(
-    (o) => Prisma.sql`(${randomUUID()}, ${o.dedupeKey}, ${o.to.platform}::"Platform", ${o.to.tenantKey}, ${o.to.target}, ${o.to.targetKind}::"ChatKind",
-      ${o.body.kind}, ${o.category ?? 'reply'}, ${o.memberId ?? null}, ${JSON.stringify(o.body)}::jsonb,
-      ${o.body.kind === 'card_update' ? o.body.ofKey : null}, ${o.broadcastId ?? null}, ${o.notBefore ?? new Date()}, now())`,
-  );
-  const rows = await db.$queryRaw<Array<{ id: string }>>`
-    INSERT INTO "OutboxMessage" (id, "dedupeKey", platform, "tenantKey", target, "targetKind", kind, category, "memberId", payload, "updateOfKey", "broadcastId", "notBefore", "updatedAt")
-    VALUES ${Prisma.join(values)}
-    ON CONFLICT ("dedupeKey") DO NOTHING
-    RETURNING id`;
-  return rows.map((r) => r.id);
+export async function insertOutbox(db: SqlLike, items: Outbound[]): Promise<string[]> {
+  return (await insertOutboxRows(db, items)).map((r) => r.id);
 }
 
-export async function insertAudits(db: Db, actorId: string | null, entries: AuditEntry[]): Promise<void> {
-  if (!entries.length) return;
-  const values = entries.map((a) => Prisma.sql`(${randomUUID()}, ${actorId}, ${a.action}, ${a.entityType}, ${a.entityId}, ${JSON.stringify(a.detail ?? {})}::jsonb)`);
-  await db.$executeRaw`INSERT INTO "AuditLog" (id, "actorId", action, "entityType", "entityId", detail) VALUES ${Prisma.join(values)}`;
+/** insertOutbox, returning the new rows as delivery needs them (no second read). */
+export async function insertOutboxRows(db: SqlLike, items: Outbound[]): Promise<QueuedOutbox[]> {
+  if (!items.length) return [];
+  const now = new Date();
+  const rows = await asSql(db).query<{ id: string; dedupeKey: string }>(outboxInsert(1), outboxParams(items, now));
+  return queued(items, rows, now);
+}
+
+/**
+ * A processed batch's rows in one statement: its outbox rows (returned as delivery needs them), its
+ * audit rows, and each event's outcome.
+ */
+export async function recordBatch(
+  db: SqlLike,
+  batch: { outbox: Outbound[]; audits: Array<AuditEntry & { actorId: string | null }>; events: Array<{ id: string; status: 'DONE' | 'FAILED'; error?: string }>; now: Date },
+): Promise<QueuedOutbox[]> {
+  const { outbox, audits, events, now } = batch;
+  // Delivery runs on the wall clock; `now` is the events' processing time (a test may pin it).
+  const sendFrom = new Date();
+  const col = <T, R>(list: T[], f: (x: T) => R) => list.map(f);
+  const rows = await asSql(db).query<{ id: string; dedupeKey: string }>(
+    `WITH audit AS (
+       INSERT INTO "AuditLog" (id, "actorId", action, "entityType", "entityId", detail)
+       SELECT id, "actorId", action, "entityType", "entityId", detail::jsonb
+         FROM unnest($15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[]) AS t(id, "actorId", action, "entityType", "entityId", detail)
+     ), outcome AS (
+       UPDATE "InboundEvent" e SET status = t.status::"InboundStatus", error = t.error, "processedAt" = $24::timestamptz
+         FROM unnest($21::text[], $22::text[], $23::text[]) AS t(id, status, error) WHERE e.id = t.id
+     )
+     ${outboxInsert(1)}`,
+    [
+      ...outboxParams(outbox, sendFrom),
+      col(audits, () => randomUUID()),
+      col(audits, (a) => a.actorId),
+      col(audits, (a) => a.action),
+      col(audits, (a) => a.entityType),
+      col(audits, (a) => a.entityId),
+      col(audits, (a) => JSON.stringify(a.detail ?? {})),
+      col(events, (e) => e.id),
+      col(events, (e) => e.status),
+      col(events, (e) => e.error ?? null),
+      now,
+    ],
+  );
+  return queued(outbox, rows, sendFrom);
+}
+
+/** The outbox insert with its 14 parameters numbered from `first`. */
+function outboxInsert(first: number): string {
+  const p = (i: number) => `$${first + i}`;
+  const arrays = Array.from({ length: 13 }, (_, i) => `${p(i)}::text[]`).join(', ');
+  return `INSERT INTO "OutboxMessage" (id, "dedupeKey", platform, "tenantKey", target, "targetKind", kind, category, "memberId", payload, "updateOfKey", "broadcastId", "notBefore", "updatedAt")
+     SELECT id, "dedupeKey", platform::"Platform", "tenantKey", target, "targetKind"::"ChatKind", kind, category, "memberId", payload::jsonb, "updateOfKey", "broadcastId", "notBefore"::timestamptz, ${p(13)}::timestamptz
+       FROM unnest(${arrays})
+         AS t(id, "dedupeKey", platform, "tenantKey", target, "targetKind", kind, category, "memberId", payload, "updateOfKey", "broadcastId", "notBefore")
+     ON CONFLICT ("dedupeKey") DO NOTHING
+     RETURNING id, "dedupeKey"`;
+}
+
+function outboxParams(items: Outbound[], now: Date): unknown[] {
+  const col = <T>(f: (o: Outbound) => T) => items.map(f);
+  return [
+    col(() => randomUUID()),
+    col((o) => o.dedupeKey),
+    col((o) => o.to.platform),
+    col((o) => o.to.tenantKey),
+    col((o) => o.to.target),
+    col((o) => o.to.targetKind),
+    col((o) => o.body.kind),
+    col((o) => o.category ?? 'reply'),
+    col((o) => o.memberId ?? null),
+    col((o) => JSON.stringify(o.body)),
+    col((o) => (o.body.kind === 'card_update' ? o.body.ofKey : null)),
+    col((o) => o.broadcastId ?? null),
+    col((o) => (o.notBefore ?? now).toISOString()),
+    now,
+  ];
+}
+
+function queued(items: Outbound[], rows: Array<{ id: string; dedupeKey: string }>, now: Date): QueuedOutbox[] {
+  const byKey = new Map(items.map((o) => [o.dedupeKey, o]));
+  return rows.map((r) => {
+    const o = byKey.get(r.dedupeKey)!;
+    return { id: r.id, to: o.to, notBefore: o.notBefore ?? now, updateOfKey: o.body.kind === 'card_update' ? o.body.ofKey : null };
+  });
 }

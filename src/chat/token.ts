@@ -15,6 +15,15 @@ export type TokenCheck = { ok: true; claims: TokenClaims; expiresAt: Date } | { 
 
 const b64 = (buf: Buffer | string) => Buffer.from(buf).toString('base64url');
 
+/** The claims part of a token, unchecked; null when it is not JSON. */
+function decodeBody(body: string): { a?: unknown; t?: unknown; m?: unknown; e?: unknown } | null {
+  try {
+    return JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as { a?: unknown; t?: unknown; m?: unknown; e?: unknown };
+  } catch {
+    return null;
+  }
+}
+
 export class TokenSigner {
   constructor(private readonly secret: string) {}
 
@@ -30,12 +39,8 @@ export class TokenSigner {
     const expected = Buffer.from(this.mac(body));
     const given = Buffer.from(mac);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'forged' };
-    let parsed: { a?: unknown; t?: unknown; m?: unknown; e?: unknown };
-    try {
-      parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-    } catch {
-      return { ok: false, reason: 'forged' };
-    }
+    const parsed = decodeBody(body);
+    if (!parsed) return { ok: false, reason: 'forged' };
     if (typeof parsed.a !== 'string' || typeof parsed.t !== 'string' || typeof parsed.e !== 'number') return { ok: false, reason: 'forged' };
     if (parsed.e * 1000 < now.getTime()) return { ok: false, reason: 'expired' };
     return {
@@ -43,6 +48,12 @@ export class TokenSigner {
       claims: { action: parsed.a, target: parsed.t, member: typeof parsed.m === 'string' ? parsed.m : undefined },
       expiresAt: new Date(parsed.e * 1000),
     };
+  }
+
+  /** The target a token names, unchecked: only for choosing where to queue an event, never for access. */
+  static peekTarget(token: string): string {
+    const t = decodeBody(token.split('.')[0] ?? '')?.t;
+    return typeof t === 'string' ? t : '';
   }
 
   private mac(body: string): string {

@@ -52,6 +52,15 @@ export interface Destination {
   targetKind: ChatKind;
 }
 
+/** A committed outbox row as delivery needs it (what the queue keys and rate-limits on). */
+export interface QueuedOutbox {
+  id: string;
+  to: Destination;
+  notBefore: Date;
+  /** Set for card updates: the dedupe key of the card they update (coalesced per card). */
+  updateOfKey: string | null;
+}
+
 export type OutboundBody =
   | { kind: 'text'; text: string }
   | { kind: 'card'; card: Card }

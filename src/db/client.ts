@@ -1,7 +1,6 @@
 // Opens the application database: PostgreSQL through @prisma/adapter-pg when DATABASE_URL is set,
 // otherwise embedded PGlite under DATA_DIR/app. Same schema, same migrations, same code.
 import path from 'node:path';
-import pg from 'pg';
 import { PrismaPg } from '@prisma/adapter-pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { PrismaClient } from '../generated/prisma/client.js';
@@ -9,6 +8,7 @@ import { EmbeddedPGliteAdapterFactory } from './pglite-adapter.js';
 import { applyMigrations, type MigrateResult, type SqlSession } from './migrate.js';
 import { openPGlite } from '../queue/pglite-pool.js';
 import { withTimeout } from '../util/timeout.js';
+import { JoinablePool, postgresSql, prismaSql, type Sql, type TxScope } from './sql.js';
 
 export { PrismaClient };
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
@@ -16,6 +16,10 @@ export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 export interface Database {
   kind: 'postgres' | 'embedded';
   prisma: PrismaClient;
+  /** Plain SQL outside a transaction (the per-event hot path; see sql.ts). */
+  sql: Sql;
+  /** One transaction for plain SQL and Prisma alike; commits when `fn` resolves, rolls back when it throws. */
+  transaction<T>(fn: (scope: TxScope) => Promise<T>): Promise<T>;
   migrate(): Promise<MigrateResult>;
   /** Resolves when the database answers a trivial query, rejects otherwise (bounded time). */
   ping(timeoutMs?: number): Promise<void>;
@@ -27,12 +31,13 @@ const MIGRATION_LOCK = 'SELECT pg_advisory_lock(7310, 2026)';
 const MIGRATION_UNLOCK = 'SELECT pg_advisory_unlock(7310, 2026)';
 
 export async function openPostgres(url: string): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 3000 });
+  const pool = new JoinablePool({ connectionString: url, max: 10, connectionTimeoutMillis: 3000 });
   pool.on('error', () => {}); // an idle client dropping must not crash the process; ping() reports it
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {
     kind: 'postgres',
     prisma,
+    ...postgresSql(pool, prisma),
     async migrate() {
       const client = await pool.connect();
       const session: SqlSession = {
@@ -70,6 +75,7 @@ export async function openEmbedded(dataDir: string): Promise<Database> {
   return {
     kind: 'embedded',
     prisma,
+    ...prismaSql(prisma),
     migrate: () => applyMigrations(pgliteSession(db)),
     async ping(timeoutMs = 2000) {
       if (db.closed) throw new Error('数据库已关闭');

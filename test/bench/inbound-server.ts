@@ -1,17 +1,23 @@
-// The service as the inbound benchmark runs it: the real app on PostgreSQL + Redis, plus one card
-// action with the work of a check-in (read state, write state, audit row, card update in the outbox).
+// The service as the inbound benchmark runs it: the real app on PostgreSQL + Redis, with the cards
+// the clicks act on. BENCH_ACTION picks the card action:
+// - "meeting.checkin": the real 签到 button of meeting cards (life handlers), on BENCH_SESSIONS
+//   meetings per demo branch whose check-in window is open, every branch member expected;
+// - "bench.checkin": an action with the work of a check-in (read state, write state, audit row,
+//   card update), written as hot-path handlers are: plain SQL in the event's transaction.
+import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/log.js';
 import { startApp } from '../../src/app.js';
 
+const action = process.env.BENCH_ACTION ?? 'meeting.checkin';
 const config = loadConfig({ ...process.env, NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'warn', SEED_DEMO: 'true' });
 const app = await startApp(config, createLogger({ level: 'warn', pretty: false }), {
   extendRouter: (router) =>
     router.action('bench.checkin', async (ctx, claims) => {
       const me = ctx.me;
-      const prior = await ctx.tx.pointsEntry.findUnique({ where: { memberId_refType_refId_reason: { memberId: me.id, refType: 'bench', refId: claims.target, reason: 'checkin' } } });
-      if (prior) return ctx.toast('info', '您已签到');
-      await ctx.tx.pointsEntry.create({ data: { memberId: me.id, delta: 1, reason: 'checkin', refType: 'bench', refId: claims.target } });
+      const prior = await ctx.sql.query(`SELECT id FROM "PointsEntry" WHERE "memberId" = $1 AND "refType" = 'bench' AND "refId" = $2 AND reason = 'checkin'`, [me.id, claims.target]);
+      if (prior.length) return ctx.toast('info', '您已签到');
+      await ctx.sql.query(`INSERT INTO "PointsEntry" (id, "memberId", delta, reason, "refType", "refId") VALUES ($1, $2, 1, 'checkin', 'bench', $3)`, [randomUUID(), me.id, claims.target]);
       ctx.audit({ action: 'bench.checkin', entityType: 'Bench', entityId: claims.target });
       ctx.send({
         to: ctx.here,
@@ -21,12 +27,36 @@ const app = await startApp(config, createLogger({ level: 'warn', pretty: false }
       ctx.toast('success', '签到成功');
     }),
 });
-// The cards the clicks update, as if sent earlier (a check-in updates an existing card).
-await app.db.prisma.outboxMessage.createMany({
-  data: Array.from({ length: Number(process.env.BENCH_CARDS ?? 3000) }, (_, i) => ({
-    dedupeKey: `bench-card:s${i}`, platform: 'CONSOLE' as const, target: 'branch-1', targetKind: 'GROUP' as const, kind: 'card',
-    payload: { kind: 'card', card: { title: '签到' } }, status: 'SENT' as const, platformMessageId: `cm_bench_${i}`, sentAt: new Date(),
-  })),
-});
-process.stdout.write(`READY ${app.url}\n`);
+
+const prisma = app.db.prisma;
+const count = Number(process.env.BENCH_SESSIONS ?? 600);
+const sent = { platform: 'CONSOLE' as const, targetKind: 'GROUP' as const, kind: 'card', payload: { kind: 'card', card: { title: '签到' } }, status: 'SENT' as const, sentAt: new Date() };
+/** Per branch (1..3): the targets of its cards, in order; each member of the branch clicks each once. */
+const targets: string[][] = [];
+if (action === 'meeting.checkin') {
+  const kind = await prisma.meetingKind.findUniqueOrThrow({ where: { code: 'branch_assembly' } });
+  const now = Date.now();
+  for (let b = 1; b <= 3; b++) {
+    const branch = await prisma.orgNode.findUniqueOrThrow({ where: { code: `demo-branch-${b}` } });
+    const chat = await prisma.chat.findFirstOrThrow({ where: { platform: 'CONSOLE', platformChatId: `branch-${b}` } });
+    const members = await prisma.member.findMany({ where: { branchId: branch.id, active: true }, select: { id: true } });
+    const sessions = Array.from({ length: count }, (_, i) => ({
+      id: randomUUID(), kindId: kind.id, orgNodeId: branch.id, chatId: chat.id, topic: `基准测试会议 ${i + 1}`, place: '会议室',
+      startsAt: new Date(now + 30 * 60_000), checkinOpensAt: new Date(now - 60_000), checkinClosesAt: new Date(now + 3 * 3600_000),
+      createdById: members[0]!.id, cardMessageKey: `bench-meeting:${b}:${i}`,
+    }));
+    await prisma.meetingSession.createMany({ data: sessions });
+    await prisma.attendance.createMany({ data: sessions.flatMap((s) => members.map((m) => ({ sessionId: s.id, memberId: m.id }))) });
+    await prisma.outboxMessage.createMany({ data: sessions.map((s) => ({ ...sent, dedupeKey: s.cardMessageKey, target: `branch-${b}`, platformMessageId: `cm_${s.id}` })) });
+    targets.push(sessions.map((s) => s.id));
+  }
+} else {
+  // Cards as if sent earlier (a check-in updates an existing card).
+  for (let b = 1; b <= 3; b++) {
+    const ids = Array.from({ length: count }, (_, i) => `b${b}s${i}`);
+    await prisma.outboxMessage.createMany({ data: ids.map((id) => ({ ...sent, dedupeKey: `bench-card:${id}`, target: `branch-${b}`, platformMessageId: `cm_bench_${id}` })) });
+    targets.push(ids);
+  }
+}
+process.stdout.write(`READY ${app.url} ${JSON.stringify(targets)}\n`);
 process.once('SIGTERM', () => void app.stop().then(() => process.exit(0)));

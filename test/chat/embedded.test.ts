@@ -7,8 +7,9 @@ import { ChatDriver, button, direct, group } from '../helpers/chat.js';
 
 let app: App;
 let chat: ChatDriver;
+let now = new Date();
 beforeAll(async () => {
-  app = await startTestApp({ DATA_DIR: tempDataDir(), SEED_DEMO: 'true' });
+  app = await startTestApp({ DATA_DIR: tempDataDir(), SEED_DEMO: 'true' }, { clock: () => now });
   chat = new ChatDriver(app);
 });
 afterAll(async () => {
@@ -35,4 +36,17 @@ it('runs a card action (请假 opens a private reason form) on embedded PGlite',
   expect(notice.card.footer).toMatch(/已签到 0/);
   await chat.click('m103', group(1), button(notice.card, '请假'));
   await chat.waitFor(direct('m103'), (e) => e.type === 'message' && !!e.card);
+});
+
+it('checks a member in (the plain-SQL 签到) and updates the group card on embedded PGlite', async () => {
+  now = new Date('2026-11-20T10:00:00+08:00');
+  await chat.say('m201', group(2), '通知 主题党日 11月20日 14:30 二楼会议室 主题：学习党章');
+  const notice = await chat.waitForCard(group(2), '主题党日');
+  now = new Date('2026-11-20T14:35:00+08:00');
+  const first = await chat.click('m202', group(2), button(notice.card, '签到'));
+  expect(first.status === 'processed' && first.ack.toast?.type).toBe('success');
+  const again = await chat.click('m202', group(2), button(notice.card, '签到'));
+  expect(again.status === 'processed' && again.ack.toast?.type).toBe('info');
+  await chat.waitFor(group(2), (e) => e.type === 'card_update' && e.messageId === notice.messageId && !!e.card.footer?.includes('已签到 1'));
+  expect(await app.db.prisma.attendance.count({ where: { status: 'PRESENT' } })).toBe(1);
 });

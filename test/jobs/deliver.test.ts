@@ -8,7 +8,8 @@ import { createLogger } from '../../src/log.js';
 import { writeOutbox } from '../../src/chat/core.js';
 import type { Outbound } from '../../src/chat/types.js';
 import { SendError } from '../../src/platforms/types.js';
-import { Deliverer, UNCERTAIN_NOTE, type DeliverOptions } from '../../jobs/deliver.js';
+import { insertOutboxRows } from '../../src/chat/store.js';
+import { CARD_WINDOW_MS, Deliverer, UNCERTAIN_NOTE, type DeliverOptions } from '../../jobs/deliver.js';
 import { DestinationLimiter, parseRateLimits, type LimiterStore } from '../../jobs/rate-limit.js';
 import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
 import { FakePlatform } from '../helpers/fake-platform.js';
@@ -94,6 +95,35 @@ describe.each<Kind>(['redis', 'postgres', 'embedded'])('delivery on %s', (kind) 
     const row = await e.db.prisma.outboxMessage.findUniqueOrThrow({ where: { dedupeKey: msgs[0]!.dedupeKey } });
     expect(row.attempts).toBe(2);
     expect(row.platformMessageId).toMatch(/^fm_/);
+  });
+
+  it('coalesces the updates of one card: the newest rendering goes out once per window, older ones are cancelled', async () => {
+    const e = await env(kind);
+    const fake = new FakePlatform();
+    const { deliverer } = await start(e, fake);
+    const tag = `card${++n}`;
+    const to = { platform: 'LARK' as const, tenantKey: 'tenant-1', target: `chat-${tag}`, targetKind: 'GROUP' as const };
+    await e.db.prisma.outboxMessage.create({
+      data: { dedupeKey: `${tag}:card`, platform: 'LARK', tenantKey: 'tenant-1', target: to.target, targetKind: 'GROUP', kind: 'card', payload: { kind: 'card', card: { title: '签到' } }, status: 'SENT', platformMessageId: 'om_card' },
+    });
+    const update = (i: number): Outbound => ({ to, body: { kind: 'card_update', ofKey: `${tag}:card`, card: { title: '签到', footer: `已签到 ${i}` } }, dedupeKey: `${tag}:u${i}` });
+    // Thirty clicks' updates written one after another, as thirty events would.
+    for (let i = 1; i <= 30; i++) await deliverer.enqueueRows(await insertOutboxRows(e.db.sql, [update(i)]));
+    await until('newest sent', async () => fake.perKey.has(`${tag}:u30`), 20_000);
+    await new Promise((r) => setTimeout(r, 3 * CARD_WINDOW_MS));
+    const sends = fake.sent.filter((s) => s.key.startsWith(`${tag}:u`));
+    expect(sends.length).toBeLessThan(6); // one per window that saw updates, not thirty
+    expect(sends.at(-1)!.key).toBe(`${tag}:u30`);
+    expect(await e.db.prisma.outboxMessage.count({ where: { updateOfKey: `${tag}:card`, status: { notIn: ['SENT', 'CANCELLED'] } } })).toBe(0);
+    expect(await e.db.prisma.outboxMessage.count({ where: { updateOfKey: `${tag}:card`, status: 'SENT' } })).toBe(sends.length);
+    // A later update goes out in its own window.
+    await deliverer.enqueueRows(await insertOutboxRows(e.db.sql, [update(31)]));
+    await until('later update sent', async () => fake.perKey.has(`${tag}:u31`), 20_000);
+    // Two updates in one statement share their createdAt: insertion order still names the newest.
+    await deliverer.enqueueRows(await insertOutboxRows(e.db.sql, [update(32), update(33)]));
+    await until('newest of a tie sent', async () => fake.perKey.has(`${tag}:u33`), 20_000);
+    expect(fake.perKey.has(`${tag}:u32`)).toBe(false);
+    expect(fake.duplicates).toBe(0);
   });
 
   it('leaves a row DEAD after the last attempt and sends it on retry', async () => {

@@ -3,6 +3,7 @@
 import crypto from 'node:crypto';
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { deleteRedisKeys } from '../helpers/redis-keys.js';
 import type { TestProject } from 'vitest/node';
 import { applyMigrations } from '../../src/db/migrate.js';
 
@@ -60,13 +61,6 @@ export default async function setup(project: TestProject) {
     const { rows } = await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname LIKE $1`, [`zt_${runId}_%`]);
     for (const r of rows) await c.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
     await c.end();
-    const r = new Redis(REDIS_URL);
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `zt_${runId}_*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await r.del(...keys);
-    } while (cursor !== '0');
-    r.disconnect();
+    await deleteRedisKeys(REDIS_URL, `zt_${runId}_*`);
   };
 }

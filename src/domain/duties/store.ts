@@ -137,10 +137,6 @@ export async function readListFile(file: string, year: number | undefined): Prom
   return list;
 }
 
-/**
- * Validate a list file and write it as the next version of the unit's list for its year, in one transaction
- * (with an audit row). Nothing is written when the file has a problem or on a dry run.
- */
 /** A parsed list's items as ResponsibilityItem rows (import and seed write them the same way). */
 export function itemRows(list: ParsedList) {
   return list.items.map((it) => ({
@@ -157,6 +153,10 @@ export function itemRows(list: ParsedList) {
   }));
 }
 
+/**
+ * Validate a list file and write it as the next version of the unit's list for its year, in one transaction
+ * (with an audit row). Nothing is written when the file has a problem or on a dry run.
+ */
 export async function importListFile(prisma: PrismaClient, req: ImportRequest): Promise<ImportResult> {
   const name = path.basename(req.file);
   const unit = await prisma.orgNode.findUnique({ where: { code: req.unitCode }, select: { id: true, name: true, kind: true } });

@@ -1,7 +1,9 @@
 // Meeting sessions: loading, attendance counts, the group card and its in-place updates. Shared by
 // the chat handlers, the reminder messages and the ledger.
 import type { Tx } from '../../db/client.js';
-import type { PostTitle } from '../../generated/prisma/enums.js';
+import { asSql, type SqlLike } from '../../db/sql.js';
+import type { OrgKind, PostTitle } from '../../generated/prisma/enums.js';
+import type { MeetingSession } from '../../generated/prisma/client.js';
 import type { Card } from '../../chat/card.js';
 import type { Destination, Outbound } from '../../chat/types.js';
 import type { TokenSigner } from '../../chat/token.js';
@@ -17,10 +19,43 @@ export const sessionInclude = {
   orgNode: { select: { id: true, name: true, kind: true, parentId: true } },
 } as const;
 
-export type SessionView = NonNullable<Awaited<ReturnType<typeof loadSession>>>;
+/** A session with its kind and org node (what sessionInclude selects, and what loadSession returns). */
+export type SessionView = MeetingSession & {
+  kind: { id: string; code: string; name: string; category: string };
+  orgNode: { id: string; name: string; kind: OrgKind; parentId: string | null };
+};
 
-export function loadSession(tx: Tx, id: string) {
-  return tx.meetingSession.findUnique({ where: { id }, include: sessionInclude });
+// The session view in plain SQL: loading a session and bumping its card run on every 签到 click
+// (src/db/sql.ts on why the hot path avoids Prisma calls). `s` is the session row.
+const SESSION_VIEW = `
+  s.id, s."kindId", s."orgNodeId", s."chatId", s.topic, s.place, s."startsAt", s."endsAt", s."checkinOpensAt", s."checkinClosesAt",
+  s.status::text AS status, s."createdById", s."hostId", s."recorderId", s."cardMessageKey", s.version, s."createdAt", s."updatedAt",
+  json_build_object('id', k.id, 'code', k.code, 'name', k.name, 'category', k.category) AS kind,
+  json_build_object('id', o.id, 'name', o.name, 'kind', o.kind, 'parentId', o."parentId") AS "orgNode"`;
+const SESSION_JOINS = `JOIN "MeetingKind" k ON k.id = s."kindId" JOIN "OrgNode" o ON o.id = s."orgNodeId"`;
+
+export async function loadSession(db: SqlLike, id: string): Promise<SessionView | null> {
+  const rows = await asSql(db).query<SessionView>(`SELECT ${SESSION_VIEW} FROM "MeetingSession" s ${SESSION_JOINS} WHERE s.id = $1`, [id]);
+  return rows[0] ?? null;
+}
+
+/** A session with one member's attendance (null when not expected) and whether a request of theirs is pending. */
+export async function loadSessionFor(
+  db: SqlLike,
+  id: string,
+  memberId: string,
+): Promise<(SessionView & { attendance: { id: string; status: string; pendingRequest: boolean } | null }) | null> {
+  const rows = await asSql(db).query<SessionView & { attendanceId: string | null; attendanceStatus: string; pendingRequest: boolean }>(
+    `SELECT ${SESSION_VIEW}, a.id AS "attendanceId", a.status::text AS "attendanceStatus",
+            EXISTS (SELECT 1 FROM "AttendanceRequest" r WHERE r."attendanceId" = a.id AND r.status = 'PENDING') AS "pendingRequest"
+       FROM "MeetingSession" s ${SESSION_JOINS} LEFT JOIN "Attendance" a ON a."sessionId" = s.id AND a."memberId" = $2
+      WHERE s.id = $1`,
+    [id, memberId],
+  );
+  const row = rows[0];
+  if (!row) return null;
+  const { attendanceId, attendanceStatus, pendingRequest, ...session } = row;
+  return { ...session, attendance: attendanceId ? { id: attendanceId, status: attendanceStatus, pendingRequest } : null };
 }
 
 /** The branch a session belongs to (a 党小组会 belongs to the group's branch). */
@@ -43,9 +78,9 @@ export interface Counts {
   pending: number; // 未响应
 }
 
-export async function attendanceCounts(tx: Tx, sessionId: string): Promise<Counts> {
-  const rows = await tx.attendance.groupBy({ by: ['status'], where: { sessionId }, _count: { _all: true } });
-  const n = (s: string) => rows.find((r) => r.status === s)?._count._all ?? 0;
+export async function attendanceCounts(db: SqlLike, sessionId: string): Promise<Counts> {
+  const rows = await asSql(db).query<{ status: string; n: number }>(`SELECT status::text AS status, count(*)::int AS n FROM "Attendance" WHERE "sessionId" = $1 GROUP BY status`, [sessionId]);
+  const n = (s: string) => rows.find((r) => r.status === s)?.n ?? 0;
   const c = { present: n('PRESENT'), late: n('LATE'), leave: n('LEAVE'), absent: n('ABSENT'), pending: n('PENDING') };
   return { expected: c.present + c.late + c.leave + c.absent + c.pending, ...c };
 }
@@ -91,23 +126,33 @@ export function noticeCard(s: SessionView, c: Counts, tokens: TokenSigner, now: 
   };
 }
 
-export async function chatDestination(tx: Tx, chatId: string | null): Promise<Destination | null> {
+export async function chatDestination(db: SqlLike, chatId: string | null): Promise<Destination | null> {
   if (!chatId) return null;
-  const chat = await tx.chat.findUnique({ where: { id: chatId } });
-  return chat ? { platform: chat.platform, tenantKey: chat.tenantKey, target: chat.platformChatId, targetKind: chat.kind } : null;
+  const rows = await asSql(db).query<Destination>(
+    `SELECT platform::text AS platform, "tenantKey", "platformChatId" AS target, kind::text AS "targetKind" FROM "Chat" WHERE id = $1`,
+    [chatId],
+  );
+  return rows[0] ?? null;
 }
 
 /**
  * Bump the session's version and render the card update. Bumping first takes the row lock, so
  * concurrent answers serialise here and each version's counter includes every earlier answer.
  */
-export async function cardUpdate(tx: Tx, sessionId: string, tokens: TokenSigner, now: Date, o: LifeOptions): Promise<Outbound | null> {
-  const bumped = await tx.meetingSession.update({ where: { id: sessionId }, data: { version: { increment: 1 } }, include: sessionInclude });
-  if (!bumped.cardMessageKey) return null;
-  const to = await chatDestination(tx, bumped.chatId);
-  if (!to) return null;
-  const card = noticeCard(bumped, await attendanceCounts(tx, sessionId), tokens, now, o);
-  return { to, body: { kind: 'card_update', ofKey: bumped.cardMessageKey, card }, dedupeKey: `${bumped.cardMessageKey}:v${bumped.version}`, category: 'notice' };
+export async function cardUpdate(db: SqlLike, sessionId: string, tokens: TokenSigner, now: Date, o: LifeOptions): Promise<Outbound | null> {
+  const [row] = await asSql(db).query<SessionView & { to: Destination | null }>(
+    `WITH s AS (UPDATE "MeetingSession" SET version = version + 1, "updatedAt" = now() WHERE id = $1 RETURNING *)
+     SELECT ${SESSION_VIEW},
+            CASE WHEN c.id IS NULL THEN NULL ELSE json_build_object('platform', c.platform, 'tenantKey', c."tenantKey", 'target', c."platformChatId", 'targetKind', c.kind) END AS "to"
+       FROM s ${SESSION_JOINS} LEFT JOIN "Chat" c ON c.id = s."chatId"`,
+    [sessionId],
+  );
+  const ofKey = row?.cardMessageKey;
+  if (!row || !ofKey || !row.to) return null;
+  const { to, ...bumped } = row;
+  // Counted after the bump, in a statement of its own: it sees every answer committed before ours.
+  const card = noticeCard(bumped, await attendanceCounts(db, sessionId), tokens, now, o);
+  return { to, body: { kind: 'card_update', ofKey, card }, dedupeKey: `${ofKey}:v${bumped.version}`, category: 'notice' };
 }
 
 /** The member who receives approval cards: the 支部书记, else a 副书记, else the 组织委员. */

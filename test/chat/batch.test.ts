@@ -1,0 +1,184 @@
+// Card actions processed in batches on real PostgreSQL: concurrent clicks share transactions, a
+// handler failing after a change is undone alone, duplicates in one batch count once; and the shared
+// transaction of plain SQL and Prisma (Database.transaction) on PostgreSQL and embedded PGlite.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import crypto from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { ChatCore } from '../../src/chat/core.js';
+import { Router } from '../../src/chat/router.js';
+import { UserError } from '../../src/chat/context.js';
+import { createLogger } from '../../src/log.js';
+import { openDatabase, type Database } from '../../src/db/client.js';
+import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
+import { startTestApp, tempDataDir } from '../helpers/app.js';
+import { group } from '../helpers/chat.js';
+
+let app: App;
+let drop: () => Promise<void>;
+beforeAll(async () => {
+  const db = await freshPostgres({ migrated: false });
+  drop = db.drop;
+  app = await startTestApp({ DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: redisPrefix(), DATA_DIR: tempDataDir(), SEED_DEMO: 'true' });
+});
+afterAll(async () => {
+  await app.stop();
+  await drop();
+});
+
+describe('card actions in batches', () => {
+  const runs = new Map<string, number>();
+  let core: ChatCore;
+  let transactions = 0;
+  beforeAll(() => {
+    // One action that writes through plain SQL and Prisma alike, then may fail: 'late' after its
+    // writes, 'early' before any.
+    const router = new Router().action('test.points', async (ctx, claims) => {
+      runs.set(claims.target, (runs.get(claims.target) ?? 0) + 1);
+      if (claims.target.startsWith('early')) throw new UserError('还不能签到');
+      await ctx.sql.query(`INSERT INTO "PointsEntry" (id, "memberId", delta, reason, "refType", "refId") VALUES ($1, $2, 1, 'sql', 'test', $3)`, [crypto.randomUUID(), ctx.me.id, claims.target]);
+      await ctx.tx.pointsEntry.create({ data: { memberId: ctx.me.id, delta: 1, reason: 'prisma', refType: 'test', refId: claims.target } });
+      ctx.audit({ action: 'test.points', entityType: 'Test', entityId: claims.target });
+      if (claims.target.startsWith('late')) throw new UserError('签到失败，请重试');
+      ctx.toast('success', '已记分');
+    });
+    const counting: Database = { ...app.db, transaction: (fn) => (transactions++, app.db.transaction(fn)) };
+    core = new ChatCore(counting, router, app.tokens, createLogger({ level: 'silent', pretty: false }));
+  });
+
+  const click = (user: string, target: string, eventId: string = crypto.randomUUID()) =>
+    core.handle({ kind: 'action', platform: 'CONSOLE', tenantKey: '', eventId, chat: group(1), user: { id: user }, token: app.tokens.sign({ action: 'test.points', target }, 600) });
+  const users = Array.from({ length: 10 }, (_, i) => `m1${String(i + 1).padStart(2, '0')}`);
+  const points = (refId: string) => app.db.prisma.pointsEntry.findMany({ where: { refType: 'test', refId }, select: { reason: true } });
+
+  it('commits the others and undoes only the handler that failed after a change', async () => {
+    transactions = 0;
+    const targets = users.flatMap((u, i) => [`ok-${i}`, i === 4 ? 'late-1' : `ok2-${i}`]);
+    const results = await Promise.all(targets.map((t, i) => click(users[i % users.length]!, t)));
+    const toasts = results.map((r) => (r.status === 'processed' ? r.ack.toast?.text : r.status));
+    expect(toasts.filter((t) => t === '已记分')).toHaveLength(19);
+    expect(toasts[targets.indexOf('late-1')]).toBe('签到失败，请重试');
+    for (const t of targets.filter((x) => x !== 'late-1')) expect((await points(t)).map((p) => p.reason).sort()).toEqual(['prisma', 'sql']);
+    expect(await points('late-1')).toEqual([]);
+    expect(await app.db.prisma.auditLog.count({ where: { action: 'test.points' } })).toBe(19);
+    // Shared transactions: fewer than one per event even with the rerun.
+    expect(transactions).toBeLessThan(targets.length);
+  });
+
+  it('records a handler failing before any change without running the others again', async () => {
+    const targets = ['early-1', ...users.slice(1).map((_, i) => `solo-${i}`)];
+    const results = await Promise.all(targets.map((t, i) => click(users[i]!, t)));
+    expect(results[0]!.status === 'processed' && results[0]!.ack.toast?.text).toBe('还不能签到');
+    for (const t of targets) expect(runs.get(t)).toBe(1);
+    for (const t of targets.slice(1)) expect(await points(t)).toHaveLength(2);
+  });
+
+  it('refuses an event PostgreSQL could not store (a NUL character) and still stores the others', async () => {
+    const message = (text: string) => ({ kind: 'message', platform: 'CONSOLE', tenantKey: '', eventId: crypto.randomUUID(), chat: group(1), user: { id: 'm101' }, text });
+    const events = [message('帮助'), message('签\u0000到'), message('帮助')];
+    const results = await Promise.all(events.map((e) => core.handle(e)));
+    expect(results.map((r) => r.status)).toEqual(['processed', 'invalid', 'processed']);
+    expect(await app.db.prisma.inboundEvent.count({ where: { eventId: { in: events.map((e) => e.eventId) } } })).toBe(2);
+  });
+
+  it('processes the same event delivered several times at once only once', async () => {
+    const eventId = crypto.randomUUID();
+    const results = await Promise.all(Array.from({ length: 5 }, () => click('m101', 'dup-1', eventId)));
+    expect(results.map((r) => r.status).sort()).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate', 'processed']);
+    expect(runs.get('dup-1')).toBe(1);
+    expect(await points('dup-1')).toHaveLength(2);
+  });
+});
+
+describe('lock order across concurrent batches', () => {
+  it('queues clicks on one card in one lane, so two batches never deadlock over its row', async () => {
+    const codes = ['demo-branch-1', 'demo-branch-2', 'demo-branch-3'];
+    const ids = await Promise.all(codes.map(async (code) => (await app.db.prisma.orgNode.findUniqueOrThrow({ where: { code } })).id));
+    // Each click locks its card's row, as a check-in bumps its meeting card's version.
+    const router = new Router().action('test.lock', async (ctx, claims) => {
+      await ctx.sql.query(`SELECT id FROM "OrgNode" WHERE id = $1 FOR UPDATE`, [claims.target]);
+      await new Promise((r) => setTimeout(r, 3));
+      await ctx.sql.query(`UPDATE "OrgNode" SET name = name WHERE id = $1`, [claims.target]);
+      ctx.toast('success', '好');
+    });
+    let deadlocks = 0;
+    const watching: Database = {
+      ...app.db,
+      transaction: (fn) => app.db.transaction(fn).catch((e: { code?: string }) => { if (e.code === '40P01') deadlocks++; throw e; }),
+    };
+    const core = new ChatCore(watching, router, app.tokens, createLogger({ level: 'silent', pretty: false }));
+    const tokens = ids.map((id) => app.tokens.sign({ action: 'test.lock', target: id }, 600));
+    const clicks = Array.from({ length: 90 }, (_, i) => tokens[(i * 7) % 3]!);
+    const results = await Promise.all(clicks.map((token, i) => core.handle({ kind: 'action', platform: 'CONSOLE', tenantKey: '', eventId: crypto.randomUUID(), chat: group(1), user: { id: `m1${String((i % 10) + 1).padStart(2, '0')}` }, token })));
+    expect(results.every((r) => r.status === 'processed' && r.ack.toast?.text === '好')).toBe(true);
+    expect(deadlocks).toBe(0);
+  });
+});
+
+describe('a transaction that loses a race', () => {
+  it('is tried again rather than answered with an error', async () => {
+    let runs = 0;
+    const router = new Router().action('test.race', async (ctx) => {
+      await ctx.sql.query(`INSERT INTO "PointsEntry" (id, "memberId", delta, reason, "refType", "refId") VALUES ($1, $2, 1, 'race', 'test', $3)`, [crypto.randomUUID(), ctx.me.id, String(runs)]);
+      if (runs++ === 0) throw Object.assign(new Error('could not serialize access due to concurrent update'), { code: '40001' });
+      ctx.toast('success', '好');
+    });
+    const core = new ChatCore(app.db, router, app.tokens, createLogger({ level: 'silent', pretty: false }));
+    const r = await core.handle({ kind: 'action', platform: 'CONSOLE', tenantKey: '', eventId: crypto.randomUUID(), chat: group(1), user: { id: 'm101' }, token: app.tokens.sign({ action: 'test.race', target: 'x' }, 600) });
+    expect(r.status === 'processed' && r.ack.toast?.text).toBe('好');
+    expect(runs).toBe(2);
+    expect(await app.db.prisma.pointsEntry.count({ where: { reason: 'race' } })).toBe(1); // the first try rolled back
+  });
+});
+
+describe.each(['postgres', 'embedded'] as const)('one transaction for plain SQL and Prisma on %s', (kind) => {
+  let db: Database;
+  let dropDb = async () => {};
+  beforeAll(async () => {
+    if (kind === 'postgres') {
+      const pg = await freshPostgres();
+      dropDb = pg.drop;
+      db = await openDatabase({ databaseUrl: pg.url, dataDir: 'unused' });
+    } else {
+      db = await openDatabase({ dataDir: 'memory://' });
+      await db.migrate();
+    }
+  });
+  afterAll(async () => {
+    await db.close();
+    await dropDb();
+  });
+
+  const node = (code: string) => ({ id: crypto.randomUUID(), code });
+  const insertNode = `INSERT INTO "OrgNode" (id, code, kind, name) VALUES ($1, $2, 'BRANCH', '测试支部')`;
+
+  it('lets Prisma see rows written with plain SQL and rolls both back together', async () => {
+    const a = node(`tx-a-${kind}`);
+    await expect(
+      db.transaction(async ({ sql, tx }) => {
+        await sql.query(insertNode, [a.id, a.code]);
+        expect(await tx.orgNode.findUnique({ where: { code: a.code } })).not.toBeNull();
+        await tx.orgNode.create({ data: { code: `${a.code}-2`, name: '另一个', kind: 'BRANCH' } });
+        expect(await sql.query(`SELECT code FROM "OrgNode" WHERE code = $1`, [`${a.code}-2`])).toHaveLength(1);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect(await db.prisma.orgNode.count({ where: { code: { startsWith: a.code } } })).toBe(0);
+  });
+
+  it('commits both, and keeps the uncommitted rows out of other work meanwhile', async () => {
+    const b = node(`tx-b-${kind}`);
+    let seenOutside = -1;
+    const outside = AsyncLocalStorage.snapshot(); // as an event arriving meanwhile would run
+    await db.transaction(async ({ sql, tx }) => {
+      await sql.query(insertNode, [b.id, b.code]);
+      await tx.orgNode.update({ where: { id: b.id }, data: { name: '改过的名字' } });
+      // Work started outside the transaction (another event) must not join it. On PGlite it waits
+      // for the transaction to end instead, so only PostgreSQL can look while it is open.
+      // (async: a Prisma query runs when awaited, so the await must happen outside too)
+      if (kind === 'postgres') seenOutside = await outside(async () => await db.prisma.orgNode.count({ where: { code: b.code } }));
+    });
+    if (kind === 'postgres') expect(seenOutside).toBe(0);
+    expect((await db.prisma.orgNode.findUniqueOrThrow({ where: { code: b.code } })).name).toBe('改过的名字');
+  });
+});
