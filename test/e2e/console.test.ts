@@ -57,6 +57,8 @@ function extendRouter(router: Router): void {
 async function openConsole(hash: string, viewport = { width: 1280, height: 800 }): Promise<{ page: Page; dialogs: string[]; errors: string[] }> {
   // A context per tab: separate storage, as two people on two machines.
   const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' });
+  // Shorter than the test's own limit, so a wait that never ends fails naming what it waited for.
+  context.setDefaultTimeout(20_000);
   contexts.push(context);
   const page = await context.newPage();
   const dialogs: string[] = [];
@@ -167,11 +169,13 @@ describe.skipIf(SKIP)('web console in Chromium', () => {
     await leaveForm.locator('button[type=submit]').click();
     expect(await leaveForm.locator('.field-err').first().textContent()).toBe('请填写「原因」');
     await leaveForm.locator('textarea').fill('出差在外');
+    // The secretary, looking at the group, is told of the private approval card. The toast lasts a
+    // few seconds: watch for it from before the submit, not after the leaver's screenshot.
+    const told = secretary.page.locator('.toast.info', { hasText: '支部助手给您发来私信「请假申请 · 刘洋」' }).waitFor();
     await leaveForm.locator('button[type=submit]').click();
     await leaver.page.locator('.toast.success', { hasText: '的请假申请，等待' }).waitFor();
     await shot(leaver.page, '02c-leave-form-in-direct-chat');
-    // The secretary, looking at the group, is told of the private approval card.
-    await secretary.page.locator('.toast.info', { hasText: '支部助手给您发来私信「请假申请 · 刘洋」' }).waitFor();
+    await told;
     expect(await secretary.page.locator('[data-chat="DIRECT"] .badge').textContent()).toBe('1');
     await shot(secretary.page, '02c-secretary-told-of-private-card');
     await secretary.page.locator('[data-chat="DIRECT"]').click();
