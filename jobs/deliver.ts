@@ -24,8 +24,12 @@ import type { DestinationLimiter } from './rate-limit.js';
 import { type ClaimedRow, claimNewestCardUpdate, claimOutbox, markSent, outboxDestinations } from './outbox-sql.js';
 
 export const DELIVER_QUEUE = 'deliver';
-/** Card updates due within one window go out as one edit at the window's end. */
-export const CARD_WINDOW_MS = 200;
+/**
+ * Card updates due within one window go out as one edit at the window's end. A second keeps a busy
+ * card well inside the platforms' limits (Lark: 5 edits/s per message and 5 sends/s per group,
+ * shared by everything sent there) and a counter that moves within a second reads as live.
+ */
+export const CARD_WINDOW_MS = 1000;
 
 export interface DeliverOptions {
   attempts: number;

@@ -8,7 +8,7 @@ import { GroupCommit } from '../util/group-commit.js';
 import type { Logger } from '../log.js';
 import { findBoundMembers, insertInbound, memberKey, recordBatch } from './store.js';
 import type { MemberInfo } from '../domain/org.js';
-import { Context, UserError } from './context.js';
+import { type CardRefresh, Context, UserError } from './context.js';
 import type { Router } from './router.js';
 import { TokenSigner } from './token.js';
 import type { ActionAck, Inbound, Outbound, QueuedOutbox } from './types.js';
@@ -66,6 +66,21 @@ function newestCardUpdates(items: Outbound[]): Outbound[] {
   const last = new Map<string, Outbound>();
   for (const item of items) if (item.body.kind === 'card_update') last.set(item.body.ofKey, item);
   return items.filter((item) => item.body.kind !== 'card_update' || last.get(item.body.ofKey) === item);
+}
+
+/**
+ * The shared cards the batch's events asked to refresh (Context.refresh), each rendered once after
+ * all of them ran. A render that fails fails the batch, which is then retried event by event.
+ */
+async function renderRefreshes(scope: TxScope, outcomes: Outcome[]): Promise<Outbound[]> {
+  const renders = new Map<string, CardRefresh>();
+  for (const o of outcomes) for (const [key, render] of o.ctx.refreshes) renders.set(key, render);
+  const out: Outbound[] = [];
+  for (const render of renders.values()) {
+    const update = await render(scope.sql);
+    if (update) out.push(update);
+  }
+  return out;
 }
 
 /** A handler failed after changing state: roll the batch back and run it again without that event. */
@@ -168,8 +183,9 @@ export class ChatCore {
               outcomes[index] = this.failure(scope, inbound, rowId, e, now);
             }
           }
+          const refreshed = await renderRefreshes(scope, outcomes);
           const outbox = await recordBatch(scope.sql, {
-            outbox: newestCardUpdates(outcomes.flatMap((o) => o.ctx.outbox)),
+            outbox: newestCardUpdates([...outcomes.flatMap((o) => o.ctx.outbox), ...refreshed]),
             audits: outcomes.flatMap((o) => o.ctx.audits.map((a) => ({ ...a, actorId: o.ctx.member?.id ?? null }))),
             events: outcomes.map((o) => ({ id: o.rowId, status: o.status, error: o.error })),
             now,

@@ -15,9 +15,13 @@ const app = await startApp(config, createLogger({ level: 'warn', pretty: false }
   extendRouter: (router) =>
     router.action('bench.checkin', async (ctx, claims) => {
       const me = ctx.me;
-      const prior = await ctx.sql.query(`SELECT id FROM "PointsEntry" WHERE "memberId" = $1 AND "refType" = 'bench' AND "refId" = $2 AND reason = 'checkin'`, [me.id, claims.target]);
-      if (prior.length) return ctx.toast('info', '您已签到');
-      await ctx.sql.query(`INSERT INTO "PointsEntry" (id, "memberId", delta, reason, "refType", "refId") VALUES ($1, $2, 1, 'checkin', 'bench', $3)`, [randomUUID(), me.id, claims.target]);
+      // Read and write state in one statement, as the real 签到 does (checkInFor).
+      const added = await ctx.sql.query(
+        `INSERT INTO "PointsEntry" (id, "memberId", delta, reason, "refType", "refId") VALUES ($1, $2, 1, 'checkin', 'bench', $3)
+         ON CONFLICT ("memberId", "refType", "refId", reason) DO NOTHING RETURNING id`,
+        [randomUUID(), me.id, claims.target],
+      );
+      if (!added.length) return ctx.toast('info', '您已签到');
       ctx.audit({ action: 'bench.checkin', entityType: 'Bench', entityId: claims.target });
       ctx.send({
         to: ctx.here,

@@ -15,6 +15,7 @@ import { startTestApp, tempDataDir } from '../helpers/app.js';
 import { group } from '../helpers/chat.js';
 
 let app: App;
+const users = Array.from({ length: 10 }, (_, i) => `m1${String(i + 1).padStart(2, '0')}`);
 let drop: () => Promise<void>;
 beforeAll(async () => {
   const db = await freshPostgres({ migrated: false });
@@ -48,7 +49,6 @@ describe('card actions in batches', () => {
 
   const click = (user: string, target: string, eventId: string = crypto.randomUUID()) =>
     core.handle({ kind: 'action', platform: 'CONSOLE', tenantKey: '', eventId, chat: group(1), user: { id: user }, token: app.tokens.sign({ action: 'test.points', target }, 600) });
-  const users = Array.from({ length: 10 }, (_, i) => `m1${String(i + 1).padStart(2, '0')}`);
   const points = (refId: string) => app.db.prisma.pointsEntry.findMany({ where: { refType: 'test', refId }, select: { reason: true } });
 
   it('commits the others and undoes only the handler that failed after a change', async () => {
@@ -87,6 +87,39 @@ describe('card actions in batches', () => {
     expect(results.map((r) => r.status).sort()).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate', 'processed']);
     expect(runs.get('dup-1')).toBe(1);
     expect(await points('dup-1')).toHaveLength(2);
+  });
+});
+
+describe('a shared card in a batch', () => {
+  it('renders a meeting card once per transaction, counting every check-in of the batch', async () => {
+    const p = app.db.prisma;
+    const branch = await p.orgNode.findUniqueOrThrow({ where: { code: 'demo-branch-1' } });
+    const kind = await p.meetingKind.findUniqueOrThrow({ where: { code: 'branch_assembly' } });
+    const chatRow = await p.chat.findFirstOrThrow({ where: { platform: 'CONSOLE', platformChatId: 'branch-1' } });
+    const members = await p.member.findMany({ where: { branchId: branch.id, active: true }, select: { id: true } });
+    const cardKey = `batch-test:${crypto.randomUUID()}`;
+    const at = Date.now();
+    const session = await p.meetingSession.create({
+      data: {
+        kindId: kind.id, orgNodeId: branch.id, chatId: chatRow.id, topic: '批量签到', place: '会议室', createdById: members[0]!.id, cardMessageKey: cardKey,
+        startsAt: new Date(at + 30 * 60_000), checkinOpensAt: new Date(at - 60_000), checkinClosesAt: new Date(at + 3 * 3600_000),
+      },
+    });
+    await p.attendance.createMany({ data: members.map((m) => ({ sessionId: session.id, memberId: m.id })) });
+    // The card as already sent, so its updates can go out.
+    await p.outboxMessage.create({
+      data: { dedupeKey: cardKey, platform: 'CONSOLE', tenantKey: '', target: 'branch-1', targetKind: 'GROUP', kind: 'card', payload: { kind: 'card', card: { title: '会议通知' } }, status: 'SENT', platformMessageId: `cm_${session.id}`, sentAt: new Date() },
+    });
+    const token = app.tokens.sign({ action: 'meeting.checkin', target: session.id }, 600);
+    const results = await Promise.all(users.map((u) => app.core.handle({ kind: 'action', platform: 'CONSOLE', tenantKey: '', eventId: crypto.randomUUID(), chat: group(1), user: { id: u }, token })));
+    expect(results.map((r) => (r.status === 'processed' ? r.ack.toast?.type : r.status))).toEqual(users.map(() => 'success'));
+    // Each rendering bumps the session's version once: fewer renderings than clicks.
+    const { version } = await p.meetingSession.findUniqueOrThrow({ where: { id: session.id } });
+    expect(version - session.version).toBeGreaterThan(0);
+    expect(version - session.version).toBeLessThan(users.length);
+    const newest = await p.outboxMessage.findFirstOrThrow({ where: { updateOfKey: cardKey }, orderBy: { seq: 'desc' } });
+    expect((newest.payload as { card: { footer: string } }).card.footer).toBe('应到 10 · 已签到 10 · 请假 0 · 未响应 0');
+    expect(await p.auditLog.count({ where: { action: 'attendance.checkin', entityId: { in: (await p.attendance.findMany({ where: { sessionId: session.id } })).map((a) => a.id) } } })).toBe(10);
   });
 });
 

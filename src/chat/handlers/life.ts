@@ -25,9 +25,9 @@ import {
   branchScope,
   cardUpdate,
   chatDestination,
+  checkInFor,
   counterLine,
   loadSession,
-  loadSessionFor,
   meetingTitle,
   memberDestination,
   noticeCard,
@@ -98,9 +98,9 @@ async function tell(ctx: Context, memberId: string, text: string, key: string, s
   if (chat) ctx.send({ to: chat, body: { kind: 'text', text }, dedupeKey: key, memberId });
 }
 
-async function pushCard(ctx: Context, sessionId: string, o: LifeOptions): Promise<void> {
-  const update = await cardUpdate(ctx.sql, sessionId, ctx.tokens, ctx.now, o);
-  if (update) ctx.send(update);
+/** The meeting's group card shows the new counts: rendered once per batch, after every answer in it. */
+function pushCard(ctx: Context, sessionId: string, o: LifeOptions): void {
+  ctx.refresh(`meeting:${sessionId}`, (sql) => cardUpdate(sql, sessionId, ctx.tokens, ctx.now, o));
 }
 
 // ───────────────────────── notices ─────────────────────────
@@ -286,7 +286,7 @@ async function changeNotice(ctx: Context, match: RegExpMatchArray, o: LifeOption
     await writeReminderPlan(ctx.tx, updated, ctx.now, o.timezone);
     planWritten(o, updated);
   }
-  await pushCard(ctx, s.id, o);
+  pushCard(ctx, s.id, o);
   const text2 = say('meeting.changed_notice', { title: meetingTitle(s), changes: changes.join('；') });
   for (const memberId of await responders(ctx.tx, s.id)) await tell(ctx, memberId, text2, `meeting:${s.id}:change:${updated.updatedAt.getTime()}:${memberId}`, s);
   ctx.audit({ action: 'meeting.change', entityType: 'MeetingSession', entityId: s.id, detail: { fields: Object.keys(data) } });
@@ -301,7 +301,7 @@ async function cancelMeeting(ctx: Context, match: RegExpMatchArray, o: LifeOptio
   await ctx.tx.meetingSession.update({ where: { id: s.id }, data: { status: 'CANCELLED' } });
   await cancelReminderPlan(ctx.tx, s.id);
   await ctx.tx.attendanceRequest.updateMany({ where: { attendance: { sessionId: s.id }, status: 'PENDING' }, data: { status: 'REJECTED', note: say('meeting.request_void_cancelled'), decidedAt: ctx.now } });
-  await pushCard(ctx, s.id, o);
+  pushCard(ctx, s.id, o);
   const text = say('meeting.cancelled_notice', { title: meetingTitle(s), time: formatDateTime(s.startsAt, o.timezone) });
   for (const memberId of await responders(ctx.tx, s.id)) await tell(ctx, memberId, text, `meeting:${s.id}:cancelled:${memberId}`, s);
   ctx.audit({ action: 'meeting.cancel', entityType: 'MeetingSession', entityId: s.id });
@@ -313,19 +313,14 @@ async function cancelMeeting(ctx: Context, match: RegExpMatchArray, o: LifeOptio
 // The busiest action of all (everyone clicks 签到 when a meeting starts): plain SQL throughout.
 async function checkIn(ctx: Context, sessionId: string, o: LifeOptions): Promise<void> {
   const sql = ctx.sql;
-  const s = await loadSessionFor(sql, sessionId, ctx.me.id);
+  const s = await checkInFor(sql, sessionId, ctx.me.id, ctx.now);
   if (!s) throw new UserError(say('meeting.not_found'));
   if (s.status === 'CANCELLED') throw new UserError(say('meeting.is_cancelled', { title: meetingTitle(s) }));
   const att = s.attendance;
   if (!att) throw new UserError(say('meeting.not_expected', { title: meetingTitle(s) }));
   if (ctx.now < s.checkinOpensAt) throw new UserError(say('meeting.checkin_not_open', { opens: formatDateTime(s.checkinOpensAt, o.timezone) }));
   if (ctx.now >= s.checkinClosesAt) throw new UserError(say('meeting.checkin_closed', { until: formatDateTime(lateEnd(s.checkinClosesAt, o), o.timezone) }));
-  // Conditional update: of two concurrent or repeated clicks only one changes the row.
-  const changed = await sql.query(
-    `UPDATE "Attendance" SET status = 'PRESENT', "checkedInAt" = $2::timestamptz, "updatedAt" = now() WHERE id = $1 AND status IN ('PENDING', 'LEAVE', 'ABSENT') RETURNING id`,
-    [att.id, ctx.now],
-  );
-  if (changed.length === 0) {
+  if (!s.checkedIn) {
     const text = say('meeting.already_checked_in', { title: meetingTitle(s) });
     if (ctx.inbound.kind === 'action') ctx.toast('info', text);
     else ctx.reply(text);
@@ -339,7 +334,7 @@ async function checkIn(ctx: Context, sessionId: string, o: LifeOptions): Promise
     ]);
   }
   ctx.audit({ action: 'attendance.checkin', entityType: 'Attendance', entityId: att.id, detail: { sessionId, from: att.status } });
-  await pushCard(ctx, sessionId, o);
+  pushCard(ctx, sessionId, o);
   const text = att.status === 'LEAVE' ? say('meeting.checked_in_leave_revoked', { name: ctx.me.name, title: meetingTitle(s) }) : say('meeting.checked_in', { name: ctx.me.name, title: meetingTitle(s) });
   if (ctx.inbound.kind === 'action') ctx.toast('success', text);
   else ctx.reply(text);
@@ -496,7 +491,7 @@ async function decide(ctx: Context, claims: TokenClaims, approved: boolean, o: L
   if (approved) {
     const to: AttendanceStatus = req.kind === 'LEAVE' ? 'LEAVE' : 'LATE';
     await tx.attendance.updateMany({ where: { id: req.attendanceId, status: { in: ['PENDING', 'ABSENT'] } }, data: { status: to, checkedInAt: to === 'LATE' ? ctx.now : undefined } });
-    await pushCard(ctx, s.id, o);
+    pushCard(ctx, s.id, o);
   }
   const card = requestCard(req.kind, req.attendance.member.name, s, req.reason, o, { approved, by: ctx.me.name });
   ctx.showCard(card);
@@ -542,7 +537,7 @@ async function correct(ctx: Context, match: RegExpMatchArray, o: LifeOptions): P
   await ctx.tx.attendance.update({ where: { id: a.id }, data: { status, checkedInAt: status === 'PRESENT' || status === 'LATE' ? (a.checkedInAt ?? ctx.now) : null } });
   const note = kind ? '' : more.join(' ');
   ctx.audit({ action: 'attendance.correct', entityType: 'Attendance', entityId: a.id, detail: { sessionId: s.id, from: a.status, to: status, note } });
-  await pushCard(ctx, s.id, o);
+  pushCard(ctx, s.id, o);
   ctx.reply(say('meeting.corrected', { name, title: meetingTitle(s), time: formatShort(s.startsAt, o.timezone), status: statusName(status) }));
 }
 
@@ -642,7 +637,7 @@ async function minutesSubmit(ctx: Context, claims: TokenClaims, o: LifeOptions):
   const data = { summary: v.summary!, resolutions: v.resolutions || null, speakers: splitNames(v.speakers ?? ''), attachments, recordedById: ctx.me.id };
   await tx.minutes.upsert({ where: { sessionId: s.id }, create: { sessionId: s.id, ...data }, update: data });
   await tx.meetingSession.update({ where: { id: s.id }, data: { status: 'HELD', recorderId: s.recorderId ?? ctx.me.id } });
-  await pushCard(ctx, s.id, o);
+  pushCard(ctx, s.id, o);
   ctx.audit({ action: 'meeting.minutes', entityType: 'MeetingSession', entityId: s.id, detail: { attachments: attachments.length } });
 
   const rows = await tx.attendance.findMany({ where: { sessionId: s.id }, include: { member: { select: { name: true } } }, orderBy: { member: { name: 'asc' } } });

@@ -39,23 +39,36 @@ export async function loadSession(db: SqlLike, id: string): Promise<SessionView 
   return rows[0] ?? null;
 }
 
-/** A session with one member's attendance (null when not expected) and whether a request of theirs is pending. */
-export async function loadSessionFor(
+/**
+ * 签到 in one statement (it runs on every click): the session with the member's attendance as it
+ * was before, and whether this call checked them in. The row changes only for a session that is not
+ * cancelled, inside its check-in window, and an attendance not yet checked in; PostgreSQL checks
+ * the status again under the row lock, so of two concurrent clicks only one changes it.
+ */
+export async function checkInFor(
   db: SqlLike,
   id: string,
   memberId: string,
-): Promise<(SessionView & { attendance: { id: string; status: string; pendingRequest: boolean } | null }) | null> {
-  const rows = await asSql(db).query<SessionView & { attendanceId: string | null; attendanceStatus: string; pendingRequest: boolean }>(
-    `SELECT ${SESSION_VIEW}, a.id AS "attendanceId", a.status::text AS "attendanceStatus",
-            EXISTS (SELECT 1 FROM "AttendanceRequest" r WHERE r."attendanceId" = a.id AND r.status = 'PENDING') AS "pendingRequest"
-       FROM "MeetingSession" s ${SESSION_JOINS} LEFT JOIN "Attendance" a ON a."sessionId" = s.id AND a."memberId" = $2
-      WHERE s.id = $1`,
-    [id, memberId],
+  now: Date,
+): Promise<(SessionView & { attendance: { id: string; status: string; pendingRequest: boolean } | null; checkedIn: boolean }) | null> {
+  const rows = await asSql(db).query<SessionView & { attendanceId: string | null; attendanceStatus: string; pendingRequest: boolean; checkedIn: boolean }>(
+    `WITH s AS (SELECT * FROM "MeetingSession" WHERE id = $1),
+     changed AS (
+       UPDATE "Attendance" a SET status = 'PRESENT', "checkedInAt" = $3::timestamptz, "updatedAt" = now()
+         FROM s
+        WHERE a."sessionId" = s.id AND a."memberId" = $2 AND a.status IN ('PENDING', 'LEAVE', 'ABSENT')
+          AND s.status <> 'CANCELLED' AND s."checkinOpensAt" <= $3::timestamptz AND $3::timestamptz < s."checkinClosesAt"
+       RETURNING a.id)
+     SELECT ${SESSION_VIEW}, a.id AS "attendanceId", a.status::text AS "attendanceStatus",
+            EXISTS (SELECT 1 FROM "AttendanceRequest" r WHERE r."attendanceId" = a.id AND r.status = 'PENDING') AS "pendingRequest",
+            EXISTS (SELECT 1 FROM changed) AS "checkedIn"
+       FROM s ${SESSION_JOINS} LEFT JOIN "Attendance" a ON a."sessionId" = s.id AND a."memberId" = $2`,
+    [id, memberId, now],
   );
   const row = rows[0];
   if (!row) return null;
-  const { attendanceId, attendanceStatus, pendingRequest, ...session } = row;
-  return { ...session, attendance: attendanceId ? { id: attendanceId, status: attendanceStatus, pendingRequest } : null };
+  const { attendanceId, attendanceStatus, pendingRequest, checkedIn, ...session } = row;
+  return { ...session, attendance: attendanceId ? { id: attendanceId, status: attendanceStatus, pendingRequest } : null, checkedIn };
 }
 
 /** The branch a session belongs to (a 党小组会 belongs to the group's branch). */
