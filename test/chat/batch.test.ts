@@ -123,6 +123,22 @@ describe('a shared card in a batch', () => {
   });
 });
 
+describe('events stored but never processed', () => {
+  it('are processed at start-up when received in the last week, and older ones are left alone', async () => {
+    const p = app.db.prisma;
+    const event = (eventId: string) => ({ kind: 'message', platform: 'CONSOLE', tenantKey: '', eventId, chat: group(1), user: { id: 'm101' }, text: '帮助' });
+    const recent = crypto.randomUUID();
+    const old = crypto.randomUUID();
+    // As a crash between storing and processing leaves them.
+    await p.inboundEvent.create({ data: { platform: 'CONSOLE', eventId: recent, payload: event(recent), receivedAt: new Date(Date.now() - 60_000) } });
+    await p.inboundEvent.create({ data: { platform: 'CONSOLE', eventId: old, payload: event(old), receivedAt: new Date(Date.now() - 8 * 86_400_000) } });
+    expect(await app.core.recover()).toBe(1);
+    expect((await p.inboundEvent.findFirstOrThrow({ where: { eventId: recent } })).status).toBe('DONE');
+    expect((await p.inboundEvent.findFirstOrThrow({ where: { eventId: old } })).status).toBe('RECEIVED');
+    expect(await p.outboxMessage.count({ where: { dedupeKey: { startsWith: `reply:CONSOLE:${recent}:` } } })).toBe(1);
+  });
+});
+
 describe('lock order across concurrent batches', () => {
   it('queues clicks on one card in one lane, so two batches never deadlock over its row', async () => {
     const codes = ['demo-branch-1', 'demo-branch-2', 'demo-branch-3'];
