@@ -2,9 +2,10 @@
 // dedupe key, per-destination rate limits shared by every worker, retries with backoff that honours
 // the platform's retry-after on 429/5xx, and a visible DEAD state at the end.
 //
-// Card updates are coalesced: all updates of one card due in the same CARD_WINDOW_MS share one job
-// at the window's end, which sends only the newest rendering. Thirty members clicking 签到 within a
-// second edit the group card a few times, not thirty (platforms limit edits per chat, too).
+// Card updates are coalesced: the updates of all cards due in the same CARD_WINDOW_MS share one job
+// at the window's end, which sends only the newest rendering of each card. Thirty members clicking
+// 签到 within a second edit the group card once or twice, not thirty (platforms limit edits, too),
+// and a hundred busy cards cost one job and one claim statement per window, not a hundred.
 //
 // At most once: a worker moves a row PENDING/RETRY → SENDING before it calls the platform; only one
 // worker can win that update. A row left in SENDING (the process died mid-send) is uncertain: the
@@ -21,7 +22,7 @@ import type { OutboxStatus, Platform } from '../src/generated/prisma/enums.js';
 import type { Destination, OutboundBody, QueuedOutbox } from '../src/chat/types.js';
 import { type PlatformSender, SendError } from '../src/platforms/types.js';
 import type { DestinationLimiter } from './rate-limit.js';
-import { type ClaimedRow, claimNewestCardUpdate, claimOutbox, markSent, outboxDestinations } from './outbox-sql.js';
+import { type ClaimedRow, claimCardUpdates, claimOutbox, deferOutbox, markSent, outboxDestinations } from './outbox-sql.js';
 
 export const DELIVER_QUEUE = 'deliver';
 /**
@@ -49,12 +50,14 @@ export type DeliverOutcome = 'sent' | 'skipped' | 'dead';
 
 export const UNCERTAIN_NOTE = 'UNCERTAIN: 发送过程中进程中断，平台可能已收到；请在群里核实后决定是否重发';
 
-/** Job 'send': one row. Job 'card': the newest pending update of one card. */
+/** Job 'send': one row. Job 'cards': the newest due update of every card. */
 interface SendJobData {
   id?: string;
-  ofKey?: string;
   to?: Destination;
 }
+
+/** Card updates looked at per claim; a window with more claims again. */
+const CARD_CLAIM_LIMIT = 500;
 
 /** Exponential backoff, but never sooner than the platform asked (retry-after). */
 export function backoffFor(attemptsMade: number, err: Error | undefined, opts: Pick<DeliverOptions, 'backoffMs' | 'maxBackoffMs'>): number {
@@ -103,18 +106,17 @@ export class Deliverer {
       const due = Math.max(now + delayMs, r.notBefore.getTime());
       if (r.updateOfKey) {
         const at = (Math.floor(due / CARD_WINDOW_MS) + 1) * CARD_WINDOW_MS;
-        // BullMQ job ids may not contain ':' (card keys do).
-        const jobId = `card_${crypto.createHash('sha1').update(r.updateOfKey).digest('base64url')}_${at}`;
+        const jobId = `cards_${at}`;
         // Still ahead of its window's end, so it has not run yet and will see this row.
         if (this.cardJobs.has(jobId)) continue;
-        jobs.set(jobId, { name: 'card', data: { ofKey: r.updateOfKey, to: r.to }, opts: { ...common, jobId, delay: at - now, removeOnComplete: true } });
+        jobs.set(jobId, { name: 'cards', data: {}, opts: { ...common, jobId, delay: at - now, removeOnComplete: true } });
       } else {
         jobs.set(r.id, { name: 'send', data: { id: r.id, to: r.to }, opts: { ...common, jobId: r.id, delay: due - now, removeOnComplete: { count: 1000 } } });
       }
     }
     const all = [...jobs.values()];
     for (let i = 0; i < all.length; i += 1000) await this.queue.addBulk(all.slice(i, i + 1000));
-    for (const job of all) if (job.name === 'card') this.cardJobs.set(job.opts.jobId!, now + (job.opts.delay ?? 0));
+    for (const job of all) if (job.name === 'cards') this.cardJobs.set(job.opts.jobId!, now + (job.opts.delay ?? 0));
     if (this.cardJobs.size > 1000) for (const [id, at] of this.cardJobs) if (at < now) this.cardJobs.delete(id);
   }
 
@@ -125,7 +127,9 @@ export class Deliverer {
     });
   }
 
-  private async run(job: Job, token?: string): Promise<DeliverOutcome> {
+  private async run(job: Job, token?: string): Promise<DeliverOutcome | number> {
+    // 'card' is the per-card job of an earlier version: the window job covers it.
+    if (job.name !== 'send') return this.deliverCards();
     const data = job.data as SendJobData;
     if (this.opts.limiter && data.to) {
       const r = await this.opts.limiter.reserve(data.to);
@@ -136,7 +140,7 @@ export class Deliverer {
       }
     }
     const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    return job.name === 'card' ? this.deliverCard(String(data.ofKey), final) : this.deliverOne(String(data.id), final);
+    return this.deliverOne(String(data.id), final);
   }
 
   /** Send one row. Throws on a retryable failure (so BullMQ retries) unless this is the last attempt. */
@@ -145,10 +149,37 @@ export class Deliverer {
     return row ? this.sendClaimed(row, finalAttempt) : 'skipped';
   }
 
-  /** Send the newest pending update of one card (older ones are deleted). */
-  async deliverCard(ofKey: string, finalAttempt = false): Promise<DeliverOutcome> {
-    const row = await claimNewestCardUpdate(this.db.sql, ofKey);
-    return row ? this.sendClaimed(row, finalAttempt) : 'skipped';
+  /**
+   * Send the newest due update of every card (older ones are deleted); returns how many were
+   * claimed. A card whose chat has no free slot, or whose send fails and may be retried, is put
+   * back and queued for the window of its new due time; its attempts are counted on the row.
+   */
+  async deliverCards(): Promise<number> {
+    const rows = await claimCardUpdates(this.db.sql, CARD_CLAIM_LIMIT);
+    const later: QueuedOutbox[] = [];
+    const destination = (r: ClaimedRow): Destination => ({ platform: r.platform, tenantKey: r.tenantKey, target: r.target, targetKind: r.targetKind });
+    const sendOne = async (row: ClaimedRow) => {
+      const to = destination(row);
+      const slot = this.opts.limiter ? await this.opts.limiter.reserve(to) : { ok: true as const };
+      if (!slot.ok) {
+        const until = new Date(Date.now() + slot.waitMs);
+        await deferOutbox(this.db.sql, row.id, until);
+        later.push({ id: row.id, to, notBefore: until, updateOfKey: row.updateOfKey });
+        return;
+      }
+      try {
+        await this.sendClaimed(row, row.attempts >= this.opts.attempts);
+      } catch (e) {
+        // Retryable: fail() set the row to RETRY, due after the backoff.
+        const err = e as Error;
+        later.push({ id: row.id, to, notBefore: new Date(Date.now() + backoffFor(row.attempts, err, this.opts)), updateOfKey: row.updateOfKey });
+      }
+    };
+    // Cards go out side by side, as many at once as the worker's concurrency.
+    for (let i = 0; i < rows.length; i += this.opts.concurrency) await Promise.all(rows.slice(i, i + this.opts.concurrency).map(sendOne));
+    if (later.length) await this.enqueueRows(later);
+    if (rows.length === CARD_CLAIM_LIMIT) await this.queue.add('cards', {}, { jobId: `cards_more_${Date.now()}`, removeOnComplete: true });
+    return rows.length;
   }
 
   private async sendClaimed(row: ClaimedRow, finalAttempt: boolean): Promise<DeliverOutcome> {

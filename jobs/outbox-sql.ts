@@ -15,17 +15,19 @@ export interface ClaimedRow {
   kind: string;
   payload: unknown;
   updateOfKey: string | null;
+  /** Attempts including this one. */
+  attempts: number;
   /** For a card update: the platform's id of the card it edits (null until that card is sent). */
   original?: string | null;
 }
 
 /** What both claims return, of the claimed row `o`. */
-const CLAIMED = `o.id, o."dedupeKey", o.platform::text AS platform, o."tenantKey", o.target, o."targetKind"::text AS "targetKind", o.kind, o.payload, o."updateOfKey"`;
+const CLAIMED = `o.id, o."dedupeKey", o.platform::text AS platform, o."tenantKey", o.target, o."targetKind"::text AS "targetKind", o.kind, o.payload, o."updateOfKey", o.attempts`;
 
 /**
  * PENDING/RETRY → SENDING for one row that is not a card update; null when another worker has it or
- * it is done. Card updates are claimed per card (claimNewestCardUpdate); a per-row job left for
- * one by an earlier version finds nothing here, and the sweep queues the row for its card.
+ * it is done. Card updates are claimed together (claimCardUpdates); a per-row job left for one by
+ * an earlier version finds nothing here, and the sweep queues the row again.
  */
 export async function claimOutbox(db: SqlLike, id: string): Promise<ClaimedRow | null> {
   const rows = await asSql(db).query<ClaimedRow>(
@@ -38,30 +40,35 @@ export async function claimOutbox(db: SqlLike, id: string): Promise<ClaimedRow |
 }
 
 /**
- * A card's pending updates → the newest one SENDING, the others deleted: only the newest rendering
- * matters, and deleting costs PostgreSQL a fraction of an update that rewrites six index entries
- * (each click of a busy card adds one). An update older than one already sent goes too. Null when
- * nothing is due.
+ * The due card updates of every card, in one statement: per card the newest one → SENDING, the
+ * others deleted (only the newest rendering matters, and deleting costs PostgreSQL a fraction of an
+ * update that rewrites six index entries). An update older than one already sent goes too. At most
+ * `limit` pending rows are looked at, oldest first.
  */
-export async function claimNewestCardUpdate(db: SqlLike, ofKey: string): Promise<ClaimedRow | null> {
-  const rows = await asSql(db).query<ClaimedRow>(
+export async function claimCardUpdates(db: SqlLike, limit: number): Promise<ClaimedRow[]> {
+  return asSql(db).query<ClaimedRow>(
     `WITH pending AS (
-       SELECT id, seq FROM "OutboxMessage"
-        WHERE "updateOfKey" = $1 AND status IN ('PENDING', 'RETRY') AND "notBefore" <= now()
+       SELECT id, seq, "updateOfKey" FROM "OutboxMessage"
+        WHERE "updateOfKey" IS NOT NULL AND status IN ('PENDING', 'RETRY') AND "notBefore" <= now()
+        ORDER BY seq LIMIT $1
         FOR UPDATE SKIP LOCKED
      ), newest AS (
-       SELECT p.id FROM pending p
-        WHERE NOT EXISTS (SELECT 1 FROM "OutboxMessage" s WHERE s."updateOfKey" = $1 AND s.status IN ('SENT', 'SENDING') AND s.seq > p.seq)
-        ORDER BY p.seq DESC LIMIT 1
+       SELECT DISTINCT ON (p."updateOfKey") p.id FROM pending p
+        WHERE NOT EXISTS (SELECT 1 FROM "OutboxMessage" s WHERE s."updateOfKey" = p."updateOfKey" AND s.status IN ('SENT', 'SENDING') AND s.seq > p.seq)
+        ORDER BY p."updateOfKey", p.seq DESC
      ), older AS (
        DELETE FROM "OutboxMessage" o USING pending p WHERE o.id = p.id AND p.id NOT IN (SELECT id FROM newest)
      )
      UPDATE "OutboxMessage" o SET status = 'SENDING', attempts = o.attempts + 1, "updatedAt" = now()
        FROM newest n WHERE o.id = n.id
-     RETURNING ${CLAIMED}, (SELECT c."platformMessageId" FROM "OutboxMessage" c WHERE c."dedupeKey" = $1) AS original`,
-    [ofKey],
+     RETURNING ${CLAIMED}, (SELECT c."platformMessageId" FROM "OutboxMessage" c WHERE c."dedupeKey" = o."updateOfKey") AS original`,
+    [limit],
   );
-  return rows[0] ?? null;
+}
+
+/** A claimed row put back unsent (its destination has no free slot): due again at `until`, no attempt spent. */
+export async function deferOutbox(db: SqlLike, id: string, until: Date): Promise<void> {
+  await asSql(db).query(`UPDATE "OutboxMessage" SET status = 'PENDING', attempts = attempts - 1, "notBefore" = $2::timestamptz, "updatedAt" = now() WHERE id = $1`, [id, until]);
 }
 
 export async function markSent(db: SqlLike, id: string, platformMessageId: string): Promise<void> {

@@ -126,7 +126,7 @@ describe('a shared card in a batch', () => {
 describe('events stored but never processed', () => {
   it('are processed at start-up when received in the last week, and older ones are left alone', async () => {
     const p = app.db.prisma;
-    const event = (eventId: string) => ({ kind: 'message', platform: 'CONSOLE', tenantKey: '', eventId, chat: group(1), user: { id: 'm101' }, text: '帮助' });
+    const event = (eventId: string) => JSON.parse(JSON.stringify({ kind: 'message', platform: 'CONSOLE', tenantKey: '', eventId, chat: group(1), user: { id: 'm101' }, text: '帮助' })) as Record<string, string>;
     const recent = crypto.randomUUID();
     const old = crypto.randomUUID();
     // As a crash between storing and processing leaves them.

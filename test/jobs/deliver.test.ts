@@ -126,6 +126,29 @@ describe.each<Kind>(['redis', 'postgres', 'embedded'])('delivery on %s', (kind) 
     expect(fake.duplicates).toBe(0);
   });
 
+  it('sends the newest update of every card in a window, waiting for the chat\'s limit without spending attempts', async () => {
+    const e = await env(kind);
+    const fake = new FakePlatform();
+    const { deliverer } = await start(e, fake, { limits: 'LARK.chat=1/1s,LARK.app=50/1s' });
+    const tag = `cards${++n}`;
+    const to = { platform: 'LARK' as const, tenantKey: 'tenant-1', target: `chat-${tag}`, targetKind: 'GROUP' as const };
+    const cards = ['a', 'b', 'c'].map((c) => `${tag}:${c}`);
+    await e.db.prisma.outboxMessage.createMany({
+      data: cards.map((key) => ({ dedupeKey: key, platform: 'LARK' as const, tenantKey: 'tenant-1', target: to.target, targetKind: 'GROUP' as const, kind: 'card', payload: { kind: 'card', card: { title: '签到' } }, status: 'SENT' as const, platformMessageId: `om_${key}` })),
+    });
+    const updates = cards.flatMap((key) => Array.from({ length: 10 }, (_, i): Outbound => ({ to, body: { kind: 'card_update', ofKey: key, card: { title: '签到', footer: `已签到 ${i + 1}` } }, dedupeKey: `${key}:u${i + 1}` })));
+    await deliverer.enqueueRows(await insertOutboxRows(e.db.sql, updates));
+    await until('every card\'s newest sent', async () => cards.every((key) => fake.perKey.has(`${key}:u10`)), 20_000);
+    const sends = fake.sent.filter((x) => x.key.startsWith(`${tag}:`));
+    expect(sends.map((x) => x.key).sort()).toEqual(cards.map((key) => `${key}:u10`));
+    // One chat, one edit a second: the three edits are spread over at least two seconds.
+    expect(sends.at(-1)!.at - sends[0]!.at).toBeGreaterThanOrEqual(1800);
+    expect(await e.db.prisma.outboxMessage.count({ where: { updateOfKey: { in: cards }, status: { not: 'SENT' } } })).toBe(0);
+    // Waiting for a slot is not an attempt: each card's update went out on its first.
+    const sent = await e.db.prisma.outboxMessage.findMany({ where: { updateOfKey: { in: cards } }, select: { attempts: true } });
+    expect(sent.map((r) => r.attempts)).toEqual([1, 1, 1]);
+  });
+
   it('leaves a row DEAD after the last attempt and sends it on retry', async () => {
     const e = await env(kind);
     const fake = new FakePlatform();
