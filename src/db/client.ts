@@ -7,7 +7,7 @@ import { PrismaClient } from '../generated/prisma/client.js';
 import { EmbeddedPGliteAdapterFactory } from './pglite-adapter.js';
 import { applyMigrations, type MigrateResult, type SqlSession } from './migrate.js';
 import { openPGlite } from '../queue/pglite-pool.js';
-import { withTimeout } from '../util/timeout.js';
+import { settles, withTimeout } from '../util/timeout.js';
 import { JoinablePool, postgresSql, prismaSql, type Sql, type TxScope } from './sql.js';
 
 export { PrismaClient };
@@ -60,8 +60,10 @@ export async function openPostgres(url: string): Promise<Database> {
       await withTimeout(pool.query('SELECT 1'), timeoutMs, '数据库');
     },
     async close() {
-      await prisma.$disconnect();
-      await pool.end();
+      // Bounded, like the queue's close: a connection still held by work cut short at shutdown
+      // (seen: the worker stopped during start-up) must not keep the process from exiting.
+      await settles(prisma.$disconnect(), 2000);
+      await settles(pool.end(), 3000);
     },
   };
 }

@@ -62,6 +62,7 @@ describe('npm run worker', () => {
     expect(sent.map((r) => r.platformMessageId).sort()).toEqual(toGroup.map((s) => s.id).sort());
 
     worker.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    const code = await exited;
+    expect(code, `worker output:\n${output.slice(-2000)}`).toBe(0);
   }, 120_000);
 });
