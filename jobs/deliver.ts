@@ -59,6 +59,9 @@ interface SendJobData {
 /** Card updates looked at per claim; a window with more claims again. */
 const CARD_CLAIM_LIMIT = 500;
 
+/** Where an outbox row goes, from its columns (the limiter and the sender take this shape). */
+const destinationOf = (r: Destination): Destination => ({ platform: r.platform, tenantKey: r.tenantKey, target: r.target, targetKind: r.targetKind });
+
 /** Exponential backoff, but never sooner than the platform asked (retry-after). */
 export function backoffFor(attemptsMade: number, err: Error | undefined, opts: Pick<DeliverOptions, 'backoffMs' | 'maxBackoffMs'>): number {
   const exp = Math.min(opts.backoffMs * 2 ** Math.max(0, attemptsMade - 1), opts.maxBackoffMs ?? Infinity);
@@ -92,8 +95,7 @@ export class Deliverer {
     // An operator retry (RETRY with attempts reset to 0, see markForRetry) must replace the old,
     // failed job of the same id, or adding it again would be a no-op.
     await Promise.all(rows.filter((r) => r.status === 'RETRY' && r.attempts === 0).map((r) => this.queue.remove(r.id).catch(() => 0)));
-    const to = (r: (typeof rows)[number]): Destination => ({ platform: r.platform, tenantKey: r.tenantKey, target: r.target, targetKind: r.targetKind });
-    await this.enqueueRows(rows.map((r) => ({ id: r.id, to: to(r), notBefore: r.notBefore, updateOfKey: r.updateOfKey })), delayMs);
+    await this.enqueueRows(rows.map((r) => ({ id: r.id, to: destinationOf(r), notBefore: r.notBefore, updateOfKey: r.updateOfKey })), delayMs);
   }
 
   /** Hand committed rows to the queue. Re-adding a row (or a card window) still queued is a no-op (job id). */
@@ -157,9 +159,8 @@ export class Deliverer {
   async deliverCards(): Promise<number> {
     const rows = await claimCardUpdates(this.db.sql, CARD_CLAIM_LIMIT);
     const later: QueuedOutbox[] = [];
-    const destination = (r: ClaimedRow): Destination => ({ platform: r.platform, tenantKey: r.tenantKey, target: r.target, targetKind: r.targetKind });
     const sendOne = async (row: ClaimedRow) => {
-      const to = destination(row);
+      const to = destinationOf(row);
       const slot = this.opts.limiter ? await this.opts.limiter.reserve(to) : { ok: true as const };
       if (!slot.ok) {
         const until = new Date(Date.now() + slot.waitMs);
@@ -185,7 +186,7 @@ export class Deliverer {
   private async sendClaimed(row: ClaimedRow, finalAttempt: boolean): Promise<DeliverOutcome> {
     const { id } = row;
     const body = row.payload as unknown as OutboundBody;
-    const to: Destination = { platform: row.platform, tenantKey: row.tenantKey, target: row.target, targetKind: row.targetKind };
+    const to = destinationOf(row);
     const originalMessageId = row.original ?? undefined;
     if (row.kind === 'card_update' && !originalMessageId) return this.fail(id, new SendError('原卡片尚未发出', true, 500), finalAttempt);
 

@@ -2,7 +2,7 @@
 // on every event, and a Prisma call costs ten times a plain query here (src/db/sql.ts). The same
 // statements run on PostgreSQL and PGlite; domain handlers keep using the Prisma client.
 import { randomUUID } from 'node:crypto';
-import type { Platform, PostTitle } from '../generated/prisma/enums.js';
+import type { Platform } from '../generated/prisma/enums.js';
 import { asSql, type SqlLike } from '../db/sql.js';
 import type { MemberInfo } from '../domain/org.js';
 import type { Outbound, QueuedOutbox } from './types.js';
@@ -42,6 +42,14 @@ export async function findBoundMembers(db: SqlLike, accounts: Array<{ platform: 
 
 export const memberKey = (a: { platform: Platform; tenantKey: string; userId: string }) => `${a.platform}/${a.tenantKey}/${a.userId}`;
 
+/** The outbox insert; its 14 parameters come first ($1–$14, from outboxParams). */
+const OUTBOX_INSERT = `INSERT INTO "OutboxMessage" (id, "dedupeKey", platform, "tenantKey", target, "targetKind", kind, category, "memberId", payload, "updateOfKey", "broadcastId", "notBefore", "updatedAt")
+     SELECT id, "dedupeKey", platform::"Platform", "tenantKey", target, "targetKind"::"ChatKind", kind, category, "memberId", payload::jsonb, "updateOfKey", "broadcastId", "notBefore"::timestamptz, $14::timestamptz
+       FROM unnest(${Array.from({ length: 13 }, (_, i) => `$${i + 1}::text[]`).join(', ')})
+         AS t(id, "dedupeKey", platform, "tenantKey", target, "targetKind", kind, category, "memberId", payload, "updateOfKey", "broadcastId", "notBefore")
+     ON CONFLICT ("dedupeKey") DO NOTHING
+     RETURNING id, "dedupeKey"`;
+
 /** Insert outbox rows; a key already present is skipped (sent at most once per key). Returns new ids. */
 export async function insertOutbox(db: SqlLike, items: Outbound[]): Promise<string[]> {
   return (await insertOutboxRows(db, items)).map((r) => r.id);
@@ -51,7 +59,7 @@ export async function insertOutbox(db: SqlLike, items: Outbound[]): Promise<stri
 export async function insertOutboxRows(db: SqlLike, items: Outbound[]): Promise<QueuedOutbox[]> {
   if (!items.length) return [];
   const now = new Date();
-  const rows = await asSql(db).query<{ id: string; dedupeKey: string }>(outboxInsert(1), outboxParams(items, now));
+  const rows = await asSql(db).query<{ id: string; dedupeKey: string }>(OUTBOX_INSERT, outboxParams(items, now));
   return queued(items, rows, now);
 }
 
@@ -76,7 +84,7 @@ export async function recordBatch(
        UPDATE "InboundEvent" e SET status = t.status::"InboundStatus", error = t.error, "processedAt" = $24::timestamptz
          FROM unnest($21::text[], $22::text[], $23::text[]) AS t(id, status, error) WHERE e.id = t.id
      )
-     ${outboxInsert(1)}`,
+     ${OUTBOX_INSERT}`,
     [
       ...outboxParams(outbox, sendFrom),
       col(audits, () => randomUUID()),
@@ -92,18 +100,6 @@ export async function recordBatch(
     ],
   );
   return queued(outbox, rows, sendFrom);
-}
-
-/** The outbox insert with its 14 parameters numbered from `first`. */
-function outboxInsert(first: number): string {
-  const p = (i: number) => `$${first + i}`;
-  const arrays = Array.from({ length: 13 }, (_, i) => `${p(i)}::text[]`).join(', ');
-  return `INSERT INTO "OutboxMessage" (id, "dedupeKey", platform, "tenantKey", target, "targetKind", kind, category, "memberId", payload, "updateOfKey", "broadcastId", "notBefore", "updatedAt")
-     SELECT id, "dedupeKey", platform::"Platform", "tenantKey", target, "targetKind"::"ChatKind", kind, category, "memberId", payload::jsonb, "updateOfKey", "broadcastId", "notBefore"::timestamptz, ${p(13)}::timestamptz
-       FROM unnest(${arrays})
-         AS t(id, "dedupeKey", platform, "tenantKey", target, "targetKind", kind, category, "memberId", payload, "updateOfKey", "broadcastId", "notBefore")
-     ON CONFLICT ("dedupeKey") DO NOTHING
-     RETURNING id, "dedupeKey"`;
 }
 
 function outboxParams(items: Outbound[], now: Date): unknown[] {

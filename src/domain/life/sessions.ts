@@ -33,6 +33,8 @@ const SESSION_VIEW = `
   json_build_object('id', k.id, 'code', k.code, 'name', k.name, 'category', k.category) AS kind,
   json_build_object('id', o.id, 'name', o.name, 'kind', o.kind, 'parentId', o."parentId") AS "orgNode"`;
 const SESSION_JOINS = `JOIN "MeetingKind" k ON k.id = s."kindId" JOIN "OrgNode" o ON o.id = s."orgNodeId"`;
+/** A chat row `c` as a delivery Destination (null when there is no row). */
+const CHAT_DESTINATION = `CASE WHEN c.id IS NULL THEN NULL ELSE json_build_object('platform', c.platform, 'tenantKey', c."tenantKey", 'target', c."platformChatId", 'targetKind', c.kind) END`;
 
 export async function loadSession(db: SqlLike, id: string): Promise<SessionView | null> {
   const rows = await asSql(db).query<SessionView>(`SELECT ${SESSION_VIEW} FROM "MeetingSession" s ${SESSION_JOINS} WHERE s.id = $1`, [id]);
@@ -141,11 +143,8 @@ export function noticeCard(s: SessionView, c: Counts, tokens: TokenSigner, now: 
 
 export async function chatDestination(db: SqlLike, chatId: string | null): Promise<Destination | null> {
   if (!chatId) return null;
-  const rows = await asSql(db).query<Destination>(
-    `SELECT platform::text AS platform, "tenantKey", "platformChatId" AS target, kind::text AS "targetKind" FROM "Chat" WHERE id = $1`,
-    [chatId],
-  );
-  return rows[0] ?? null;
+  const rows = await asSql(db).query<{ to: Destination }>(`SELECT ${CHAT_DESTINATION} AS "to" FROM "Chat" c WHERE c.id = $1`, [chatId]);
+  return rows[0]?.to ?? null;
 }
 
 /**
@@ -155,8 +154,7 @@ export async function chatDestination(db: SqlLike, chatId: string | null): Promi
 export async function cardUpdate(db: SqlLike, sessionId: string, tokens: TokenSigner, now: Date, o: LifeOptions): Promise<Outbound | null> {
   const [row] = await asSql(db).query<SessionView & { to: Destination | null }>(
     `WITH s AS (UPDATE "MeetingSession" SET version = version + 1, "updatedAt" = now() WHERE id = $1 RETURNING *)
-     SELECT ${SESSION_VIEW},
-            CASE WHEN c.id IS NULL THEN NULL ELSE json_build_object('platform', c.platform, 'tenantKey', c."tenantKey", 'target', c."platformChatId", 'targetKind', c.kind) END AS "to"
+     SELECT ${SESSION_VIEW}, ${CHAT_DESTINATION} AS "to"
        FROM s ${SESSION_JOINS} LEFT JOIN "Chat" c ON c.id = s."chatId"`,
     [sessionId],
   );
