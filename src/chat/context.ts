@@ -1,6 +1,5 @@
 // What a handler gets: the event, the member, the open transaction, and ways to answer.
 // Everything a handler sends or records is written in the same transaction as its state change.
-import type { Prisma } from '../generated/prisma/client.js';
 import type { Tx } from '../db/client.js';
 import type { Sql, TxScope } from '../db/sql.js';
 import type { MemberInfo } from '../domain/org.js';
@@ -8,6 +7,12 @@ import type { ActionAck, Destination, Inbound, Outbound, OutboundBody } from './
 import type { TokenClaims, TokenSigner } from './token.js';
 import { type Card, type CardForm, validateForm } from './card.js';
 import { say } from './wording.js';
+import { Unit, type AuditEntry } from '../services/kernel.js';
+import { memberPrincipal, type Principal } from '../access/principal.js';
+import { chatSubject } from '../access/index.js';
+import type { Presenters } from './presenters/registry.js';
+
+export type { AuditEntry } from '../services/kernel.js';
 
 /** A refusal or a user mistake: the transaction rolls back, the user gets `message`, nothing changes. */
 export class UserError extends Error {
@@ -17,19 +22,11 @@ export class UserError extends Error {
   }
 }
 
-export interface AuditEntry {
-  action: string;
-  entityType: string;
-  entityId: string;
-  detail?: Prisma.InputJsonValue;
-}
-
 /** Renders the update of a shared card inside the batch's transaction; null when there is nothing to send. */
 export type CardRefresh = (sql: Sql) => Promise<Outbound | null>;
 
 export class Context {
   readonly outbox: Outbound[] = [];
-  readonly audits: AuditEntry[] = [];
   readonly ack: ActionAck = {};
   /** Shared cards to render after the batch, by card key (see refresh). */
   readonly refreshes = new Map<string, CardRefresh>();
@@ -38,21 +35,35 @@ export class Context {
   readonly tx: Tx;
   /** Plain SQL, inside the same transaction (for handlers on the hot path, see src/db/sql.ts). */
   readonly sql: Sql;
+  /** What services run in: this transaction, the member as principal, the event's time; collects their intents. */
+  readonly unit: Unit;
 
   constructor(
     readonly inbound: Inbound,
-    /** Null only inside routes registered with allowUnbound. */
+    /** Null only inside routes guarded 'anyone'. */
     readonly member: MemberInfo | null,
     scope: TxScope,
     readonly tokens: TokenSigner,
     readonly now: Date,
+    readonly presenters: Presenters,
     readonly claims?: TokenClaims,
   ) {
     this.tx = scope.tx;
     this.sql = scope.sql;
+    const principal: Principal = member ? memberPrincipal(member, 'chat') : { kind: 'guest' };
+    this.unit = new Unit(scope, principal, now);
   }
 
-  /** The member, for routes that require one (all but allowUnbound routes). */
+  get audits(): AuditEntry[] {
+    return this.unit.audits;
+  }
+
+  /** The platform and tenant of this event: members are reached there first. */
+  get origin(): { platform: Inbound['platform']; tenantKey: string } {
+    return { platform: this.inbound.platform, tenantKey: this.inbound.tenantKey };
+  }
+
+  /** The member, for routes that require one (all but routes guarded 'anyone'). */
   get me(): MemberInfo {
     if (!this.member) throw new Error('route needs a bound member');
     return this.member;
@@ -110,19 +121,16 @@ export class Context {
     return Object.fromEntries(form.fields.map((f) => [f.name, (values[f.name] ?? '').trim()]));
   }
 
-  /** The branch this chat is about: the branch its group chat is bound to, else the member's own. */
-  async chatBranchId(): Promise<string> {
+  /** The org node this chat is about (src/access chatSubject: the bound node, a 党小组's branch, else the member's branch). */
+  async subject(): Promise<{ id: string; kind: string }> {
     const i = this.inbound;
-    if (i.chat.kind === 'GROUP') {
-      const chat = await this.tx.chat.findUnique({
-        where: { platform_tenantKey_platformChatId: { platform: i.platform, tenantKey: i.tenantKey, platformChatId: i.chat.id } },
-        select: { orgNode: { select: { id: true, kind: true, parentId: true } } },
-      });
-      const node = chat?.orgNode;
-      if (node?.kind === 'BRANCH') return node.id;
-      if (node?.kind === 'GROUP' && node.parentId) return node.parentId;
-    }
-    return this.me.branchId;
+    return (await chatSubject(this.tx, { platform: i.platform, tenantKey: i.tenantKey, id: i.chat.id, kind: i.chat.kind }, this.member)) ?? { id: this.me.branchId, kind: 'BRANCH' };
+  }
+
+  /** The branch this chat is about: its subject when that is a branch, else the member's own. */
+  async chatBranchId(): Promise<string> {
+    const node = await this.subject();
+    return node.kind === 'BRANCH' ? node.id : this.me.branchId;
   }
 
   toast(type: NonNullable<ActionAck['toast']>['type'], text: string): void {
@@ -135,6 +143,6 @@ export class Context {
   }
 
   audit(entry: AuditEntry): void {
-    this.audits.push(entry);
+    this.unit.audit(entry);
   }
 }

@@ -13,6 +13,10 @@ import type { Router } from './router.js';
 import { TokenSigner } from './token.js';
 import type { ActionAck, Inbound, Outbound, QueuedOutbox } from './types.js';
 import { say } from './wording.js';
+import { DomainError } from '../services/kernel.js';
+import { can } from '../access/index.js';
+import { Presenters } from './presenters/registry.js';
+import { DEFAULT_TZ } from '../domain/life/time.js';
 
 export interface ChatLimits {
   /** Longest accepted message, in characters. */
@@ -106,6 +110,7 @@ export class ChatCore {
   // statements per click. Messages go alone: their handlers may wait on slow work (a model's
   // answer) that must not hold others up.
   private readonly lanes = Array.from({ length: 2 }, () => new GroupCommit((items: Work[]) => this.processBatch(items), { maxBatch: 64, concurrency: 1 }));
+  private readonly presenters: Presenters;
 
   constructor(
     private readonly db: Database,
@@ -114,7 +119,9 @@ export class ChatCore {
     private readonly log: Logger,
     private readonly limits: ChatLimits = DEFAULT_LIMITS,
     private readonly clock: () => Date = () => new Date(),
-  ) {}
+  ) {
+    this.presenters = router.presenters ?? new Presenters({ tokens, timezone: DEFAULT_TZ, publicUrl: '' });
+  }
 
   onOutbox(sink: OutboxSink): void {
     this.sink = sink;
@@ -210,17 +217,17 @@ export class ChatCore {
 
   /** The handler's changes rolled back; only the answer and the event's outcome are recorded. */
   private failure(scope: TxScope, inbound: Inbound, rowId: string, e: unknown, now: Date, log = true): Outcome {
-    const userError = e instanceof UserError;
+    const userError = e instanceof UserError || e instanceof DomainError;
     if (log) this.logFailure(inbound, e);
-    const message = userError ? e.message : say('errors.internal');
-    const ctx = new Context(inbound, null, scope, this.tokens, now);
+    const message = e instanceof DomainError ? this.presenters.error(e) : e instanceof UserError ? e.message : say('errors.internal');
+    const ctx = new Context(inbound, null, scope, this.tokens, now, this.presenters);
     ctx.reply(message);
     if (inbound.kind === 'action') ctx.toast('error', message);
     return userError ? { ctx, rowId, status: 'DONE' } : { ctx, rowId, status: 'FAILED', error: String((e as Error).message).slice(0, 500) };
   }
 
   private logFailure(inbound: Inbound, e: unknown): void {
-    if (!(e instanceof UserError)) this.log.error({ err: e, platform: inbound.platform, eventId: inbound.eventId }, 'event processing failed');
+    if (!(e instanceof UserError) && !(e instanceof DomainError)) this.log.error({ err: e, platform: inbound.platform, eventId: inbound.eventId }, 'event processing failed');
   }
 
   /**
@@ -239,6 +246,19 @@ export class ChatCore {
     return stale.length;
   }
 
+  /** What the handler's service calls asked for: messages as outbox rows, shared cards to refresh after the batch. */
+  private async present(ctx: Context): Promise<void> {
+    const intents = ctx.unit.intents;
+    if (!intents.length) return;
+    const { outbox } = await this.presenters.outbound(ctx.tx, intents, ctx.now, ctx.origin);
+    outbox.forEach((o) => ctx.send(o));
+    for (const i of intents) {
+      if (i.type !== 'refresh') continue;
+      const render = this.presenters.cardRenderer(i.card);
+      ctx.refresh(`${i.card}:${i.id}`, (sql) => render(sql, i.id, this.presenters.env(ctx.now)));
+    }
+  }
+
   private async route(scope: TxScope, inbound: Inbound, member: MemberInfo | null, now: Date): Promise<Context> {
     const { tx } = scope;
     let ctx: Context;
@@ -248,23 +268,28 @@ export class ChatCore {
       const length = [...text].length;
       if (length > this.limits.maxTextLength) throw new UserError(say('errors.too_long', { length, max: this.limits.maxTextLength }));
       if (!text) throw new UserError(say('errors.empty'));
-      const route = this.router.matchCommand(text);
-      ctx = new Context(inbound, member, scope, this.tokens, now);
-      if (!member && !route?.opts.allowUnbound) throw new UserError(say('binding.unbound'));
-      if (route) await route.handler(ctx, route.match);
+      const found = this.router.matchCommand(text);
+      ctx = new Context(inbound, member, scope, this.tokens, now, this.presenters);
+      const guard = found?.route.guard ?? 'member';
+      if (!member && guard !== 'anyone') throw new UserError(say('binding.unbound'));
+      if (guard !== 'anyone' && guard !== 'member' && !(await can(tx, ctx.unit.principal, guard, (await ctx.subject()).id))) {
+        throw new DomainError('errors.not_allowed', { what: { key: `commands.${found!.route.name}.what` } });
+      }
+      if (found) await found.route.handler(ctx, found.match);
     } else {
       const check = this.tokens.verify(inbound.token, now);
       if (!check.ok) throw new UserError(say(check.reason === 'expired' ? 'errors.token_expired' : 'errors.token_forged'));
       const route = this.router.matchAction(check.claims.action);
       if (!route) throw new UserError(say('errors.unknown_action'));
-      if (!member && !route.opts.allowUnbound) throw new UserError(say('binding.unbound'));
+      if (!member && route.opts.guard !== 'anyone') throw new UserError(say('binding.unbound'));
       if (check.claims.member && member?.id !== check.claims.member) {
         const owner = await tx.member.findUnique({ where: { id: check.claims.member }, select: { name: true } });
         throw new UserError(say('errors.token_wrong_member', { name: owner?.name ?? '指定的党员' }));
       }
-      ctx = new Context(inbound, member, scope, this.tokens, now, check.claims);
+      ctx = new Context(inbound, member, scope, this.tokens, now, this.presenters, check.claims);
       await route.handler(ctx, check.claims);
     }
+    await this.present(ctx);
 
     return ctx;
   }

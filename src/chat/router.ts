@@ -1,34 +1,82 @@
-// Routes an inbound event to a handler: text commands by pattern (plain Chinese phrasing),
-// card actions by the stable action id inside their signed token. Bolt-style registration.
+// Routes an inbound event to a handler. Text commands are declared: keywords, what may follow them,
+// who may run them, whether they change anything, and where help lists them; help is generated from
+// the declarations (src/chat/help.ts) and a test fails when one command's phrasing reaches another.
+// Card actions route by the stable action id inside their signed token.
+import type { Ability } from '../access/index.js';
 import type { TokenClaims } from './token.js';
 import type { Context } from './context.js';
+import type { Presenters } from './presenters/registry.js';
 
 export type CommandHandler = (ctx: Context, match: RegExpMatchArray) => Promise<void>;
 export type ActionHandler = (ctx: Context, claims: TokenClaims) => Promise<void>;
 
-export interface RouteOptions {
-  /** Runs for users who have not bound a member identity yet (e.g. 绑定). */
-  allowUnbound?: boolean;
+/** `anyone`: also for users who have not bound a member identity (帮助, 绑定); else an ability over the chat's subject (src/access). */
+export type Guard = 'anyone' | Ability;
+
+/** Who help lists a command for: every member, those who manage a branch, 机关党委 posts. */
+export type Audience = 'member' | 'manager' | 'organ';
+
+export interface CommandSpec {
+  /** Stable name; its help wording is `commands.<name>.summary` and `.example` in prompts/. */
+  name: string;
+  /** What the text starts with; several spellings allowed. */
+  keywords?: string[];
+  /**
+   * What may follow a keyword, matched against the rest of the text after an optional space or
+   * colon; the handler gets this match. Default: nothing may follow.
+   */
+  args?: RegExp;
+  /** Whole-text forms that are not keyword + argument (e.g. 本季度三会一课完成情况); the handler gets the match. */
+  patterns?: RegExp[];
+  /** Checked by the core before the handler; default `member`. */
+  guard?: Guard;
+  /** Changes state (a check-in, a notice): a text that reads as a question never runs it. */
+  changes?: boolean;
+  /** Listed in help for this audience; absent: not listed. */
+  help?: Audience;
+  /** Texts it must take; the shadowing test checks each reaches this command and no other. */
+  examples?: string[];
 }
 
-interface CommandRoute {
-  pattern: RegExp;
+export interface CommandRoute extends CommandSpec {
   handler: CommandHandler;
-  opts: RouteOptions;
 }
+
+export interface ActionOptions {
+  /** Default `member`: the core refuses unbound users. Target-specific rules are the service's. */
+  guard?: 'anyone' | 'member';
+}
+
+export interface CommandMatch {
+  route: CommandRoute;
+  /** The args match (keyword forms) or the pattern match. */
+  match: RegExpMatchArray;
+  /** The keyword the text started with; '' for a pattern. */
+  keyword: string;
+}
+
+// A text that asks about something is not the thing itself: 签到了吗, 请假条模板怎么写, 通知书怎么写.
+const QUESTION = /(?:吗|么|呢|怎么|怎样|如何|咋|什么|哪些|哪个|哪里|为什么|为啥|能否|是否|[?？])/;
+// A keyword followed at once by one of these names another thing: 请假条, 通知书, 签到表, 签到情况.
+const OTHER_NOUN = /^(?:条|书|单|表|册|率|情况|统计|名单|记录|人数|模板|范本|格式|流程|规定|要求|制度|说明|须知)/;
+const SEPARATOR = /^[\s:：,，]+/;
 
 export class Router {
   private readonly commands: CommandRoute[] = [];
-  private readonly actions = new Map<string, { handler: ActionHandler; opts: RouteOptions }>();
+  private readonly actions = new Map<string, { handler: ActionHandler; opts: ActionOptions }>();
   private fallbackHandler: CommandHandler | undefined;
 
-  /** Patterns are tried in registration order against the trimmed text. */
-  command(pattern: RegExp, handler: CommandHandler, opts: RouteOptions = {}): this {
-    this.commands.push({ pattern, handler, opts });
+  /** The presenters for this bot's service results (the core makes plain ones when absent). */
+  constructor(readonly presenters?: Presenters) {}
+
+  command(spec: CommandSpec, handler: CommandHandler): this {
+    if (this.commands.some((c) => c.name === spec.name)) throw new Error(`command ${spec.name} declared twice`);
+    if (!spec.keywords?.length && !spec.patterns?.length) throw new Error(`command ${spec.name} has neither keywords nor patterns`);
+    this.commands.push({ ...spec, handler });
     return this;
   }
 
-  action(actionId: string, handler: ActionHandler, opts: RouteOptions = {}): this {
+  action(actionId: string, handler: ActionHandler, opts: ActionOptions = {}): this {
     if (this.actions.has(actionId)) throw new Error(`action ${actionId} registered twice`);
     this.actions.set(actionId, { handler, opts });
     return this;
@@ -40,20 +88,52 @@ export class Router {
     return this;
   }
 
-  matchCommand(text: string): { handler: CommandHandler; match: RegExpMatchArray; opts: RouteOptions } | undefined {
+  /** Every command whose form the text has (more than one is a shadowing bug: see test/chat/commands.test.ts). */
+  matchAll(text: string): CommandMatch[] {
+    const out: CommandMatch[] = [];
     for (const route of this.commands) {
-      const match = text.match(route.pattern);
-      if (match) return { handler: route.handler, match, opts: route.opts };
+      const m = matchRoute(route, text);
+      if (m) out.push({ route, ...m });
     }
-    if (this.fallbackHandler) return { handler: this.fallbackHandler, match: [text] as unknown as RegExpMatchArray, opts: {} };
+    return out;
+  }
+
+  /** The command for a text: the one whose keyword is longest when several match; else the fallback. */
+  matchCommand(text: string): CommandMatch | undefined {
+    const all = this.matchAll(text);
+    if (all.length) return all.sort((a, b) => b.keyword.length - a.keyword.length)[0];
+    if (this.fallbackHandler) return { route: { name: 'fallback', patterns: [], handler: this.fallbackHandler }, match: [text] as unknown as RegExpMatchArray, keyword: '' };
     return undefined;
   }
 
-  matchAction(actionId: string): { handler: ActionHandler; opts: RouteOptions } | undefined {
+  matchAction(actionId: string): { handler: ActionHandler; opts: ActionOptions } | undefined {
     return this.actions.get(actionId);
   }
 
   actionIds(): string[] {
     return [...this.actions.keys()];
   }
+
+  /** The declarations, in registration order (help, tests). */
+  declared(): readonly CommandRoute[] {
+    return this.commands;
+  }
+}
+
+function matchRoute(route: CommandSpec, text: string): { match: RegExpMatchArray; keyword: string } | null {
+  if (route.changes && QUESTION.test(text)) return null;
+  for (const pattern of route.patterns ?? []) {
+    const match = text.match(pattern);
+    if (match) return { match, keyword: '' };
+  }
+  for (const keyword of route.keywords ?? []) {
+    if (!text.startsWith(keyword)) continue;
+    const after = text.slice(keyword.length);
+    const separated = SEPARATOR.test(after);
+    if (!separated && OTHER_NOUN.test(after)) continue;
+    const rest = after.replace(SEPARATOR, '');
+    const match = rest.match(route.args ?? /^$/);
+    if (match && match[0] === rest) return { match, keyword };
+  }
+  return null;
 }

@@ -23,6 +23,9 @@ export const POST_NAMES: Record<PostTitle, string> = {
   PUBLICITY_MEMBER: '宣传委员',
   DISCIPLINE_MEMBER: '纪检委员',
   GROUP_LEADER: '党小组长',
+  WORK_COMMITTEE_SECRETARY: '工委书记',
+  WORK_COMMITTEE_DEPUTY_SECRETARY: '工委副书记',
+  WORK_COMMITTEE_MEMBER: '工委委员',
 };
 
 /** Posts that run a branch's organizational life: notices, approvals, minutes, binding codes. */

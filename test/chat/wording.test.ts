@@ -1,4 +1,4 @@
-// Every wording key the code asks for exists in prompts/replies.yaml, and every key there is used.
+// Every wording key the code asks for exists in prompts/replies/*.yaml, and every key there is used.
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +16,8 @@ describe('wording', () => {
   const keys = loadWording();
   const used = new Set<string>();
   for (const f of [...sourceFiles('src'), ...sourceFiles('jobs')]) {
-    for (const m of fs.readFileSync(f, 'utf8').matchAll(/\bsay\(\s*'([a-z_.]+)'/g)) used.add(m[1]!);
+    // say('key'), and coded errors: fail('key') / new DomainError('key') / authorize(…, 'key').
+    for (const m of fs.readFileSync(f, 'utf8').matchAll(/\b(?:say|fail|DomainError)\(\s*'([a-z_.]+)'/g)) used.add(m[1]!);
   }
 
   it('has every key the code uses', () => {

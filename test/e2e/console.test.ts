@@ -39,7 +39,7 @@ function noteForm(token: string): CardForm {
 
 function extendRouter(router: Router): void {
   router
-    .command(/^留言$/, async (ctx) => {
+    .command({ name: 'e2e.note', keywords: ['留言'] }, async (ctx) => {
       const key = `e2e-note:${ctx.inbound.eventId}`;
       const token = ctx.tokens.sign({ action: 'e2e.note', target: key }, 3600, ctx.now);
       ctx.send({ to: ctx.here, body: { kind: 'card', card: { title: '意见箱', tone: 'orange', form: noteForm(token), footer: '还没有留言' } }, dedupeKey: key });

@@ -19,7 +19,7 @@ export function conformanceRoutes(router: Router): void {
     buttons: [{ actionId: 'conformance.count', label: '点一下', style: 'primary', token }],
   });
   router
-    .command(/^测试卡片$/, async (ctx) => {
+    .command({ name: 'conformance.card', keywords: ['测试卡片'] }, async (ctx) => {
       const key = `conformance-card:${ctx.inbound.platform}:${ctx.inbound.eventId}`;
       const count = ctx.tokens.sign({ action: 'conformance.count', target: key }, 3600, ctx.now);
       const slow = ctx.tokens.sign({ action: 'conformance.slow', target: key }, 3600, ctx.now);

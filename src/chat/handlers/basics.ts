@@ -47,9 +47,9 @@ async function issueCode(ctx: Context, match: RegExpMatchArray): Promise<void> {
 
 export function registerBasics(router: Router): void {
   router
-    .command(/^(帮助|help|\?|？|菜单|使用说明)$/i, async (ctx) => ctx.reply({ kind: 'card', card: helpCard() }), { allowUnbound: true })
-    .command(/^绑定(?:\s+|[:：]\s*)?([A-Za-z0-9]*)$/, bind, { allowUnbound: true })
-    .command(/^生成绑定码(?:\s+|[:：]\s*)?(.*)$/, issueCode)
+    .command({ name: 'help', patterns: [/^(帮助|help|\?|？|菜单|使用说明)$/i], guard: 'anyone' }, async (ctx) => ctx.reply({ kind: 'card', card: helpCard() }))
+    .command({ name: 'bind', patterns: [/^绑定(?:\s+|[:：]\s*)?([A-Za-z0-9]*)$/], guard: 'anyone' }, bind)
+    .command({ name: 'binding.issue_code', patterns: [/^生成绑定码(?:\s+|[:：]\s*)?(.*)$/] }, issueCode)
     .fallback(async (ctx, match) => {
       const text = String(match[0]);
       const shown = [...text].length > 20 ? `${[...text].slice(0, 20).join('')}…` : text;

@@ -321,9 +321,9 @@ export function registerDuties(router: Router, deps: DutiesDeps): void {
   };
   const cache = new DutyIndexCache();
   router
-    .command(/^(?:下载)?(?:三级)?(?:责任)?清单模板$/, async (ctx) => ctx.reply(say('duties.template', { url: `${o.publicUrl}${DUTY_TEMPLATE_PATH}` })), { allowUnbound: true })
-    .command(/^(?:我还有(?:哪些|什么)(?:事|事情|工作|任务)?(?:没有?|未)(?:完成|做)|我的(?:任务|待办)|我的待办事项)[?？。!！]*$/, async (ctx) => ctx.reply({ kind: 'card', card: await memberDueCard(ctx, o) }))
-    .command(/^(?:本支部|我们支部|支部)?(?:本季度|这个季度|本季)?(?:还差什么|还差哪些|还缺什么|还有(?:哪些|什么)没(?:有)?完成)[?？。!！]*$/, (ctx) => branchDue(ctx, o))
+    .command({ name: 'duties.template', patterns: [/^(?:下载)?(?:三级)?(?:责任)?清单模板$/], guard: 'anyone' }, async (ctx) => ctx.reply(say('duties.template', { url: `${o.publicUrl}${DUTY_TEMPLATE_PATH}` })))
+    .command({ name: 'duties.mine', patterns: [/^(?:我还有(?:哪些|什么)(?:事|事情|工作|任务)?(?:没有?|未)(?:完成|做)|我的(?:任务|待办)|我的待办事项)[?？。!！]*$/] }, async (ctx) => ctx.reply({ kind: 'card', card: await memberDueCard(ctx, o) }))
+    .command({ name: 'duties.branch_due', patterns: [/^(?:本支部|我们支部|支部)?(?:本季度|这个季度|本季)?(?:还差什么|还差哪些|还缺什么|还有(?:哪些|什么)没(?:有)?完成)[?？。!！]*$/] }, (ctx) => branchDue(ctx, o))
     .action(MORE_ACTION, (ctx, claims) => more(ctx, claims, cache))
     .fallback((ctx, m) => answerOrHelp(ctx, m, o, cache));
 }

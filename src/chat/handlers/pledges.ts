@@ -547,12 +547,12 @@ function registerH5Forms(): void {
 export function registerPledges(router: Router, d: PledgeDeps): void {
   registerH5Forms();
   router
-    .command(/^发起承诺(?:\s+|[:：]\s*)?([\s\S]*)$/, (ctx, m) => startCommand(ctx, m, d))
-    .command(/^(?:我的承诺|查看承诺|修改承诺|填写承诺)$/, (ctx) => mine(ctx, d))
-    .command(/^(?:汇报践诺|践诺汇报|填写践诺|我的践诺)$/, (ctx) => reportStart(ctx, d))
-    .command(/^承诺(?:提交)?情况(?:\s+(.+))?$/, status)
-    .command(/^导出承诺(?:\s+(.+))?$/, (ctx, m) => exportLink(ctx, m, d))
-    .command(/^催交承诺(?:\s+(.+))?$/, remind)
+    .command({ name: 'pledge.start', patterns: [/^发起承诺(?:\s+|[:：]\s*)?([\s\S]*)$/] }, (ctx, m) => startCommand(ctx, m, d))
+    .command({ name: 'pledge.mine', patterns: [/^(?:我的承诺|查看承诺|修改承诺|填写承诺)$/] }, (ctx) => mine(ctx, d))
+    .command({ name: 'pledge.report', patterns: [/^(?:汇报践诺|践诺汇报|填写践诺|我的践诺)$/] }, (ctx) => reportStart(ctx, d))
+    .command({ name: 'pledge.status', patterns: [/^承诺(?:提交)?情况(?:\s+(.+))?$/] }, status)
+    .command({ name: 'pledge.export', patterns: [/^导出承诺(?:\s+(.+))?$/] }, (ctx, m) => exportLink(ctx, m, d))
+    .command({ name: 'pledge.remind', patterns: [/^催交承诺(?:\s+(.+))?$/] }, remind)
     .action(A.start, (ctx, c) => startForm(ctx, c, d))
     .action(A.submit, (ctx, c) => submit(ctx, c, d))
     .action(A.approve, (ctx, c) => review(ctx, c, true, d))

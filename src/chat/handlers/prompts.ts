@@ -18,7 +18,7 @@ async function organIds(ctx: Context): Promise<string[]> {
 }
 
 export function registerPrompts(router: Router): void {
-  router.command(/^工作提示情况$/, async (ctx) => {
+  router.command({ name: 'prompts.report', patterns: [/^工作提示情况$/] }, async (ctx) => {
     const organs = await organIds(ctx);
     if (!organs.length) throw new UserError(say('prompts.not_allowed'));
     const last = await ctx.tx.promptBroadcast.findFirst({
@@ -31,7 +31,7 @@ export function registerPrompts(router: Router): void {
     ctx.reply(say('prompts.report', { text: [...last.text].slice(0, 30).join(''), total: r.total, sent: r.sent, failed: r.failed, pending: r.pending }));
   });
 
-  router.command(/^工作提示(?:[\s：:]+([\s\S]*))?$/, async (ctx, m) => {
+  router.command({ name: 'prompts.send', patterns: [/^工作提示(?:[\s：:]+([\s\S]*))?$/] }, async (ctx, m) => {
     const text = (m[1] ?? '').trim();
     const organs = await organIds(ctx);
     if (!organs.length) throw new UserError(say('prompts.not_allowed'));
