@@ -11,6 +11,7 @@ import type { Logger } from '../src/log.js';
 import type { QueueBackend } from '../src/queue/backend.js';
 import type { PlatformSender } from '../src/platforms/types.js';
 import type { TokenSigner } from '../src/chat/token.js';
+import type { Presenters } from '../src/chat/presenters/index.js';
 import { DEFAULT_GUARDRAILS, type GuardrailOptions } from '../src/domain/guardrails.js';
 import { Deliverer } from './deliver.js';
 import { DestinationLimiter, parseRateLimits, type LimiterStore } from './rate-limit.js';
@@ -28,6 +29,8 @@ export interface JobsDeps {
   senders: PlatformSender[];
   log: Logger;
   tokens?: TokenSigner;
+  /** Renders what services ask to send (src/chat/presenters); built from config and tokens when absent. */
+  presenters?: Presenters;
   clock?: () => Date;
   /** Test seam: the meeting side's reminder messages. */
   reminderMessages?: ReminderMessages;

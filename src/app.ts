@@ -89,14 +89,14 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
     const tokens = new TokenSigner(secret);
     const hub = new ConsoleHub();
     // onReminderPlan (jobs, issue 5): reminders due soon get their job as soon as a notice is written.
-    const router = buildRouter({ publicUrl: config.publicUrl, life: { timezone: config.timezone, ...config.life, onReminderPlan: (plan) => jobs.reminders.planned(plan) }, duties: { llm: config.llm, log: log.child({ component: 'duties' }) } });
+    const router = buildRouter({ publicUrl: config.publicUrl, tokens, life: { timezone: config.timezone, ...config.life, onReminderPlan: (plan) => jobs.reminders.planned(plan) }, duties: { llm: config.llm, log: log.child({ component: 'duties' }) } });
     opts.extendRouter?.(router);
     const core = new ChatCore(db, router, tokens, log.child({ component: 'chat' }), undefined, opts.clock);
     // Platform adapters: senders to the Deliverer (degraded by capabilities), receivers below.
     const platformDeps = { db, core, tokens, log: log.child({ component: 'platform' }), publicUrl: config.publicUrl, enqueue: (ids: string[]) => deliverer.enqueue(ids) };
     const platforms = buildAdapters(config.platforms, platformDeps, opts.platforms);
     // Jobs (issue 5): delivery with rate limits, reminders, task prompts, compliance scan.
-    const jobs = await Jobs.create({ config, db, queue, senders: [consoleSender(hub), ...platformSenders(platforms, platformDeps, config.platforms)], log, tokens, clock: opts.clock });
+    const jobs = await Jobs.create({ config, db, queue, senders: [consoleSender(hub), ...platformSenders(platforms, platformDeps, config.platforms)], log, tokens, presenters: router.presenters, clock: opts.clock });
     cleanups.push(async () => void (await settles(jobs.close(), 5000)));
     const deliverer = jobs.deliverer;
     core.onOutbox((rows) => deliverer.enqueueRows(rows));

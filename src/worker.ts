@@ -56,13 +56,14 @@ async function main(): Promise<void> {
     cleanups.push(() => queue.close());
     const tokens = new TokenSigner(appSecret(config, { create: false }));
     // Senders only (no receivers): the same adapters the service builds.
-    const core = new ChatCore(db, buildRouter({ publicUrl: config.publicUrl }), tokens, log.child({ component: 'chat' }));
+    const router = buildRouter({ publicUrl: config.publicUrl, tokens, life: { timezone: config.timezone } });
+    const core = new ChatCore(db, router, tokens, log.child({ component: 'chat' }));
     let jobs: Jobs | undefined;
     const deps = { db, core, tokens, log: log.child({ component: 'platform' }), publicUrl: config.publicUrl, enqueue: (ids: string[]) => jobs!.deliverer.enqueue(ids) };
     const platforms = buildAdapters(config.platforms, deps);
     // Console messages sent from a separate process reach no browser (the console lives in the
     // service's memory); they are still marked sent. Use real platforms with separate workers.
-    jobs = await Jobs.create({ config, db, queue, senders: [consoleSender(new ConsoleHub()), ...platformSenders(platforms, deps, config.platforms)], log, tokens });
+    jobs = await Jobs.create({ config, db, queue, senders: [consoleSender(new ConsoleHub()), ...platformSenders(platforms, deps, config.platforms)], log, tokens, presenters: router.presenters });
     cleanups.push(() => jobs!.close());
     await jobs.startWorkers();
     log.info({ queue: queue.kind }, '支部助手 worker 已启动');

@@ -158,3 +158,16 @@ export async function chatSubject(tx: Tx, chat: { platform: string; tenantKey: s
   }
   return member ? { id: member.branchId, kind: 'BRANCH' } : null;
 }
+
+/** Who receives a branch's approval requests: the first post holder in APPROVER_ORDER who is active. */
+export async function approverOf(tx: Tx, branchId: string): Promise<{ id: string; name: string } | null> {
+  const posts = await tx.post.findMany({
+    where: { orgNodeId: branchId, title: { in: APPROVER_ORDER }, until: null, member: { active: true } },
+    select: { title: true, member: { select: { id: true, name: true } } },
+  });
+  for (const title of APPROVER_ORDER) {
+    const post = posts.find((p) => p.title === title);
+    if (post) return post.member;
+  }
+  return null;
+}

@@ -6,10 +6,15 @@ import { registerPrompts } from './handlers/prompts.js';
 import { registerLife, type LifeDeps } from './handlers/life.js';
 import { registerDuties, type DutiesDeps } from './handlers/duties.js';
 import { registerPledges } from './handlers/pledges.js';
+import { buildPresenters } from './presenters/index.js';
+import type { TokenSigner } from './token.js';
+import { DEFAULT_TZ } from '../domain/life/time.js';
 
 export interface BotDeps {
   /** Base URL for signed links (H5 forms, downloads). */
   publicUrl: string;
+  /** Signs card buttons and links (presenters). */
+  tokens: TokenSigner;
   /** Organizational life settings (time zone, check-in window …); defaults when absent. */
   life?: Omit<LifeDeps, 'publicUrl'>;
   /** Responsibility-list answers (optional model phrasing, logger). */
@@ -17,7 +22,7 @@ export interface BotDeps {
 }
 
 export function buildRouter(deps: BotDeps): Router {
-  const router = new Router();
+  const router = new Router(buildPresenters({ tokens: deps.tokens, timezone: deps.life?.timezone ?? DEFAULT_TZ, publicUrl: deps.publicUrl }));
   registerBasics(router);
   registerPrompts(router);
   registerLife(router, { ...deps.life, publicUrl: deps.publicUrl });

@@ -50,7 +50,7 @@ describe('access', () => {
 
   it('reads which branch a chat is about: its bound branch, a 党小组 chat its branch, else the member’s own', async () => {
     const tx = h.db.prisma as never;
-    const m = (await h.member('m203')) as { kind: 'member'; member: never };
+    const m = (await h.member('m203')) as unknown as { kind: 'member'; member: never };
     const b1 = await node('demo-branch-1');
     expect(await chatSubject(tx, { platform: 'CONSOLE', tenantKey: '', id: 'branch-1', kind: 'GROUP' }, m.member)).toEqual({ id: b1, kind: 'BRANCH' });
     expect((await chatSubject(tx, { platform: 'CONSOLE', tenantKey: '', id: 'm203', kind: 'DIRECT' }, m.member))?.id).toBe(await node('demo-branch-2'));
