@@ -6,6 +6,7 @@ import type { Ability } from '../access/index.js';
 import type { TokenClaims } from './token.js';
 import type { Context } from './context.js';
 import type { Presenters } from './presenters/registry.js';
+import { FormPages } from './forms.js';
 
 export type CommandHandler = (ctx: Context, match: RegExpMatchArray) => Promise<void>;
 export type ActionHandler = (ctx: Context, claims: TokenClaims) => Promise<void>;
@@ -65,6 +66,9 @@ export class Router {
   private readonly commands: CommandRoute[] = [];
   private readonly actions = new Map<string, { handler: ActionHandler; opts: ActionOptions }>();
   private fallbackHandler: CommandHandler | undefined;
+
+  /** Card forms that can also be opened as a web page (src/web/h5.ts), by the action id they submit to. */
+  readonly pages = new FormPages();
 
   /** The presenters for this bot's service results (the core makes plain ones when absent). */
   constructor(readonly presenters?: Presenters) {}

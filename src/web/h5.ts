@@ -23,6 +23,16 @@ import type { Database, Tx } from '../db/client.js';
 import type { ChatCore } from '../chat/core.js';
 import type { FormField } from '../chat/card.js';
 import type { TokenClaims, TokenSigner } from '../chat/token.js';
+import { validateForm } from '../chat/card.js';
+import type { FormPage, FormPages } from '../chat/forms.js';
+import { applyEffects } from '../chat/effects.js';
+import type { Presenters } from '../chat/presenters/registry.js';
+import { insertInbound } from '../chat/store.js';
+import type { QueuedOutbox } from '../chat/types.js';
+import { say } from '../chat/wording.js';
+import { findMember } from '../domain/org.js';
+import { memberPrincipal } from '../access/principal.js';
+import { DomainError, Unit } from '../services/kernel.js';
 
 export interface H5FormSpec {
   title: string;
@@ -94,28 +104,69 @@ ${fields}
 
 export interface H5Deps {
   db: Database;
-  core: ChatCore;
   tokens: TokenSigner;
+  /** The form pages areas declared (src/chat/forms.ts). */
+  pages?: FormPages;
+  /** Renders what a submit's service call asks to send. */
+  presenters?: Presenters;
+  /** Hands new outbox rows to delivery after the commit. */
+  deliver?: (rows: QueuedOutbox[]) => Promise<void>;
+  /** Legacy: providers registered on h5Forms are submitted through the chat core as the card action. */
+  core?: ChatCore;
   forms?: H5Forms;
   clock?: () => Date;
 }
+
+type Opened = { claims: TokenClaims & { member: string }; spec: H5FormSpec; page?: FormPage } | { status: number; title: string; text: string };
 
 export function registerH5(server: FastifyInstance, deps: H5Deps): void {
   const forms = deps.forms ?? h5Forms;
   const clock = deps.clock ?? (() => new Date());
 
-  async function open(token: string | undefined): Promise<{ claims: TokenClaims & { member: string }; spec: H5FormSpec } | { status: number; title: string; text: string }> {
+  async function open(token: string | undefined): Promise<Opened> {
     const check = deps.tokens.verify(token ?? '', clock());
     if (!check.ok) return check.reason === 'expired' ? { status: 410, title: '链接已过期', text: '这个链接已过期，请回到聊天中重新打开。' } : { status: 403, title: '链接无效', text: '这个链接无效，请回到聊天中重新打开。' };
-    const provider = forms.get(check.claims.action);
+    const page = deps.pages?.get(check.claims.action);
+    const provider = page ? (tx: Tx, c: TokenClaims, now: Date) => page.spec(tx, c, now) : forms.get(check.claims.action);
     if (!provider || !check.claims.member) return { status: 404, title: '链接无效', text: '这个表单不存在。' };
     const spec = await provider(deps.db.prisma, check.claims, clock());
     if (!spec) return { status: 404, title: '表单已失效', text: '这个表单对应的事项已不存在。' };
-    return { claims: { ...check.claims, member: check.claims.member }, spec };
+    return { claims: { ...check.claims, member: check.claims.member }, spec, page };
   }
 
   const send = (reply: { code(n: number): { type(t: string): { header(k: string, v: string): { send(b: string): unknown } } } }, status: number, html: string) =>
     reply.code(status).type('text/html; charset=utf-8').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'").send(html);
+
+  /**
+   * A declared page: the submit runs the area's service as the member the link was made for, in one
+   * transaction with its effects; the page nonce is stored like an event id, so the same page counts once.
+   */
+  async function submitPage(r: Extract<Opened, { page?: FormPage }>, page: FormPage, token: string, nonce: string, form: Record<string, string>): Promise<{ status: number; html: string }> {
+    const member = await findMember(deps.db.prisma, r.claims.member);
+    if (!member?.active) return { status: 403, html: messagePage('提交失败', '您还没有绑定党员身份。') };
+    const identity = await deps.db.prisma.platformIdentity.findFirst({ where: { memberId: member.id }, orderBy: { boundAt: 'asc' }, select: { platform: true, tenantKey: true } });
+    const platform = identity?.platform ?? 'CONSOLE';
+    const problem = validateForm({ actionId: r.claims.action, token: '', submitLabel: '', fields: r.spec.fields }, form);
+    if (problem) return { status: 422, html: formPage(r.spec, token, form, say('errors.form_invalid', { problem })) };
+    const presenters = deps.presenters!;
+    try {
+      const outcome = await deps.db.transaction(async (scope) => {
+        const [fresh] = await insertInbound(scope.sql, [{ platform, eventId: `h5:${nonce}`, json: JSON.stringify({ form: r.claims.action, member: member.id }) }]);
+        if (!fresh) return null;
+        const unit = new Unit(scope, memberPrincipal(member, 'web'), clock());
+        const done = await page.submit(unit, r.claims, form);
+        const rows = await applyEffects(scope, unit, presenters, identity ?? undefined);
+        await scope.sql.query(`UPDATE "InboundEvent" SET status = 'DONE', "processedAt" = now() WHERE id = $1`, [fresh]);
+        return { done, rows };
+      });
+      if (!outcome) return { status: 200, html: messagePage(r.spec.title, '这份表单已经提交过了。', true) };
+      if (outcome.rows.length) await deps.deliver?.(outcome.rows).catch(() => undefined); // the delivery sweep picks them up
+      return { status: 200, html: messagePage(r.spec.title, outcome.done, true) };
+    } catch (e) {
+      if (e instanceof DomainError) return { status: 422, html: formPage(r.spec, token, form, presenters.error(e)) };
+      throw e;
+    }
+  }
 
   void server.register(async (s) => {
     s.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) => {
@@ -133,9 +184,14 @@ export function registerH5(server: FastifyInstance, deps: H5Deps): void {
       const r = await open(body.t);
       if ('status' in r) return send(reply, r.status, messagePage(r.title, r.text));
       if (!/^[A-Za-z0-9_-]{8,64}$/.test(body.nonce ?? '')) return send(reply, 400, messagePage('提交失败', '表单不完整，请重新打开链接。'));
-      const identity = await deps.db.prisma.platformIdentity.findFirst({ where: { memberId: r.claims.member }, orderBy: { boundAt: 'asc' } });
-      if (!identity) return send(reply, 403, messagePage('提交失败', '您还没有绑定党员身份。'));
       const form = Object.fromEntries(r.spec.fields.map((f) => [f.name, String(body[f.name] ?? '')]));
+      if (r.page && deps.presenters) {
+        const out = await submitPage(r, r.page, body.t!, body.nonce!, form);
+        return send(reply, out.status, out.html);
+      }
+      // Legacy path (providers registered on h5Forms): the card action through the chat core.
+      const identity = await deps.db.prisma.platformIdentity.findFirst({ where: { memberId: r.claims.member }, orderBy: { boundAt: 'asc' } });
+      if (!identity || !deps.core) return send(reply, 403, messagePage('提交失败', '您还没有绑定党员身份。'));
       const result = await deps.core.handle({
         kind: 'action',
         platform: identity.platform,
