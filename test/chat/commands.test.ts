@@ -1,0 +1,88 @@
+// The declared text commands of the real bot (src/chat/bot.ts): each command's examples reach it and
+// no other (no command shadows another), each listed command has its help wording, and questions
+// about a command do not run it (issue 12, point 4).
+import { describe, expect, it } from 'vitest';
+import { buildRouter } from '../../src/chat/bot.js';
+import { TokenSigner } from '../../src/chat/token.js';
+import { loadWording } from '../../src/chat/wording.js';
+
+const router = buildRouter({ publicUrl: 'https://zhibu.example', tokens: new TokenSigner('t'.repeat(64)) });
+const commands = router.declared();
+const wording = loadWording();
+
+/** Names of every command whose form `text` has. */
+const reaching = (text: string) => router.matchAll(text).map((m) => m.route.name);
+
+describe('declared commands', () => {
+  it('are declared, each with at least one example', () => {
+    expect(commands.length).toBeGreaterThan(10);
+    expect(commands.filter((c) => !c.examples?.length).map((c) => c.name), 'commands without examples').toEqual([]);
+  });
+
+  it("each take their own examples, and only they do", () => {
+    const wrong = commands.flatMap((c) =>
+      (c.examples ?? []).flatMap((text) => {
+        const got = reaching(text);
+        return got.length === 1 && got[0] === c.name ? [] : [`${c.name} example「${text}」reaches [${got.join(', ')}]`];
+      }),
+    );
+    expect(wrong).toEqual([]);
+  });
+
+  // The shadowing test proper: for every pair (a, b), none of a's examples has b's form.
+  it('never shadow one another', () => {
+    const shadows: string[] = [];
+    for (const a of commands) {
+      for (const b of commands) {
+        if (a === b) continue;
+        for (const text of a.examples ?? []) {
+          if (router.matchAll(text).some((m) => m.route === b)) shadows.push(`${b.name} shadows ${a.name} on「${text}」`);
+        }
+      }
+    }
+    expect(shadows).toEqual([]);
+  });
+
+  it('have their help wording (summary and example when listed; what when guarded by an ability)', () => {
+    const missing = commands.flatMap((c) => {
+      const keys = [
+        ...(c.help ? ['summary', 'example'] : []),
+        // The core's refusal names what was refused: errors.not_allowed with commands.<name>.what.
+        ...(c.guard && c.guard !== 'anyone' && c.guard !== 'member' ? ['what'] : []),
+      ].map((k) => `commands.${c.name}.${k}`);
+      return keys.filter((k) => !wording.has(k));
+    });
+    expect(missing).toEqual([]);
+  });
+
+  it('have unique names', () => {
+    const names = commands.map((c) => c.name);
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+  });
+});
+
+describe('questions about a command do not run it', () => {
+  // The commands that change state or answer with a report, by declared name.
+  const CHECKIN = 'meeting.checkin';
+  const LEAVE = 'meeting.leave';
+  const NOTICE = 'meeting.notice';
+  const isCompliance = (name: string) => name === 'compliance' || name.startsWith('compliance.');
+
+  it('names the commands it guards (a rename must update this test)', () => {
+    const names = commands.map((c) => c.name);
+    expect(names).toEqual(expect.arrayContaining([CHECKIN, LEAVE, NOTICE]));
+    expect(names.some(isCompliance), 'a compliance command is declared').toBe(true);
+  });
+
+  const PHRASES = ['签到情况', '签到了吗', '签到怎么弄', '请假条模板', '通知书怎么写', '承诺完成情况怎么查'];
+  it.each(PHRASES)('「%s」reaches neither 签到, 请假, 通知 nor compliance', (text) => {
+    const forbidden = (name: string) => [CHECKIN, LEAVE, NOTICE].includes(name) || isCompliance(name);
+    expect(reaching(text).filter(forbidden)).toEqual([]);
+    expect(forbidden(router.matchCommand(text)?.route.name ?? '')).toBe(false);
+  });
+
+  it.each(['承诺完成情况', '践诺完成情况'])('「%s」is not compliance (三会一课)', (text) => {
+    expect(reaching(text).filter(isCompliance)).toEqual([]);
+    expect(isCompliance(router.matchCommand(text)?.route.name ?? '')).toBe(false);
+  });
+});
