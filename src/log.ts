@@ -21,14 +21,3 @@ export function createLogger(opts: { level: string; pretty: boolean }): Logger {
       : undefined,
   });
 }
-
-/** Strip credentials from a connection URL before it is shown anywhere. */
-export function safeUrl(raw: string): string {
-  try {
-    const u = new URL(raw);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '[invalid url]';
-  }
-}

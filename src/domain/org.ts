@@ -1,4 +1,5 @@
-// Members, posts and who may do what. Secretary-only actions are checked here, in one place.
+// Members and their posts: the member value type and its query, and the posts' names as written in
+// lists and forms (duties and pledge imports match on them). Who may do what is src/access.
 import type { PostTitle } from '../generated/prisma/enums.js';
 import type { Tx } from '../db/client.js';
 
@@ -11,6 +12,10 @@ export interface MemberInfo {
   posts: Array<{ title: PostTitle; orgNodeId: string }>;
 }
 
+/**
+ * Each post as it is written in imported lists and forms (责任清单, 承诺 audiences): data that services
+ * match on, so it stays here rather than in prompts/ (services cannot read wording).
+ */
 export const POST_NAMES: Record<PostTitle, string> = {
   PARTY_GROUP_SECRETARY: '党组书记',
   PARTY_GROUP_MEMBER: '党组成员',
@@ -28,11 +33,6 @@ export const POST_NAMES: Record<PostTitle, string> = {
   WORK_COMMITTEE_MEMBER: '工委委员',
 };
 
-/** Posts that run a branch's organizational life: notices, approvals, minutes, binding codes. */
-const BRANCH_MANAGERS: PostTitle[] = ['BRANCH_SECRETARY', 'BRANCH_DEPUTY_SECRETARY', 'ORGANIZING_MEMBER'];
-/** Organ-committee posts that may act for every branch under their 机关党委. */
-const ORGAN_MANAGERS: PostTitle[] = ['ORGAN_SECRETARY', 'ORGAN_DEPUTY_SECRETARY'];
-
 export const memberSelect = {
   id: true,
   name: true,
@@ -46,32 +46,17 @@ export async function findMember(tx: Tx, id: string): Promise<MemberInfo | null>
   return tx.member.findUnique({ where: { id }, select: memberSelect });
 }
 
-/** May `member` manage branch `branchId` (whose parent 机关党委 is `organId`)? */
-export function canManageBranch(member: MemberInfo, branchId: string, organId: string | null): boolean {
+// Predates src/access and repeats its branch-manager rule. Its remaining users are src/web/ledger-files.ts
+// and test/chat/core.test.ts: delete it once they call can(tx, principal, 'branch.manage', branchId).
+const BRANCH_MANAGERS: PostTitle[] = ['BRANCH_SECRETARY', 'BRANCH_DEPUTY_SECRETARY', 'ORGANIZING_MEMBER'];
+const ORGAN_MANAGERS: PostTitle[] = ['ORGAN_SECRETARY', 'ORGAN_DEPUTY_SECRETARY'];
+
+/** @deprecated use `can(tx, principal, 'branch.manage', branchId)` from src/access. */
+export async function canManage(tx: Tx, member: MemberInfo, branchId: string): Promise<boolean> {
   if (!member.active) return false;
+  const branch = await tx.orgNode.findUnique({ where: { id: branchId }, select: { parentId: true } });
+  const organId = branch?.parentId ?? null;
   return member.posts.some(
     (p) => (p.orgNodeId === branchId && BRANCH_MANAGERS.includes(p.title)) || (organId !== null && p.orgNodeId === organId && ORGAN_MANAGERS.includes(p.title)),
   );
-}
-
-/** The branches `member` may manage: their own branch for branch posts, all of an organ's for organ posts. */
-export async function managedBranchIds(tx: Tx, member: MemberInfo): Promise<string[]> {
-  const ids = new Set<string>();
-  for (const p of member.posts) {
-    if (BRANCH_MANAGERS.includes(p.title)) ids.add(p.orgNodeId);
-    if (ORGAN_MANAGERS.includes(p.title)) {
-      const branches = await tx.orgNode.findMany({ where: { parentId: p.orgNodeId, kind: 'BRANCH' }, select: { id: true } });
-      branches.forEach((b) => ids.add(b.id));
-    }
-  }
-  return [...ids];
-}
-
-export async function canManage(tx: Tx, member: MemberInfo, branchId: string): Promise<boolean> {
-  const branch = await tx.orgNode.findUnique({ where: { id: branchId }, select: { parentId: true } });
-  return canManageBranch(member, branchId, branch?.parentId ?? null);
-}
-
-export function postNames(member: MemberInfo): string[] {
-  return member.posts.map((p) => POST_NAMES[p.title]);
 }
