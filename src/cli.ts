@@ -1,4 +1,5 @@
-// Operator commands: migrate, migration:new, seed.
+// Operator commands: migrate, migration:new, seed, imports and exports. Commands that change business
+// state call services (src/services) as the system, or as the member named by --by <工号>.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,6 +9,10 @@ import { openDatabase } from './db/client.js';
 import { MIGRATIONS_DIR } from './db/migrate.js';
 import { seedDemo } from './seed/seed.js';
 import { importBindings } from './chat/identity-import.js';
+import type { PrismaClient } from './generated/prisma/client.js';
+import { memberPrincipal, SYSTEM, type Principal } from './access/index.js';
+import { memberByEmployeeNo } from './services/org.js';
+import { DomainError } from './services/kernel.js';
 import { pledgeCli, PLEDGE_USAGE, serviceSecret } from './domain/pledges/cli.js';
 import { exportLedgerFile } from './domain/life/ledger.js';
 import { importDutiesCommand } from './domain/duties/cli.js';
@@ -17,12 +22,26 @@ const usage = `用法：
   npm run migrate                      应用未执行的数据库迁移
   npm run migration:new -- <名称>      按 prisma/schema.prisma 的改动生成下一个迁移
   npm run seed [-- --reset]            写入示例数据（--reset 先清空全部业务数据）
-  npm run cli -- import-bindings <文件.csv|xlsx> [--dry-run]
-                                       按对照表批量绑定平台账号（列：平台、企业ID、平台用户ID、工号或姓名）
+  npm run cli -- import-bindings <文件.csv|xlsx> [--dry-run] [--by <工号>]
+                                       按对照表批量绑定平台账号（列：平台、企业ID、平台用户ID、工号或姓名；
+                                       给出 --by 时以该党员身份导入，只能绑定其管理的支部的党员）
   npm run cli -- export-ledger --branch <支部代码> --period <2026Q4|2026-12|2026> --out <文件.xlsx>
                                        导出支部组织生活电子台账
-  npm run cli -- import-duties <文件.yaml|xlsx> --unit <单位代码> [--year 2027] [--dry-run]
-                                       导入三级责任清单，写成该单位该年度的新版本（Excel 须给 --year）`;
+  npm run cli -- import-duties <文件.yaml|xlsx> --unit <单位代码> [--year 2027] [--dry-run] [--by <工号>]
+                                       导入三级责任清单，写成该单位该年度的新版本（Excel 须给 --year；
+                                       给出 --by 时以该党员身份导入，须为该单位机关党委书记或副书记）`;
+
+function option(args: string[], name: string): string | undefined {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+/** `--by <工号>`: the member the command acts as (their access rules apply); without it the system acts. */
+async function byMember(prisma: PrismaClient, employeeNo: string): Promise<Principal> {
+  const member = await memberByEmployeeNo(prisma, employeeNo);
+  if (!member) throw new Error(`找不到工号为 ${employeeNo} 的党员`);
+  return memberPrincipal(member, 'cli');
+}
 
 async function withDatabase<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -75,12 +94,13 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'import-bindings': {
-      const file = rest.find((a) => !a.startsWith('--'));
+      const file = rest.find((a, i) => !a.startsWith('--') && rest[i - 1] !== '--by');
       if (!file) throw new Error('请给出对照表文件，例如：npm run cli -- import-bindings 绑定.xlsx');
       const dryRun = rest.includes('--dry-run');
+      const byNo = option(rest, 'by');
       const r = await withDatabase(async (db) => {
         await db.migrate();
-        return importBindings(db.prisma, file, { dryRun });
+        return importBindings(db.prisma, file, { dryRun, by: byNo ? await byMember(db.prisma, byNo) : SYSTEM });
       });
       if (r.errors.length) {
         console.error(`对照表有 ${r.errors.length} 处错误，没有写入任何绑定：\n${r.errors.join('\n')}`);
@@ -93,11 +113,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'export-ledger': {
-      const opt = (name: string) => {
-        const i = rest.indexOf(`--${name}`);
-        return i >= 0 ? rest[i + 1] : undefined;
-      };
-      const [branch, period, out] = [opt('branch'), opt('period'), opt('out')];
+      const [branch, period, out] = [option(rest, 'branch'), option(rest, 'period'), option(rest, 'out')];
       if (!branch || !period || !out) throw new Error('用法：npm run cli -- export-ledger --branch demo-branch-1 --period 2026Q4 --out 台账.xlsx');
       const timezone = loadConfig().timezone;
       const r = await withDatabase((db) => exportLedgerFile(db.prisma, { branchCode: branch, period, out, timezone }));
@@ -125,6 +141,7 @@ async function main(argv: string[]): Promise<void> {
 
 main(process.argv.slice(2)).catch((e) => {
   if (e instanceof ConfigError || e instanceof DataDirLockedError) console.error(e.message);
+  else if (e instanceof DomainError && e.code === 'errors.not_allowed') console.error('失败：--by 指定的党员无权执行这项操作，没有写入。');
   else console.error(`失败：${(e as Error).message}`);
   process.exit(1);
 });

@@ -1,10 +1,14 @@
 // Bulk binding of platform accounts to members from a CSV or xlsx mapping (e.g. exported from a
 // platform's contacts). Columns (header row, any order): 平台, 企业ID (optional), 平台用户ID, and
 // 工号 or 姓名 to find the member. All rows are checked first; nothing is written if any is bad.
+// Reading and checking the file is this surface's job; the write is src/services/identity.ts.
 import path from 'node:path';
 import ExcelJS from 'exceljs';
 import type { Platform } from '../generated/prisma/enums.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
+import { SYSTEM, type Principal } from '../access/index.js';
+import { importIdentities, type IdentityRow } from '../services/identity.js';
+import { runService } from '../services/run.js';
 
 const PLATFORMS: Record<string, Platform> = {
   console: 'CONSOLE', 控制台: 'CONSOLE',
@@ -15,14 +19,6 @@ const PLATFORMS: Record<string, Platform> = {
 };
 
 const HEADERS = { platform: '平台', tenant: '企业ID', user: '平台用户ID', employeeNo: '工号', name: '姓名' } as const;
-
-export interface BindingRow {
-  line: number;
-  platform: Platform;
-  tenantKey: string;
-  platformUserId: string;
-  memberId: string;
-}
 
 export interface ImportReport {
   bound: number;
@@ -42,8 +38,11 @@ async function readRows(file: string): Promise<string[][]> {
   return Array.from(rows, (r) => r ?? []);
 }
 
-/** Check every row and, when all are good (and not a dry run), bind them in one transaction. */
-export async function importBindings(prisma: PrismaClient, file: string, opts: { dryRun?: boolean } = {}): Promise<ImportReport> {
+/**
+ * Check every row and, when all are good (and not a dry run), bind them in one transaction as `by`
+ * (default: the system, for the operator's CLI).
+ */
+export async function importBindings(prisma: PrismaClient, file: string, opts: { dryRun?: boolean; by?: Principal; now?: Date } = {}): Promise<ImportReport> {
   const name = path.basename(file);
   const rows = await readRows(file);
   const header = rows[0] ?? [];
@@ -57,7 +56,7 @@ export async function importBindings(prisma: PrismaClient, file: string, opts: {
   const byName = new Map<string, string[]>();
   for (const m of members) byName.set(m.name, [...(byName.get(m.name) ?? []), m.id]);
 
-  const good: BindingRow[] = [];
+  const good: IdentityRow[] = [];
   const seen = new Map<string, number>();
   rows.slice(1).forEach((r, i) => {
     const line = i + 2;
@@ -85,20 +84,6 @@ export async function importBindings(prisma: PrismaClient, file: string, opts: {
   });
   if (errors.length || opts.dryRun) return { bound: 0, unchanged: 0, errors };
 
-  return prisma.$transaction(async (tx) => {
-    let bound = 0;
-    let unchanged = 0;
-    for (const g of good) {
-      const where = { platform_tenantKey_platformUserId: { platform: g.platform, tenantKey: g.tenantKey, platformUserId: g.platformUserId } };
-      const existing = await tx.platformIdentity.findUnique({ where, select: { memberId: true } });
-      if (existing?.memberId === g.memberId) {
-        unchanged++;
-        continue;
-      }
-      await tx.platformIdentity.upsert({ where, create: { platform: g.platform, tenantKey: g.tenantKey, platformUserId: g.platformUserId, memberId: g.memberId }, update: { memberId: g.memberId } });
-      await tx.auditLog.create({ data: { action: 'identity.import', entityType: 'Member', entityId: g.memberId, detail: { platform: g.platform, file: name, line: g.line } } });
-      bound++;
-    }
-    return { bound, unchanged, errors: [] };
-  });
+  const { result } = await runService(prisma, opts.by ?? SYSTEM, opts.now ?? new Date(), (unit) => importIdentities(unit, { rows: good, file: name }));
+  return { ...result, errors: [] };
 }

@@ -1,58 +1,54 @@
-// 帮助, 绑定, 生成绑定码 and the fallback for text no command understood.
+// 帮助, 绑定, 生成绑定码 and the fallback for text no command understood (replaced by the duties fallback,
+// which answers questions first). Identity rules are in src/services/identity.ts; help is generated from
+// the declared commands (src/chat/help.ts).
 import type { Router } from '../router.js';
 import type { Context } from '../context.js';
-import { UserError } from '../context.js';
 import { say } from '../wording.js';
 import type { Card } from '../card.js';
-import { BINDING_CODE_TTL_HOURS, issueBindingCode, redeemBindingCode } from '../identity.js';
-import { canManage } from '../../domain/org.js';
+import { helpCard, helpReader } from '../help.js';
+import { bindWithCode, issueBindingCode } from '../../services/identity.js';
+import { fail } from '../../services/kernel.js';
 
-export function helpCard(intro?: string): Card {
-  return {
-    title: say('help.title'),
-    tone: 'blue',
-    markdown: intro ? `${intro}\n\n${say('help.body')}` : say('help.body'),
-    footer: say('help.footer'),
-  };
+/** The help card for whoever sent this event, listing what the router declares for them. */
+export async function helpFor(ctx: Context, router: Router, intro?: string): Promise<Card> {
+  return helpCard(router.declared(), await helpReader(ctx.tx, ctx.unit.principal), intro);
+}
+
+/** "Did not understand X" with the help card. */
+export async function notUnderstood(ctx: Context, router: Router, text: string): Promise<void> {
+  const shown = [...text].length > 20 ? `${[...text].slice(0, 20).join('')}…` : text;
+  ctx.reply({ kind: 'card', card: await helpFor(ctx, router, say('help.unknown_command', { text: shown })) });
 }
 
 async function bind(ctx: Context, match: RegExpMatchArray): Promise<void> {
-  const code = match[1]?.trim();
-  if (ctx.member) return ctx.reply(say('binding.already', { name: ctx.member.name }));
-  if (!code) throw new UserError(say('binding.code_missing'));
   const i = ctx.inbound;
-  const r = await redeemBindingCode(ctx.tx, { platform: i.platform, tenantKey: i.tenantKey, platformUserId: i.user.id, displayName: i.user.name }, code, ctx.now);
-  if (!r.ok) throw new UserError(say('binding.bad_code'));
-  ctx.audit({ action: 'identity.bind', entityType: 'Member', entityId: r.member.id, detail: { platform: i.platform } });
-  ctx.reply(say('binding.done', { name: r.member.name }));
+  const { member } = await bindWithCode(ctx.unit, {
+    account: { platform: i.platform, tenantKey: i.tenantKey, platformUserId: i.user.id, displayName: i.user.name },
+    code: match[0] ?? '',
+  });
+  ctx.reply(say('binding.done', { name: member.name }));
 }
 
 async function issueCode(ctx: Context, match: RegExpMatchArray): Promise<void> {
-  if (ctx.inbound.chat.kind !== 'DIRECT') throw new UserError(say('binding.issue_direct_only'));
-  const who = match[1]?.trim();
-  if (!who) throw new UserError(say('binding.issue_usage'));
-  const me = ctx.me;
-  if (!(await canManage(ctx.tx, me, me.branchId))) throw new UserError(say('errors.not_allowed', { what: '生成绑定码' }));
-  const candidates = await ctx.tx.member.findMany({
-    where: { branchId: me.branchId, active: true, OR: [{ name: who }, { employeeNo: who }] },
-    select: { id: true, name: true },
-  });
-  if (candidates.length === 0) throw new UserError(say('binding.issue_no_member', { name: who }));
-  if (candidates.length > 1) throw new UserError(say('binding.issue_ambiguous', { name: who, count: candidates.length }));
-  const target = candidates[0]!;
-  const code = await issueBindingCode(ctx.tx, me.id, target.id, ctx.now);
-  ctx.audit({ action: 'identity.issue_code', entityType: 'Member', entityId: target.id });
-  ctx.reply(say('binding.issue_done', { name: target.name, code, hours: BINDING_CODE_TTL_HOURS }));
+  // A code shown in a group could be used by anyone there: a chat rule, not the service's.
+  if (ctx.inbound.chat.kind !== 'DIRECT') fail('binding.issue_direct_only');
+  const r = await issueBindingCode(ctx.unit, { branchId: await ctx.chatBranchId(), who: match[0] ?? '' });
+  ctx.reply(say('binding.issue_done', { name: r.member.name, code: r.code, hours: r.hours }));
 }
 
 export function registerBasics(router: Router): void {
   router
-    .command({ name: 'help', patterns: [/^(帮助|help|\?|？|菜单|使用说明)$/i], guard: 'anyone' }, async (ctx) => ctx.reply({ kind: 'card', card: helpCard() }))
-    .command({ name: 'bind', patterns: [/^绑定(?:\s+|[:：]\s*)?([A-Za-z0-9]*)$/], guard: 'anyone' }, bind)
-    .command({ name: 'binding.issue_code', patterns: [/^生成绑定码(?:\s+|[:：]\s*)?(.*)$/] }, issueCode)
-    .fallback(async (ctx, match) => {
-      const text = String(match[0]);
-      const shown = [...text].length > 20 ? `${[...text].slice(0, 20).join('')}…` : text;
-      ctx.reply({ kind: 'card', card: helpCard(say('help.unknown_command', { text: shown })) });
-    });
+    .command(
+      { name: 'help', keywords: ['帮助', '使用说明', '菜单', 'help', 'Help', 'HELP', '?', '？'], guard: 'anyone', examples: ['帮助', 'help', '？'] },
+      async (ctx) => ctx.reply({ kind: 'card', card: await helpFor(ctx, router) }),
+    )
+    .command(
+      { name: 'bind', keywords: ['绑定'], args: /^[A-Za-z0-9]*$/, guard: 'anyone', changes: true, help: 'member', examples: ['绑定 K7Q2M9XA', '绑定：K7Q2M9XA'] },
+      bind,
+    )
+    .command(
+      { name: 'bind_code', keywords: ['生成绑定码'], args: /^.*$/, guard: 'branch.manage', changes: true, help: 'manager', examples: ['生成绑定码 张伟', '生成绑定码'] },
+      issueCode,
+    )
+    .fallback((ctx, match) => notUnderstood(ctx, router, String(match[0])));
 }

@@ -1,10 +1,10 @@
 // Responsibility lists in the database: one ResponsibilityList row per (unit, year, version), items below it.
-// An import never changes an existing version: it writes the next one, which becomes the active list.
+// An import never changes an existing version: it writes the next one, which becomes the active list
+// (the write is src/services/duties.ts importDutyList; reading and checking a file is here).
 // The active list for a member is the latest version of their unit's list for the current year, or, when
 // that year has none yet, of the latest earlier year (then of any year).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { PrismaClient } from '../../generated/prisma/client.js';
 import type { Tx } from '../../db/client.js';
 import type { OrgKind } from '../../generated/prisma/enums.js';
 import { ListFileError, parseListYaml, type ParsedList } from './list-file.js';
@@ -95,28 +95,6 @@ export class DutyIndexCache {
 
 // ───────────────────────── Import ─────────────────────────
 
-export interface ImportRequest {
-  /** Path of a .yaml/.yml or .xlsx file. */
-  file: string;
-  /** OrgNode code of the UNIT the list belongs to. */
-  unitCode: string;
-  /** Required for xlsx; for YAML it must agree with the file's year when given. */
-  year?: number;
-  dryRun?: boolean;
-  /** Member who imported (null from the command line). */
-  importedById?: string | null;
-}
-
-export interface ImportResult {
-  unit: string;
-  year: number;
-  /** The version written (or that would be written, on a dry run). */
-  version: number;
-  items: number;
-  listId: string | null;
-  dryRun: boolean;
-}
-
 /** Read and validate a list file; throws ListFileError with every located problem. */
 export async function readListFile(file: string, year: number | undefined): Promise<ParsedList> {
   const name = path.basename(file);
@@ -151,47 +129,4 @@ export function itemRows(list: ParsedList) {
     source: it.source,
     keywords: it.keywords,
   }));
-}
-
-/**
- * Validate a list file and write it as the next version of the unit's list for its year, in one transaction
- * (with an audit row). Nothing is written when the file has a problem or on a dry run.
- */
-export async function importListFile(prisma: PrismaClient, req: ImportRequest): Promise<ImportResult> {
-  const name = path.basename(req.file);
-  const unit = await prisma.orgNode.findUnique({ where: { code: req.unitCode }, select: { id: true, name: true, kind: true } });
-  if (!unit) throw new ListFileError([`${name}：找不到单位代码 ${req.unitCode}`]);
-  if (unit.kind !== 'UNIT') throw new ListFileError([`${name}：${req.unitCode}（${unit.name}）不是单位，责任清单按单位导入`]);
-  const list = await readListFile(req.file, req.year);
-  return prisma.$transaction(
-    async (tx) => {
-      // Serialise imports for a unit: the version number is read and written under the unit row's lock.
-      await tx.$queryRaw`SELECT id FROM "OrgNode" WHERE id = ${unit.id} FOR UPDATE`;
-      const last = await tx.responsibilityList.findFirst({ where: { unitId: unit.id, year: list.year }, orderBy: { version: 'desc' }, select: { version: true } });
-      const version = (last?.version ?? 0) + 1;
-      if (req.dryRun) return { unit: unit.name, year: list.year, version, items: list.items.length, listId: null, dryRun: true };
-      const created = await tx.responsibilityList.create({
-        data: {
-          unitId: unit.id,
-          year: list.year,
-          version,
-          sourceFile: name,
-          importedById: req.importedById ?? null,
-          items: { create: itemRows(list) },
-        },
-        select: { id: true },
-      });
-      await tx.auditLog.create({
-        data: {
-          actorId: req.importedById ?? null,
-          action: 'duties.import',
-          entityType: 'ResponsibilityList',
-          entityId: created.id,
-          detail: { unitId: unit.id, year: list.year, version, items: list.items.length, file: name },
-        },
-      });
-      return { unit: unit.name, year: list.year, version, items: list.items.length, listId: created.id, dryRun: false };
-    },
-    { timeout: 60_000, maxWait: 10_000 },
-  );
 }
