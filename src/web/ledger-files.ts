@@ -4,7 +4,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Database } from '../db/client.js';
 import type { TokenSigner } from '../chat/token.js';
-import { canManage, findMember } from '../domain/org.js';
+import { findMember } from '../domain/org.js';
+import { can, memberPrincipal } from '../access/index.js';
 import { parsePeriod } from '../domain/life/period.js';
 import { ledgerFileName, ledgerWorkbook, loadLedger } from '../domain/life/ledger.js';
 
@@ -24,7 +25,7 @@ export function registerLedgerFiles(server: FastifyInstance, deps: { db: Databas
     const [branchId, periodKey] = target.split('|');
     if (action !== LEDGER_ACTION || !branchId || !periodKey || !memberId) return reply.code(403).send({ error: '下载链接无效' });
     const member = await findMember(deps.db.prisma, memberId);
-    if (!member || !(await canManage(deps.db.prisma, member, branchId))) return reply.code(403).send({ error: '没有导出该支部台账的权限' });
+    if (!member || !(await can(deps.db.prisma, memberPrincipal(member, 'web'), 'branch.manage', branchId))) return reply.code(403).send({ error: '没有导出该支部台账的权限' });
     const period = parsePeriod(periodKey, now, deps.timezone);
     if (!period) return reply.code(400).send({ error: '期间无效' });
     const ledger = await loadLedger(deps.db.prisma, branchId, period);

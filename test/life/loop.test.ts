@@ -8,7 +8,8 @@ import type { Card } from '../../src/chat/card.js';
 import type { HandleResult } from '../../src/chat/core.js';
 import { computeCompliance } from '../../src/domain/life/compliance.js';
 import { parsePeriod } from '../../src/domain/life/period.js';
-import { meetingReminderMessages } from '../../src/domain/life/reminders.js';
+import { meetingReminderNotes } from '../../src/services/reminders.js';
+import { buildPresenters } from '../../src/chat/presenters/index.js';
 import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
 import { startTestApp, tempDataDir } from '../helpers/app.js';
 import { button, ChatDriver, direct, group, type ChatRef } from '../helpers/chat.js';
@@ -153,15 +154,17 @@ describe('a theme day from notice to ledger', () => {
 
   it('lists in the reminder only those who have not answered', async () => {
     const r = await p().reminder.findUniqueOrThrow({ where: { key: `remind:${sessionId}:day_before` } });
-    const msgs = await p().$transaction((tx) => meetingReminderMessages(tx, r, new Date('2026-12-04T09:00:00+08:00')));
-    const targets = msgs.map((m) => m.to.target).sort();
+    const at = new Date('2026-12-04T09:00:00+08:00');
+    const notes = (await p().$transaction((tx) => meetingReminderNotes(tx, [r], at))).get(r.id)!;
+    const targets = notes.map((m) => m.to.target).sort();
     // m104 is on approved leave: never reminded. m106's leave was refused: still owes an answer.
     expect(targets).toEqual(['m101', 'm102', 'm103', 'm105', 'm106', 'm107', 'm108', 'm109', 'm110']);
-    expect(msgs.every((m) => m.dedupeKey.startsWith(`remind:${sessionId}:day_before:`) && m.category === 'reminder')).toBe(true);
-    expect(msgs[0]!.body).toEqual({ kind: 'text', text: '明天有会：主题党日「学习贯彻四中全会精神」，2026年12月5日（周六）14:30，地点 三楼会议室。不能参加请发送「请假 原因」。' });
+    expect(notes.every((m) => m.dedupeKey.startsWith(`remind:${sessionId}:day_before:`))).toBe(true);
+    const presenters = buildPresenters({ tokens: app.tokens, timezone: 'Asia/Shanghai', publicUrl: app.url });
+    expect(presenters.body(notes[0]!, at)).toEqual({ kind: 'text', text: '明天有会：主题党日「学习贯彻四中全会精神」，2026年12月5日（周六）14:30，地点 三楼会议室。不能参加请发送「请假 原因」。' });
     // an hour-before reminder fired after the start sends nothing
     const late = await p().reminder.findUniqueOrThrow({ where: { key: `remind:${sessionId}:hour_before` } });
-    expect(await p().$transaction((tx) => meetingReminderMessages(tx, late, new Date('2026-12-05T15:00:00+08:00')))).toEqual([]);
+    expect((await p().$transaction((tx) => meetingReminderNotes(tx, [late], new Date('2026-12-05T15:00:00+08:00')))).get(late.id)).toEqual([]);
   });
 
   it('checks members in once, however often they click, and updates the counter', async () => {

@@ -1,18 +1,19 @@
-// Meeting sessions: loading, attendance counts, the group card and its in-place updates. Shared by
-// the chat handlers, the reminder messages and the ledger.
+// Meeting sessions as data: loading, 签到 in one statement, attendance counts, the branch a session
+// belongs to. Shared by the services, the presenters, the reminders and the ledger.
 import type { Tx } from '../../db/client.js';
 import { asSql, type SqlLike } from '../../db/sql.js';
-import type { OrgKind, PostTitle } from '../../generated/prisma/enums.js';
+import type { ChatKind, OrgKind, Platform } from '../../generated/prisma/enums.js';
 import type { MeetingSession } from '../../generated/prisma/client.js';
-import type { Card } from '../../chat/card.js';
-import type { Destination, Outbound } from '../../chat/types.js';
-import type { TokenSigner } from '../../chat/token.js';
-import { say } from '../../chat/wording.js';
-import { formatDateTime, formatShort } from './time.js';
-import { cardTokenTtlSeconds, type LifeOptions } from './options.js';
+import { CHAT_DESTINATION } from '../../outbox/reach.js';
 
-/** Posts that make up a 支部委员会 (expected at 支委会). */
-export const BRANCH_COMMITTEE_POSTS: PostTitle[] = ['BRANCH_SECRETARY', 'BRANCH_DEPUTY_SECRETARY', 'ORGANIZING_MEMBER', 'PUBLICITY_MEMBER', 'DISCIPLINE_MEMBER'];
+
+/** Where a chat row is reached (the shape of an outbox Destination). */
+export interface ChatTarget {
+  platform: Platform;
+  tenantKey: string;
+  target: string;
+  targetKind: ChatKind;
+}
 
 export const sessionInclude = {
   kind: { select: { id: true, code: true, name: true, category: true } },
@@ -33,8 +34,6 @@ const SESSION_VIEW = `
   json_build_object('id', k.id, 'code', k.code, 'name', k.name, 'category', k.category) AS kind,
   json_build_object('id', o.id, 'name', o.name, 'kind', o.kind, 'parentId', o."parentId") AS "orgNode"`;
 const SESSION_JOINS = `JOIN "MeetingKind" k ON k.id = s."kindId" JOIN "OrgNode" o ON o.id = s."orgNodeId"`;
-/** A chat row `c` as a delivery Destination (null when there is no row). */
-const CHAT_DESTINATION = `CASE WHEN c.id IS NULL THEN NULL ELSE json_build_object('platform', c.platform, 'tenantKey', c."tenantKey", 'target', c."platformChatId", 'targetKind', c.kind) END`;
 
 export async function loadSession(db: SqlLike, id: string): Promise<SessionView | null> {
   const rows = await asSql(db).query<SessionView>(`SELECT ${SESSION_VIEW} FROM "MeetingSession" s ${SESSION_JOINS} WHERE s.id = $1`, [id]);
@@ -100,83 +99,48 @@ export async function attendanceCounts(db: SqlLike, sessionId: string): Promise<
   return { expected: c.present + c.late + c.leave + c.absent + c.pending, ...c };
 }
 
-/** 应到 23 · 已签到 0 · 请假 0 · 未响应 23 (补签 counts as 已签到; 缺席 shown once someone is marked). */
-export function counterLine(c: Counts): string {
-  const parts = [say('meeting.counter', { expected: c.expected, checked: c.present + c.late, leave: c.leave, pending: c.pending })];
-  if (c.late) parts.push(say('meeting.counter_late', { late: c.late }));
-  if (c.absent) parts.push(say('meeting.counter_absent', { absent: c.absent }));
-  return parts.join(' · ');
+/** Sessions (not cancelled) where a member is expected: in a branch's scope, or anywhere when `branchId` is null. */
+export async function sessionsExpecting(tx: Tx, memberId: string, branchId: string | null): Promise<SessionView[]> {
+  const where = branchId ? { orgNodeId: { in: await branchScope(tx, branchId) } } : {};
+  return tx.meetingSession.findMany({
+    where: { ...where, status: { not: 'CANCELLED' }, attendances: { some: { memberId } } },
+    include: sessionInclude,
+    orderBy: { startsAt: 'asc' },
+  });
 }
 
+/**
+ * The latest session of a branch that has begun (`since`: its check-in opened, or it started), not
+ * cancelled, of `kindId` when given: what corrections and minutes are about.
+ */
+export async function latestStarted(tx: Tx, q: { branchId: string; kindId?: string | null; since: 'checkin' | 'start'; now: Date }): Promise<SessionView | null> {
+  const began = q.since === 'checkin' ? { checkinOpensAt: { lte: q.now } } : { startsAt: { lte: q.now } };
+  return tx.meetingSession.findFirst({
+    where: { orgNodeId: { in: await branchScope(tx, q.branchId) }, status: { not: 'CANCELLED' }, ...began, ...(q.kindId ? { kindId: q.kindId } : {}) },
+    include: sessionInclude,
+    orderBy: { startsAt: 'desc' },
+  });
+}
+
+/**
+ * How a meeting is named to people: its kind, and its topic in 「」 when that says more. A coded
+ * error names the meeting with it (the `title` var), so it stays beside the data.
+ */
 export function meetingTitle(s: { kind: { name: string }; topic: string }): string {
   return s.topic && s.topic !== s.kind.name ? `${s.kind.name}「${s.topic}」` : s.kind.name;
 }
 
-export function whenLine(s: { startsAt: Date }, o: LifeOptions): string {
-  return formatDateTime(s.startsAt, o.timezone);
-}
-
-/** The group card as it should look now. Tokens are signed afresh on each rendering. */
-export function noticeCard(s: SessionView, c: Counts, tokens: TokenSigner, now: Date, o: LifeOptions): Card {
-  const fields = [
-    { label: say('meeting.field_topic'), value: s.topic },
-    { label: say('meeting.field_time'), value: formatDateTime(s.startsAt, o.timezone) },
-    { label: say('meeting.field_place'), value: s.place ?? say('meeting.place_tbd') },
-    { label: say('meeting.field_checkin'), value: say('meeting.checkin_window', { opens: formatShort(s.checkinOpensAt, o.timezone), closes: formatShort(s.checkinClosesAt, o.timezone) }) },
-  ];
-  if (s.orgNode.kind === 'GROUP') fields.splice(1, 0, { label: say('meeting.field_group'), value: s.orgNode.name });
-  if (s.status === 'CANCELLED') {
-    return { title: say('meeting.card_title_cancelled', { kind: s.kind.name }), tone: 'grey', fields, markdown: say('meeting.card_cancelled_note'), footer: counterLine(c) };
-  }
-  const ttl = cardTokenTtlSeconds(s.checkinClosesAt, now, o);
-  return {
-    title: say('meeting.card_title', { kind: s.kind.name }),
-    tone: s.status === 'HELD' ? 'green' : 'blue',
-    fields,
-    buttons: [
-      { actionId: 'meeting.checkin', label: say('meeting.button_checkin'), style: 'primary', token: tokens.sign({ action: 'meeting.checkin', target: s.id }, ttl, now) },
-      { actionId: 'meeting.leave', label: say('meeting.button_leave'), token: tokens.sign({ action: 'meeting.leave', target: s.id }, ttl, now) },
-    ],
-    footer: counterLine(c),
-  };
-}
-
-export async function chatDestination(db: SqlLike, chatId: string | null): Promise<Destination | null> {
-  if (!chatId) return null;
-  const rows = await asSql(db).query<{ to: Destination }>(`SELECT ${CHAT_DESTINATION} AS "to" FROM "Chat" c WHERE c.id = $1`, [chatId]);
-  return rows[0]?.to ?? null;
-}
-
 /**
- * Bump the session's version and render the card update. Bumping first takes the row lock, so
- * concurrent answers serialise here and each version's counter includes every earlier answer.
+ * Bump the session's version and load it with its chat's destination, in one statement (it runs on
+ * every 签到 click, see the 'meeting' card in src/chat/presenters/life.ts). Bumping first takes the
+ * row lock, so concurrent answers serialise here and each version's counter includes every earlier answer.
  */
-export async function cardUpdate(db: SqlLike, sessionId: string, tokens: TokenSigner, now: Date, o: LifeOptions): Promise<Outbound | null> {
-  const [row] = await asSql(db).query<SessionView & { to: Destination | null }>(
+export async function bumpForCard(db: SqlLike, sessionId: string): Promise<(SessionView & { to: ChatTarget | null }) | null> {
+  const [row] = await asSql(db).query<SessionView & { to: ChatTarget | null }>(
     `WITH s AS (UPDATE "MeetingSession" SET version = version + 1, "updatedAt" = now() WHERE id = $1 RETURNING *)
      SELECT ${SESSION_VIEW}, ${CHAT_DESTINATION} AS "to"
        FROM s ${SESSION_JOINS} LEFT JOIN "Chat" c ON c.id = s."chatId"`,
     [sessionId],
   );
-  const ofKey = row?.cardMessageKey;
-  if (!row || !ofKey || !row.to) return null;
-  const { to, ...bumped } = row;
-  // Counted after the bump, in a statement of its own: it sees every answer committed before ours.
-  const card = noticeCard(bumped, await attendanceCounts(db, sessionId), tokens, now, o);
-  return { to, body: { kind: 'card_update', ofKey, card }, dedupeKey: `${ofKey}:v${bumped.version}`, category: 'notice' };
-}
-
-/** The member who receives approval cards: the 支部书记, else a 副书记, else the 组织委员. */
-export async function branchApprover(tx: Tx, branchId: string): Promise<{ id: string; name: string } | null> {
-  for (const title of ['BRANCH_SECRETARY', 'BRANCH_DEPUTY_SECRETARY', 'ORGANIZING_MEMBER'] as PostTitle[]) {
-    const post = await tx.post.findFirst({ where: { orgNodeId: branchId, title, until: null, member: { active: true } }, select: { member: { select: { id: true, name: true } } } });
-    if (post) return post.member;
-  }
-  return null;
-}
-
-/** A direct-message destination for a member on a platform, if they have an identity there. */
-export async function memberDestination(tx: Tx, memberId: string, platform: Destination['platform'], tenantKey: string): Promise<Destination | null> {
-  const id = await tx.platformIdentity.findFirst({ where: { memberId, platform, tenantKey }, select: { platformUserId: true } });
-  return id ? { platform, tenantKey, target: id.platformUserId, targetKind: 'DIRECT' } : null;
+  return row ?? null;
 }

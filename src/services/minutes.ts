@@ -1,0 +1,115 @@
+// Minutes (会议纪实): which meeting they are for, the record as it stands, saving it (which marks
+// the meeting 已召开), with attendance names taken from the check-ins.
+import type { Tx } from '../db/client.js';
+import type { Unit } from './kernel.js';
+import { fail } from './kernel.js';
+import { actingMember, authorize } from '../access/index.js';
+import type { AttendanceStatus } from '../generated/prisma/enums.js';
+import { splitNames } from '../domain/life/notice.js';
+import { attendanceCounts, latestStarted, loadSession, meetingTitle, sessionBranchId, type Counts, type SessionView } from '../domain/life/sessions.js';
+
+/** Longest summary, in characters. */
+export const MINUTES_MAX = 5000;
+
+export interface Attachment {
+  title: string;
+  url: string;
+}
+
+export interface MinutesRecord {
+  summary: string;
+  resolutions: string | null;
+  speakers: string[];
+  attachments: Attachment[];
+}
+
+/**
+ * Attachment lines as a secretary writes them, one per line: "标题 https://…" (the title may be
+ * left out: `untitled(n)` names the n-th). A line without a valid http(s) link is refused.
+ */
+export function parseAttachments(text: string, untitled: (n: number) => string): Attachment[] {
+  return text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((line, i) => {
+      const m = line.match(/https?:\/\/[^\s<>"']+/);
+      const bad = () => fail('meeting.minutes_bad_link', { line: [...line].slice(0, 30).join('') });
+      if (!m) bad();
+      try {
+        new URL(m![0]);
+      } catch {
+        bad();
+      }
+      const title = line.replace(m![0], '').replace(/[:：\s]+$/, '').trim();
+      return { title: title || untitled(i + 1), url: m![0] };
+    });
+}
+
+async function recordable(unit: Unit, s: SessionView | null): Promise<SessionView> {
+  if (!s) fail('meeting.not_found');
+  await authorize(unit.tx, unit.principal, 'branch.manage', sessionBranchId(s), 'meeting.what_minutes');
+  return s;
+}
+
+/** A meeting's minutes as stored (null before any are saved); no access check: callers hold a link or a right. */
+export async function minutesRecord(tx: Tx, sessionId: string): Promise<MinutesRecord | null> {
+  const m = await tx.minutes.findUnique({ where: { sessionId } });
+  return m ? { summary: m.summary, resolutions: m.resolutions, speakers: m.speakers, attachments: (m.attachments as unknown as Attachment[] | null) ?? [] } : null;
+}
+
+/** The latest meeting of the branch that has started (of `kindId` when given), for its minutes. */
+export async function minutesTarget(unit: Unit, input: { branchId: string; kindId?: string | null }): Promise<{ session: SessionView; minutes: MinutesRecord | null; counts: Counts }> {
+  await authorize(unit.tx, unit.principal, 'branch.manage', input.branchId, 'meeting.what_minutes');
+  const s = await latestStarted(unit.tx, { branchId: input.branchId, kindId: input.kindId, since: 'start', now: unit.now });
+  if (!s) fail('meeting.nothing_to_record');
+  return { session: s, minutes: await minutesRecord(unit.tx, s.id), counts: await attendanceCounts(unit.tx, s.id) };
+}
+
+/** A meeting's minutes as they stand (the form shows them), for those who may record them. */
+export async function minutesOf(unit: Unit, input: { sessionId: string }): Promise<{ session: SessionView; minutes: MinutesRecord | null; counts: Counts }> {
+  const s = await recordable(unit, await loadSession(unit.tx, input.sessionId));
+  return { session: s, minutes: await minutesRecord(unit.tx, s.id), counts: await attendanceCounts(unit.tx, s.id) };
+}
+
+export interface SaveMinutesInput {
+  sessionId: string;
+  summary: string;
+  resolutions?: string | null;
+  /** Names, separated by 、 or commas. */
+  speakers?: string;
+  /** Attachment lines (parseAttachments). */
+  attachments?: string;
+  /** The name of an attachment given without a title (附件2). */
+  untitled: (n: number) => string;
+}
+
+export interface SavedMinutes {
+  session: SessionView;
+  minutes: MinutesRecord;
+  /** Names by what the check-ins say: 出席 (签到 and 补签), 请假, 缺席 (marked or never answered). */
+  names: Record<'present' | 'leave' | 'absent', string[]>;
+  counts: Counts;
+}
+
+/** Save the minutes: the meeting counts as held (已召开), the group card shows it. */
+export async function saveMinutes(unit: Unit, input: SaveMinutesInput): Promise<SavedMinutes> {
+  const { tx } = unit;
+  const me = actingMember(unit.principal);
+  const s = await loadSession(tx, input.sessionId);
+  if (!s) fail('meeting.not_found');
+  if (s.status === 'CANCELLED') fail('meeting.is_cancelled', { title: meetingTitle(s) });
+  await recordable(unit, s);
+  const summary = input.summary.trim();
+  const attachments = parseAttachments(input.attachments ?? '', input.untitled);
+  const record: MinutesRecord = { summary, resolutions: input.resolutions?.trim() || null, speakers: splitNames(input.speakers ?? ''), attachments };
+  const row = { ...record, attachments: record.attachments as unknown as object[], recordedById: me.id };
+  await tx.minutes.upsert({ where: { sessionId: s.id }, create: { sessionId: s.id, ...row }, update: row });
+  await tx.meetingSession.update({ where: { id: s.id }, data: { status: 'HELD', recorderId: s.recorderId ?? me.id } });
+  unit.refresh('meeting', s.id);
+  unit.audit({ action: 'meeting.minutes', entityType: 'MeetingSession', entityId: s.id, detail: { attachments: attachments.length } });
+
+  const rows = await tx.attendance.findMany({ where: { sessionId: s.id }, include: { member: { select: { name: true } } }, orderBy: { member: { name: 'asc' } } });
+  const names = (st: AttendanceStatus[]) => rows.filter((r) => st.includes(r.status)).map((r) => r.member.name);
+  return { session: s, minutes: record, names: { present: names(['PRESENT', 'LATE']), leave: names(['LEAVE']), absent: names(['ABSENT', 'PENDING']) }, counts: await attendanceCounts(tx, s.id) };
+}
