@@ -1,7 +1,8 @@
 // Daily pledge reminders (承诺践诺, issue 8 item 4): a maintenance Job Scheduler (PLEDGE_REMIND_CRON,
 // default 09:30 in TIMEZONE) runs `run()`, which for every active campaign reminds the members who
-// have not submitted, whose pledge was returned, or whose 践诺 report is due
-// (src/domain/pledges/reminders.ts), through the same guardrails as meeting reminders:
+// have not submitted, whose pledge was returned, or whose 践诺 report is due (the pledge service
+// campaignReminders, src/services/pledges-oversight.ts, run as the system and rendered by the
+// presenters), through the same guardrails as meeting reminders:
 // - Only at a sendable time (src/domain/guardrails.ts): a working day (Chinese public holidays are
 //   off, 调休 make-up weekend days are on) outside quiet hours. A run at any other time sends
 //   nothing and queues a one-off run at the next working morning (one delayed job per instant, so
@@ -10,16 +11,20 @@
 // - The daily nudge budget, counted against the outbox exactly as for meeting reminders
 //   (applyNudgeBudget in jobs/remind.ts).
 // - Nobody who left the audience: the campaign's audience is synced first (WITHDRAWN with a system
-//   audit row, as the manual 催交承诺 does), and the domain function only reads current members.
+//   audit row, as the manual 催交承诺 does), and the service only asks for current members.
 // - At most one reminder per member, campaign, kind and local day (dedupe keys): running twice in a
 //   day sends nothing new, and on the deadline day the morning run reminds again.
 // A deadline on a non-working day gets no reminder that day; the working days before it had theirs.
+import { randomBytes } from 'node:crypto';
 import type { Job, Queue } from 'bullmq';
 import type { Database } from '../src/db/client.js';
 import type { Logger } from '../src/log.js';
 import { DEFAULT_GUARDRAILS, isSendableTime, nextWorkingMorning, type GuardrailOptions } from '../src/domain/guardrails.js';
-import { activePledgeCampaignIds, pledgeReminderMessages } from '../src/domain/pledges/reminders.js';
-import { syncAudience } from '../src/domain/pledges/service.js';
+import { SYSTEM } from '../src/access/principal.js';
+import { Unit } from '../src/services/kernel.js';
+import { activeCampaignIds, campaignReminders } from '../src/services/pledges-oversight.js';
+import { buildPresenters, type Presenters } from '../src/chat/presenters/index.js';
+import { TokenSigner } from '../src/chat/token.js';
 import type { Deliverer } from './deliver.js';
 import { applyNudgeBudget, insertReminderOutbox } from './remind.js';
 
@@ -33,8 +38,11 @@ export function heldJobId(at: Date): string {
 }
 
 export interface PledgeReminderOptions {
+  /** Quiet hours, holidays, nudge budget; its `timezone` is the zone reminders are counted and shown in. */
   guardrails: GuardrailOptions;
   clock: () => Date;
+  /** The bot's presenters (jobs/index.ts deps.presenters); plain ones for the guardrails' zone when absent (reminders are text, no signed links). */
+  presenters?: Presenters;
 }
 
 export interface PledgeReminderRun {
@@ -51,6 +59,7 @@ export interface PledgeReminderRun {
 
 export class PledgeReminders {
   readonly opts: PledgeReminderOptions;
+  private readonly presenters: Presenters;
 
   constructor(
     private readonly db: Database,
@@ -61,6 +70,7 @@ export class PledgeReminders {
     opts: Partial<PledgeReminderOptions> = {},
   ) {
     this.opts = { guardrails: DEFAULT_GUARDRAILS, clock: () => new Date(), ...opts };
+    this.presenters = this.opts.presenters ?? buildPresenters({ tokens: new TokenSigner(randomBytes(32).toString('hex')), timezone: this.opts.guardrails.timezone, publicUrl: '' });
   }
 
   /** The maintenance worker's handler: a held job carries its instant and never runs before it. */
@@ -79,25 +89,23 @@ export class PledgeReminders {
       return { heldUntil: at, campaigns: 0, sent: 0, already: 0, overBudget: 0 };
     }
     const result: PledgeReminderRun = { campaigns: 0, sent: 0, already: 0, overBudget: 0 };
-    const campaignIds = await this.db.prisma.$transaction((tx) => activePledgeCampaignIds(tx, now));
+    const tz = g.timezone;
+    const campaignIds = await this.db.transaction((scope) => activeCampaignIds(new Unit(scope, SYSTEM, now)));
     for (const campaignId of campaignIds) {
-      const r = await this.db.prisma.$transaction(
-        async (tx) => {
-          const c = await tx.pledgeCampaign.findUnique({ where: { id: campaignId } });
-          if (!c || c.closedAt) return { ids: [] as string[], already: 0, overBudget: 0 };
-          await syncAudience(tx, c, now);
-          const messages = await pledgeReminderMessages(tx, campaignId, now);
-          const existing = messages.length
-            ? new Set((await tx.outboxMessage.findMany({ where: { dedupeKey: { in: messages.map((m) => m.dedupeKey) } }, select: { dedupeKey: true } })).map((x) => x.dedupeKey))
-            : new Set<string>();
-          // Only new reminders spend the budget.
-          const fresh = messages.filter((m) => !existing.has(m.dedupeKey));
-          const budgeted = await applyNudgeBudget(tx, fresh, now, g);
-          const ids = await insertReminderOutbox(tx, budgeted.send, now);
-          return { ids, already: existing.size, overBudget: budgeted.skipped.length };
-        },
-        { timeout: 30_000, maxWait: 30_000 },
-      );
+      const r = await this.db.transaction(async (scope) => {
+        const unit = new Unit(scope, SYSTEM, now);
+        if (!(await campaignReminders(unit, { campaignId, tz }))) return { ids: [] as string[], already: 0, overBudget: 0 };
+        const { tx } = scope;
+        const { outbox: messages } = await this.presenters.outbound(tx, unit.intents, now);
+        const existing = messages.length
+          ? new Set((await tx.outboxMessage.findMany({ where: { dedupeKey: { in: messages.map((m) => m.dedupeKey) } }, select: { dedupeKey: true } })).map((x) => x.dedupeKey))
+          : new Set<string>();
+        // Only new reminders spend the budget.
+        const fresh = messages.filter((m) => !existing.has(m.dedupeKey));
+        const budgeted = await applyNudgeBudget(tx, fresh, now, g);
+        const ids = await insertReminderOutbox(tx, budgeted.send, now);
+        return { ids, already: existing.size, overBudget: budgeted.skipped.length };
+      });
       result.campaigns++;
       result.sent += r.ids.length;
       result.already += r.already;

@@ -11,7 +11,12 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Card } from '../../src/chat/card.js';
-import { activePledgeCampaignIds, pledgeReminderMessages } from '../../src/domain/pledges/reminders.js';
+import { SYSTEM } from '../../src/access/principal.js';
+import { Unit } from '../../src/services/kernel.js';
+import { activeCampaignIds, campaignReminders } from '../../src/services/pledges-oversight.js';
+import { buildPresenters } from '../../src/chat/presenters/index.js';
+import { TokenSigner } from '../../src/chat/token.js';
+import type { Outbound } from '../../src/chat/types.js';
 import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
 import { startTestApp, tempDataDir } from '../helpers/app.js';
 import { button, ChatDriver, direct, group, type ChatRef } from '../helpers/chat.js';
@@ -44,6 +49,24 @@ afterAll(async () => {
 });
 
 const p = () => app.db.prisma;
+
+class Rollback extends Error {}
+/** What the reminder job would send for a campaign now, as outbox rows; nothing is kept (the audience sync rolls back). */
+async function pledgeReminderMessages(campaignId: string, at: Date): Promise<Outbound[]> {
+  let out: Outbound[] = [];
+  await app.db
+    .transaction(async (scope) => {
+      const unit = new Unit(scope, SYSTEM, at);
+      await campaignReminders(unit, { campaignId, tz: 'Asia/Shanghai' });
+      const presenters = buildPresenters({ tokens: new TokenSigner('unused'), timezone: 'Asia/Shanghai', publicUrl: '' });
+      out = (await presenters.outbound(scope.tx, unit.intents, at)).outbox;
+      throw new Rollback();
+    })
+    .catch((e) => {
+      if (!(e instanceof Rollback)) throw e;
+    });
+  return out;
+}
 const titleMatches = (card: Card, t: string | RegExp) => (typeof t === 'string' ? card.title.includes(t) : t.test(card.title));
 
 /** Index to wait after: only what arrives later counts. */
@@ -241,7 +264,7 @@ describe('a campaign from start to fulfilment', () => {
     await textAfter(direct('m110'), d, '您已不在这次承诺活动的范围内');
     expect((await pledgeOf('m110', campaignId)).items.length).toBe(0);
 
-    const messages = await p().$transaction((tx) => pledgeReminderMessages(tx, campaignId, now));
+    const messages = await pledgeReminderMessages(campaignId, now);
     const targets = messages.map((m) => m.to.target).sort();
     // Not submitted yet: m101 m102 m105 m106 m107 m108 m109 — not m103/m104 (approved), not m110 (left).
     expect(targets).toEqual(['m101', 'm102', 'm105', 'm106', 'm107', 'm108', 'm109']);
@@ -324,10 +347,10 @@ describe('a campaign from start to fulfilment', () => {
     expect(report.card.form!.fields.map((f) => f.name)).toEqual(['state1', 'evidence1', 'state2', 'evidence2']);
 
     // The reminders now ask approved members for their report.
-    const due = await p().$transaction((tx) => pledgeReminderMessages(tx, campaignId, now));
+    const due = await pledgeReminderMessages(campaignId, now);
     expect(due.filter((m) => m.dedupeKey.includes(':report:2027Q1:')).map((m) => m.to.target).sort()).toEqual(['m103', 'm104']);
     // The single-text campaign (deadline passed, late refused, no reports) has nothing left to remind.
-    expect(await p().$transaction((tx) => activePledgeCampaignIds(tx, now))).toEqual([campaignId]);
+    expect(await app.db.transaction((scope) => activeCampaignIds(new Unit(scope, SYSTEM, now)))).toEqual([campaignId]);
 
     const d = mark(direct('m103'));
     await chat.click('m103', direct('m103'), report.card.form!, { state1: 'DONE', evidence1: '已读完三本，心得三篇' });

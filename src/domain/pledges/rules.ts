@@ -1,17 +1,17 @@
 // Pure rules of 承诺践诺 campaigns: the campaign command, deadlines and the late rule, item limits,
 // the pledge state machine and fulfilment (践诺) periods. No database, no wording: problems come
-// back as wording keys (prompts/replies.yaml, section `pledge:`) with their variables.
+// back as wording keys (prompts/replies/pledge.yaml) with their variables; the services turn them
+// into coded errors. Every date is read and shown in the configured zone (TIMEZONE), passed as `tz`.
 import type { LateRule, PledgeMode, PledgeStatus, PostTitle } from '../../generated/prisma/enums.js';
 import { POST_NAMES } from '../org.js';
-import { fromLocal, toLocal } from '../life/time.js';
-import { periodOf as periodRangeOf } from '../life/period.js';
+import { DEFAULT_TZ, fromLocal, toLocal } from '../life/time.js';
+import { parsePeriod, periodOf, type PeriodRange } from '../life/period.js';
 
 export type Problem = { key: string; vars?: Record<string, string | number> };
 export type Result<T> = { ok: true; value: T } | ({ ok: false } & Problem);
 const fail = (key: string, vars?: Record<string, string | number>): { ok: false } & Problem => ({ ok: false, key, vars });
 
 export type Schedule = 'month' | 'quarter' | 'half' | 'year';
-export const SCHEDULE_NAMES: Record<Schedule, string> = { month: '每月', quarter: '每季度', half: '每半年', year: '每年' };
 
 export const DEFAULT_CATEGORIES = ['学习提升', '岗位建功', '服务群众', '作风建设', '其他'];
 export const MAX_ITEMS_LIMIT = 10;
@@ -58,26 +58,26 @@ export interface CampaignRules {
   closedAt: Date | null;
 }
 
-// ───────────── dates (Asia/Shanghai) ─────────────
+// ───────────── dates (in the zone `tz`) ─────────────
 
-/** Local calendar parts of an instant in Asia/Shanghai. */
-export function localParts(d: Date): { year: number; month: number; day: number; hour: number; minute: number } {
-  const { year, month, day, hour, minute } = toLocal(d);
+/** Local calendar parts of an instant in `tz`. */
+export function localParts(d: Date, tz: string): { year: number; month: number; day: number; hour: number; minute: number } {
+  const { year, month, day, hour, minute } = toLocal(d, tz);
   return { year, month, day, hour, minute };
 }
 
-/** The instant of a local Asia/Shanghai time; null when the date does not exist (2月30日). */
-export function shanghaiTime(year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): Date | null {
+/** The instant of a local time in `tz`; null when the date does not exist (2月30日). */
+export function localInstant(tz: string, year: number, month: number, day: number, hour = 0, minute = 0, second = 0, ms = 0): Date | null {
   if (hour > 23 || minute > 59) return null;
-  const t = fromLocal({ year, month, day, hour, minute }).getTime() + second * 1000 + ms;
-  const back = localParts(new Date(t));
+  const t = fromLocal({ year, month, day, hour, minute }, tz).getTime() + second * 1000 + ms;
+  const back = localParts(new Date(t), tz);
   if (back.year !== year || back.month !== month || back.day !== day) return null;
   return new Date(t);
 }
 
-/** 2027年1月31日 18:00 style, for cards and replies. */
-export function formatLocal(d: Date, withTime = true): string {
-  const p = localParts(d);
+/** 2027年1月31日 18:00 style (no weekday), for cards, replies and the workbook. */
+export function formatLocal(d: Date, tz: string, withTime = true): string {
+  const p = localParts(d, tz);
   const date = `${p.year}年${p.month}月${p.day}日`;
   if (!withTime) return date;
   return `${date} ${String(p.hour).padStart(2, '0')}:${String(p.minute).padStart(2, '0')}`;
@@ -89,7 +89,7 @@ const DATE_RE = /^(?:(\d{4})\s*[年\-/.]\s*)?(\d{1,2})\s*[月\-/.]\s*(\d{1,2})\s
  * A deadline as a secretary writes it: 2027年1月31日, 2027-01-31, 1月31日 (the next such day), with an
  * optional time (18:00). Without a time the deadline is the end of that day.
  */
-export function parseDeadline(date: string, time: string | undefined, now: Date): Result<Date> {
+export function parseDeadline(date: string, time: string | undefined, now: Date, tz: string): Result<Date> {
   const m = date.trim().match(DATE_RE);
   if (!m) return fail('pledge.bad_date', { text: date });
   const month = Number(m[2]);
@@ -103,11 +103,11 @@ export function parseDeadline(date: string, time: string | undefined, now: Date)
     if (!t) return fail('pledge.bad_date', { text: `${date} ${time}` });
     [hour, minute, second, ms] = [Number(t[1]), Number(t[2]), 0, 0];
   }
-  let year = m[1] ? Number(m[1]) : localParts(now).year;
-  let at = shanghaiTime(year, month, day, hour, minute, second, ms);
+  let year = m[1] ? Number(m[1]) : localParts(now, tz).year;
+  let at = localInstant(tz, year, month, day, hour, minute, second, ms);
   if (!m[1] && at && at.getTime() < now.getTime()) {
     year += 1;
-    at = shanghaiTime(year, month, day, hour, minute, second, ms);
+    at = localInstant(tz, year, month, day, hour, minute, second, ms);
   }
   if (!at) return fail('pledge.bad_date', { text: date });
   return { ok: true, value: at };
@@ -143,7 +143,7 @@ export interface RawSpec {
  * Parse `2027年度党员承诺践诺 截止 2027年1月31日 每人1-5条 逾期标注 每季度汇报 类别 学习提升、岗位建功`.
  * The first word is the name; the rest are options in any order; any word not understood is refused.
  */
-export function parseCampaignCommand(text: string, now: Date): Result<CampaignSpec> {
+export function parseCampaignCommand(text: string, now: Date, tz: string): Result<CampaignSpec> {
   const words = text.trim().split(/\s+/).filter(Boolean);
   const name = words.shift();
   if (!name) return fail('pledge.start_usage');
@@ -156,13 +156,13 @@ export function parseCampaignCommand(text: string, now: Date): Result<CampaignSp
       const date = m[1] || next();
       if (!date) return fail('pledge.start_usage');
       const maybeTime = words[i + 1]?.match(/^\d{1,2}[:：]\d{2}$/) ? next() : undefined;
-      const d = parseDeadline(date, maybeTime, now);
+      const d = parseDeadline(date, maybeTime, now, tz);
       if (!d.ok) return d;
       raw.deadline = d.value;
     } else if ((m = w.match(/^践诺至[:：]?(.*)$/))) {
       const date = m[1] || next();
       if (!date) return fail('pledge.start_usage');
-      const d = parseDeadline(date, undefined, now);
+      const d = parseDeadline(date, undefined, now, tz);
       if (!d.ok) return d;
       raw.reportUntil = d.value;
     } else if ((m = w.match(/^每人(?:(\d{1,2})\s*[-–—~～至到]\s*)?(?:最多)?(\d{1,2})条$/))) {
@@ -193,7 +193,7 @@ export function parseCampaignCommand(text: string, now: Date): Result<CampaignSp
       return fail('pledge.unknown_word', { word: w });
     }
   }
-  return checkSpec(raw, now);
+  return checkSpec(raw, now, tz);
 }
 
 function applyScopeWord(raw: RawSpec, w: string): boolean {
@@ -207,22 +207,22 @@ function applyScopeWord(raw: RawSpec, w: string): boolean {
 }
 
 /** Default end of fulfilment reporting: the year in the name (2027年度 → 2027-12-31), else a year after the deadline. */
-export function defaultReportUntil(name: string, deadline: Date): Date {
+export function defaultReportUntil(name: string, deadline: Date, tz: string): Date {
   const y = name.match(/(20\d{2})\s*年/);
   if (y) {
-    const end = shanghaiTime(Number(y[1]), 12, 31, 23, 59, 59, 999)!;
+    const end = localInstant(tz, Number(y[1]), 12, 31, 23, 59, 59, 999)!;
     if (end.getTime() > deadline.getTime()) return end;
   }
-  const p = localParts(deadline);
-  return shanghaiTime(p.year + 1, p.month, Math.min(p.day, 28), 23, 59, 59, 999)!;
+  const p = localParts(deadline, tz);
+  return localInstant(tz, p.year + 1, p.month, Math.min(p.day, 28), 23, 59, 59, 999)!;
 }
 
 /** Check and complete a raw spec (from the command or the form card). */
-export function checkSpec(raw: RawSpec, now: Date): Result<CampaignSpec> {
+export function checkSpec(raw: RawSpec, now: Date, tz: string): Result<CampaignSpec> {
   const name = (raw.name ?? '').trim();
   if ([...name].length < 2 || [...name].length > 50) return fail('pledge.bad_name');
   if (!raw.deadline) return fail('pledge.deadline_missing');
-  if (raw.deadline.getTime() <= now.getTime()) return fail('pledge.deadline_past', { deadline: formatLocal(raw.deadline) });
+  if (raw.deadline.getTime() <= now.getTime()) return fail('pledge.deadline_past', { deadline: formatLocal(raw.deadline, tz) });
   // A 承诺书 / 责任书 is one text unless items were asked for.
   const mode: PledgeMode = raw.mode ?? (/(承诺书|责任书)$/.test(name) ? 'SINGLE_TEXT' : 'ITEMS');
   const single = mode === 'SINGLE_TEXT';
@@ -234,7 +234,7 @@ export function checkSpec(raw: RawSpec, now: Date): Result<CampaignSpec> {
   const categories = single ? [] : [...new Set(raw.categories?.length ? raw.categories : DEFAULT_CATEGORIES)];
   if (categories.some((c) => [...c].length > 20) || categories.length > 20) return fail('pledge.bad_categories');
   const reportSchedule = raw.reportSchedule === undefined ? (single ? null : 'quarter') : raw.reportSchedule;
-  const reportUntil = reportSchedule ? (raw.reportUntil ?? defaultReportUntil(name, raw.deadline)) : null;
+  const reportUntil = reportSchedule ? (raw.reportUntil ?? defaultReportUntil(name, raw.deadline, tz)) : null;
   if (reportUntil && reportUntil.getTime() <= raw.deadline.getTime()) return fail('pledge.bad_report_until');
   return {
     ok: true,
@@ -308,13 +308,13 @@ export interface SubmitDecision {
  * resubmission the secretary asked for (RETURNED); ACCEPT_MARKED accepts all and marks a first
  * submission late. WITHDRAWN (the member left) and closed campaigns accept nothing.
  */
-export function decideSubmit(p: PledgeState, c: Pick<CampaignRules, 'deadline' | 'lateRule' | 'closedAt'>, now: Date): Result<SubmitDecision> {
+export function decideSubmit(p: PledgeState, c: Pick<CampaignRules, 'deadline' | 'lateRule' | 'closedAt'>, now: Date, tz: string): Result<SubmitDecision> {
   if (p.status === 'WITHDRAWN') return fail('pledge.withdrawn');
   if (c.closedAt) return fail('pledge.closed');
   const afterDeadline = now.getTime() > c.deadline.getTime();
   const firstTime = p.submittedAt === null;
   if (afterDeadline && c.lateRule === 'REFUSE' && p.status !== 'RETURNED') {
-    return fail(firstTime ? 'pledge.deadline_passed' : 'pledge.deadline_passed_edit', { deadline: formatLocal(c.deadline) });
+    return fail(firstTime ? 'pledge.deadline_passed' : 'pledge.deadline_passed_edit', { deadline: formatLocal(c.deadline, tz) });
   }
   return {
     ok: true,
@@ -329,31 +329,14 @@ export function decideReview(status: PledgeStatus): Result<true> {
   return fail('pledge.review_not_pending');
 }
 
-export const STATUS_NAMES: Record<PledgeStatus, string> = {
-  DRAFT: '未提交',
-  SUBMITTED: '待审核',
-  APPROVED: '已通过',
-  RETURNED: '已退回',
-  WITHDRAWN: '已转出',
-};
 
 // ───────────── fulfilment periods (践诺) ─────────────
 
-export interface Period {
-  key: string; // 2027Q1, 2027-03, 2027H1, 2027
-  label: string; // 2027年第一季度
-  start: Date;
-  end: Date; // last millisecond of the period
-}
+/** A fulfilment period: one of the shared reporting periods (src/domain/life/period.ts); `end` is exclusive. */
+export type Period = PeriodRange;
 
 export function isSchedule(s: string | null | undefined): s is Schedule {
   return s === 'month' || s === 'quarter' || s === 'half' || s === 'year';
-}
-
-/** The period of `schedule` containing `at` (Asia/Shanghai calendar); `end` is its last millisecond. */
-export function periodOf(schedule: Schedule, at: Date): Period {
-  const r = periodRangeOf(schedule, at);
-  return { key: r.key, label: schedule === 'year' ? `${r.year}年度` : r.label, start: r.start, end: new Date(r.end.getTime() - 1) };
 }
 
 /**
@@ -361,29 +344,26 @@ export function periodOf(schedule: Schedule, at: Date): Period {
  * one containing the deadline to the one containing now, none after the campaign's report end
  * (reportUntil, or when it was closed), and none before the deadline has passed.
  */
-export function dueFulfilmentPeriods(c: Pick<CampaignRules, 'reportSchedule' | 'deadline' | 'reportUntil' | 'closedAt' | 'name'>, now: Date): Period[] {
+export function dueFulfilmentPeriods(c: Pick<CampaignRules, 'reportSchedule' | 'deadline' | 'reportUntil' | 'closedAt' | 'name'>, now: Date, tz: string): Period[] {
   if (!isSchedule(c.reportSchedule)) return [];
   if (now.getTime() <= c.deadline.getTime()) return [];
-  const until = Math.min((c.reportUntil ?? defaultReportUntil(c.name, c.deadline)).getTime(), c.closedAt?.getTime() ?? Infinity);
+  const until = Math.min((c.reportUntil ?? defaultReportUntil(c.name, c.deadline, tz)).getTime(), c.closedAt?.getTime() ?? Infinity);
   const out: Period[] = [];
-  let p = periodOf(c.reportSchedule, c.deadline);
+  let p = periodOf(c.reportSchedule, c.deadline, tz);
   while (p.start.getTime() <= now.getTime() && p.start.getTime() <= until && out.length < 120) {
     out.push(p);
-    p = periodOf(c.reportSchedule, new Date(p.end.getTime() + 1));
+    p = periodOf(c.reportSchedule, p.end, tz);
   }
   return out;
 }
 
 /** The period a member reports for now: the latest open one. */
-export function currentFulfilmentPeriod(c: Parameters<typeof dueFulfilmentPeriods>[0], now: Date): Period | null {
-  return dueFulfilmentPeriods(c, now).at(-1) ?? null;
+export function currentFulfilmentPeriod(c: Parameters<typeof dueFulfilmentPeriods>[0], now: Date, tz = DEFAULT_TZ): Period | null {
+  return dueFulfilmentPeriods(c, now, tz).at(-1) ?? null;
 }
 
-export function periodByKey(schedule: Schedule, key: string): Period | null {
-  const m = key.match(/^(\d{4})(?:-(\d{2})|Q([1-4])|H([12]))?$/);
-  if (!m) return null;
-  const year = Number(m[1]);
-  const month = m[2] ? Number(m[2]) : m[3] ? (Number(m[3]) - 1) * 3 + 1 : m[4] ? (Number(m[4]) - 1) * 6 + 1 : 1;
-  const p = periodOf(schedule, shanghaiTime(year, month, 1)!);
-  return p.key === key ? p : null;
+/** The period of `schedule` with this key (2027Q1, 2027-03, 2027H1, 2027); null for another schedule's key. */
+export function periodByKey(schedule: Schedule, key: string, tz: string): Period | null {
+  const p = /^\d{4}(?:-\d{2}|Q[1-4]|H[12])?$/.test(key) ? parsePeriod(key, new Date(0), tz) : null;
+  return p && p.kind === schedule && p.key === key ? p : null;
 }

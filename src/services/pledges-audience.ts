@@ -1,10 +1,11 @@
-// Database side of 承诺践诺: audiences, who reviews, withdrawal of members who left, and the tallies
-// the status card and the export read. Chat handlers and the CLI call these inside their transaction.
-import type { Prisma } from '../../generated/prisma/client.js';
-import type { PledgeStatus, Platform, PostTitle } from '../../generated/prisma/enums.js';
-import type { Tx } from '../../db/client.js';
-import type { Destination } from '../../chat/types.js';
-import type { Audience } from './rules.js';
+// Database side of 承诺践诺 for the pledge services: audiences, who reviews, withdrawal of members
+// who left, and the tallies the status card and the export read. All inside the caller's transaction.
+import type { Prisma } from '../generated/prisma/client.js';
+import type { PledgeStatus, PostTitle } from '../generated/prisma/enums.js';
+import type { Tx } from '../db/client.js';
+import { APPROVER_ORDER, ORGAN_MANAGER_POSTS } from '../access/index.js';
+import { fail } from './kernel.js';
+import type { Audience, Result } from '../domain/pledges/rules.js';
 
 export type CampaignRow = Prisma.PledgeCampaignGetPayload<object>;
 
@@ -83,39 +84,16 @@ export async function reviewersOf(tx: Tx, branchId: string, memberId?: string): 
       select: { id: true, name: true },
       orderBy: { id: 'asc' },
     });
-  const isSecretary = memberId ? (await tx.post.count({ where: { memberId, orgNodeId: branchId, title: 'BRANCH_SECRETARY', until: null } })) > 0 : false;
+  const isSecretary = memberId ? (await tx.post.count({ where: { memberId, orgNodeId: branchId, title: APPROVER_ORDER[0], until: null } })) > 0 : false;
   if (!isSecretary) {
-    for (const titles of [['BRANCH_SECRETARY'], ['BRANCH_DEPUTY_SECRETARY', 'ORGANIZING_MEMBER']] as PostTitle[][]) {
+    // The approver order's first post (支部书记), else all holders of the others together.
+    for (const titles of [APPROVER_ORDER.slice(0, 1), APPROVER_ORDER.slice(1)]) {
       const found = await find(branchId, titles);
       if (found.length) return found;
     }
   }
   const branch = await tx.orgNode.findUnique({ where: { id: branchId }, select: { parentId: true } });
-  return branch?.parentId ? find(branch.parentId, ['ORGAN_SECRETARY', 'ORGAN_DEPUTY_SECRETARY']) : [];
-}
-
-/**
- * Where to message each member directly: an identity on `prefer` (the platform the command came
- * from), else on the platform of their branch's work chat, else their first bound identity.
- */
-export async function memberDestinations(tx: Tx, memberIds: string[], prefer?: { platform: Platform; tenantKey: string }): Promise<Map<string, Destination>> {
-  const out = new Map<string, Destination>();
-  if (!memberIds.length) return out;
-  const identities = await tx.platformIdentity.findMany({
-    where: { memberId: { in: memberIds } },
-    select: { memberId: true, platform: true, tenantKey: true, platformUserId: true, member: { select: { branchId: true } } },
-    orderBy: { boundAt: 'asc' },
-  });
-  const branchIds = [...new Set(identities.map((i) => i.member.branchId))];
-  const chats = await tx.chat.findMany({ where: { orgNodeId: { in: branchIds }, kind: 'GROUP' }, select: { orgNodeId: true, platform: true, tenantKey: true } });
-  const score = (i: (typeof identities)[number]) =>
-    prefer && i.platform === prefer.platform && i.tenantKey === prefer.tenantKey ? 0 : chats.some((c) => c.orgNodeId === i.member.branchId && c.platform === i.platform && c.tenantKey === i.tenantKey) ? 1 : 2;
-  for (const id of memberIds) {
-    const mine = identities.filter((i) => i.memberId === id).sort((a, b) => score(a) - score(b));
-    const best = mine[0];
-    if (best) out.set(id, { platform: best.platform, tenantKey: best.tenantKey, target: best.platformUserId, targetKind: 'DIRECT' });
-  }
-  return out;
+  return branch?.parentId ? find(branch.parentId, ORGAN_MANAGER_POSTS) : [];
 }
 
 export interface Tally {
@@ -135,3 +113,25 @@ export async function tallyCampaign(tx: Tx, campaignId: string, branchIds?: stri
   for (const p of pledges) byStatus[p.status].push({ memberId: p.memberId, name: p.member.name, branchId: p.member.branchId, late: p.late });
   return { expected: pledges.length - byStatus.WITHDRAWN.length, byStatus };
 }
+
+/** The value of a rule's result, or its problem as a coded error. */
+export function orFail<T>(r: Result<T>): T {
+  if (!r.ok) fail(r.key, r.vars ?? {});
+  return r.value;
+}
+
+/** Members among `ids` with no platform identity: nobody can message them privately. */
+export async function withoutIdentity(tx: Tx, ids: string[]): Promise<Set<string>> {
+  if (!ids.length) return new Set();
+  const have = await tx.platformIdentity.findMany({ where: { memberId: { in: ids } }, select: { memberId: true }, distinct: ['memberId'] });
+  const reached = new Set(have.map((h) => h.memberId));
+  return new Set(ids.filter((id) => !reached.has(id)));
+}
+
+/** A pledge with its campaign, items (in order) and member. */
+export async function loadPledge(tx: Tx, id: string) {
+  const p = await tx.pledge.findUnique({ where: { id }, include: { campaign: true, items: { orderBy: { position: 'asc' } }, member: { select: { id: true, name: true, branchId: true } } } });
+  if (!p) fail('pledge.not_found');
+  return p;
+}
+export type LoadedPledge = Awaited<ReturnType<typeof loadPledge>>;

@@ -1,26 +1,16 @@
-// The xlsx workbook of a campaign: 承诺清单 (one row per pledge item; a member with nothing submitted
-// gets one row) and 践诺情况 (one row per progress report). Member text is written as plain string
-// cells in text format: a text that looks like a formula (=HYPERLINK(…)) stays text.
+// The xlsx workbook of a campaign (what the export service returns, src/services/pledges-oversight.ts):
+// 承诺清单 (one row per pledge item; a member with nothing submitted gets one row) and 践诺情况 (one
+// row per progress report). Member text is written as plain string cells in text format: a text
+// that looks like a formula (=HYPERLINK(…)) stays text. Times in the configured zone.
 import ExcelJS from 'exceljs';
-import type { Tx } from '../../db/client.js';
-import { formatLocal, STATUS_NAMES } from './rules.js';
+import { formatLocal } from '../../domain/pledges/rules.js';
+import { STATUS_NAMES } from './pledges.js';
+import type { ExportData } from '../../services/pledges-oversight.js';
 
 const PROGRESS_NAMES = { IN_PROGRESS: '进行中', DONE: '已完成' } as const;
 const DECISION_NAMES = { PENDING: '待审核', APPROVED: '已通过', REJECTED: '已退回' } as const;
 
-type Db = Pick<Tx, 'pledgeCampaign' | 'pledge' | 'orgNode'>;
-
-export async function campaignWorkbook(db: Db, campaignId: string, branchIds?: string[]): Promise<{ buffer: Buffer; filename: string }> {
-  const c = await db.pledgeCampaign.findUniqueOrThrow({ where: { id: campaignId } });
-  const pledges = await db.pledge.findMany({
-    where: { campaignId, ...(branchIds ? { OR: [{ member: { branchId: { in: branchIds } } }, { status: 'WITHDRAWN' }] } : {}) },
-    include: {
-      member: { select: { name: true, employeeNo: true, branch: { select: { name: true, code: true } } } },
-      items: { orderBy: { position: 'asc' }, include: { reports: { orderBy: { period: 'asc' } } } },
-      reviews: { where: { decision: 'REJECTED', pledgeId: { not: null } }, orderBy: { createdAt: 'desc' }, take: 1 },
-    },
-  });
-  pledges.sort((a, b) => a.member.branch.code.localeCompare(b.member.branch.code) || (a.member.employeeNo ?? a.member.name).localeCompare(b.member.employeeNo ?? b.member.name));
+export async function campaignWorkbook({ campaign: c, pledges }: ExportData, tz: string): Promise<{ buffer: Buffer; filename: string }> {
 
   const wb = new ExcelJS.Workbook();
   wb.creator = '支部助手';
@@ -44,7 +34,7 @@ export async function campaignWorkbook(db: Db, campaignId: string, branchIds?: s
       name: p.member.name,
       status: STATUS_NAMES[p.status],
       late: p.late ? '逾期提交' : null,
-      submittedAt: p.submittedAt ? formatLocal(p.submittedAt) : null,
+      submittedAt: p.submittedAt ? formatLocal(p.submittedAt, tz) : null,
       comment: p.status === 'RETURNED' ? (p.reviews[0]?.comment ?? null) : null,
     };
     // Empty cells stay empty (null), not empty strings.
@@ -75,7 +65,7 @@ export async function campaignWorkbook(db: Db, campaignId: string, branchIds?: s
           period: r.period,
           state: PROGRESS_NAMES[r.state],
           evidence: r.evidence,
-          submittedAt: formatLocal(r.submittedAt),
+          submittedAt: formatLocal(r.submittedAt, tz),
           review: DECISION_NAMES[r.reviewStatus],
         });
       }
