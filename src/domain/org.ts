@@ -46,8 +46,8 @@ export async function findMember(tx: Tx, id: string): Promise<MemberInfo | null>
   return tx.member.findUnique({ where: { id }, select: memberSelect });
 }
 
-// Predates src/access and repeats its branch-manager rule. Its remaining users are src/web/ledger-files.ts
-// and test/chat/core.test.ts: delete it once they call can(tx, principal, 'branch.manage', branchId).
+// Predates src/access and repeats its branch-manager rule. Its last user is test/chat/core.test.ts:
+// delete it once that calls can(tx, principal, 'branch.manage', branchId).
 const BRANCH_MANAGERS: PostTitle[] = ['BRANCH_SECRETARY', 'BRANCH_DEPUTY_SECRETARY', 'ORGANIZING_MEMBER'];
 const ORGAN_MANAGERS: PostTitle[] = ['ORGAN_SECRETARY', 'ORGAN_DEPUTY_SECRETARY'];
 
