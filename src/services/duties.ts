@@ -11,7 +11,7 @@ import { periodOf } from '../domain/life/period.js';
 import { localDay } from '../domain/life/time.js';
 import { currentFulfilmentPeriod } from '../domain/pledges/rules.js';
 import { findMember, POST_NAMES, type MemberInfo } from '../domain/org.js';
-import { actingMember, authorize, can } from '../access/index.js';
+import { actingMember, authorize, can, pathOf, viewableBranchIds } from '../access/index.js';
 import { fail, type Unit } from './kernel.js';
 
 /** Most items one question pages through. */
@@ -193,12 +193,31 @@ export async function branchDue(unit: Unit, input: { branchId: string; timezone:
 }
 
 /**
- * "What is still due here": the branch's obligations for whoever may see the branch, else the asker's own
- * list (a plain member asking about their branch is told what they themselves have to do).
+ * "What is still due here", about a chat's subject (src/access chatSubject): for a branch, its obligations for
+ * whoever may see it; for a 机关党委 (or anything above branches), every branch under it the asker may see;
+ * otherwise the asker's own list (a plain member asking about their branch is told what they have to do).
  */
-export async function dueHere(unit: Unit, input: DueOptions & { branchId: string; atRiskDays: number }): Promise<{ branch: BranchDue } | { member: MemberDue }> {
-  if (await can(unit.tx, unit.principal, 'branch.view', input.branchId)) return { branch: await branchDue(unit, input) };
-  return { member: await memberDue(unit, input) };
+export async function dueHere(
+  unit: Unit,
+  input: DueOptions & { node: { id: string; kind: string }; atRiskDays: number },
+): Promise<{ branches: BranchDue[] } | { member: MemberDue }> {
+  const { tx, principal } = unit;
+  const branchIds =
+    input.node.kind === 'BRANCH'
+      ? (await can(tx, principal, 'branch.view', input.node.id)) ? [input.node.id] : []
+      : await branchesUnder(unit, input.node.id, await viewableBranchIds(tx, principal));
+  if (!branchIds.length) return { member: await memberDue(unit, input) };
+  const branches: BranchDue[] = [];
+  for (const branchId of branchIds) branches.push(await branchDue(unit, { branchId, timezone: input.timezone, atRiskDays: input.atRiskDays }));
+  return { branches };
+}
+
+/** Those of `branchIds` under `nodeId`, in the order of their codes. */
+async function branchesUnder(unit: Unit, nodeId: string, branchIds: string[]): Promise<string[]> {
+  const rows = await unit.tx.orgNode.findMany({ where: { id: { in: branchIds } }, select: { id: true, code: true } });
+  const under: Array<{ id: string; code: string }> = [];
+  for (const r of rows) if ((await pathOf(unit.tx, r.id)).some((n) => n.id === nodeId)) under.push(r);
+  return under.sort((a, b) => a.code.localeCompare(b.code)).map((r) => r.id);
 }
 
 // ───────────────────────── import ─────────────────────────

@@ -208,6 +208,16 @@ describe('what is due', () => {
     expect(md).not.toContain('支部党员大会');
   });
 
+  it('answers in the 机关党委’s chat with every branch, for the 机关党委 secretary', async () => {
+    const unitChat = { kind: 'GROUP' as const, id: 'unit' };
+    await chat.say('m101', unitChat, '本季度还差什么');
+    const { card } = await chat.waitForCard(unitChat, '各支部');
+    expect(card.title).toBe('各支部 · 2027年第一季度还差什么');
+    const md = card.markdown ?? '';
+    for (const branch of ['第一党支部（办公室）', '第二党支部（规划处）', '第三党支部（综合处）']) expect(md).toContain(`**${branch}**`);
+    expect(md).toContain('❌ 支部委员会会议：2027年1月 未完成，已错过');
+  });
+
   it('gives an ordinary member their own view with a short note', async () => {
     await chat.say('m108', group(1), '本支部本季度还差什么');
     const { card } = await chat.waitForCard(group(1), '我的待办 · ');

@@ -96,10 +96,24 @@ describe('what is due', () => {
     expect(await refusal(h.run(await h.member('m108'), NOW, (u) => branchDue(u, input)))).toBe('errors.not_allowed'); // plain member of branch 1
 
     // Asking "what is still due here": the branch for its committee, their own list for a plain member.
-    const here = { ...DUE, branchId: b1, atRiskDays: 10 };
-    expect('branch' in (await h.run(await h.member('m103'), NOW, (u) => dueHere(u, here))).result).toBe(true);
+    const here = { ...DUE, node: { id: b1, kind: 'BRANCH' }, atRiskDays: 10 };
+    const committee = (await h.run(await h.member('m103'), NOW, (u) => dueHere(u, here))).result;
+    expect('branches' in committee && committee.branches.map((b) => b.branch.id)).toEqual([b1]);
     const own = (await h.run(await h.member('m108'), NOW, (u) => dueHere(u, here))).result;
     expect('member' in own && own.member.member.name).toBe('黄丽');
+  });
+
+  it('answers in the 机关党委’s chat with every branch the asker may see', async () => {
+    const organ = { ...DUE, node: { id: await node('demo-organ'), kind: 'ORGAN_COMMITTEE' }, atRiskDays: 10 };
+    const branchesFor = async (code: string) => {
+      const r = (await h.run(await h.member(code), NOW, (u) => dueHere(u, organ))).result;
+      return 'branches' in r ? r.branches.map((b) => b.branch.name) : r.member.member.name;
+    };
+    const all = ['第一党支部（办公室）', '第二党支部（规划处）', '第三党支部（综合处）'];
+    expect(await branchesFor('m101')).toEqual(all); // 机关党委书记
+    expect(await branchesFor('m301')).toEqual(all); // 机关党委委员
+    expect(await branchesFor('m103')).toEqual(['第一党支部（办公室）']); // a branch 宣传委员 sees their own branch
+    expect(await branchesFor('m108')).toBe('黄丽'); // a plain member: their own list
   });
 });
 

@@ -8,7 +8,7 @@ import type { Context } from '../context.js';
 import type { TokenClaims } from '../token.js';
 import { say } from '../wording.js';
 import { notUnderstood } from './basics.js';
-import { answerCard, branchDueCard, firstAnswerCard, memberDueCard, MORE_ACTION, noAnswerText, type MoreTarget } from '../presenters/duties.js';
+import { answerCard, branchesDueCard, firstAnswerCard, memberDueCard, MORE_ACTION, noAnswerText, type MoreTarget } from '../presenters/duties.js';
 import type { Logger } from '../../log.js';
 import type { LlmConfig } from '../../domain/duties/llm.js';
 import { DEFAULT_TZ } from '../../domain/life/time.js';
@@ -90,9 +90,9 @@ async function mine(ctx: Context, o: Options): Promise<void> {
 }
 
 async function branch(ctx: Context, o: Options): Promise<void> {
-  const due = await dueHere(ctx.unit, { branchId: await ctx.chatBranchId(), timezone: o.timezone, atRiskDays: o.atRiskDays, lateCheckinDays: o.lateCheckinDays });
+  const due = await dueHere(ctx.unit, { node: await ctx.subject(), timezone: o.timezone, atRiskDays: o.atRiskDays, lateCheckinDays: o.lateCheckinDays });
   const env = ctx.presenters.env(ctx.now);
-  ctx.reply({ kind: 'card', card: 'branch' in due ? branchDueCard(env, due.branch) : memberDueCard(env, due.member, say('duties.branch_member_note')) });
+  ctx.reply({ kind: 'card', card: 'branches' in due ? branchesDueCard(env, due.branches) : memberDueCard(env, due.member, say('duties.branch_member_note')) });
 }
 
 /**

@@ -143,8 +143,27 @@ export function branchDueCard(env: PresentEnv, due: BranchDue): Card {
   const lines = due.open.map((i) => obligationLine(i, env.now, env.timezone));
   return {
     title: say('duties.branch_title', { branch: due.branch.name, period: due.period.label }),
-    tone: due.anyMissed ? 'red' : due.anyAtRisk ? 'orange' : lines.length ? 'blue' : 'green',
+    tone: toneOf([due]),
     markdown: lines.length ? lines.join('\n') : say('duties.branch_none'),
+    footer: say('duties.branch_footer'),
+  };
+}
+
+function toneOf(dues: BranchDue[]): Card['tone'] {
+  return dues.some((d) => d.anyMissed) ? 'red' : dues.some((d) => d.anyAtRisk) ? 'orange' : dues.some((d) => d.open.length) ? 'blue' : 'green';
+}
+
+/** One branch's card, or for several (a 机关党委's chat) one card with a section per branch. */
+export function branchesDueCard(env: PresentEnv, dues: BranchDue[]): Card {
+  if (dues.length === 1) return branchDueCard(env, dues[0]!);
+  const sections = dues.map((d) => {
+    const lines = d.open.map((i) => obligationLine(i, env.now, env.timezone));
+    return [say('duties.branches_heading', { branch: d.branch.name }), ...(lines.length ? lines : [say('duties.branches_none')])].join('\n');
+  });
+  return {
+    title: say('duties.branches_title', { period: dues[0]?.period.label ?? '' }),
+    tone: toneOf(dues),
+    markdown: sections.join('\n\n'),
     footer: say('duties.branch_footer'),
   };
 }
