@@ -7,8 +7,11 @@
 // Type-only imports count for the layer rules (a type from chat in a service is still a layering
 // break); they are left out only for cycles, which only matter at run time.
 
-/** The surfaces and adapters: nothing in the business core may import them. */
-const SURFACES = ['^src/chat/', '^src/web/', '^src/platforms/', '^jobs/'];
+/**
+ * The surfaces and adapters, and the entry points that wire them: nothing in the business core may
+ * import them. The operator CLI (src/cli.ts, src/cli/) is a surface like the chat and the web.
+ */
+const SURFACES = ['^src/chat/', '^src/web/', '^src/platforms/', '^jobs/', '^src/cli\\.ts$', '^src/cli/', '^src/(app|main|worker)\\.ts$'];
 
 // Dependency types of an import that is gone after compilation: `import type` / `export type`,
 // and (with tsPreCompilationDeps: 'specify') a plain import whose names are used only as types.
@@ -20,7 +23,7 @@ module.exports = {
     {
       name: 'core-imports-no-surface',
       comment:
-        'src/services and src/domain are the business core: they import nothing from chat, web, platforms or jobs ' +
+        'src/services and src/domain are the business core: they import nothing from chat, web, platforms, jobs or the CLI ' +
         '(surfaces call services; services return results and intents that the surfaces present).',
       severity: 'error',
       from: { path: '^src/(services|domain)/' },
@@ -29,7 +32,7 @@ module.exports = {
     {
       name: 'access-imports-no-surface',
       comment:
-        'src/access is the one place for "who may": it imports nothing from chat, web, platforms or jobs.',
+        'src/access is the one place for "who may": it imports nothing from chat, web, platforms, jobs or the CLI.',
       severity: 'error',
       from: { path: '^src/access/' },
       to: { path: SURFACES },

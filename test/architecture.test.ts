@@ -50,6 +50,8 @@ describe('architecture', () => {
       'src/services/kernel.ts': 'export const kernel = 1;\n',
       'src/services/meetings.ts': "import { CHAT } from '../chat/types.js';\nexport const m = CHAT;\n",
       'src/domain/rules.ts': "import type { Page } from '../web/page.js';\nexport type R = Page;\n",
+      'src/cli.ts': 'export const cli = 1;\n',
+      'src/domain/tool.ts': "import { cli } from '../cli.js';\nexport const t = cli;\n",
       'src/access/index.ts':
         "import { kernel } from '../services/kernel.js';\nimport { m } from '../services/meetings.js';\nexport const a = kernel + m;\n",
       'src/platforms/lark.ts':
@@ -75,6 +77,7 @@ describe('architecture', () => {
         [
           'core-imports-no-surface: src/services/meetings.ts → src/chat/types.ts',
           'core-imports-no-surface: src/domain/rules.ts → src/web/page.ts',
+          'core-imports-no-surface: src/domain/tool.ts → src/cli.ts',
           'access-imports-only-kernel-of-services: src/access/index.ts → src/services/meetings.ts',
           'platforms-no-db: src/platforms/lark.ts → src/db/client.ts',
           'platforms-no-generated-prisma: src/platforms/lark.ts → src/generated/prisma/enums.ts',
