@@ -48,10 +48,12 @@ module.exports = {
     {
       name: 'platforms-no-db',
       comment:
-        'Adapters have no database access: "which chat was this card sent in" and the outbox are the core\'s job.',
+        'Adapters have no database access, neither directly nor through the SQL modules that wrap it (src/state, ' +
+        'src/outbox): "which chat was this card sent in" and the outbox are the core\'s job; adapter state comes ' +
+        'through the ConversationStore interface they are handed.',
       severity: 'error',
       from: { path: '^src/platforms/' },
-      to: { path: '^src/db/' },
+      to: { path: ['^src/db/', '^src/state/', '^src/outbox/'] },
     },
     {
       name: 'platforms-no-generated-prisma',
