@@ -5,6 +5,7 @@
 import type { Router } from '../router.js';
 import type { Context } from '../context.js';
 import type { TokenClaims } from '../token.js';
+import type { FormPage } from '../forms.js';
 import { say } from '../wording.js';
 import { h5Forms } from '../../web/h5.js';
 import { DEFAULT_TZ } from '../../domain/life/time.js';
@@ -150,25 +151,52 @@ async function remind(ctx: Context, match: RegExpMatchArray): Promise<void> {
   ctx.reply(say('pledge.remind_done', { campaign: r.campaign.name, n: r.sent, skipped: r.skipped }));
 }
 
-// ───────────── H5 forms ─────────────
+// ───────────── form pages ─────────────
 
-function registerH5Forms(tz: string): void {
-  h5Forms.register(A.submit, async (tx, claims) => {
-    const p = await tx.pledge.findUnique({ where: { id: claims.target }, include: { campaign: true, items: { orderBy: { position: 'asc' } } } });
-    if (!p) return null;
-    const intro = `${say('pledge.label_deadline')}：${formatLocal(p.campaign.deadline, tz)}\n${say('pledge.label_requirement')}：${requirementText(p.campaign)}`;
-    return { title: say('pledge.invite_title', { campaign: p.campaign.name }), intro, fields: pledgeFormFields(p.campaign, p.items), submitLabel: say('pledge.submit_label') };
-  });
-  h5Forms.register(A.report, async (tx, claims) => {
-    const [pledgeId, periodKey] = claims.target.split(':');
-    const p = await tx.pledge.findUnique({ where: { id: pledgeId ?? '' }, include: { campaign: true, items: { orderBy: { position: 'asc' }, include: { reports: true } } } });
-    if (!p || !isSchedule(p.campaign.reportSchedule)) return null;
-    const period = periodByKey(p.campaign.reportSchedule, periodKey ?? '', tz);
-    if (!period) return null;
-    const existing = new Map(p.items.flatMap((it) => it.reports.filter((r) => r.period === period.key).map((r) => [it.position, { state: r.state as string, evidence: r.evidence }] as const)));
-    const intro = p.items.map((it) => `${it.position}. ${it.content}`).join('\n');
-    return { title: say('pledge.report_title', { campaign: p.campaign.name, period: period.label }), intro, fields: reportFormFields(p.items, existing), submitLabel: say('pledge.report_submit_label') };
-  });
+/** The submit and report forms as web pages (platforms without card forms): what a page shows, and a submit that calls the same service. */
+function registerPages(router: Router, tz: string): void {
+  const pages: Array<[string, FormPage]> = [
+    [
+      A.submit,
+      {
+        spec: async (tx, claims) => {
+          const p = await tx.pledge.findUnique({ where: { id: claims.target }, include: { campaign: true, items: { orderBy: { position: 'asc' } } } });
+          if (!p) return null;
+          const intro = `${say('pledge.label_deadline')}：${formatLocal(p.campaign.deadline, tz)}\n${say('pledge.label_requirement')}：${requirementText(p.campaign)}`;
+          return { title: say('pledge.invite_title', { campaign: p.campaign.name }), intro, fields: pledgeFormFields(p.campaign, p.items), submitLabel: say('pledge.submit_label') };
+        },
+        submit: async (unit, claims, values) => {
+          const r = await submitPledge(unit, { pledgeId: claims.target, form: values, tz });
+          return r.outcome === 'unchanged' ? say('pledge.unchanged') : submittedTitle(r);
+        },
+      },
+    ],
+    [
+      A.report,
+      {
+        spec: async (tx, claims) => {
+          const [pledgeId, periodKey] = claims.target.split(':');
+          const p = await tx.pledge.findUnique({ where: { id: pledgeId ?? '' }, include: { campaign: true, items: { orderBy: { position: 'asc' }, include: { reports: true } } } });
+          if (!p || !isSchedule(p.campaign.reportSchedule)) return null;
+          const period = periodByKey(p.campaign.reportSchedule, periodKey ?? '', tz);
+          if (!period) return null;
+          const existing = new Map(p.items.flatMap((it) => it.reports.filter((r) => r.period === period.key).map((r) => [it.position, { state: r.state as string, evidence: r.evidence }] as const)));
+          const intro = p.items.map((it) => `${it.position}. ${it.content}`).join('\n');
+          return { title: say('pledge.report_title', { campaign: p.campaign.name, period: period.label }), intro, fields: reportFormFields(p.items, existing), submitLabel: say('pledge.report_submit_label') };
+        },
+        submit: async (unit, claims, values) => {
+          const [pledgeId = '', periodKey = ''] = claims.target.split(':');
+          const form = await reportForm(unit, { pledgeId, periodKey, tz });
+          const r = await submitReport(unit, { pledgeId, periodKey, reports: reportsFromForm(form?.items ?? [], values), tz });
+          return r.outcome === 'unchanged' ? say('pledge.unchanged') : say('pledge.report_submitted', { period: r.period.label });
+        },
+      },
+    ],
+  ];
+  for (const [actionId, page] of pages) {
+    router.pages.register(actionId, page);
+    h5Forms.register(actionId, page.spec); // until the web server serves router.pages
+  }
 }
 
 // What may follow 承诺提交情况 / 导出承诺 / 催交承诺: a campaign name, never a question (承诺完成情况怎么查).
@@ -176,7 +204,7 @@ const CAMPAIGN_NAME = /^(?![\s\S]*(?:吗|么|呢|怎|如何|哪|[?？]))([\s\S]*
 
 export function registerPledges(router: Router, d: PledgeDeps): void {
   void d;
-  registerH5Forms(router.presenters?.options.timezone ?? DEFAULT_TZ);
+  registerPages(router, router.presenters?.options.timezone ?? DEFAULT_TZ);
   router
     .command({ name: 'pledge.start', keywords: ['发起承诺'], args: /^([\s\S]*)$/, changes: true, help: 'manager', examples: ['发起承诺', '发起承诺 2027年度党员承诺践诺 截止 2027年1月31日 每人1-5条'] }, startCommand)
     .command({ name: 'pledge.mine', keywords: ['我的承诺', '查看承诺', '修改承诺', '填写承诺'], help: 'member', examples: ['我的承诺', '填写承诺'] }, mine)

@@ -12,7 +12,7 @@ import type { ReportForm, ReportReviewResult } from '../../services/pledges-fulf
 import type { StatusResult } from '../../services/pledges-oversight.js';
 import type { CampaignRow } from '../../services/pledges-audience.js';
 import { fail } from '../../services/kernel.js';
-import { h5Link } from '../../web/h5.js';
+import { formLink } from '../forms.js';
 import type { Card, CardForm, FormField } from '../card.js';
 import type { TokenSigner } from '../token.js';
 import type { Destination, Outbound } from '../types.js';
@@ -173,7 +173,7 @@ export function pledgeFormFields(c: CampaignRules, items: ItemView[]): FormField
 
 function pledgeForm(c: CampaignRow, pledge: { id: string; memberId: string }, items: ItemView[], env: CardEnv): CardForm {
   const token = env.tokens.sign({ action: A.submit, target: pledge.id, member: pledge.memberId }, formTtl(c, env.now), env.now);
-  return { actionId: A.submit, token, submitLabel: say('pledge.submit_label'), fields: pledgeFormFields(c, items), url: h5Link(env.publicUrl, token) };
+  return { actionId: A.submit, token, submitLabel: say('pledge.submit_label'), fields: pledgeFormFields(c, items), url: formLink(env.publicUrl, token) };
 }
 
 /** The card a member gets to fill in (or edit) their pledge. */
@@ -279,7 +279,7 @@ export function reportCard(f: ReportForm, env: CardEnv, title = say('pledge.repo
     title,
     tone: 'blue',
     fields: itemFields(f.campaign, f.items),
-    form: { actionId: A.report, token, submitLabel: say('pledge.report_submit_label'), fields: reportFormFields(f.items, f.existing), url: h5Link(env.publicUrl, token) },
+    form: { actionId: A.report, token, submitLabel: say('pledge.report_submit_label'), fields: reportFormFields(f.items, f.existing), url: formLink(env.publicUrl, token) },
     footer: say('pledge.report_footer'),
   };
 }
