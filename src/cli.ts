@@ -13,9 +13,9 @@ import type { PrismaClient } from './generated/prisma/client.js';
 import { memberPrincipal, SYSTEM, type Principal } from './access/index.js';
 import { memberByEmployeeNo } from './services/org.js';
 import { DomainError } from './services/kernel.js';
-import { pledgeCli, PLEDGE_USAGE, serviceSecret } from './domain/pledges/cli.js';
+import { pledgeCli, PLEDGE_USAGE, serviceSecret } from './cli/pledges.js';
 import { exportLedgerFile } from './domain/life/ledger.js';
-import { importDutiesCommand } from './domain/duties/cli.js';
+import { importDutiesCommand } from './cli/duties.js';
 import { jobsCli, JOBS_USAGE } from '../jobs/cli.js';
 
 const usage = `用法：

@@ -11,7 +11,7 @@ import type { Card } from '../../src/chat/card.js';
 import type { ConsoleEvent } from '../../src/platforms/console/hub.js';
 import { ListFileError } from '../../src/domain/duties/list-file.js';
 import { parseListXlsx } from '../../src/domain/duties/list-xlsx.js';
-import { importListFile } from '../../src/domain/duties/cli.js';
+import { importListFile } from '../../src/cli/duties.js';
 import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
 import { startTestApp, tempDataDir } from '../helpers/app.js';
 import { button, ChatDriver, direct, group } from '../helpers/chat.js';

@@ -108,4 +108,16 @@ describe('import-duties', () => {
     expect(noUnit.stderr).toContain('找不到单位代码 no-such-unit');
     expect(await db.prisma.responsibilityList.count()).toBe(before);
   }, 60_000);
+  it('imports as the member named by --by when they manage the unit’s 机关党委, and refuses others', async () => {
+    const file = await xlsx('清单2028.xlsx', [['B-01', '党支部', '党支部', '组织党员上党课', '一般每季度1次', '每季度至少1次', '签到表', '本单位2028年党建工作要点', '党课']]);
+    const refused = await cli(file, '--unit', 'demo-unit', '--year', '2028', '--by', 'm108');
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('工号 m108 不是该单位机关党委的书记或副书记');
+    expect(await db.prisma.responsibilityList.count({ where: { year: 2028 } })).toBe(0);
+    const ok = await cli(file, '--unit', 'demo-unit', '--year', '2028', '--by', 'm107');
+    expect(ok.code).toBe(0);
+    const list = await db.prisma.responsibilityList.findFirstOrThrow({ where: { year: 2028 } });
+    expect(list.importedById).toBe((await db.prisma.member.findFirstOrThrow({ where: { employeeNo: 'm107' } })).id);
+    expect(await db.prisma.auditLog.count({ where: { action: 'duties.import', entityId: list.id, actorId: list.importedById } })).toBe(1);
+  }, 60_000);
 });

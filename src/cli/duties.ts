@@ -3,14 +3,14 @@
 // system, or as the member with that employee number). Every problem is printed on its own line with its place
 // in the file; the exit code is 1 and nothing is written when there is any.
 import path from 'node:path';
-import type { PrismaClient } from '../../generated/prisma/client.js';
-import { memberPrincipal, SYSTEM, type Principal } from '../../access/index.js';
-import { DomainError } from '../../services/kernel.js';
-import { importDutyList, type ImportedList } from '../../services/duties.js';
-import { memberByEmployeeNo, nodeByCode } from '../../services/org.js';
-import { runService } from '../../services/run.js';
-import { ListFileError } from './list-file.js';
-import { readListFile } from './store.js';
+import type { PrismaClient } from '../generated/prisma/client.js';
+import { memberPrincipal, SYSTEM, type Principal } from '../access/index.js';
+import { DomainError } from '../services/kernel.js';
+import { importDutyList, type ImportedList } from '../services/duties.js';
+import { memberByEmployeeNo, nodeByCode } from '../services/org.js';
+import { runService } from '../services/run.js';
+import { ListFileError } from '../domain/duties/list-file.js';
+import { readListFile } from '../domain/duties/store.js';
 
 export const IMPORT_DUTIES_USAGE = '用法：npm run cli -- import-duties 责任清单.xlsx --unit demo-unit --year 2027 [--dry-run] [--by 工号]';
 
