@@ -19,6 +19,7 @@ import { ReminderService, type ReminderMessages } from './remind.js';
 import { PromptService } from './prompt.js';
 import { complianceScan } from './compliance.js';
 import { PledgeReminders, PLEDGE_REMIND_JOB, PLEDGE_REMIND_SCHEDULER } from './pledges.js';
+import { jobPresenters } from './run.js';
 
 export const MAINTENANCE_QUEUE = 'maintenance';
 
@@ -32,7 +33,7 @@ export interface JobsDeps {
   /** Renders what services ask to send (src/chat/presenters); built from config and tokens when absent. */
   presenters?: Presenters;
   clock?: () => Date;
-  /** Test seam: the meeting side's reminder messages. */
+  /** Test seam: who due meeting reminders reach (src/services/reminders.ts). */
   reminderMessages?: ReminderMessages;
   /** Test seam: task templates directory. */
   promptsDir?: string;
@@ -56,6 +57,7 @@ export class Jobs {
 
   private constructor(
     private readonly deps: JobsDeps,
+    readonly presenters: Presenters,
     readonly limiter: DestinationLimiter,
     readonly deliverer: Deliverer,
     readonly reminders: ReminderService,
@@ -75,16 +77,17 @@ export class Jobs {
       limiter,
     });
     const clock = deps.clock ?? (() => new Date());
+    const presenters = jobPresenters({ presenters: deps.presenters, tokens: deps.tokens, timezone: config.timezone, publicUrl: config.publicUrl });
     const reminders = new ReminderService(db, queue, deliverer, log.child({ component: 'remind' }), {
       guardrails: guardrailsFrom(config),
       clock,
-      tokens: deps.tokens,
+      presenters,
       life: { ...config.life, timezone: config.timezone, publicUrl: config.publicUrl },
       ...(deps.reminderMessages ? { messages: deps.reminderMessages } : {}),
     });
-    const prompts = new PromptService(db, queue, deliverer, log.child({ component: 'prompt' }), { timezone: config.timezone, clock, ...(deps.promptsDir ? { dir: deps.promptsDir } : {}) });
-    const pledgeReminders = new PledgeReminders(db, queue.createQueue(MAINTENANCE_QUEUE), deliverer, log.child({ component: 'pledge-remind' }), { guardrails: guardrailsFrom(config), clock });
-    return new Jobs(deps, limiter, deliverer, reminders, prompts, pledgeReminders);
+    const prompts = new PromptService(db, queue, deliverer, log.child({ component: 'prompt' }), { timezone: config.timezone, clock, presenters, ...(deps.promptsDir ? { dir: deps.promptsDir } : {}) });
+    const pledgeReminders = new PledgeReminders(db, queue.createQueue(MAINTENANCE_QUEUE), deliverer, log.child({ component: 'pledge-remind' }), { guardrails: guardrailsFrom(config), clock, presenters });
+    return new Jobs(deps, presenters, limiter, deliverer, reminders, prompts, pledgeReminders);
   }
 
   /** Start every worker, reconcile schedulers, resume unfinished work. */
@@ -97,7 +100,7 @@ export class Jobs {
       if (job.name === 'sweep') return this.deliverer.sweep();
       if (job.name === 'dispatch') return this.reminders.dispatch();
       if (job.name === 'compliance') {
-        return complianceScan(db, this.deliverer, log.child({ component: 'compliance' }), {
+        return complianceScan(db, this.presenters, this.deliverer, log.child({ component: 'compliance' }), {
           timezone: config.timezone,
           thresholds: [config.life.atRiskDays, 3].filter((d, i, a) => a.indexOf(d) === i),
           clock: this.deps.clock ?? (() => new Date()),

@@ -13,40 +13,45 @@
 //   database read). Re-adding a job id that is still waiting is a no-op, so restarts and several
 //   instances add nothing twice; finished jobs are removed, so an instant can be queued again.
 // - Firing (`fireDue`): `SELECT … FOR UPDATE SKIP LOCKED` claims up to `batchSize` due rows; in the
-//   same transaction their messages are computed in bulk (src/domain/life/reminders-bulk.ts), the
-//   guardrails applied, the outbox rows written (one INSERT) and the rows marked FIRED (or SKIPPED,
-//   or moved). Two instances, a duplicate job or a replay cannot fire a row twice: a row is claimed
-//   under its lock and leaves PLANNED in the same commit as its outbox rows. A changed meeting has
-//   a new dueAt (an old instant's job finds nothing due); a cancelled one is CANCELLED, never claimed.
+//   same transaction src/services/reminders.ts decides what they do (send, move out of quiet hours,
+//   skip; to whom, minus leave and the nudge budget), the presenters render the notes, and one
+//   statement writes the outbox rows and marks the rows FIRED. Two instances, a duplicate job or a
+//   replay cannot fire a row twice: a row is claimed under its lock and leaves PLANNED in the same
+//   commit as its outbox rows. A changed meeting has a new dueAt (an old instant's job finds nothing
+//   due); a cancelled one is CANCELLED, never claimed.
 // - Backstop: the dispatcher also fires rows overdue by more than a few seconds (a job that failed
 //   for good, a job that ran before the notice's transaction committed, everything down for a while).
-// - Guardrails (src/domain/guardrails.ts): quiet hours and non-working days move a reminder to the
-//   next working morning (dueAt rewritten, fired then) unless the meeting is that same day; a
-//   before-meeting reminder that could only go out after the start is SKIPPED; members on approved
-//   leave and members over their daily nudge budget are dropped. The budget is counted per batch
-//   against what the outbox already holds for the day; two batches firing at the same moment for
-//   the same member (different instants, or two instances) may each spend it once.
+// - The nudge budget is counted per batch against what the outbox already holds for the day; two
+//   batches firing at the same moment for the same member (different instants, or two instances)
+//   may each spend it once.
 import { randomUUID } from 'node:crypto';
 import type { Job } from 'bullmq';
 import { Prisma } from '../src/generated/prisma/client.js';
 import type { Database, Tx } from '../src/db/client.js';
 import type { Logger } from '../src/log.js';
 import type { QueueBackend } from '../src/queue/backend.js';
-import type { Outbound } from '../src/chat/types.js';
-import type { TokenSigner } from '../src/chat/token.js';
-import { applyRecipientGuardrails, DEFAULT_GUARDRAILS, localDayRange, reminderTiming, type GuardrailOptions, type SkipReason } from '../src/domain/guardrails.js';
-import type { ReminderMessageOptions } from '../src/domain/life/reminders.js';
-import { meetingReminderMessagesBulk, type ReminderRef } from '../src/domain/life/reminders-bulk.js';
+import type { Outbound, OutboundBody } from '../src/chat/types.js';
+import type { Presenters } from '../src/chat/presenters/index.js';
+import { SYSTEM } from '../src/access/index.js';
+import { Unit } from '../src/services/kernel.js';
+import { DEFAULT_GUARDRAILS, type GuardrailOptions } from '../src/domain/guardrails.js';
+import type { LifeOptions } from '../src/domain/life/options.js';
+import { anyOf, dueReminders, meetingReminderNotes, type DueReminder, type ReminderNote, type ReminderRecipients } from '../src/services/reminders.js';
 import type { Deliverer } from './deliver.js';
+import { jobPresenters } from './run.js';
+
+// Kept where the pledge reminders import it from.
+export { applyNudgeBudget } from '../src/services/reminders.js';
 
 export const REMIND_QUEUE = 'remind';
 
 /**
- * Adapter point to the meeting side (issue 4): the messages due reminders send now (to members who
- * have not answered), per reminder id. Tests and benchmarks may pass their own.
+ * A reminder message: a note for the presenters, or a body already rendered (benchmarks stub the
+ * recipients with fixed messages).
  */
-export type ReminderMessages = (tx: Tx, reminders: ReminderRef[], now: Date, opts: ReminderMessageOptions) => Promise<Map<string, Outbound[]>>;
-export const meetingReminderMessages: ReminderMessages = meetingReminderMessagesBulk;
+export type ReminderMessage = ReminderNote | Outbound;
+/** Who due reminders reach, per reminder id (src/services/reminders.ts); tests and benchmarks may pass their own. */
+export type ReminderMessages = ReminderRecipients<ReminderMessage>;
 
 export interface ReminderOptions {
   guardrails: GuardrailOptions;
@@ -62,8 +67,9 @@ export interface ReminderOptions {
   overdueMs: number;
   clock: () => Date;
   messages: ReminderMessages;
-  tokens?: TokenSigner;
-  life?: ReminderMessageOptions['life'];
+  /** Renders the notes (plain ones when absent: tests, benchmarks; see jobs/run.ts). */
+  presenters?: Presenters;
+  life?: Partial<LifeOptions>;
 }
 
 export interface FireSummary {
@@ -77,24 +83,7 @@ export interface FireSummary {
   dropped: Array<{ memberId: string; reason: string }>;
 }
 
-interface ClaimRow {
-  id: string;
-  key: string;
-  kind: string;
-  sessionId: string | null;
-  status: string;
-  dueAt: Date;
-  startsAt: Date | null;
-}
-
 const emptySummary = (): FireSummary => ({ fired: 0, sent: 0, shifted: 0, skipped: 0, dropped: [] });
-
-/**
- * `= ANY(…)` over one JSON parameter instead of one bound parameter per id; runs on PostgreSQL and
- * PGlite, and the planner still uses an index on the column (an `IN (SELECT …)` made it hash-join
- * a sequential scan of the outbox).
- */
-export const anyOf = (ids: string[]) => Prisma.sql`ANY(ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`;
 
 /**
  * Outbox rows of fired reminders in one statement with one JSON parameter. insertOutbox
@@ -134,38 +123,13 @@ export async function insertReminderOutbox(tx: Tx, items: Outbound[], now: Date,
   return out.map((r) => r.id);
 }
 
-/**
- * The daily nudge budget, shared by every reminder job (meetings here, pledges in jobs/pledges.ts):
- * per member, what the outbox already holds of category 'reminder' created on the local day of
- * `now`, plus these messages in order, at most `dailyNudgeBudget`. Messages without a member pass.
- * Call it inside the transaction that writes the messages (with insertReminderOutbox, whose
- * `createdAt` is `now`, so the next count sees them).
- */
-export async function applyNudgeBudget<T extends { memberId?: string | null }>(
-  tx: Tx,
-  messages: T[],
-  now: Date,
-  g: Pick<GuardrailOptions, 'timezone' | 'dailyNudgeBudget'>,
-): Promise<{ send: T[]; skipped: Array<{ message: T; reason: SkipReason }> }> {
-  const memberIds = [...new Set(messages.map((m) => m.memberId).filter((x): x is string => !!x))];
-  const sentToday = new Map<string, number>();
-  if (memberIds.length) {
-    const day = localDayRange(now, g.timezone);
-    const counts = await tx.$queryRaw<Array<{ memberId: string; n: number }>>`
-      SELECT "memberId", count(*)::int AS n FROM "OutboxMessage"
-       WHERE "memberId" = ${anyOf(memberIds)} AND category = 'reminder' AND "createdAt" >= ${day.start} AND "createdAt" < ${day.end}
-       GROUP BY "memberId"`;
-    counts.forEach((c) => sentToday.set(c.memberId, c.n));
-  }
-  return applyRecipientGuardrails(messages, { onLeave: new Set(), sentToday, budget: g.dailyNudgeBudget });
-}
-
 export function dueJobId(dueAt: Date | number): string {
   return `due|${typeof dueAt === 'number' ? dueAt : dueAt.getTime()}`;
 }
 
 export class ReminderService {
   private readonly queue;
+  private readonly presenters: Presenters;
   readonly opts: ReminderOptions;
 
   constructor(
@@ -183,9 +147,10 @@ export class ReminderService {
       concurrency: 4,
       overdueMs: 5000,
       clock: () => new Date(),
-      messages: meetingReminderMessages,
+      messages: meetingReminderNotes,
       ...opts,
     };
+    this.presenters = jobPresenters({ presenters: this.opts.presenters, timezone: this.opts.life?.timezone ?? this.opts.guardrails.timezone, publicUrl: this.opts.life?.publicUrl ?? '' });
     this.queue = backend.createQueue(REMIND_QUEUE);
   }
 
@@ -267,73 +232,40 @@ export class ReminderService {
   }
 
   private async fireBatch(cutoff: Date): Promise<{ claimed: number; ids: string[]; summary: FireSummary; shiftedTo: number[] }> {
-    const g = this.opts.guardrails;
-    return this.db.prisma.$transaction(
-      async (tx) => {
-        const summary = emptySummary();
-        const rows = await tx.$queryRaw<ClaimRow[]>`
-          SELECT r.id, r.key, r.kind, r."sessionId", r.status, r."dueAt", s."startsAt"
-            FROM "Reminder" r LEFT JOIN "MeetingSession" s ON s.id = r."sessionId"
-           WHERE r.status = 'PLANNED' AND r."dueAt" <= ${cutoff}
-           ORDER BY r."dueAt" LIMIT ${this.opts.batchSize}
-             FOR UPDATE OF r SKIP LOCKED`;
-        if (!rows.length) return { claimed: 0, ids: [], summary, shiftedTo: [] };
-        const now = this.opts.clock();
+    return this.db.transaction(async (scope) => {
+      const summary = emptySummary();
+      const rows = await scope.tx.$queryRaw<DueReminder[]>`
+        SELECT r.id, r.key, r.kind, r."sessionId", r.status, r."dueAt", s."startsAt"
+          FROM "Reminder" r LEFT JOIN "MeetingSession" s ON s.id = r."sessionId"
+         WHERE r.status = 'PLANNED' AND r."dueAt" <= ${cutoff}
+         ORDER BY r."dueAt" LIMIT ${this.opts.batchSize}
+           FOR UPDATE OF r SKIP LOCKED`;
+      if (!rows.length) return { claimed: 0, ids: [], summary, shiftedTo: [] };
+      const now = this.opts.clock();
+      const due = await dueReminders(new Unit(scope, SYSTEM, now), rows, { guardrails: this.opts.guardrails, life: this.opts.life, recipients: this.opts.messages });
+      summary.skipped = due.skipped.length;
+      summary.shifted = due.shifted.length;
+      summary.dropped = due.dropped;
+      let ids: string[] = [];
+      if (due.fire.length) {
+        // One statement writes the outbox rows and marks the reminders FIRED; firedAt is when the
+        // messages were written (the transaction commits right after).
+        ids = await insertReminderOutbox(scope.tx, this.render(due.send, now), now, { ids: due.fire, at: this.opts.clock() });
+        summary.fired = due.fire.length;
+        summary.sent = ids.length;
+      }
+      return { claimed: rows.length, ids, summary, shiftedTo: due.shifted.map((s) => s.to.getTime()) };
+    });
+  }
 
-        const send: ClaimRow[] = [];
-        const skip: ClaimRow[] = [];
-        const shift: Array<{ row: ClaimRow; to: Date }> = [];
-        const timings = new Map<string, ReturnType<typeof reminderTiming>>(); // rows share a few instants
-        for (const row of rows) {
-          const at = Math.max(now.getTime(), row.dueAt.getTime());
-          const memo = `${at}|${row.startsAt?.getTime() ?? ''}`;
-          const timing = timings.get(memo) ?? reminderTiming(new Date(at), row.startsAt, g);
-          timings.set(memo, timing);
-          if (timing.action === 'send') send.push(row);
-          else if (timing.action === 'skip') skip.push(row);
-          else shift.push({ row, to: timing.at });
-        }
-
-        let ids: string[] = [];
-        if (send.length) {
-          const byReminder = await this.opts.messages(tx, send, now, { tokens: this.opts.tokens, life: this.opts.life });
-          const candidates: Array<Outbound & { sessionId: string | null }> = [];
-          for (const r of send) for (const m of byReminder.get(r.id) ?? []) candidates.push({ ...m, sessionId: r.sessionId });
-          const memberIds = [...new Set(candidates.map((m) => m.memberId).filter((x): x is string => !!x))];
-          const onLeave = new Set<string>();
-          const sessionIds = [...new Set(send.map((r) => r.sessionId).filter((x): x is string => !!x))];
-          if (memberIds.length && sessionIds.length) {
-            const leave = await tx.$queryRaw<Array<{ sessionId: string; memberId: string }>>`
-              SELECT a."sessionId", a."memberId" FROM "Attendance" a
-               WHERE a."sessionId" = ${anyOf(sessionIds)} AND a."memberId" = ${anyOf(memberIds)}
-                 AND (a.status = 'LEAVE' OR EXISTS (SELECT 1 FROM "AttendanceRequest" q WHERE q."attendanceId" = a.id AND q.kind = 'LEAVE' AND q.status = 'APPROVED'))`;
-            leave.forEach((l) => onLeave.add(`${l.sessionId}|${l.memberId}`));
-          }
-          const present: Outbound[] = [];
-          for (const { sessionId, ...m } of candidates) {
-            if (m.memberId && onLeave.has(`${sessionId}|${m.memberId}`)) summary.dropped.push({ memberId: m.memberId, reason: 'on_leave' });
-            else present.push(m);
-          }
-          const budgeted = await applyNudgeBudget(tx, present, now, g);
-          budgeted.skipped.forEach((s) => summary.dropped.push({ memberId: s.message.memberId!, reason: s.reason }));
-          // One statement writes the outbox rows and marks the reminders FIRED; firedAt is when the
-          // messages were written (the transaction commits right after).
-          ids = await insertReminderOutbox(tx, budgeted.send, now, { ids: send.map((r) => r.id), at: this.opts.clock() });
-          summary.fired = send.length;
-          summary.sent = ids.length;
-        }
-        if (skip.length) {
-          await tx.$executeRaw`UPDATE "Reminder" SET status = 'SKIPPED', "firedAt" = ${now} WHERE id = ${anyOf(skip.map((r) => r.id))}`;
-          summary.skipped = skip.length;
-        }
-        if (shift.length) {
-          const values = shift.map((s) => Prisma.sql`(${s.row.id}, ${s.to}::timestamptz)`);
-          await tx.$executeRaw`UPDATE "Reminder" r SET "dueAt" = v.due FROM (VALUES ${Prisma.join(values)}) AS v(id, due) WHERE r.id = v.id`;
-          summary.shifted = shift.length;
-        }
-        return { claimed: rows.length, ids, summary, shiftedTo: shift.map((s) => s.to.getTime()) };
-      },
-      { timeout: 60_000, maxWait: 30_000 },
-    );
+  /** Notes as outbox messages; notes of one reminder share their data and are rendered once. */
+  private render(messages: ReminderMessage[], now: Date): Outbound[] {
+    const bodies = new Map<object, OutboundBody>();
+    return messages.map((m) => {
+      if ('body' in m) return m;
+      let body = bodies.get(m.data);
+      if (!body) bodies.set(m.data, (body = this.presenters.body(m, now)));
+      return { to: m.to, body, dedupeKey: m.dedupeKey, category: 'reminder', memberId: m.memberId };
+    });
   }
 }

@@ -1,47 +1,32 @@
-// 工作提示: an organ-committee post (机关党委书记, 专职副书记, 机关党委委员) broadcasts a prompt to every
-// branch chat under their 机关党委, and asks how far it got (sent, failed, pending).
+// 工作提示: a 机关党委 post (书记, 专职副书记, 委员) sends a prompt to every branch chat under their
+// 机关党委, and asks how far it got (sent, failed, pending). The rules are src/services/prompts.ts.
 import type { Router } from '../router.js';
-import type { Context } from '../context.js';
-import { UserError } from '../context.js';
 import { say } from '../wording.js';
-import type { PostTitle } from '../../generated/prisma/enums.js';
-import { adhocBroadcast, deliveryReport } from '../../../jobs/prompt.js';
-
-const ORGAN_POSTS: PostTitle[] = ['ORGAN_SECRETARY', 'ORGAN_DEPUTY_SECRETARY', 'ORGAN_COMMITTEE_MEMBER'];
-
-async function organIds(ctx: Context): Promise<string[]> {
-  if (!ctx.me.active) return [];
-  const ids = ctx.me.posts.filter((p) => ORGAN_POSTS.includes(p.title)).map((p) => p.orgNodeId);
-  if (!ids.length) return [];
-  const organs = await ctx.tx.orgNode.findMany({ where: { id: { in: ids }, kind: 'ORGAN_COMMITTEE' }, select: { id: true } });
-  return organs.map((o) => o.id);
-}
+import { promptReport, sendPrompt } from '../../services/prompts.js';
+import { reportText } from '../presenters/prompts.js';
 
 export function registerPrompts(router: Router): void {
-  router.command({ name: 'prompts.report', patterns: [/^工作提示情况$/] }, async (ctx) => {
-    const organs = await organIds(ctx);
-    if (!organs.length) throw new UserError(say('prompts.not_allowed'));
-    const last = await ctx.tx.promptBroadcast.findFirst({
-      where: { prompt: { templateId: 'adhoc', createdById: ctx.me.id } },
-      orderBy: { createdAt: 'desc' },
-      select: { id: true, text: true },
-    });
-    if (!last) return ctx.reply(say('prompts.report_none'));
-    const r = await deliveryReport(ctx.tx, last.id);
-    ctx.reply(say('prompts.report', { text: [...last.text].slice(0, 30).join(''), total: r.total, sent: r.sent, failed: r.failed, pending: r.pending }));
-  });
+  router.command(
+    { name: 'prompts.report', keywords: ['工作提示情况', '工作提示送达情况'], guard: 'organ.any', help: 'organ', examples: ['工作提示情况'] },
+    async (ctx) => {
+      const r = await promptReport(ctx.unit);
+      ctx.reply(r ? reportText(r.text, r.counts) : say('prompts.report_none'));
+    },
+  );
 
-  router.command({ name: 'prompts.send', patterns: [/^工作提示(?:[\s：:]+([\s\S]*))?$/] }, async (ctx, m) => {
-    const text = (m[1] ?? '').trim();
-    const organs = await organIds(ctx);
-    if (!organs.length) throw new UserError(say('prompts.not_allowed'));
-    if (!text) throw new UserError(say('prompts.usage'));
-    if ([...text].length > 1500) throw new UserError(say('prompts.too_long', { max: 1500 }));
-    const branches = await ctx.tx.orgNode.findMany({ where: { parentId: { in: organs }, kind: 'BRANCH' }, select: { id: true } });
-    const { broadcastId, messages } = await adhocBroadcast(ctx.tx, { text, orgNodeIds: branches.map((b) => b.id), createdById: ctx.me.id, periodKey: `${ctx.inbound.platform}:${ctx.inbound.eventId}` });
-    if (!messages.length) throw new UserError(say('prompts.no_chats'));
-    messages.forEach((msg) => ctx.send(msg));
-    ctx.audit({ action: 'prompt.broadcast', entityType: 'PromptBroadcast', entityId: broadcastId, detail: { chats: messages.length } });
-    ctx.reply(say('prompts.sent', { count: messages.length }));
-  });
+  router.command(
+    {
+      name: 'prompts.send',
+      keywords: ['工作提示'],
+      args: /^([\s\S]*)$/,
+      guard: 'organ.any',
+      changes: true,
+      help: 'organ',
+      examples: ['工作提示 请各支部于本周五前报送主题党日计划', '工作提示：请于月底前完成党费收缴'],
+    },
+    async (ctx, m) => {
+      const { chats } = await sendPrompt(ctx.unit, { text: m[1] ?? '', ref: `${ctx.inbound.platform}:${ctx.inbound.eventId}` });
+      ctx.reply(say('prompts.sent', { count: chats }));
+    },
+  );
 }
