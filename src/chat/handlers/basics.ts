@@ -6,6 +6,7 @@ import type { Context } from '../context.js';
 import { say } from '../wording.js';
 import type { Card } from '../card.js';
 import { helpCard, helpReader } from '../help.js';
+import { shorten } from '../presenters/basics.js';
 import { bindWithCode, issueBindingCode } from '../../services/identity.js';
 import { fail } from '../../services/kernel.js';
 
@@ -16,8 +17,7 @@ export async function helpFor(ctx: Context, router: Router, intro?: string): Pro
 
 /** "Did not understand X" with the help card. */
 export async function notUnderstood(ctx: Context, router: Router, text: string): Promise<void> {
-  const shown = [...text].length > 20 ? `${[...text].slice(0, 20).join('')}…` : text;
-  ctx.reply({ kind: 'card', card: await helpFor(ctx, router, say('help.unknown_command', { text: shown })) });
+  ctx.reply({ kind: 'card', card: await helpFor(ctx, router, say('help.unknown_command', { text: shorten(text) })) });
 }
 
 async function bind(ctx: Context, match: RegExpMatchArray): Promise<void> {

@@ -4,6 +4,7 @@
 import type { Card } from '../card.js';
 import { say } from '../wording.js';
 import type { Presenters, PresentEnv } from './registry.js';
+import { shorten } from './basics.js';
 import type { Logger } from '../../log.js';
 import type { ActiveList } from '../../domain/duties/store.js';
 import type { DutyHit } from '../../domain/duties/search.js';
@@ -19,11 +20,6 @@ const MORE_TTL_SECONDS = 7 * 86_400;
 
 export function registerDutiesPresenters(presenters: Presenters): void {
   void presenters; // duties send no notifications: their cards are replies
-}
-
-export function shorten(text: string, max = 20): string {
-  const chars = [...text];
-  return chars.length > max ? `${chars.slice(0, max).join('')}…` : text;
 }
 
 /** What [更多] carries (short keys: it rides in a signed token). */
