@@ -45,18 +45,3 @@ export const memberSelect = {
 export async function findMember(tx: Tx, id: string): Promise<MemberInfo | null> {
   return tx.member.findUnique({ where: { id }, select: memberSelect });
 }
-
-// Predates src/access and repeats its branch-manager rule. Its last user is test/chat/core.test.ts:
-// delete it once that calls can(tx, principal, 'branch.manage', branchId).
-const BRANCH_MANAGERS: PostTitle[] = ['BRANCH_SECRETARY', 'BRANCH_DEPUTY_SECRETARY', 'ORGANIZING_MEMBER'];
-const ORGAN_MANAGERS: PostTitle[] = ['ORGAN_SECRETARY', 'ORGAN_DEPUTY_SECRETARY'];
-
-/** @deprecated use `can(tx, principal, 'branch.manage', branchId)` from src/access. */
-export async function canManage(tx: Tx, member: MemberInfo, branchId: string): Promise<boolean> {
-  if (!member.active) return false;
-  const branch = await tx.orgNode.findUnique({ where: { id: branchId }, select: { parentId: true } });
-  const organId = branch?.parentId ?? null;
-  return member.posts.some(
-    (p) => (p.orgNodeId === branchId && BRANCH_MANAGERS.includes(p.title)) || (organId !== null && p.orgNodeId === organId && ORGAN_MANAGERS.includes(p.title)),
-  );
-}
