@@ -55,6 +55,12 @@ describe('declared commands', () => {
     expect(missing).toEqual([]);
   });
 
+  it('own every commands.* wording key (none left from a renamed or removed command)', () => {
+    const names = new Set(commands.map((c) => c.name));
+    const orphans = [...wording.keys()].filter((k) => k.startsWith('commands.') && !names.has(k.slice('commands.'.length, k.lastIndexOf('.'))));
+    expect(orphans).toEqual([]);
+  });
+
   it('have unique names', () => {
     const names = commands.map((c) => c.name);
     expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
