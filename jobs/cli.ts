@@ -2,9 +2,7 @@
 // change only the database: a running service or worker picks the rows up within 30 s (the outbox
 // sweep), so they also work in the embedded mode while the service holds the queue.
 import type { Database } from '../src/db/client.js';
-import type { OutboxStatus } from '../src/generated/prisma/enums.js';
-import { writeOutbox } from '../src/chat/core.js';
-import { markForRetry } from './deliver.js';
+import { type OutboxStatus, insertOutboxIds, listOutbox, revive, statuses } from '../src/outbox/store.js';
 import { adhocBroadcast, deliveryReport } from './prompt.js';
 
 export const JOBS_USAGE = `  npm run cli -- outbox list [--status DEAD] [--limit 50]
@@ -27,7 +25,7 @@ export async function jobsCli(db: Database, command: string, args: string[]): Pr
     if (status && !STATUSES.includes(status)) throw new Error(`--status 应为 ${STATUSES.join('、')} 之一`);
     const limit = Number(flag(rest, '--limit') ?? 50);
     if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new Error('--limit 应为 1–10000 的整数');
-    const rows = await p.outboxMessage.findMany({ where: status ? { status } : {}, orderBy: { createdAt: 'desc' }, take: limit });
+    const rows = await listOutbox(db.sql, status, limit);
     if (!rows.length) return status ? `没有状态为 ${status} 的待发消息。` : '发件箱是空的。';
     const lines = rows.map((r) => [r.id, r.status, r.platform, `${r.targetKind === 'GROUP' ? '群' : '人'}:${r.target}`, r.category, `尝试${r.attempts}次`, r.createdAt.toISOString(), r.lastError ?? ''].join('\t'));
     return `编号\t状态\t平台\t目标\t类别\t尝试\t创建时间\t最后错误\n${lines.join('\n')}\n共 ${rows.length} 条。`;
@@ -37,13 +35,13 @@ export async function jobsCli(db: Database, command: string, args: string[]): Pr
     const ids = rest.filter((a) => !a.startsWith('--'));
     if (!all && !ids.length) throw new Error('请给出要重发的编号，或使用 --all-dead 重发全部失败消息');
     if (ids.length) {
-      const found = await p.outboxMessage.findMany({ where: { id: { in: ids } }, select: { id: true, status: true } });
-      const missing = ids.filter((id) => !found.some((f) => f.id === id));
+      const found = await statuses(db.sql, ids);
+      const missing = ids.filter((id) => !found.has(id));
       if (missing.length) throw new Error(`找不到这些编号：${missing.join(', ')}`);
-      const notDead = found.filter((f) => f.status !== 'DEAD');
-      if (notDead.length) throw new Error(`只能重发 DEAD 状态的消息：${notDead.map((f) => `${f.id}（${f.status}）`).join(', ')}`);
+      const notDead = [...found].filter(([, status]) => status !== 'DEAD');
+      if (notDead.length) throw new Error(`只能重发 DEAD 状态的消息：${notDead.map(([id, status]) => `${id}（${status}）`).join(', ')}`);
     }
-    const marked = await markForRetry(p, all ? undefined : ids);
+    const marked = await revive(db.sql, all ? undefined : ids);
     return `已将 ${marked.length} 条消息放回发送队列，运行中的服务或 worker 会在 30 秒内重新发送。`;
   }
   if (command === 'prompt' && sub === 'send') {
@@ -56,7 +54,7 @@ export async function jobsCli(db: Database, command: string, args: string[]): Pr
     const r = await p.$transaction(async (tx) => {
       const { broadcastId, messages } = await adhocBroadcast(tx, { text, orgNodeIds: branches.map((b) => b.id), createdById: null, periodKey: `cli:${Date.now()}` });
       if (!messages.length) throw new Error(`${organ.name}下还没有绑定支部群，工作提示没有发送`);
-      await writeOutbox(tx, messages);
+      await insertOutboxIds(tx, messages);
       await tx.auditLog.create({ data: { actorId: null, action: 'prompt.broadcast', entityType: 'PromptBroadcast', entityId: broadcastId, detail: { chats: messages.length, via: 'cli' } } });
       return { broadcastId, chats: messages.length };
     });

@@ -13,24 +13,44 @@
 // send takes an idempotency key (`capabilities.idempotentSend`: the platform drops the duplicate);
 // otherwise it marks them DEAD with an "UNCERTAIN" note so an operator checks the chat and then
 // retries or leaves them (`npm run cli -- outbox list --status DEAD`, `outbox retry <id>`).
+//
+// A card refresh (a service asked for a shared card to show new state) is rendered here, at the end
+// of its window, from the state then: the renderer comes from the chat layer (renderCardsWith).
+// Every row transition is a function of src/outbox/store.ts; this file decides when to call which.
 import crypto from 'node:crypto';
 import { DelayedError, type Job, type JobsOptions } from 'bullmq';
 import type { Database } from '../src/db/client.js';
+import type { Sql, SqlLike } from '../src/db/sql.js';
 import type { Logger } from '../src/log.js';
 import type { QueueBackend } from '../src/queue/backend.js';
-import type { OutboxStatus, Platform } from '../src/generated/prisma/enums.js';
-import type { Destination, OutboundBody, QueuedOutbox } from '../src/chat/types.js';
+import type { Destination, Outbound, OutboundBody, Platform, QueuedOutbox } from '../src/chat/types.js';
 import { type PlatformSender, SendError } from '../src/platforms/types.js';
 import type { DestinationLimiter } from './rate-limit.js';
-import { type ClaimedRow, claimCardUpdates, claimOutbox, deferOutbox, markSent, outboxDestinations } from './outbox-sql.js';
+import {
+  CARD_WINDOW_MS,
+  type ClaimedRow,
+  type OutboxStatus,
+  claim,
+  claimCardRefreshes,
+  claimCardUpdates,
+  defer,
+  destinations,
+  dueIds,
+  listOutbox,
+  markDead,
+  markSent,
+  renderedRefresh,
+  retryLater,
+  revive,
+  settleStuck,
+} from '../src/outbox/store.js';
+
+export { CARD_WINDOW_MS };
+
+/** Renders a shared card (RefreshIntent: kind and id) as it should look now; null when there is nothing to send. */
+export type CardRefresher = (sql: Sql, card: string, id: string) => Promise<Outbound | null>;
 
 export const DELIVER_QUEUE = 'deliver';
-/**
- * Card updates due within one window go out as one edit at the window's end. A second keeps a busy
- * card well inside the platforms' limits (Lark: 5 edits/s per message and 5 sends/s per group,
- * shared by everything sent there) and a counter that moves within a second reads as live.
- */
-export const CARD_WINDOW_MS = 1000;
 
 export interface DeliverOptions {
   attempts: number;
@@ -75,6 +95,7 @@ export class Deliverer {
   private readonly opts: DeliverOptions;
   /** Card window jobs this process has added (job id → window end): each is added once, not per click. */
   private readonly cardJobs = new Map<string, number>();
+  private refresher: CardRefresher | undefined;
 
   constructor(
     private readonly db: Database,
@@ -91,7 +112,7 @@ export class Deliverer {
   /** Hand committed rows to the queue, by id (reads their destinations). */
   async enqueue(ids: string[], delayMs = 0): Promise<void> {
     if (!ids.length) return;
-    const rows = await outboxDestinations(this.db.sql, ids);
+    const rows = await destinations(this.db.sql, ids);
     // An operator retry (RETRY with attempts reset to 0, see markForRetry) must replace the old,
     // failed job of the same id, or adding it again would be a no-op.
     await Promise.all(rows.filter((r) => r.status === 'RETRY' && r.attempts === 0).map((r) => this.queue.remove(r.id).catch(() => 0)));
@@ -107,7 +128,8 @@ export class Deliverer {
     for (const r of rows) {
       const due = Math.max(now + delayMs, r.notBefore.getTime());
       if (r.updateOfKey) {
-        const at = (Math.floor(due / CARD_WINDOW_MS) + 1) * CARD_WINDOW_MS;
+        // The end of the window it falls in (a refresh is due exactly at its window's end).
+        const at = Math.ceil(due / CARD_WINDOW_MS) * CARD_WINDOW_MS;
         const jobId = `cards_${at}`;
         // Still ahead of its window's end, so it has not run yet and will see this row.
         if (this.cardJobs.has(jobId)) continue;
@@ -122,6 +144,12 @@ export class Deliverer {
     if (this.cardJobs.size > 1000) for (const [id, at] of this.cardJobs) if (at < now) this.cardJobs.delete(id);
   }
 
+  /** How card refreshes are rendered (the chat layer's card presenters). */
+  renderCardsWith(refresher: CardRefresher): this {
+    this.refresher = refresher;
+    return this;
+  }
+
   startWorker() {
     return this.backend.createWorker(DELIVER_QUEUE, (job: Job, token?: string) => this.run(job, token), {
       concurrency: this.opts.concurrency,
@@ -130,8 +158,14 @@ export class Deliverer {
   }
 
   private async run(job: Job, token?: string): Promise<DeliverOutcome | number> {
-    // 'card' is the per-card job of an earlier version: the window job covers it.
-    if (job.name !== 'send') return this.deliverCards();
+    if (job.name !== 'send') {
+      // A window job never claims before its window ends: a refresh is due exactly then, and one
+      // claimed earlier could miss a click of the same window (its row would already be taken).
+      const end = Number(/^cards_(\d+)$/.exec(job.id ?? '')?.[1] ?? 0);
+      const early = end + 2 - Date.now();
+      if (early > 0) await new Promise((r) => setTimeout(r, Math.min(early, CARD_WINDOW_MS)));
+      return this.deliverCards();
+    }
     const data = job.data as SendJobData;
     if (this.opts.limiter && data.to) {
       const r = await this.opts.limiter.reserve(data.to);
@@ -147,7 +181,7 @@ export class Deliverer {
 
   /** Send one row. Throws on a retryable failure (so BullMQ retries) unless this is the last attempt. */
   async deliverOne(id: string, finalAttempt = false): Promise<DeliverOutcome> {
-    const row = await claimOutbox(this.db.sql, id);
+    const row = await claim(this.db.sql, id);
     return row ? this.sendClaimed(row, finalAttempt) : 'skipped';
   }
 
@@ -157,6 +191,7 @@ export class Deliverer {
    * back and queued for the window of its new due time; its attempts are counted on the row.
    */
   async deliverCards(): Promise<number> {
+    const refreshes = await this.renderRefreshes();
     const rows = await claimCardUpdates(this.db.sql, CARD_CLAIM_LIMIT);
     const later: QueuedOutbox[] = [];
     const sendOne = async (row: ClaimedRow) => {
@@ -164,7 +199,7 @@ export class Deliverer {
       const slot = this.opts.limiter ? await this.opts.limiter.reserve(to) : { ok: true as const };
       if (!slot.ok) {
         const until = new Date(Date.now() + slot.waitMs);
-        await deferOutbox(this.db.sql, row.id, until);
+        await defer(this.db.sql, row.id, until);
         later.push({ id: row.id, to, notBefore: until, updateOfKey: row.updateOfKey });
         return;
       }
@@ -179,8 +214,33 @@ export class Deliverer {
     // Cards go out side by side, as many at once as the worker's concurrency.
     for (let i = 0; i < rows.length; i += this.opts.concurrency) await Promise.all(rows.slice(i, i + this.opts.concurrency).map(sendOne));
     if (later.length) await this.enqueueRows(later);
-    if (rows.length === CARD_CLAIM_LIMIT) await this.queue.add('cards', {}, { jobId: `cards_more_${Date.now()}`, removeOnComplete: true });
+    if (rows.length === CARD_CLAIM_LIMIT || refreshes === CARD_CLAIM_LIMIT) await this.queue.add('cards', {}, { jobId: `cards_more_${Date.now()}`, removeOnComplete: true });
     return rows.length;
+  }
+
+  /**
+   * The due card refreshes, newest per card (older ones deleted), each rendered from current state
+   * in a transaction that writes its card update and ends the refresh; returns how many were
+   * claimed. A render that fails is tried again in a later window, then given up (DEAD).
+   */
+  private async renderRefreshes(): Promise<number> {
+    const claimed = await claimCardRefreshes(this.db.sql, CARD_CLAIM_LIMIT);
+    const renderOne = async (row: (typeof claimed)[number]) => {
+      const refresher = this.refresher;
+      if (!refresher) return void (await markDead(this.db.sql, row.id, `no card renderer in this process for ${row.payload.card}`));
+      try {
+        await this.db.transaction(async (scope) => renderedRefresh(scope.sql, row.id, await refresher(scope.sql, row.payload.card, row.payload.id)));
+      } catch (e) {
+        const error = `card refresh: ${(e as Error).message}`;
+        this.log.warn({ outboxId: row.id, err: e }, 'rendering a card refresh failed');
+        if (row.attempts >= this.opts.attempts) return void (await markDead(this.db.sql, row.id, error));
+        const at = new Date(Date.now() + backoffFor(row.attempts, undefined, this.opts));
+        await retryLater(this.db.sql, row.id, error, at);
+        await this.enqueueRows([{ id: row.id, to: destinationOf(row), notBefore: at, updateOfKey: row.updateOfKey }]);
+      }
+    };
+    for (let i = 0; i < claimed.length; i += this.opts.concurrency) await Promise.all(claimed.slice(i, i + this.opts.concurrency).map(renderOne));
+    return claimed.length;
   }
 
   private async sendClaimed(row: ClaimedRow, finalAttempt: boolean): Promise<DeliverOutcome> {
@@ -204,19 +264,12 @@ export class Deliverer {
   }
 
   private async fail(id: string, err: SendError, finalAttempt: boolean): Promise<DeliverOutcome> {
-    const dead = finalAttempt || !err.retryable;
-    await this.db.prisma.outboxMessage.update({
-      where: { id },
-      data: {
-        status: dead ? 'DEAD' : 'RETRY',
-        lastError: err.message.slice(0, 500),
-        notBefore: new Date(Date.now() + (err.retryAfterMs ?? this.opts.backoffMs)),
-      },
-    });
-    if (dead) {
+    if (finalAttempt || !err.retryable) {
+      await markDead(this.db.sql, id, err.message);
       this.log.warn({ outboxId: id, error: err.message }, 'delivery gave up; row is DEAD');
       return 'dead';
     }
+    await retryLater(this.db.sql, id, err.message, new Date(Date.now() + (err.retryAfterMs ?? this.opts.backoffMs)));
     throw err;
   }
 
@@ -225,53 +278,33 @@ export class Deliverer {
    * stuck in SENDING: back in line where the platform dedupes sends, otherwise DEAD for an operator.
    */
   async sweep(): Promise<number> {
-    const p = this.db.prisma;
     const stuckBefore = new Date(Date.now() - (this.opts.stuckAfterMs ?? DEFAULT_DELIVER.stuckAfterMs!));
-    const stuck = await p.outboxMessage.findMany({ where: { status: 'SENDING', updatedAt: { lt: stuckBefore } }, select: { id: true, platform: true }, take: 5000 });
-    if (stuck.length) {
-      const idempotent = (pl: Platform) => this.senders.get(pl)?.capabilities.idempotentSend === true;
-      const again = stuck.filter((r) => idempotent(r.platform)).map((r) => r.id);
-      const uncertain = stuck.filter((r) => !idempotent(r.platform)).map((r) => r.id);
-      if (again.length) await p.outboxMessage.updateMany({ where: { id: { in: again }, status: 'SENDING' }, data: { status: 'RETRY', notBefore: new Date() } });
-      if (uncertain.length) await p.outboxMessage.updateMany({ where: { id: { in: uncertain }, status: 'SENDING' }, data: { status: 'DEAD', lastError: UNCERTAIN_NOTE } });
+    const idempotent = [...this.senders.values()].filter((s) => s.capabilities.idempotentSend).map((s) => s.platform);
+    const { retried, uncertain } = await settleStuck(this.db.sql, stuckBefore, idempotent, UNCERTAIN_NOTE);
+    if (retried.length || uncertain.length) {
       // The BullMQ jobs of those rows completed ("skipped") or stalled: make room for new ones.
-      await Promise.all(again.map((id) => this.queue.remove(id).catch(() => 0)));
-      this.log.warn({ retried: again.length, uncertain: uncertain.length }, 'settled outbox rows stuck in SENDING');
+      await Promise.all(retried.map((id) => this.queue.remove(id).catch(() => 0)));
+      this.log.warn({ retried: retried.length, uncertain: uncertain.length }, 'settled outbox rows stuck in SENDING');
     }
-    const due = await p.outboxMessage.findMany({
-      where: { status: { in: ['PENDING', 'RETRY'] }, notBefore: { lte: new Date() } },
-      select: { id: true },
-      orderBy: { createdAt: 'asc' },
-      take: 5000,
-    });
-    await this.enqueue(due.map((r) => r.id));
+    const due = await dueIds(this.db.sql);
+    await this.enqueue(due);
     return due.length;
   }
 
   /** Put DEAD rows back in line now (the CLI only marks them; the sweep enqueues them). */
   async retryDead(ids?: string[]): Promise<number> {
-    const marked = await markForRetry(this.db.prisma, ids);
+    const marked = await revive(this.db.sql, ids);
     await this.enqueue(marked);
     return marked.length;
   }
 
   /** Rows for the operator (CLI: outbox list), newest first. */
   list(status?: OutboxStatus, take = 50) {
-    return this.db.prisma.outboxMessage.findMany({
-      where: status ? { status } : {},
-      orderBy: { createdAt: 'desc' },
-      take,
-      select: { id: true, status: true, platform: true, targetKind: true, target: true, category: true, attempts: true, lastError: true, createdAt: true, dedupeKey: true },
-    });
+    return listOutbox(this.db.sql, status, take);
   }
 }
 
-/** DEAD rows (all, or these ids) back to RETRY with a fresh attempt budget; returns the ids. */
-export async function markForRetry(prisma: Database['prisma'], ids?: string[]): Promise<string[]> {
-  const rows = await prisma.outboxMessage.updateManyAndReturn({
-    where: { status: 'DEAD', ...(ids ? { id: { in: ids } } : {}) },
-    data: { status: 'RETRY', notBefore: new Date(), attempts: 0 },
-    select: { id: true },
-  });
-  return rows.map((r) => r.id);
+/** DEAD rows (all, or these ids) back to RETRY with a fresh attempt budget; returns the ids (src/outbox revive). */
+export function markForRetry(db: SqlLike, ids?: string[]): Promise<string[]> {
+  return revive(db, ids);
 }

@@ -25,6 +25,8 @@ import { registerDutyFiles } from './web/duty-files.js';
 import { registerPledgeFiles } from './web/pledge-files.js';
 import type { PlatformAdapter } from './platforms/adapter.js';
 import { buildAdapters, mountPlatformRoutes, platformSenders, startReceivers, stopReceivers, type PlatformHooks } from './platforms/index.js';
+import { conversationStore } from './state/conversation.js';
+import { consoleQueries } from './state/console.js';
 
 export interface App {
   config: Config;
@@ -93,12 +95,12 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
     opts.extendRouter?.(router);
     const core = new ChatCore(db, router, tokens, log.child({ component: 'chat' }), undefined, opts.clock);
     // Platform adapters: senders to the Deliverer (degraded by capabilities), receivers below.
-    const platformDeps = { db, core, tokens, log: log.child({ component: 'platform' }), publicUrl: config.publicUrl, enqueue: (ids: string[]) => deliverer.enqueue(ids) };
+    const platformDeps = { core, tokens, log: log.child({ component: 'platform' }), publicUrl: config.publicUrl, state: conversationStore(db.sql) };
     const platforms = buildAdapters(config.platforms, platformDeps, opts.platforms);
     // Jobs (issue 5): delivery with rate limits, reminders, task prompts, compliance scan.
     const jobs = await Jobs.create({ config, db, queue, senders: [consoleSender(hub), ...platformSenders(platforms, platformDeps, config.platforms)], log, tokens, presenters: router.presenters, clock: opts.clock });
     cleanups.push(async () => void (await settles(jobs.close(), 5000)));
-    const deliverer = jobs.deliverer;
+    const deliverer = jobs.deliverer.renderCardsWith((sql, card, id) => core.renderCard(sql, card, id));
     core.onOutbox((rows) => deliverer.enqueueRows(rows));
     if (config.runWorkers) {
       // Reconciling schedulers needs the queue backend. When it does not answer, serve anyway
@@ -116,7 +118,7 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
         { name: 'queue', check: () => queue.ping() },
       ],
     });
-    if (config.consoleEnabled) registerConsole(server, { db, core, hub });
+    if (config.consoleEnabled) registerConsole(server, { queries: consoleQueries(db), core, hub });
     // Organizational life: H5 forms (long minutes, text-only platforms) and ledger downloads.
     registerH5(server, { db, core, tokens, clock: opts.clock });
     registerLedgerFiles(server, { db, tokens, timezone: config.timezone, clock: opts.clock });

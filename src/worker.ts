@@ -15,6 +15,7 @@ import { ConsoleHub } from './platforms/console/hub.js';
 import { consoleSender } from './platforms/console/sender.js';
 import { buildAdapters, platformSenders } from './platforms/index.js';
 import { Jobs } from '../jobs/index.js';
+import { conversationStore } from './state/conversation.js';
 
 
 async function main(): Promise<void> {
@@ -58,13 +59,15 @@ async function main(): Promise<void> {
     // Senders only (no receivers): the same adapters the service builds.
     const router = buildRouter({ publicUrl: config.publicUrl, tokens, life: { timezone: config.timezone } });
     const core = new ChatCore(db, router, tokens, log.child({ component: 'chat' }));
-    let jobs: Jobs | undefined;
-    const deps = { db, core, tokens, log: log.child({ component: 'platform' }), publicUrl: config.publicUrl, enqueue: (ids: string[]) => jobs!.deliverer.enqueue(ids) };
+    const deps = { core, tokens, log: log.child({ component: 'platform' }), publicUrl: config.publicUrl, state: conversationStore(db.sql) };
     const platforms = buildAdapters(config.platforms, deps);
     // Console messages sent from a separate process reach no browser (the console lives in the
     // service's memory); they are still marked sent. Use real platforms with separate workers.
-    jobs = await Jobs.create({ config, db, queue, senders: [consoleSender(new ConsoleHub()), ...platformSenders(platforms, deps, config.platforms)], log, tokens, presenters: router.presenters });
-    cleanups.push(() => jobs!.close());
+    const jobs = await Jobs.create({ config, db, queue, senders: [consoleSender(new ConsoleHub()), ...platformSenders(platforms, deps, config.platforms)], log, tokens, presenters: router.presenters });
+    // Card refreshes render here too: this bot's card presenters, the same as the service's.
+    jobs.deliverer.renderCardsWith((sql, card, id) => core.renderCard(sql, card, id));
+    core.onOutbox((rows) => jobs.deliverer.enqueueRows(rows));
+    cleanups.push(() => jobs.close());
     await jobs.startWorkers();
     log.info({ queue: queue.kind }, '支部助手 worker 已启动');
   } catch (e) {

@@ -3,20 +3,22 @@
 // rows and the event marked done → hand the outbox rows to delivery.
 import { z } from 'zod';
 import type { Database } from '../db/client.js';
-import type { TxScope } from '../db/sql.js';
+import type { Sql, TxScope } from '../db/sql.js';
 import { GroupCommit } from '../util/group-commit.js';
 import type { Logger } from '../log.js';
 import { findBoundMembers, insertInbound, memberKey, recordBatch } from './store.js';
 import type { MemberInfo } from '../domain/org.js';
-import { type CardRefresh, Context, UserError } from './context.js';
+import { Context, UserError } from './context.js';
 import type { Router } from './router.js';
 import { TokenSigner } from './token.js';
-import type { ActionAck, Inbound, Outbound, QueuedOutbox } from './types.js';
+import type { ActionAck, Inbound, InboundAction, Outbound, QueuedOutbox } from './types.js';
 import { say } from './wording.js';
 import { DomainError } from '../services/kernel.js';
 import { can } from '../access/index.js';
 import { Presenters } from './presenters/registry.js';
 import { DEFAULT_TZ } from '../domain/life/time.js';
+import type { RefreshIntent } from '../services/kernel.js';
+import { cardRefreshes, insertOutbox, insertUpdateOfSentCard, sentCardChats, sentCardKey } from '../outbox/store.js';
 
 export interface ChatLimits {
   /** Longest accepted message, in characters. */
@@ -35,7 +37,13 @@ const base = {
 };
 const inboundSchema = z.discriminatedUnion('kind', [
   z.object({ ...base, kind: z.literal('message'), text: z.string() }),
-  z.object({ ...base, kind: z.literal('action'), token: z.string().max(2048), form: z.record(z.string(), z.string().max(20_000)).optional() }),
+  z.object({
+    ...base,
+    kind: z.literal('action'),
+    token: z.string().max(2048),
+    form: z.record(z.string(), z.string().max(20_000)).optional(),
+    cardMessageId: z.string().min(1).max(256).optional(),
+  }),
 ]);
 
 export type HandleResult = { status: 'processed'; ack: ActionAck } | { status: 'duplicate' } | { status: 'invalid'; reason: string };
@@ -73,18 +81,36 @@ function newestCardUpdates(items: Outbound[]): Outbound[] {
 }
 
 /**
- * The shared cards the batch's events asked to refresh (Context.refresh), each rendered once after
- * all of them ran. A render that fails fails the batch, which is then retried event by event.
+ * The shared cards the batch's services asked to refresh (RefreshIntent): one small outbox row per
+ * card and delivery window, rendered from current state at delivery (jobs/deliver.ts), so a click
+ * pays for no rendering and thirty clicks in a second render the card once.
  */
-async function renderRefreshes(scope: TxScope, outcomes: Outcome[]): Promise<Outbound[]> {
-  const renders = new Map<string, CardRefresh>();
-  for (const o of outcomes) for (const [key, render] of o.ctx.refreshes) renders.set(key, render);
-  const out: Outbound[] = [];
-  for (const render of renders.values()) {
-    const update = await render(scope.sql);
-    if (update) out.push(update);
+function refreshRows(outcomes: Outcome[]): ReturnType<typeof cardRefreshes> {
+  const now = new Date();
+  const seen = new Set<string>();
+  return outcomes.flatMap((o) => {
+    const asks: RefreshIntent[] = [];
+    for (const i of o.ctx.unit.intents) {
+      if (i.type !== 'refresh' || seen.has(`${i.card}:${i.id}`)) continue;
+      seen.add(`${i.card}:${i.id}`);
+      asks.push(i);
+    }
+    return cardRefreshes(asks, o.ctx.here, now);
+  });
+}
+
+/**
+ * A click on a card the platform names only by its message id: the chat is the one the card was
+ * sent to (its outbox row), where there is one. One query for the batch.
+ */
+async function resolveCardChats(sql: Sql, items: Work[]): Promise<void> {
+  const clicks = items.flatMap((w) => (w.inbound.kind === 'action' && w.inbound.cardMessageId ? [{ work: w, card: { platform: w.inbound.platform, messageId: w.inbound.cardMessageId } }] : []));
+  if (!clicks.length) return;
+  const chats = await sentCardChats(sql, clicks.map((c) => c.card));
+  for (const { work, card } of clicks) {
+    const chat = chats.get(sentCardKey(card));
+    if (chat) work.inbound = { ...work.inbound, chat: { ...work.inbound.chat, ...chat } };
   }
-  return out;
 }
 
 /** A handler failed after changing state: roll the batch back and run it again without that event. */
@@ -125,6 +151,27 @@ export class ChatCore {
 
   onOutbox(sink: OutboxSink): void {
     this.sink = sink;
+  }
+
+  /** A shared card (RefreshIntent) as it should look now, on this bot's clock: delivery renders refreshes with this. */
+  renderCard(sql: Sql, card: string, id: string): Promise<Outbound | null> {
+    return this.presenters.cardRenderer(card)(sql, id, this.presenters.env(this.clock()));
+  }
+
+  /** Send messages outside an event's transaction (an adapter's answer to a numbered reply). */
+  async post(items: Outbound[]): Promise<void> {
+    const rows = await insertOutbox(this.db.sql, items);
+    if (rows.length) await this.sink(rows);
+  }
+
+  /**
+   * A clicked card as it should look now, after the platform's deadline passed (no ack can carry
+   * it): an update of that card, found by the click's cardMessageId. Nothing when it has none.
+   */
+  async updateClickedCard(action: InboundAction, card: NonNullable<ActionAck['card']>): Promise<void> {
+    if (!action.cardMessageId) return;
+    const rows = await insertUpdateOfSentCard(this.db.sql, { platform: action.platform, messageId: action.cardMessageId }, { dedupeKey: `late:${action.platform}:${action.eventId}`, card });
+    if (rows.length) await this.sink(rows);
   }
 
   /** Validate and store the event. Returns null for a duplicate. This is what must finish before the ack. */
@@ -174,6 +221,7 @@ export class ChatCore {
     for (;;) {
       try {
         const { acks, outbox } = await this.db.transaction(async (scope) => {
+          await resolveCardChats(scope.sql, items);
           const members = await findBoundMembers(scope.sql, items.map(({ inbound }) => account(inbound)));
           const outcomes: Outcome[] = new Array(items.length);
           for (const [index, { inbound, rowId }] of items.entries()) {
@@ -191,9 +239,8 @@ export class ChatCore {
               outcomes[index] = this.failure(scope, inbound, rowId, e, now);
             }
           }
-          const refreshed = await renderRefreshes(scope, outcomes);
           const outbox = await recordBatch(scope.sql, {
-            outbox: newestCardUpdates([...outcomes.flatMap((o) => o.ctx.outbox), ...refreshed]),
+            outbox: [...newestCardUpdates(outcomes.flatMap((o) => o.ctx.outbox)), ...refreshRows(outcomes)],
             audits: outcomes.flatMap((o) => o.ctx.audits.map((a) => ({ ...a, actorId: o.ctx.member?.id ?? null }))),
             events: outcomes.map((o) => ({ id: o.rowId, status: o.status, error: o.error })),
             now,
@@ -246,17 +293,12 @@ export class ChatCore {
     return stale.length;
   }
 
-  /** What the handler's service calls asked for: messages as outbox rows, shared cards to refresh after the batch. */
+  /** The messages the handler's service calls asked for, as outbox rows (shared cards: refreshRows). */
   private async present(ctx: Context): Promise<void> {
     const intents = ctx.unit.intents;
-    if (!intents.length) return;
+    if (!intents.some((i) => i.type === 'notify')) return;
     const { outbox } = await this.presenters.outbound(ctx.tx, intents, ctx.now, ctx.origin);
     outbox.forEach((o) => ctx.send(o));
-    for (const i of intents) {
-      if (i.type !== 'refresh') continue;
-      const render = this.presenters.cardRenderer(i.card);
-      ctx.refresh(`${i.card}:${i.id}`, (sql) => render(sql, i.id, this.presenters.env(ctx.now)));
-    }
   }
 
   private async route(scope: TxScope, inbound: Inbound, member: MemberInfo | null, now: Date): Promise<Context> {
@@ -295,5 +337,5 @@ export class ChatCore {
   }
 }
 
-/** Insert outbox rows inside a caller's transaction (jobs and domain code use this too). */
-export { insertOutbox as writeOutbox } from './store.js';
+/** Old name of src/outbox insertOutboxIds, kept for importers not yet moved. */
+export { insertOutboxIds as writeOutbox } from '../outbox/store.js';

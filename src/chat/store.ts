@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import type { Platform } from '../generated/prisma/enums.js';
 import { asSql, type SqlLike } from '../db/sql.js';
 import type { MemberInfo } from '../domain/org.js';
-import type { Outbound, QueuedOutbox } from './types.js';
+import type { QueuedOutbox } from './types.js';
+import { OUTBOX_INSERT, OUTBOX_INSERT_PARAMS, insertedRows, outboxInsertParams } from '../outbox/store.js';
 import type { AuditEntry } from './context.js';
 
 /** Store inbound events in one statement; returns the new row id per event, null for one seen before. */
@@ -42,26 +43,8 @@ export async function findBoundMembers(db: SqlLike, accounts: Array<{ platform: 
 
 export const memberKey = (a: { platform: Platform; tenantKey: string; userId: string }) => `${a.platform}/${a.tenantKey}/${a.userId}`;
 
-/** The outbox insert; its 14 parameters come first ($1–$14, from outboxParams). */
-const OUTBOX_INSERT = `INSERT INTO "OutboxMessage" (id, "dedupeKey", platform, "tenantKey", target, "targetKind", kind, category, "memberId", payload, "updateOfKey", "broadcastId", "notBefore", "updatedAt")
-     SELECT id, "dedupeKey", platform::"Platform", "tenantKey", target, "targetKind"::"ChatKind", kind, category, "memberId", payload::jsonb, "updateOfKey", "broadcastId", "notBefore"::timestamptz, $14::timestamptz
-       FROM unnest(${Array.from({ length: 13 }, (_, i) => `$${i + 1}::text[]`).join(', ')})
-         AS t(id, "dedupeKey", platform, "tenantKey", target, "targetKind", kind, category, "memberId", payload, "updateOfKey", "broadcastId", "notBefore")
-     ON CONFLICT ("dedupeKey") DO NOTHING
-     RETURNING id, "dedupeKey"`;
-
-/** Insert outbox rows; a key already present is skipped (sent at most once per key). Returns new ids. */
-export async function insertOutbox(db: SqlLike, items: Outbound[]): Promise<string[]> {
-  return (await insertOutboxRows(db, items)).map((r) => r.id);
-}
-
-/** insertOutbox, returning the new rows as delivery needs them (no second read). */
-export async function insertOutboxRows(db: SqlLike, items: Outbound[]): Promise<QueuedOutbox[]> {
-  if (!items.length) return [];
-  const now = new Date();
-  const rows = await asSql(db).query<{ id: string; dedupeKey: string }>(OUTBOX_INSERT, outboxParams(items, now));
-  return queued(items, rows, now);
-}
+/** Outbox inserts now live in src/outbox (the only writer of outbox rows); kept for old importers. */
+export { insertOutboxIds as insertOutbox, insertOutbox as insertOutboxRows } from '../outbox/store.js';
 
 /**
  * A processed batch's rows in one statement: its outbox rows (returned as delivery needs them), its
@@ -69,24 +52,26 @@ export async function insertOutboxRows(db: SqlLike, items: Outbound[]): Promise<
  */
 export async function recordBatch(
   db: SqlLike,
-  batch: { outbox: Outbound[]; audits: Array<AuditEntry & { actorId: string | null }>; events: Array<{ id: string; status: 'DONE' | 'FAILED'; error?: string }>; now: Date },
+  batch: { outbox: Parameters<typeof outboxInsertParams>[0]; audits: Array<AuditEntry & { actorId: string | null }>; events: Array<{ id: string; status: 'DONE' | 'FAILED'; error?: string }>; now: Date },
 ): Promise<QueuedOutbox[]> {
   const { outbox, audits, events, now } = batch;
   // Delivery runs on the wall clock; `now` is the events' processing time (a test may pin it).
   const sendFrom = new Date();
   const col = <T, R>(list: T[], f: (x: T) => R) => list.map(f);
+  // This statement's own parameters come after the outbox insert's.
+  const $ = (n: number) => `$${OUTBOX_INSERT_PARAMS + n}`;
   const rows = await asSql(db).query<{ id: string; dedupeKey: string }>(
     `WITH audit AS (
        INSERT INTO "AuditLog" (id, "actorId", action, "entityType", "entityId", detail)
        SELECT id, "actorId", action, "entityType", "entityId", detail::jsonb
-         FROM unnest($15::text[], $16::text[], $17::text[], $18::text[], $19::text[], $20::text[]) AS t(id, "actorId", action, "entityType", "entityId", detail)
+         FROM unnest(${$(1)}::text[], ${$(2)}::text[], ${$(3)}::text[], ${$(4)}::text[], ${$(5)}::text[], ${$(6)}::text[]) AS t(id, "actorId", action, "entityType", "entityId", detail)
      ), outcome AS (
-       UPDATE "InboundEvent" e SET status = t.status::"InboundStatus", error = t.error, "processedAt" = $24::timestamptz
-         FROM unnest($21::text[], $22::text[], $23::text[]) AS t(id, status, error) WHERE e.id = t.id
+       UPDATE "InboundEvent" e SET status = t.status::"InboundStatus", error = t.error, "processedAt" = ${$(10)}::timestamptz
+         FROM unnest(${$(7)}::text[], ${$(8)}::text[], ${$(9)}::text[]) AS t(id, status, error) WHERE e.id = t.id
      )
      ${OUTBOX_INSERT}`,
     [
-      ...outboxParams(outbox, sendFrom),
+      ...outboxInsertParams(outbox, sendFrom),
       col(audits, () => randomUUID()),
       col(audits, (a) => a.actorId),
       col(audits, (a) => a.action),
@@ -99,33 +84,5 @@ export async function recordBatch(
       now,
     ],
   );
-  return queued(outbox, rows, sendFrom);
-}
-
-function outboxParams(items: Outbound[], now: Date): unknown[] {
-  const col = <T>(f: (o: Outbound) => T) => items.map(f);
-  return [
-    col(() => randomUUID()),
-    col((o) => o.dedupeKey),
-    col((o) => o.to.platform),
-    col((o) => o.to.tenantKey),
-    col((o) => o.to.target),
-    col((o) => o.to.targetKind),
-    col((o) => o.body.kind),
-    col((o) => o.category ?? 'reply'),
-    col((o) => o.memberId ?? null),
-    col((o) => JSON.stringify(o.body)),
-    col((o) => (o.body.kind === 'card_update' ? o.body.ofKey : null)),
-    col((o) => o.broadcastId ?? null),
-    col((o) => (o.notBefore ?? now).toISOString()),
-    now,
-  ];
-}
-
-function queued(items: Outbound[], rows: Array<{ id: string; dedupeKey: string }>, now: Date): QueuedOutbox[] {
-  const byKey = new Map(items.map((o) => [o.dedupeKey, o]));
-  return rows.map((r) => {
-    const o = byKey.get(r.dedupeKey)!;
-    return { id: r.id, to: o.to, notBefore: o.notBefore ?? now, updateOfKey: o.body.kind === 'card_update' ? o.body.ofKey : null };
-  });
+  return insertedRows(outbox, rows, sendFrom);
 }

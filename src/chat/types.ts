@@ -41,6 +41,12 @@ export interface InboundAction extends InboundBase {
   token: string;
   /** Form values for a submit. */
   form?: Record<string, string>;
+  /**
+   * The platform's id of the clicked card's message, when the platform gives one. The core then
+   * takes the chat from the card's outbox row (the chat it was sent to), whatever `chat` says, and
+   * a card update made after the platform's deadline goes to that card.
+   */
+  cardMessageId?: string;
 }
 
 export type Inbound = InboundMessage | InboundAction;

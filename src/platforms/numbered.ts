@@ -5,12 +5,8 @@
 // action; "1 出差在外" fills the card's one-field form (e.g. the leave reason). The answer to such
 // an action (toast, card) goes back into the chat as outbox rows, since there is no ack to carry it.
 import type { Card } from '../chat/card.js';
-import type { ActionAck, InboundAction } from '../chat/types.js';
-import type { Outbound } from '../chat/types.js';
-import { insertOutbox } from '../chat/store.js';
+import type { ActionAck, InboundAction, Outbound, Platform } from '../chat/types.js';
 import { say } from '../chat/wording.js';
-import type { Platform } from '../generated/prisma/enums.js';
-import type { Prisma } from '../generated/prisma/client.js';
 import type { AdapterDeps } from './adapter.js';
 import type { InboundPipeline } from './pipeline.js';
 
@@ -59,35 +55,22 @@ export function parseNumberedReply(text: string): { n: number; rest: string } | 
 
 export class NumberedCards {
   constructor(
-    private readonly deps: Pick<AdapterDeps, 'db'>,
+    private readonly deps: Pick<AdapterDeps, 'state'>,
     readonly platform: Platform,
   ) {}
 
   /** Remember the card just shown in `chatId` (to `userId`, or '' for everyone in the chat). */
   async remember(chatId: string, userId: string, card: Card): Promise<void> {
     const choices = numberedChoices(card);
-    const p = this.deps.db.prisma;
-    const key = { platform: this.platform, chatKey: chatId, userKey: userId };
-    const expiresAt = new Date(Date.now() + STATE_TTL_MS);
-    const data = { choices } as unknown as Prisma.InputJsonValue;
-    await p.conversationState.upsert({
-      where: { platform_chatKey_userKey: key },
-      create: { ...key, flow: FLOW, step: 'card', data, expiresAt },
-      update: { flow: FLOW, step: 'card', data, expiresAt },
-    });
+    await this.deps.state.put(this.platform, { chatKey: chatId, userKey: userId }, { flow: FLOW, step: 'card', data: { choices }, expiresAt: new Date(Date.now() + STATE_TTL_MS) });
   }
 
   /** The choice a numbered reply picks, from the newest card shown to this user in this chat. */
   async resolve(chatId: string, userId: string, text: string): Promise<{ token: string; form?: Record<string, string> } | null> {
     const reply = parseNumberedReply(text);
     if (!reply) return null;
-    const rows = await this.deps.db.prisma.conversationState.findMany({
-      where: { platform: this.platform, chatKey: chatId, userKey: { in: [userId, ''] }, flow: FLOW, expiresAt: { gt: new Date() } },
-      orderBy: { updatedAt: 'desc' },
-      take: 1,
-    });
-    const choices = ((rows[0]?.data as { choices?: NumberedChoice[] } | undefined)?.choices ?? []) as NumberedChoice[];
-    const choice = choices[reply.n - 1];
+    const shown = await this.deps.state.newest<{ choices?: NumberedChoice[] }>(this.platform, chatId, [userId, ''], FLOW);
+    const choice = (shown?.choices ?? [])[reply.n - 1];
     if (!choice) return null;
     if (choice.field) return { token: choice.token, form: { [choice.field]: reply.rest } };
     return { token: choice.token };
@@ -112,8 +95,7 @@ export class NumberedCards {
       if (numberedChoices(ack.card).length) await this.remember(action.chat.id, action.user.id, ack.card);
       out.push({ to, body: { kind: 'card', card: ack.card }, dedupeKey: `ack:${this.platform}:${action.eventId}:card`, category: 'reply' });
     }
-    const ids = await insertOutbox(deps.db.prisma, out);
-    await deps.enqueue(ids);
+    await deps.core.post(out);
   }
 }
 

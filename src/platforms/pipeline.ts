@@ -2,9 +2,7 @@
 // the ack, then process. Messages are processed after the ack; card actions race processing
 // against the platform's deadline so the ack can carry the toast and the updated card. Work that
 // finishes late updates the card afterwards (platform hook, or a card_update through the outbox).
-import type { Platform } from '../generated/prisma/enums.js';
-import type { ActionAck, InboundAction, InboundMessage } from '../chat/types.js';
-import type { Prisma } from '../generated/prisma/client.js';
+import type { ActionAck, InboundAction, InboundMessage, Platform } from '../chat/types.js';
 import { say } from '../chat/wording.js';
 import type { AdapterDeps } from './adapter.js';
 
@@ -21,8 +19,6 @@ export interface ActionOutcome {
 export interface ActionOptions {
   /** Time left for the ack, from the moment the event arrived (platform deadline minus a margin). */
   deadlineMs: number;
-  /** Platform message id of the clicked card (to find its outbox row for a late update). */
-  messageId?: string;
   /** Platform-specific late update (e.g. Lark's delayed update with the callback token). */
   late?(ack: ActionAck): Promise<void>;
 }
@@ -69,38 +65,10 @@ export class InboundPipeline {
       work.then(async (r) => {
         if (r.status !== 'processed' || !r.ack.card) return;
         if (opts.late) await opts.late(r.ack);
-        else await this.lateCardUpdate(inbound, opts.messageId, r.ack);
+        else await this.deps.core.updateClickedCard(inbound, r.ack.card);
       }).catch((e) => this.deps.log.warn({ err: e, platform: this.platform, eventId: inbound.eventId }, 'late card update failed')),
     );
     return { status: 'accepted', ack: { toast: { type: 'info', text: say('platforms.processing') } }, late: true };
-  }
-
-  /** The generic late path: a card_update row for the clicked card, delivered like any other. */
-  private async lateCardUpdate(inbound: InboundAction, messageId: string | undefined, ack: ActionAck): Promise<void> {
-    if (!messageId || !ack.card) return;
-    const p = this.deps.db.prisma;
-    const original = await p.outboxMessage.findFirst({
-      where: { platform: this.platform, platformMessageId: messageId, kind: 'card' },
-      select: { dedupeKey: true, target: true, targetKind: true, tenantKey: true },
-    });
-    if (!original) return;
-    const body = { kind: 'card_update', ofKey: original.dedupeKey, card: ack.card };
-    const rows = await p.outboxMessage.createManyAndReturn({
-      data: [{
-        dedupeKey: `late:${this.platform}:${inbound.eventId}`,
-        platform: this.platform,
-        tenantKey: original.tenantKey,
-        target: original.target,
-        targetKind: original.targetKind,
-        kind: 'card_update',
-        payload: body as unknown as Prisma.InputJsonValue,
-        updateOfKey: original.dedupeKey,
-      }],
-      skipDuplicates: true,
-      select: { id: true },
-    });
-    const ids = rows.map((r) => r.id);
-    await this.deps.enqueue(ids);
   }
 
   private track(p: Promise<unknown>): void {

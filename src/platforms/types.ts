@@ -1,7 +1,6 @@
 // The shape every platform adapter has (satori-style): capability flags the chat core degrades
 // by, and a sender that turns an outbox row into a platform API call.
-import type { Platform } from '../generated/prisma/enums.js';
-import type { Destination, OutboundBody } from '../chat/types.js';
+import type { Destination, OutboundBody, Platform } from '../chat/types.js';
 
 export interface Capabilities {
   /** A sent card can be edited in place (the live counter). */

@@ -16,7 +16,7 @@ import { applyMigrations } from '../../src/db/migrate.js';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { openQueueBackend } from '../../src/queue/backend.js';
 import { createLogger } from '../../src/log.js';
-import { writeOutbox } from '../../src/chat/core.js';
+import { insertOutboxIds } from '../../src/outbox/store.js';
 import type { Outbound } from '../../src/chat/types.js';
 import { Deliverer } from '../../jobs/deliver.js';
 import { DestinationLimiter, parseRateLimits } from '../../jobs/rate-limit.js';
@@ -74,7 +74,7 @@ async function benchFanout(o: Record<string, string> = {}): Promise<void> {
       memberId: `member-${i}`,
     }));
     const ids: string[] = [];
-    for (let i = 0; i < items.length; i += 2000) ids.push(...(await writeOutbox(db.prisma, items.slice(i, i + 2000))));
+    for (let i = 0; i < items.length; i += 2000) ids.push(...(await insertOutboxIds(db.prisma, items.slice(i, i + 2000))));
     const minimum = Math.max(members / appRate, Math.ceil(members / chats) / chatRate);
     console.log(`fan-out: ${members} messages in ${chats} chats; limits ${appRate}/s per app, ${chatRate}/s per chat`);
     console.log(`minimum = max(${members} / ${appRate}, ${Math.ceil(members / chats)} / ${chatRate}) = ${minimum.toFixed(1)} s`);

@@ -13,6 +13,7 @@ import { openDatabase, type Database } from '../../src/db/client.js';
 import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
 import { startTestApp, tempDataDir } from '../helpers/app.js';
 import { group } from '../helpers/chat.js';
+import { until } from '../helpers/wait.js';
 
 let app: App;
 const users = Array.from({ length: 10 }, (_, i) => `m1${String(i + 1).padStart(2, '0')}`);
@@ -113,12 +114,16 @@ describe('a shared card in a batch', () => {
     const token = app.tokens.sign({ action: 'meeting.checkin', target: session.id }, 600);
     const results = await Promise.all(users.map((u) => app.core.handle({ kind: 'action', platform: 'CONSOLE', tenantKey: '', eventId: crypto.randomUUID(), chat: group(1), user: { id: u }, token })));
     expect(results.map((r) => (r.status === 'processed' ? r.ack.toast?.type : r.status))).toEqual(users.map(() => 'success'));
+    // The card goes out showing every check-in: rendered in the batch's transaction, or (a service's
+    // RefreshIntent) by delivery at the end of the card's window, from the state then.
+    const footer = (row: { payload: unknown } | null) => (row?.payload as { card?: { footer?: string } } | undefined)?.card?.footer;
+    await until('the card update counting every check-in', async () =>
+      footer(await p.outboxMessage.findFirst({ where: { updateOfKey: cardKey }, orderBy: { seq: 'desc' } })) === '应到 10 · 已签到 10 · 请假 0 · 未响应 0',
+    );
     // Each rendering bumps the session's version once: fewer renderings than clicks.
     const { version } = await p.meetingSession.findUniqueOrThrow({ where: { id: session.id } });
     expect(version - session.version).toBeGreaterThan(0);
     expect(version - session.version).toBeLessThan(users.length);
-    const newest = await p.outboxMessage.findFirstOrThrow({ where: { updateOfKey: cardKey }, orderBy: { seq: 'desc' } });
-    expect((newest.payload as { card: { footer: string } }).card.footer).toBe('应到 10 · 已签到 10 · 请假 0 · 未响应 0');
     expect(await p.auditLog.count({ where: { action: 'attendance.checkin', entityId: { in: (await p.attendance.findMany({ where: { sessionId: session.id } })).map((a) => a.id) } } })).toBe(10);
   });
 });

@@ -5,7 +5,8 @@ import { ChatCore } from '../../src/chat/core.js';
 import { Router } from '../../src/chat/router.js';
 import { UserError } from '../../src/chat/context.js';
 import { createLogger } from '../../src/log.js';
-import { canManage } from '../../src/domain/org.js';
+import { can } from '../../src/access/index.js';
+import type { InboundAction, QueuedOutbox } from '../../src/chat/types.js';
 import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
 import { startTestApp, tempDataDir } from '../helpers/app.js';
 import { ChatDriver, direct, group } from '../helpers/chat.js';
@@ -80,7 +81,7 @@ describe('card tokens', () => {
   let branchId: string;
   beforeAll(async () => {
     const router = new Router().action('test.rename', async (ctx, claims) => {
-      if (!(await canManage(ctx.tx, ctx.me, claims.target))) throw new UserError('只有本支部的书记或组织委员才能改名。');
+      if (!(await can(ctx.tx, ctx.unit.principal, 'branch.manage', claims.target))) throw new UserError('只有本支部的书记或组织委员才能改名。');
       await ctx.tx.orgNode.update({ where: { id: claims.target }, data: { name: '改名后的支部' } });
       ctx.audit({ action: 'org.rename', entityType: 'OrgNode', entityId: claims.target });
       ctx.toast('success', '已改名');
@@ -130,6 +131,40 @@ describe('card tokens', () => {
     const token = app.tokens.sign({ action: 'test.rename', target: branchId, member: 'nobody' }, 600);
     const r = await click('m201', token);
     expect(r.status === 'processed' && r.ack.toast?.text).toBe('这个按钮只能由 指定的党员 本人操作。');
+  });
+});
+
+describe('a click on a card the platform names by its message id', () => {
+  it('runs in the chat the card was sent to, and a late update goes to that card', async () => {
+    const seen: unknown[] = [];
+    const router = new Router().action('test.where', async (ctx) => {
+      seen.push(ctx.inbound.chat);
+      ctx.toast('success', '好');
+    });
+    const core = new ChatCore(app.db, router, app.tokens, createLogger({ level: 'silent', pretty: false }));
+    const sunk: QueuedOutbox[] = [];
+    core.onOutbox(async (rows) => void sunk.push(...rows));
+    const key = `where:${crypto.randomUUID()}`;
+    await app.db.prisma.outboxMessage.create({
+      data: { dedupeKey: key, platform: 'CONSOLE', tenantKey: '', target: 'branch-1', targetKind: 'GROUP', kind: 'card', payload: { kind: 'card', card: { title: '卡片' } }, status: 'SENT', platformMessageId: `cm_${key}` },
+    });
+    const token = app.tokens.sign({ action: 'test.where', target: 'x' }, 600);
+    // The platform's guess at the chat (say, only the clicker) is what an unknown card leaves.
+    const click = (cardMessageId: string): InboundAction => ({ kind: 'action', platform: 'CONSOLE', tenantKey: '', eventId: crypto.randomUUID(), chat: direct('m101'), user: { id: 'm101' }, token, cardMessageId });
+    const known = click(`cm_${key}`);
+    expect((await core.handle(known)).status).toBe('processed');
+    expect((await core.handle(click('cm_unknown'))).status).toBe('processed');
+    expect(seen).toEqual([group(1), direct('m101')]);
+    // The event is stored as the platform sent it; the chat is found when it is processed.
+    const stored = await app.db.prisma.inboundEvent.findFirstOrThrow({ where: { eventId: known.eventId } });
+    expect((stored.payload as { chat: unknown }).chat).toEqual(direct('m101'));
+
+    sunk.length = 0;
+    await core.updateClickedCard(known, { title: '卡片', markdown: '完成' });
+    expect(sunk).toHaveLength(1);
+    expect(sunk[0]).toMatchObject({ to: { platform: 'CONSOLE', target: 'branch-1', targetKind: 'GROUP' }, updateOfKey: key });
+    await core.updateClickedCard(known, { title: '卡片', markdown: '完成' }); // the same click again: nothing new
+    expect(sunk).toHaveLength(1);
   });
 });
 

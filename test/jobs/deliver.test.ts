@@ -5,10 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.js';
 import { openQueueBackend, type QueueBackend } from '../../src/queue/backend.js';
 import { createLogger } from '../../src/log.js';
-import { writeOutbox } from '../../src/chat/core.js';
 import type { Outbound } from '../../src/chat/types.js';
 import { SendError } from '../../src/platforms/types.js';
-import { insertOutboxRows } from '../../src/chat/store.js';
+import { cardRefreshes, insertOutbox, insertOutboxIds } from '../../src/outbox/store.js';
 import { CARD_WINDOW_MS, Deliverer, UNCERTAIN_NOTE, type DeliverOptions } from '../../jobs/deliver.js';
 import { DestinationLimiter, parseRateLimits, type LimiterStore } from '../../jobs/rate-limit.js';
 import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
@@ -86,7 +85,7 @@ describe.each<Kind>(['redis', 'postgres', 'embedded'])('delivery on %s', (kind) 
     const { deliverer } = await start(e, fake);
     const msgs = messages(5, 5);
     const t0 = Date.now();
-    await deliverer.enqueue(await writeOutbox(e.db.prisma, msgs));
+    await deliverer.enqueue(await insertOutboxIds(e.db.prisma, msgs));
     await until('all sent', async () => (await statusCount(e, 'SENT')) === 5, 20_000);
     const first = fake.sent.find((s) => s.key === msgs[0]!.dedupeKey)!;
     expect(first.at - t0).toBeGreaterThanOrEqual(1500);
@@ -108,7 +107,7 @@ describe.each<Kind>(['redis', 'postgres', 'embedded'])('delivery on %s', (kind) 
     });
     const update = (i: number): Outbound => ({ to, body: { kind: 'card_update', ofKey: `${tag}:card`, card: { title: '签到', footer: `已签到 ${i}` } }, dedupeKey: `${tag}:u${i}` });
     // Thirty clicks' updates written one after another, as thirty events would.
-    for (let i = 1; i <= 30; i++) await deliverer.enqueueRows(await insertOutboxRows(e.db.sql, [update(i)]));
+    for (let i = 1; i <= 30; i++) await deliverer.enqueueRows(await insertOutbox(e.db.sql, [update(i)]));
     await until('newest sent', async () => fake.perKey.has(`${tag}:u30`), 20_000);
     await new Promise((r) => setTimeout(r, 3 * CARD_WINDOW_MS));
     const sends = fake.sent.filter((s) => s.key.startsWith(`${tag}:u`));
@@ -117,13 +116,50 @@ describe.each<Kind>(['redis', 'postgres', 'embedded'])('delivery on %s', (kind) 
     expect(await e.db.prisma.outboxMessage.count({ where: { updateOfKey: `${tag}:card`, status: { notIn: ['SENT', 'CANCELLED'] } } })).toBe(0);
     expect(await e.db.prisma.outboxMessage.count({ where: { updateOfKey: `${tag}:card`, status: 'SENT' } })).toBe(sends.length);
     // A later update goes out in its own window.
-    await deliverer.enqueueRows(await insertOutboxRows(e.db.sql, [update(31)]));
+    await deliverer.enqueueRows(await insertOutbox(e.db.sql, [update(31)]));
     await until('later update sent', async () => fake.perKey.has(`${tag}:u31`), 20_000);
     // Two updates in one statement share their createdAt: insertion order still names the newest.
-    await deliverer.enqueueRows(await insertOutboxRows(e.db.sql, [update(32), update(33)]));
+    await deliverer.enqueueRows(await insertOutbox(e.db.sql, [update(32), update(33)]));
     await until('newest of a tie sent', async () => fake.perKey.has(`${tag}:u33`), 20_000);
     expect(fake.perKey.has(`${tag}:u32`)).toBe(false);
     expect(fake.duplicates).toBe(0);
+  });
+
+  it('renders a card refresh once per window from the state at delivery, and sends it as the card\'s update', async () => {
+    const e = await env(kind);
+    const fake = new FakePlatform();
+    const { deliverer } = await start(e, fake);
+    const tag = `refresh${++n}`;
+    const to = { platform: 'LARK' as const, tenantKey: 'tenant-1', target: `chat-${tag}`, targetKind: 'GROUP' as const };
+    await e.db.prisma.outboxMessage.create({
+      data: { dedupeKey: `${tag}:card`, platform: 'LARK', tenantKey: 'tenant-1', target: to.target, targetKind: 'GROUP', kind: 'card', payload: { kind: 'card', card: { title: '签到' } }, status: 'SENT', platformMessageId: 'om_card' },
+    });
+    // "State": how many asked; each rendering reads it then (and numbers its version).
+    let asked = 0;
+    let renders = 0;
+    deliverer.renderCardsWith(async (_sql, card, id) => {
+      expect([card, id]).toEqual(['test', tag]);
+      const version = ++renders;
+      return { to, body: { kind: 'card_update', ofKey: `${tag}:card`, card: { title: '签到', footer: `已签到 ${asked}` } }, dedupeKey: `${tag}:card:v${version}` };
+    });
+    const origin = { platform: 'LARK' as const, tenantKey: 'tenant-1', target: 'somewhere', targetKind: 'DIRECT' as const };
+    // Thirty asks within a window: one refresh row (the others are the same key).
+    const now = new Date(Math.floor(Date.now() / CARD_WINDOW_MS) * CARD_WINDOW_MS + 10);
+    const rows = [];
+    for (let i = 1; i <= 30; i++) {
+      asked = i;
+      rows.push(...(await insertOutbox(e.db.sql, cardRefreshes([{ card: 'test', id: tag }], origin, now))));
+    }
+    expect(rows).toHaveLength(1);
+    await deliverer.enqueueRows(rows);
+    await until('the rendered update sent', async () => fake.perKey.has(`${tag}:card:v1`), 20_000);
+    expect(renders).toBe(1);
+    expect(fake.sent.filter((x) => x.key.startsWith(`${tag}:`)).map((x) => x.target)).toEqual([to.target]);
+    // The refresh was a request: gone once rendered; the update is an ordinary sent row.
+    await until('the update marked sent', async () => (await e.db.prisma.outboxMessage.count({ where: { updateOfKey: `${tag}:card`, status: 'SENT' } })) === 1);
+    expect(await e.db.prisma.outboxMessage.count({ where: { kind: 'card_refresh', updateOfKey: `refresh:test:${tag}` } })).toBe(0);
+    const sent = await e.db.prisma.outboxMessage.findFirstOrThrow({ where: { updateOfKey: `${tag}:card` } });
+    expect((sent.payload as { card: { footer: string } }).card.footer).toBe('已签到 30');
   });
 
   it('sends the newest update of every card in a window, waiting for the chat\'s limit without spending attempts', async () => {
@@ -137,8 +173,10 @@ describe.each<Kind>(['redis', 'postgres', 'embedded'])('delivery on %s', (kind) 
       data: cards.map((key) => ({ dedupeKey: key, platform: 'LARK' as const, tenantKey: 'tenant-1', target: to.target, targetKind: 'GROUP' as const, kind: 'card', payload: { kind: 'card', card: { title: '签到' } }, status: 'SENT' as const, platformMessageId: `om_${key}` })),
     });
     const updates = cards.flatMap((key) => Array.from({ length: 10 }, (_, i): Outbound => ({ to, body: { kind: 'card_update', ofKey: key, card: { title: '签到', footer: `已签到 ${i + 1}` } }, dedupeKey: `${key}:u${i + 1}` })));
-    await deliverer.enqueueRows(await insertOutboxRows(e.db.sql, updates));
+    await deliverer.enqueueRows(await insertOutbox(e.db.sql, updates));
     await until('every card\'s newest sent', async () => cards.every((key) => fake.perKey.has(`${key}:u10`)), 20_000);
+    // Marked sent just after the platform took it.
+    await until('the rows marked sent', async () => (await e.db.prisma.outboxMessage.count({ where: { updateOfKey: { in: cards }, status: 'SENT' } })) === 3);
     const sends = fake.sent.filter((x) => x.key.startsWith(`${tag}:`));
     expect(sends.map((x) => x.key).sort()).toEqual(cards.map((key) => `${key}:u10`));
     // One chat, one edit a second: the three edits are spread over at least two seconds.
@@ -154,7 +192,7 @@ describe.each<Kind>(['redis', 'postgres', 'embedded'])('delivery on %s', (kind) 
     const fake = new FakePlatform();
     fake.failNext(() => true, new SendError('500 Internal Server Error', true), 3);
     const { deliverer } = await start(e, fake, { attempts: 3, backoffMs: 50 });
-    const [id] = await writeOutbox(e.db.prisma, messages(1, 1));
+    const [id] = await insertOutboxIds(e.db.prisma, messages(1, 1));
     await deliverer.enqueue([id!]);
     await until('dead', async () => (await statusCount(e, 'DEAD')) === 1, 20_000);
     const dead = await deliverer.list('DEAD');
@@ -170,7 +208,7 @@ describe.each<Kind>(['redis', 'postgres', 'embedded'])('delivery on %s', (kind) 
     // attempts: 1 — a wait that cost an attempt would leave rows DEAD.
     const { deliverer } = await start(e, fake, { attempts: 1, limits: 'LARK.chat=5/1s,LARK.app=50/1s' });
     const t0 = Date.now();
-    await deliverer.enqueue(await writeOutbox(e.db.prisma, messages(15, 1)));
+    await deliverer.enqueue(await insertOutboxIds(e.db.prisma, messages(15, 1)));
     await until('all sent', async () => (await statusCount(e, 'SENT')) === 15, 20_000);
     const elapsed = Math.max(...fake.sent.map((s) => s.at)) - t0;
     expect(elapsed).toBeGreaterThanOrEqual(1900); // 15 at 5 per second: three windows
@@ -185,7 +223,7 @@ describe.each<Kind>(['redis', 'postgres', 'embedded'])('delivery on %s', (kind) 
     const limits = 'LARK.chat=5/1s,LARK.app=50/1s';
     const first = await start(e, fake, { limits });
     const msgs = messages(150, 15);
-    await first.deliverer.enqueue(await writeOutbox(e.db.prisma, msgs));
+    await first.deliverer.enqueue(await insertOutboxIds(e.db.prisma, msgs));
     await until('first worker started sending', async () => fake.sent.length >= 40, 40_000);
     await first.stop();
     const sentByFirst = fake.sent.length;
@@ -212,7 +250,7 @@ describe('rows stuck in SENDING after a crash (redis)', () => {
     const lark = messages(1, 1, 'stuck-lark');
     const wechaty = messages(1, 1, 'stuck-wechaty').map((m) => ({ ...m, to: { ...m.to, platform: 'WECHATY' as const } }));
     const recent = messages(1, 1, 'stuck-recent');
-    await writeOutbox(e.db.prisma, [...lark, ...wechaty, ...recent]);
+    await insertOutboxIds(e.db.prisma, [...lark, ...wechaty, ...recent]);
     const long = new Date(Date.now() - 10 * 60_000);
     await e.db.prisma.$executeRaw`UPDATE "OutboxMessage" SET status = 'SENDING', "updatedAt" = ${long} WHERE "dedupeKey" IN (${lark[0]!.dedupeKey}, ${wechaty[0]!.dedupeKey})`;
     await e.db.prisma.$executeRaw`UPDATE "OutboxMessage" SET status = 'SENDING' WHERE "dedupeKey" = ${recent[0]!.dedupeKey}`;

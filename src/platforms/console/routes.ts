@@ -6,12 +6,26 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import type { Database } from '../../db/client.js';
 import type { ChatCore } from '../../chat/core.js';
 import type { Card } from '../../chat/card.js';
-import type { OutboundBody } from '../../chat/types.js';
-import { POST_NAMES } from '../../domain/org.js';
+import type { ChatKind, OutboundBody } from '../../chat/types.js';
 import { ConsoleHub, type ConsoleEvent } from './hub.js';
+
+/** What the console page reads (implemented in src/state/console.ts). */
+export interface ConsoleQueries {
+  /** Console identities (one member may have several) and the console group chats. */
+  directory(): Promise<{
+    members: Array<{ id: string; memberId: string; name: string; branch: string; posts: string[] }>;
+    chats: Array<{ id: string; title: string; org: string | null }>;
+  }>;
+  /** The member's name behind a console user id. */
+  memberName(userId: string): Promise<string | undefined>;
+  /** The newest messages said in a chat (up to 100) and sent to it (up to 300), newest first. */
+  history(chatKind: ChatKind, chatId: string): Promise<{
+    said: Array<{ eventId: string; payload: unknown; receivedAt: Date }>;
+    sent: Array<{ id: string; dedupeKey: string; payload: unknown; platformMessageId: string | null; sentAt: Date | null; createdAt: Date }>;
+  }>;
+}
 
 const PAGE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'page.html');
 
@@ -24,8 +38,8 @@ const chatSchema = z.object({
 const messageSchema = chatSchema.extend({ text: z.string().max(100_000) });
 const actionSchema = chatSchema.extend({ token: z.string().min(1).max(2048), form: z.record(z.string(), z.string().max(20_000)).optional() });
 
-export function registerConsole(server: FastifyInstance, deps: { db: Database; core: ChatCore; hub: ConsoleHub }): void {
-  const { db, core, hub } = deps;
+export function registerConsole(server: FastifyInstance, deps: { queries: ConsoleQueries; core: ChatCore; hub: ConsoleHub }): void {
+  const { queries, core, hub } = deps;
   const page = fs.existsSync(PAGE) ? fs.readFileSync(PAGE, 'utf8') : '<!doctype html><meta charset="utf-8"><p>控制台页面缺失</p>';
   // Only the page's own inline script may run (by hash): an injected handler or script would not.
   const scriptHashes = [...page.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => `'sha256-${crypto.createHash('sha256').update(m[1]!).digest('base64')}'`);
@@ -44,29 +58,14 @@ export function registerConsole(server: FastifyInstance, deps: { db: Database; c
     reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('content-security-policy', csp).header('x-content-type-options', 'nosniff').send(page),
   );
 
-  server.get('/console/api/directory', async () => {
-    const identities = await db.prisma.platformIdentity.findMany({
-      where: { platform: 'CONSOLE' },
-      select: { platformUserId: true, memberId: true, member: { select: { name: true, branch: { select: { name: true } }, posts: { select: { title: true } } } } },
-      orderBy: { platformUserId: 'asc' },
-    });
-    const chats = await db.prisma.chat.findMany({
-      where: { platform: 'CONSOLE', kind: 'GROUP' },
-      select: { platformChatId: true, title: true, orgNode: { select: { name: true } } },
-      orderBy: { platformChatId: 'asc' },
-    });
-    return {
-      // `id` is the console user id; one member may have several (`memberId` tells them apart).
-      members: identities.map((i) => ({ id: i.platformUserId, memberId: i.memberId, name: i.member.name, branch: i.member.branch.name, posts: i.member.posts.map((p) => POST_NAMES[p.title]) })),
-      // `org`: the organization the group belongs to (a branch name matches members' `branch`).
-      chats: chats.map((c) => ({ id: c.platformChatId, title: c.title ?? c.platformChatId, org: c.orgNode?.name ?? null })),
-    };
-  });
+  // `members[].id` is the console user id; one member may have several (`memberId` tells them apart).
+  // `chats[].org`: the organization the group belongs to (a branch name matches members' `branch`).
+  server.get('/console/api/directory', async () => queries.directory());
 
   server.get('/console/api/history', async (req, reply) => {
     const q = z.object({ chatKind: z.enum(['GROUP', 'DIRECT']), chatId: z.string().min(1).max(128) }).safeParse(req.query);
     if (!q.success) return reply.code(400).send({ error: '参数无效' });
-    return { messages: await history(db, q.data.chatKind, q.data.chatId) };
+    return { messages: await history(queries, q.data.chatKind, q.data.chatId) };
   });
 
   server.get('/console/api/stream', (req, reply) => {
@@ -94,10 +93,7 @@ export function registerConsole(server: FastifyInstance, deps: { db: Database; c
     const b = messageSchema.safeParse(req.body);
     if (!b.success) return reply.code(400).send({ error: '请求格式错误' });
     const { chatKind, chatId, userId, text } = b.data;
-    const member = await db.prisma.platformIdentity.findUnique({
-      where: { platform_tenantKey_platformUserId: { platform: 'CONSOLE', tenantKey: '', platformUserId: userId } },
-      select: { member: { select: { name: true } } },
-    });
+    const name = await queries.memberName(userId);
     const eventId = b.data.eventId ?? crypto.randomUUID();
     // Stamped on arrival so the message sorts before the replies it causes, as in the history.
     const at = new Date().toISOString();
@@ -107,12 +103,12 @@ export function registerConsole(server: FastifyInstance, deps: { db: Database; c
       tenantKey: '',
       eventId,
       chat: { id: chatId, kind: chatKind },
-      user: { id: userId, name: member?.member.name },
+      user: { id: userId, name },
       text,
     });
     // Other tabs in the chat see what was said (a real platform shows it to them itself).
     if (result.status === 'processed') {
-      hub.publish(ConsoleHub.channel(chatKind, chatId), { type: 'message', messageId: `in_${eventId}`, from: 'user', userId, userName: member?.member.name ?? userId, text, at });
+      hub.publish(ConsoleHub.channel(chatKind, chatId), { type: 'message', messageId: `in_${eventId}`, from: 'user', userId, userName: name ?? userId, text, at });
     }
     return { status: result.status };
   });
@@ -138,19 +134,8 @@ export function registerConsole(server: FastifyInstance, deps: { db: Database; c
 type HistoryItem = Extract<ConsoleEvent, { type: 'message' }>;
 
 /** The chat as it stands: what members said and what the bot sent, each card in its latest version. */
-async function history(db: Database, chatKind: 'GROUP' | 'DIRECT', chatId: string): Promise<HistoryItem[]> {
-  const [said, sent] = await Promise.all([
-    db.prisma.inboundEvent.findMany({
-      where: { platform: 'CONSOLE', AND: [{ payload: { path: ['chat', 'id'], equals: chatId } }, { payload: { path: ['kind'], equals: 'message' } }, { payload: { path: ['chat', 'kind'], equals: chatKind } }] },
-      orderBy: { receivedAt: 'desc' },
-      take: 100,
-    }),
-    db.prisma.outboxMessage.findMany({
-      where: { platform: 'CONSOLE', targetKind: chatKind, target: chatId, status: 'SENT' },
-      orderBy: { createdAt: 'desc' },
-      take: 300,
-    }),
-  ]);
+async function history(queries: ConsoleQueries, chatKind: 'GROUP' | 'DIRECT', chatId: string): Promise<HistoryItem[]> {
+  const { said, sent } = await queries.history(chatKind, chatId);
   const latestCard = new Map<string, Card>();
   for (const row of sent) {
     const body = row.payload as unknown as OutboundBody;

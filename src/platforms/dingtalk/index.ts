@@ -10,7 +10,7 @@ import { DingTalkState, dingtalkCapabilities, dingtalkSender } from './sender.js
 
 export function createDingTalkAdapter(config: DingTalkConfig, deps: AdapterDeps): PlatformAdapter {
   const api = new DingTalkApi(config, deps.log.child({ platform: 'DINGTALK' }));
-  const state = new DingTalkState(deps.db);
+  const state = new DingTalkState(deps.state);
   const numbered = new NumberedCards(deps, 'DINGTALK');
   return {
     platform: 'DINGTALK',

@@ -129,17 +129,18 @@ export class DingTalkReceiver implements Receiver {
       if (!d.userId || !outTrackId) return;
       const slot = slotIndex(priv.actionIds?.[0]);
       const token = typeof priv.params?.t === 'string' ? priv.params.t : slot !== undefined ? ((await this.state.slots(outTrackId))[slot] ?? '') : '';
-      const sentTo = await this.deps.db.prisma.outboxMessage.findFirst({ where: { platform: 'DINGTALK', platformMessageId: outTrackId }, select: { target: true, targetKind: true } });
+      // The callback does not say which chat the card is in: the core finds it by the card's id.
       const inbound: InboundAction = {
         kind: 'action',
         platform: 'DINGTALK',
         tenantKey: '',
         eventId: messageId,
-        chat: sentTo ? { id: sentTo.target, kind: sentTo.targetKind } : { id: d.userId, kind: 'DIRECT' },
+        chat: { id: d.userId, kind: 'DIRECT' },
+        cardMessageId: outTrackId,
         user: { id: d.userId },
         token,
       };
-      const outcome = await this.pipeline.action(inbound, { deadlineMs: this.config.cardAckMs, messageId: outTrackId });
+      const outcome = await this.pipeline.action(inbound, { deadlineMs: this.config.cardAckMs });
       response = await this.cardResponse(outTrackId, outcome.ack);
     } catch (e) {
       this.deps.log.error({ err: e, platform: 'DINGTALK', messageId }, 'dingtalk card callback failed');

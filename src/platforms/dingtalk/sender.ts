@@ -4,8 +4,7 @@
 // the robot Open API otherwise (group messages, batch direct messages).
 import { randomUUID } from 'node:crypto';
 import type { Card } from '../../chat/card.js';
-import type { Database } from '../../db/client.js';
-import type { Prisma } from '../../generated/prisma/client.js';
+import type { ConversationStore } from '../adapter.js';
 import type { NumberedCards } from '../numbered.js';
 import { type Capabilities, type PlatformSender, type SendRequest, SendError } from '../types.js';
 import { type DingTalkApi, SessionWebhookGone } from './api.js';
@@ -17,23 +16,16 @@ export function dingtalkCapabilities(templated: boolean): Capabilities {
 
 const CARD_SLOTS_TTL_MS = 60 * 86_400_000;
 
-/** Adapter state kept in ConversationState (shared by the receiver and the deliver workers). */
+/** Adapter state kept in the ConversationStore (shared by the receiver and the deliver workers). */
 export class DingTalkState {
-  constructor(private readonly db: Database) {}
+  constructor(private readonly store: ConversationStore) {}
 
-  private async put(chatKey: string, flow: string, data: unknown, expiresAt: Date): Promise<void> {
-    const key = { platform: 'DINGTALK' as const, chatKey, userKey: '' };
-    const json = data as Prisma.InputJsonValue;
-    await this.db.prisma.conversationState.upsert({
-      where: { platform_chatKey_userKey: key },
-      create: { ...key, flow, step: 'set', data: json, expiresAt },
-      update: { flow, data: json, expiresAt },
-    });
+  private put(chatKey: string, flow: string, data: unknown, expiresAt: Date): Promise<void> {
+    return this.store.put('DINGTALK', { chatKey, userKey: '' }, { flow, data, expiresAt });
   }
 
-  private async get<T>(chatKey: string): Promise<T | undefined> {
-    const row = await this.db.prisma.conversationState.findUnique({ where: { platform_chatKey_userKey: { platform: 'DINGTALK', chatKey, userKey: '' } } });
-    return row && row.expiresAt > new Date() ? (row.data as T) : undefined;
+  private get<T>(chatKey: string): Promise<T | undefined> {
+    return this.store.get<T>('DINGTALK', { chatKey, userKey: '' });
   }
 
   /** The sessionWebhook of a chat's latest message (valid until `expiresAt`). */
@@ -44,7 +36,7 @@ export class DingTalkState {
     return (await this.get<{ url?: string }>(`session:${chatId}`))?.url;
   }
   async forgetSession(chatId: string): Promise<void> {
-    await this.db.prisma.conversationState.deleteMany({ where: { platform: 'DINGTALK', chatKey: `session:${chatId}`, userKey: '' } });
+    await this.store.delete('DINGTALK', { chatKey: `session:${chatId}`, userKey: '' });
   }
 
   /** The tokens behind a template card's button slots, as last shown. */

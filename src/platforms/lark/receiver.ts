@@ -86,16 +86,15 @@ export class LarkReceiver implements Receiver {
     const token = typeof value?.t === 'string' ? value.t : '';
     if (!userId || !d.event_id) return {};
     const messageId = d.context?.open_message_id;
-    // The card's own outbox row says which chat it was sent to (a direct card is keyed by the user).
-    const sentTo = messageId
-      ? await this.deps.db.prisma.outboxMessage.findFirst({ where: { platform: 'LARK', platformMessageId: messageId }, select: { target: true, targetKind: true } })
-      : null;
+    // open_chat_id does not say a direct chat from a group (we key direct chats by the user): the
+    // core takes the chat from the card's own outbox row, found by its message id.
     const inbound: InboundAction = {
       kind: 'action',
       platform: 'LARK',
       tenantKey: '',
       eventId: d.event_id,
-      chat: sentTo ? { id: sentTo.target, kind: sentTo.targetKind } : { id: d.context?.open_chat_id ?? userId, kind: 'GROUP' },
+      chat: { id: d.context?.open_chat_id ?? userId, kind: 'GROUP' },
+      cardMessageId: messageId,
       user: { id: userId },
       token,
       form: larkFormValues(d.action?.form_value),
@@ -103,7 +102,6 @@ export class LarkReceiver implements Receiver {
     const callbackToken = d.token;
     const outcome = await this.pipeline.action(inbound, {
       deadlineMs: this.config.cardAckMs,
-      messageId,
       late: callbackToken ? (ack) => (ack.card ? this.api.delayedUpdate(callbackToken, ack.card) : Promise.resolve()) : undefined,
     });
     return larkAck(outcome.ack);

@@ -7,7 +7,7 @@ import { WECOM_CAPABILITIES, wecomSender } from './sender.js';
 import { ClickAnswers, WECOM_WEBHOOK_CAPABILITIES, WeComReplySlots, wecomWebhookSender } from './webhook.js';
 
 export function createWeComAdapter(config: WeComConfig, deps: AdapterDeps): PlatformAdapter {
-  const slots = new WeComReplySlots(deps.db);
+  const slots = new WeComReplySlots(deps.state);
   const answers = new ClickAnswers();
   const receiver = new WeComReceiver(config, deps, slots, answers);
   const webhook = config.mode === 'webhook';

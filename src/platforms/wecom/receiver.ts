@@ -53,17 +53,18 @@ export class WeComReceiver implements Receiver {
     const userId = b.from?.userid;
     const { key, taskId } = cardEventKey(b.event);
     if (!b.msgid || !userId) return { ack: {} };
-    const sentTo = taskId ? await this.deps.db.prisma.outboxMessage.findFirst({ where: { platform: 'WECOM', platformMessageId: taskId }, select: { target: true, targetKind: true } }) : null;
     const inbound: InboundAction = {
       kind: 'action',
       platform: 'WECOM',
       tenantKey: '',
       eventId: b.msgid,
-      chat: sentTo ? { id: sentTo.target, kind: sentTo.targetKind } : this.chatOf(b, userId),
+      chat: this.chatOf(b, userId),
+      // The chat the card was sent to, when the core finds it by the card's task_id, wins.
+      cardMessageId: taskId,
       user: { id: userId },
       token: key ?? '',
     };
-    const outcome = await this.pipeline.action(inbound, { deadlineMs: this.config.cardAckMs, messageId: taskId });
+    const outcome = await this.pipeline.action(inbound, { deadlineMs: this.config.cardAckMs });
     return { ack: outcome.ack, taskId, settled: outcome.status === 'accepted' && !outcome.late };
   }
 

@@ -10,7 +10,7 @@
 // as a short text through a reply slot, like on platforms without in-place updates.
 import { randomUUID } from 'node:crypto';
 import type { Card } from '../../chat/card.js';
-import type { Database } from '../../db/client.js';
+import type { ConversationStore } from '../adapter.js';
 import { updateAsText } from '../render.js';
 import { type Capabilities, type PlatformSender, type SendRequest, SendError } from '../types.js';
 import { wecomCardBody, wecomTaskId } from './card.js';
@@ -60,10 +60,12 @@ const RETRYABLE = new Set([45009, 45033, -1]);
 /** response_url lives 1 hour; keep a margin for the queue and the call itself. */
 const REPLY_SLOT_TTL_MS = 55 * 60_000;
 
+const FLOW = 'wecom.response_url';
+
 /** The response_url of each message, by chat (group chatid, or the user id of a single chat). */
 export class WeComReplySlots {
   constructor(
-    private readonly db: Database,
+    private readonly store: ConversationStore,
     private readonly ttlMs = REPLY_SLOT_TTL_MS,
   ) {}
 
@@ -71,37 +73,18 @@ export class WeComReplySlots {
 
   /** Remember a message's response_url (a redelivery of the same message changes nothing). */
   async save(chatId: string, msgId: string, url: string, receivedAt = Date.now()): Promise<void> {
-    const key = { platform: 'WECOM' as const, chatKey: WeComReplySlots.chatKey(chatId), userKey: msgId };
-    await this.db.prisma.conversationState.upsert({
-      where: { platform_chatKey_userKey: key },
-      create: { ...key, flow: 'wecom.response_url', step: 'open', data: { url }, expiresAt: new Date(receivedAt + this.ttlMs) },
-      update: {},
-    });
+    await this.store.add('WECOM', { chatKey: WeComReplySlots.chatKey(chatId), userKey: msgId }, { flow: FLOW, step: 'open', data: { url }, expiresAt: new Date(receivedAt + this.ttlMs) });
   }
 
   /** Take the oldest live slot of a chat; each is used once. */
   async claim(chatId: string): Promise<{ msgId: string; url: string; expiresAt: Date } | undefined> {
-    const p = this.db.prisma;
-    for (;;) {
-      const row = await p.conversationState.findFirst({
-        where: { platform: 'WECOM', chatKey: WeComReplySlots.chatKey(chatId), expiresAt: { gt: new Date() } },
-        orderBy: { expiresAt: 'asc' },
-      });
-      if (!row) return undefined;
-      // Another worker may take the same row: whoever deletes it owns it.
-      const { count } = await p.conversationState.deleteMany({ where: { id: row.id } });
-      if (count === 1) return { msgId: row.userKey, url: String((row.data as { url?: unknown }).url ?? ''), expiresAt: row.expiresAt };
-    }
+    const slot = await this.store.take<{ url?: unknown }>('WECOM', WeComReplySlots.chatKey(chatId));
+    return slot && { msgId: slot.userKey, url: String(slot.data.url ?? ''), expiresAt: slot.expiresAt };
   }
 
   /** Put back a slot whose call was refused as "too many calls" (the url was not used up). */
   async release(chatId: string, slot: { msgId: string; url: string; expiresAt: Date }): Promise<void> {
-    const key = { platform: 'WECOM' as const, chatKey: WeComReplySlots.chatKey(chatId), userKey: slot.msgId };
-    await this.db.prisma.conversationState.upsert({
-      where: { platform_chatKey_userKey: key },
-      create: { ...key, flow: 'wecom.response_url', step: 'open', data: { url: slot.url }, expiresAt: slot.expiresAt },
-      update: {},
-    });
+    await this.store.add('WECOM', { chatKey: WeComReplySlots.chatKey(chatId), userKey: slot.msgId }, { flow: FLOW, step: 'open', data: { url: slot.url }, expiresAt: slot.expiresAt });
   }
 }
 
