@@ -24,10 +24,11 @@
 // - The nudge budget is counted per batch against what the outbox already holds for the day; two
 //   batches firing at the same moment for the same member (different instants, or two instances)
 //   may each spend it once.
-import { randomUUID } from 'node:crypto';
 import type { Job } from 'bullmq';
 import { Prisma } from '../src/generated/prisma/client.js';
-import type { Database, Tx } from '../src/db/client.js';
+import type { Database } from '../src/db/client.js';
+import type { SqlLike } from '../src/db/sql.js';
+import { insertOutboxBulk } from '../src/outbox/store.js';
 import type { Logger } from '../src/log.js';
 import type { QueueBackend } from '../src/queue/backend.js';
 import type { Outbound, OutboundBody } from '../src/chat/types.js';
@@ -36,7 +37,7 @@ import { SYSTEM } from '../src/access/index.js';
 import { Unit } from '../src/services/kernel.js';
 import { DEFAULT_GUARDRAILS, type GuardrailOptions } from '../src/domain/guardrails.js';
 import type { LifeOptions } from '../src/domain/life/options.js';
-import { anyOf, dueReminders, meetingReminderNotes, type DueReminder, type ReminderNote, type ReminderRecipients } from '../src/services/reminders.js';
+import { dueReminders, meetingReminderNotes, type DueReminder, type ReminderNote, type ReminderRecipients } from '../src/services/reminders.js';
 import type { Deliverer } from './deliver.js';
 import { jobPresenters } from './run.js';
 
@@ -86,41 +87,16 @@ export interface FireSummary {
 const emptySummary = (): FireSummary => ({ fired: 0, sent: 0, shifted: 0, skipped: 0, dropped: [] });
 
 /**
- * Outbox rows of fired reminders in one statement with one JSON parameter. insertOutbox
- * (src/chat/store.ts) binds 14 parameters per row: for 1,000 rows it measured 3–5× the CPU of
- * this (42–279 ms against 13–50 ms on the shared 2-core machine). Same columns and the same rule:
- * a dedupe key already present is skipped. `createdAt` is the firing clock's time (daily nudge
- * budgets count by it; tests and benchmarks pin the clock).
+ * Outbox rows of reminders in one statement (src/outbox/store.ts insertOutboxBulk), category
+ * 'reminder' and `createdAt` the firing clock's time (daily nudge budgets count by it; tests and
+ * benchmarks pin the clock); with `fired`, the same statement marks those reminders FIRED. Pledge
+ * reminders (jobs/pledges.ts) write with it too.
  */
-export async function insertReminderOutbox(tx: Tx, items: Outbound[], now: Date, fired?: { ids: string[]; at: Date }): Promise<string[]> {
+export function insertReminderOutbox(db: SqlLike, items: Outbound[], now: Date, fired?: { ids: string[]; at: Date }): Promise<string[]> {
   const markFired = fired?.ids.length
-    ? Prisma.sql`, fired AS (UPDATE "Reminder" SET status = 'FIRED', "firedAt" = ${fired.at} WHERE id = ${anyOf(fired.ids)} RETURNING 1)`
-    : Prisma.empty;
-  const rows = items.map((o) => ({
-    id: randomUUID(),
-    k: o.dedupeKey,
-    p: o.to.platform,
-    tk: o.to.tenantKey,
-    t: o.to.target,
-    tt: o.to.targetKind,
-    kd: o.body.kind,
-    c: o.category ?? 'reminder',
-    m: o.memberId ?? null,
-    pl: o.body,
-    u: o.body.kind === 'card_update' ? o.body.ofKey : null,
-    b: o.broadcastId ?? null,
-    nb: (o.notBefore ?? now).toISOString(),
-  }));
-  const out = await tx.$queryRaw<Array<{ id: string }>>`
-    WITH ins AS (
-      INSERT INTO "OutboxMessage" (id, "dedupeKey", platform, "tenantKey", target, "targetKind", kind, category, "memberId", payload, "updateOfKey", "broadcastId", "notBefore", "createdAt", "updatedAt")
-      SELECT x.id, x.k, x.p::"Platform", x.tk, x.t, x.tt::"ChatKind", x.kd, x.c, x.m, x.pl, x.u, x.b, x.nb, ${now}, now()
-        FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb)
-          AS x(id text, k text, p text, tk text, t text, tt text, kd text, c text, m text, pl jsonb, u text, b text, nb timestamptz)
-      ON CONFLICT ("dedupeKey") DO NOTHING
-      RETURNING id)${markFired}
-    SELECT id FROM ins`;
-  return out.map((r) => r.id);
+    ? { sql: `fired AS (UPDATE "Reminder" SET status = 'FIRED', "firedAt" = $3::timestamptz WHERE id = ANY(ARRAY(SELECT jsonb_array_elements_text($4::jsonb))) RETURNING 1)`, params: [fired.at, JSON.stringify(fired.ids)] }
+    : undefined;
+  return insertOutboxBulk(db, items, { createdAt: now, category: 'reminder', with: markFired });
 }
 
 export function dueJobId(dueAt: Date | number): string {
@@ -250,7 +226,7 @@ export class ReminderService {
       if (due.fire.length) {
         // One statement writes the outbox rows and marks the reminders FIRED; firedAt is when the
         // messages were written (the transaction commits right after).
-        ids = await insertReminderOutbox(scope.tx, this.render(due.send, now), now, { ids: due.fire, at: this.opts.clock() });
+        ids = await insertReminderOutbox(scope.sql, this.render(due.send, now), now, { ids: due.fire, at: this.opts.clock() });
         summary.fired = due.fire.length;
         summary.sent = ids.length;
       }

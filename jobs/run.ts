@@ -7,7 +7,7 @@ import { SYSTEM } from '../src/access/index.js';
 import { Unit } from '../src/services/kernel.js';
 import { TokenSigner } from '../src/chat/token.js';
 import { buildPresenters, type Presenters } from '../src/chat/presenters/index.js';
-import { writeOutbox } from '../src/chat/core.js';
+import { insertOutboxIds } from '../src/outbox/store.js';
 
 /**
  * The bot's presenters, or plain ones for jobs run without a bot (tests, benchmarks, the CLI): their
@@ -23,7 +23,7 @@ export async function runAsSystem<T>(db: Database, presenters: Presenters, now: 
     const unit = new Unit(scope, SYSTEM, now);
     const result = await fn(unit);
     const { outbox } = await presenters.outbound(scope.tx, unit.intents, now);
-    const ids = await writeOutbox(scope.sql, outbox);
+    const ids = await insertOutboxIds(scope.sql, outbox);
     if (unit.audits.length) await scope.tx.auditLog.createMany({ data: unit.audits.map((a) => ({ ...a, actorId: null })) });
     return { result, ids };
   });

@@ -132,7 +132,7 @@ export interface DueOutcome<T> {
  * PGlite, and the planner still uses an index on the column (an `IN (SELECT …)` made it hash-join
  * a sequential scan of the outbox).
  */
-export const anyOf = (ids: string[]) => Prisma.sql`ANY(ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`;
+const anyOf = (ids: string[]) => Prisma.sql`ANY(ARRAY(SELECT jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))`;
 
 /**
  * What claimed reminders do at `unit.now`: each is sent, moved (quiet hours, holidays) or skipped;

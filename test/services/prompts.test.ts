@@ -8,7 +8,7 @@ import { DomainError, type Intent, type NotifyIntent } from '../../src/services/
 import { parseTemplate } from '../../src/domain/prompts/templates.js';
 import { buildPresenters } from '../../src/chat/presenters/index.js';
 import { TokenSigner } from '../../src/chat/token.js';
-import { writeOutbox } from '../../src/chat/core.js';
+import { insertOutboxIds } from '../../src/outbox/store.js';
 
 const sh = (local: string) => new Date(`${local}+08:00`);
 const presenters = buildPresenters({ tokens: new TokenSigner('t'.repeat(64)), timezone: 'Asia/Shanghai', publicUrl: 'http://localhost' });
@@ -68,7 +68,7 @@ describe('工作提示', () => {
     expect((await h.run(m301, new Date(), (u) => promptReport(u))).result).toBeNull();
     const sent = await h.run(m301, sh('2026-11-03T10:00'), (u) => sendPrompt(u, { text: '请各支部做好年终总结准备工作，按时报送材料。' }));
     const { outbox } = await presenters.outbound(h.db.prisma as never, sent.intents, sh('2026-11-03T10:00'));
-    const ids = await writeOutbox(h.db.prisma, outbox);
+    const ids = await insertOutboxIds(h.db.prisma, outbox);
     await h.db.prisma.outboxMessage.update({ where: { id: ids[0] }, data: { status: 'SENT' } });
     await h.db.prisma.outboxMessage.update({ where: { id: ids[1] }, data: { status: 'DEAD', lastError: '429' } });
     const r = await h.run(m301, new Date(), (u) => promptReport(u));
