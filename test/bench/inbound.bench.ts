@@ -4,7 +4,8 @@
 // so the load generator does not share its event loop. Prints throughput, ack latency p50/p99, CPU
 // per action (server, PostgreSQL, Redis, load generator) and p99 per second.
 // Two actions (inbound-server.ts): bench.checkin, a stand-in with a check-in's work, and the real
-// 签到 button of meeting cards (meeting.checkin), which also renders the meeting card each time.
+// 签到 button of meeting cards (meeting.checkin), which also asks for the meeting card to be
+// refreshed: one small outbox row per card and second, rendered by the delivery worker.
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';

@@ -265,3 +265,19 @@ describe('rows stuck in SENDING after a crash (redis)', () => {
     expect(unsafe.calls).toBe(0);
   });
 });
+
+describe('operator commands (npm run cli -- outbox …)', () => {
+  it('lists rows by status and puts only DEAD rows back in line', async () => {
+    const { jobsCli } = await import('../../jobs/cli.js');
+    const e = await env('postgres');
+    const [dead, pending] = await insertOutboxIds(e.db.sql, messages(2, 1));
+    await e.db.prisma.outboxMessage.update({ where: { id: dead! }, data: { status: 'DEAD', lastError: '429', attempts: 8 } });
+    const listed = await jobsCli(e.db, 'outbox', ['list', '--status', 'dead']);
+    expect(listed).toContain(dead);
+    expect(listed).not.toContain(pending);
+    await expect(jobsCli(e.db, 'outbox', ['retry', pending!])).rejects.toThrow(/只能重发 DEAD 状态的消息/);
+    await expect(jobsCli(e.db, 'outbox', ['retry', 'no-such-id'])).rejects.toThrow(/找不到这些编号/);
+    expect(await jobsCli(e.db, 'outbox', ['retry', dead!])).toContain('已将 1 条消息放回发送队列');
+    expect(await e.db.prisma.outboxMessage.findUniqueOrThrow({ where: { id: dead! } })).toMatchObject({ status: 'RETRY', attempts: 0 });
+  });
+});
