@@ -21,7 +21,8 @@ import { loadTemplates, TASKS_DIR, type TaskTemplate } from '../src/domain/promp
 import type { Deliverer } from './deliver.js';
 import { jobPresenters, runAsSystem } from './run.js';
 
-export { deliveryReport, type Audience, type DeliveryReport } from '../src/services/prompts.js';
+// For the operator CLI (jobs/cli.ts).
+export { deliveryReport } from '../src/services/prompts.js';
 
 export const PROMPT_QUEUE = 'prompt';
 const SCHEDULER_PREFIX = 'prompt-';
