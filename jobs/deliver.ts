@@ -113,7 +113,7 @@ export class Deliverer {
   async enqueue(ids: string[], delayMs = 0): Promise<void> {
     if (!ids.length) return;
     const rows = await destinations(this.db.sql, ids);
-    // An operator retry (RETRY with attempts reset to 0, see markForRetry) must replace the old,
+    // An operator retry (RETRY with attempts reset to 0, see revive in src/outbox) must replace the old,
     // failed job of the same id, or adding it again would be a no-op.
     await Promise.all(rows.filter((r) => r.status === 'RETRY' && r.attempts === 0).map((r) => this.queue.remove(r.id).catch(() => 0)));
     await this.enqueueRows(rows.map((r) => ({ id: r.id, to: destinationOf(r), notBefore: r.notBefore, updateOfKey: r.updateOfKey })), delayMs);
@@ -302,9 +302,4 @@ export class Deliverer {
   list(status?: OutboxStatus, take = 50) {
     return listOutbox(this.db.sql, status, take);
   }
-}
-
-/** DEAD rows (all, or these ids) back to RETRY with a fresh attempt budget; returns the ids (src/outbox revive). */
-export function markForRetry(db: SqlLike, ids?: string[]): Promise<string[]> {
-  return revive(db, ids);
 }
