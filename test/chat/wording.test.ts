@@ -25,7 +25,8 @@ describe('wording', () => {
   });
 
   it('has no key the code never uses', () => {
-    const dynamic = [...keys.keys()].filter((k) => !used.has(k));
+    // commands.<name>.* keys are built from the declared command's name; test/chat/commands.test.ts owns them.
+    const dynamic = [...keys.keys()].filter((k) => !used.has(k) && !k.startsWith('commands.'));
     // Keys picked at run time (e.g. `say(cond ? 'a' : 'b')`) must still appear literally in the source.
     const allSource = [...sourceFiles('src'), ...sourceFiles('jobs')].map((f) => fs.readFileSync(f, 'utf8')).join('\n');
     expect(dynamic.filter((k) => !allSource.includes(`'${k}'`))).toEqual([]);
