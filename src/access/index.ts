@@ -22,7 +22,7 @@ export const ORGAN_MANAGER_POSTS: PostTitle[] = ['ORGAN_SECRETARY', 'ORGAN_DEPUT
 /** 机关党委 posts that see every branch under it and issue 工作提示 and campaigns. */
 export const ORGAN_POSTS: PostTitle[] = [...ORGAN_MANAGER_POSTS, 'ORGAN_COMMITTEE_MEMBER'];
 /** 工委 posts: they see every unit under their work committee. */
-export const WORK_COMMITTEE_POSTS: PostTitle[] = ['WORK_COMMITTEE_SECRETARY', 'WORK_COMMITTEE_DEPUTY_SECRETARY', 'WORK_COMMITTEE_MEMBER'];
+export const WORK_COMMITTEE_POSTS: PostTitle[] = ['WORK_COMMITTEE_SECRETARY', 'WORK_COMMITTEE_DEPUTY_SECRETARY', 'WORK_COMMITTEE_MEMBER', 'WORK_COMMITTEE_STAFF'];
 
 /**
  * What a principal may do, each over the node it is about:

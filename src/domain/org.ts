@@ -31,6 +31,7 @@ export const POST_NAMES: Record<PostTitle, string> = {
   WORK_COMMITTEE_SECRETARY: '工委书记',
   WORK_COMMITTEE_DEPUTY_SECRETARY: '工委副书记',
   WORK_COMMITTEE_MEMBER: '工委委员',
+  WORK_COMMITTEE_STAFF: '工委工作人员',
 };
 
 export const memberSelect = {
