@@ -27,6 +27,8 @@ import type { PlatformAdapter } from './platforms/adapter.js';
 import { buildAdapters, mountPlatformRoutes, platformSenders, startReceivers, stopReceivers, type PlatformHooks } from './platforms/index.js';
 import { conversationStore } from './state/conversation.js';
 import { consoleQueries } from './state/console.js';
+import { coverageWarning } from './domain/holidays.js';
+import { localDay } from './domain/life/time.js';
 
 export interface App {
   config: Config;
@@ -67,6 +69,10 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
       cleanups.push(() => lock.release());
     }
     const secret = appSecret(config, { create: config.env !== 'test' });
+    // Years without an official holiday arrangement: computed statutory days, no 调休 (holidays.ts).
+    const holidayWarning = () => coverageWarning(config.jobs.guardrails.calendar, localDay(opts.clock?.() ?? new Date(), config.timezone).year);
+    const hw = holidayWarning();
+    if (hw) log.warn({ holidaysFile: config.jobs.guardrails.calendar.file }, hw);
 
     const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     cleanups.push(() => db.close());
@@ -117,6 +123,7 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
         { name: 'database', check: () => db.ping() },
         { name: 'queue', check: () => queue.ping() },
       ],
+      warnings: () => [holidayWarning()].filter((w): w is string => !!w),
     });
     if (config.consoleEnabled) registerConsole(server, { queries: consoleQueries(db), core, hub });
     // Organizational life: H5 forms (long minutes, text-only platforms) and ledger downloads.

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { PlatformsConfig } from './platforms/config.js';
 import { larkDomain } from './platforms/lark/config.js';
 import { parseRateLimits } from '../jobs/rate-limit.js';
+import { loadHolidayCalendar, type HolidayCalendar } from './domain/holidays.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: '必须是 true 或 false' })
@@ -102,6 +103,7 @@ const schema = z
     NUDGE_DAILY_BUDGET: z.coerce.number({ message: '必须是次数' }).int('必须是整数').min(0, '不能为负').max(50, '至多 50').default(3),
     COMPLIANCE_SCAN_CRON: z.string().regex(/^[\d*,\-/]+( [\d*,\-/]+){4}$/, '应为 5 段 cron 表达式，例如 30 8 * * *').default('30 8 * * *'),
     PLEDGE_REMIND_CRON: z.string().regex(/^[\d*,\-/]+( [\d*,\-/]+){4}$/, '应为 5 段 cron 表达式，例如 30 9 * * *').default('30 9 * * *'),
+    HOLIDAYS_FILE: z.string().min(1).default('holidays.yaml'),
     PLATFORM_AUTO_RECONNECT: bool.default(true),
     FORM_LINK_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(72),
     // ── Responsibility-list answers (issue 6): optional model phrasing, off unless both are set ──
@@ -142,6 +144,11 @@ const schema = z
     if (!!env.LLM_BASE_URL !== !!env.LLM_MODEL) {
       ctx.addIssue({ code: 'custom', path: [env.LLM_BASE_URL ? 'LLM_MODEL' : 'LLM_BASE_URL'], message: `与 ${env.LLM_BASE_URL ? 'LLM_BASE_URL' : 'LLM_MODEL'} 必须同时设置` });
     }
+    try {
+      loadHolidayCalendar(env.HOLIDAYS_FILE);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['HOLIDAYS_FILE'], message: (err as Error).message });
+    }
     if (env.NODE_ENV === 'production' && !env.APP_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['APP_SECRET'], message: '生产环境必须设置（用于签名卡片令牌和链接）' });
     }
@@ -176,7 +183,7 @@ export interface Config {
     rateLimits?: string;
     deliverAttempts: number;
     deliverConcurrency: number;
-    guardrails: { quietStart: string; quietEnd: string; workMorning: string; dailyNudgeBudget: number };
+    guardrails: { quietStart: string; quietEnd: string; workMorning: string; dailyNudgeBudget: number; calendar: HolidayCalendar };
     complianceCron: string;
     /** Daily pledge reminders (jobs/pledges.ts), cron in TIMEZONE. */
     pledgeRemindCron: string;
@@ -239,7 +246,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       rateLimits: e.RATE_LIMITS,
       deliverAttempts: e.DELIVER_ATTEMPTS,
       deliverConcurrency: e.DELIVER_CONCURRENCY,
-      guardrails: { quietStart: e.QUIET_HOURS.split('-')[0]!, quietEnd: e.QUIET_HOURS.split('-')[1]!, workMorning: e.WORK_MORNING, dailyNudgeBudget: e.NUDGE_DAILY_BUDGET },
+      guardrails: { quietStart: e.QUIET_HOURS.split('-')[0]!, quietEnd: e.QUIET_HOURS.split('-')[1]!, workMorning: e.WORK_MORNING, dailyNudgeBudget: e.NUDGE_DAILY_BUDGET, calendar: loadHolidayCalendar(e.HOLIDAYS_FILE) },
       complianceCron: e.COMPLIANCE_SCAN_CRON,
       pledgeRemindCron: e.PLEDGE_REMIND_CRON,
     },

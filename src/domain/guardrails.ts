@@ -1,9 +1,10 @@
 // Guardrails against burden (ARCHITECTURE "Less burden, not more"): reminders only on working
-// days (Chinese public holidays and 调休 make-up workdays, from `chinese-days`) and outside quiet
+// days (Chinese public holidays and 调休 make-up workdays: the holiday file, `chinese-days`, or the
+// computed statutory days, see holidays.ts) and outside quiet
 // hours, never to a member on approved leave, and at most a few nudges per member and local day.
 // There is deliberately nothing here that ranks or compares members.
 // Pure functions: every input (instants, leave sets, counts) is passed in; tests use fixed dates.
-import chineseDays from 'chinese-days';
+import { BUILT_IN_CALENDAR, type HolidayCalendar } from './holidays.js';
 import { addDays, fromLocal, localDay, toLocal, DEFAULT_TZ } from './life/time.js';
 
 export interface GuardrailOptions {
@@ -15,6 +16,8 @@ export interface GuardrailOptions {
   workMorning: string;
   /** Reminders (outbox rows of category 'reminder') one member may get per local day. */
   dailyNudgeBudget: number;
+  /** Which days are working days (the holiday file over the package); the built-in calendar when absent. */
+  calendar?: HolidayCalendar;
 }
 
 export const DEFAULT_GUARDRAILS: GuardrailOptions = {
@@ -37,8 +40,8 @@ const ymdString = (d: Ymd) => `${d.year}-${String(d.month).padStart(2, '0')}-${S
 const sameDay = (a: Ymd, b: Ymd) => a.year === b.year && a.month === b.month && a.day === b.day;
 
 /** A working day in mainland China: Mon–Fri unless a public holiday, plus 调休 make-up weekend days. */
-export function isWorkingDay(day: Ymd): boolean {
-  return chineseDays.isWorkday(ymdString(day));
+export function isWorkingDay(day: Ymd, calendar: HolidayCalendar = BUILT_IN_CALENDAR): boolean {
+  return calendar.isWorkingDay(ymdString(day));
 }
 
 export function inQuietHours(instant: Date, o: Pick<GuardrailOptions, 'timezone' | 'quietStart' | 'quietEnd'> = DEFAULT_GUARDRAILS): boolean {
@@ -52,7 +55,7 @@ export function inQuietHours(instant: Date, o: Pick<GuardrailOptions, 'timezone'
 
 /** May a reminder go out at `instant` (working day, outside quiet hours)? */
 export function isSendableTime(instant: Date, o: GuardrailOptions = DEFAULT_GUARDRAILS): boolean {
-  return isWorkingDay(localDay(instant, o.timezone)) && !inQuietHours(instant, o);
+  return isWorkingDay(localDay(instant, o.timezone), o.calendar) && !inQuietHours(instant, o);
 }
 
 /** The first working-day morning (`workMorning`, local) at or after `instant`. */
@@ -60,7 +63,7 @@ export function nextWorkingMorning(instant: Date, o: GuardrailOptions = DEFAULT_
   const morning = parseClock(o.workMorning);
   let day: Ymd = localDay(instant, o.timezone);
   for (let i = 0; i < 60; i++) {
-    if (isWorkingDay(day)) {
+    if (isWorkingDay(day, o.calendar)) {
       const at = fromLocal({ ...day, hour: Math.floor(morning / 60), minute: morning % 60 }, o.timezone);
       if (at.getTime() >= instant.getTime()) return at;
     }

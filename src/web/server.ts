@@ -7,7 +7,18 @@ export interface ReadinessCheck {
   check(): Promise<void>;
 }
 
-export function createServer(opts: { log: Logger; checks: ReadinessCheck[]; bodyLimit?: number }): FastifyInstance {
+/** A readiness failure whose message is written for the operator and safe to show (no raw error text). */
+export class ReadinessProblem extends Error {}
+
+export interface ServerOptions {
+  log: Logger;
+  checks: ReadinessCheck[];
+  /** Things an operator should fix that do not make the service unready (e.g. a year without holiday data). */
+  warnings?: () => string[];
+  bodyLimit?: number;
+}
+
+export function createServer(opts: ServerOptions): FastifyInstance {
   const app = Fastify({
     // Per-request lines are info-level noise; warnings and errors still come through.
     loggerInstance: opts.log.child({ component: 'http' }, { level: 'warn' }) as FastifyBaseLogger,
@@ -25,15 +36,19 @@ export function createServer(opts: { log: Logger; checks: ReadinessCheck[]; body
           await c.check();
           return { name: c.name, ok: true as const };
         } catch (e) {
-          return { name: c.name, ok: false as const, error: (e as Error).message };
+          // The cause goes to the log; the answer names the check only (no hosts, ports or stack text).
+          opts.log.warn({ err: e, check: c.name }, 'readiness check failed');
+          return { name: c.name, ok: false as const, error: e instanceof ReadinessProblem ? e.message : 'not answering' };
         }
       }),
     );
+    const warnings = opts.warnings?.() ?? [];
+    const extra = warnings.length ? { warnings } : {};
     const down = results.filter((r) => !r.ok);
     if (down.length) {
-      return reply.code(503).send({ status: 'unavailable', down: down.map((d) => d.name), details: results });
+      return reply.code(503).send({ status: 'unavailable', down: down.map((d) => d.name), details: results, ...extra });
     }
-    return { status: 'ready', checks: results.map((r) => r.name) };
+    return { status: 'ready', checks: results.map((r) => r.name), ...extra };
   });
 
   // Errors answer in Chinese and never leak internals.

@@ -19,11 +19,14 @@ describe('embedded default', () => {
   const dataDir = tempDataDir();
 
   it('starts with demo data, answers /healthz and /readyz, and keeps data across restarts', async () => {
-    const app = await startTestApp({ DATA_DIR: dataDir, SEED_DEMO: 'true' });
+    const app = await startTestApp({ DATA_DIR: dataDir, SEED_DEMO: 'true', HOLIDAYS_FILE: 'no-such-holidays.yaml' });
     expect(app.db.kind).toBe('embedded');
     expect(app.queue.kind).toBe('embedded');
     expect(await get(app, '/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
-    expect(await get(app, '/readyz')).toEqual({ status: 200, body: { status: 'ready', checks: ['database', 'queue'] } });
+    const ready = await get(app, '/readyz');
+    expect(ready).toMatchObject({ status: 200, body: { status: 'ready', checks: ['database', 'queue'] } });
+    // Next year has no official holiday arrangement (no file, none in the package): said, not failed.
+    expect(ready.body.warnings).toEqual([expect.stringMatching(/^no official holiday arrangement for (\d{4}, )?\d{4}: using computed statutory holidays/)]);
     expect(await app.db.prisma.member.count()).toBe(30);
     // A change made now must survive the restart.
     await app.db.prisma.orgNode.update({ where: { code: 'demo-branch-3' }, data: { name: '第三党支部（改名后）' } });
