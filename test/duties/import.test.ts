@@ -235,7 +235,7 @@ describe('xlsx errors name file, row, column and field', () => {
       '清单.xlsx：第 2 行 F 列（周期规则）：周期规则应写成“每月1次”“每季度至少1次”“每半年1次”“每年不少于12次”这样的格式，或留空',
     ]);
     expect(await xlsxProblems(await workbook([row({ 3: '学'.repeat(600) })]))).toEqual(['清单.xlsx：第 2 行 D 列（工作内容）：最多 500 个字（现有 600 个字）']);
-    expect((await xlsxProblems(await workbook([row({ 9: '支部大会议' })])))[0]).toMatch(/^清单\.xlsx：第 2 行 J 列（会议类型）：应为会议类型名称（支部党员大会、/);
+    expect((await xlsxProblems(await workbook([row({ 9: '支部大会议' })])))[0]).toMatch(/^清单\.xlsx：第 2 行 J 列（会议类型）：未知的会议类型“支部大会议”，应为支部党员大会（branch_assembly）、/);
   });
 
   it('duplicate id, pointing at the first row', async () => {

@@ -79,6 +79,7 @@ export function splitKeywords(text: string): string[] {
 
 const MEETING_KIND_NAMES = new Map<string, string>();
 for (const k of STANDARD_MEETING_KINDS) for (const name of [k.name, ...k.aliases]) MEETING_KIND_NAMES.set(name, k.code);
+const KNOWN_KINDS = new Set(STANDARD_MEETING_KINDS.map((k) => k.code));
 
 const requiredText = (max: number) =>
   z
@@ -118,7 +119,8 @@ export const itemSchema = z.strictObject(
       if (v === null || v === undefined || (typeof v === 'string' && v.trim() === '')) return undefined;
       return typeof v === 'string' ? (parsePeriodRule(v) ?? v) : v;
     }, ruleObject.optional()),
-    // A standard meeting kind may be given by name (支部党员大会) or code (branch_assembly); other codes are unit-specific.
+    // A meeting kind is given by name (支部党员大会) or code (branch_assembly); one the obligation engine does
+    // not know would never be tracked, so it is refused here with its place.
     meetingKind: z.preprocess(
       (v) => {
         if (v === null || v === undefined || (typeof v === 'string' && v.trim() === '')) return undefined;
@@ -126,7 +128,7 @@ export const itemSchema = z.strictObject(
       },
       z
         .string({ error: '应为文字' })
-        .regex(/^[a-z][a-z0-9_]{0,49}$/, `应为会议类型名称（${STANDARD_MEETING_KINDS.map((k) => k.name).join('、')}）或英文代码，如 branch_assembly`)
+        .refine((v) => KNOWN_KINDS.has(v), { error: (iss) => `未知的会议类型“${String(iss.input)}”，应为${STANDARD_MEETING_KINDS.map((k) => `${k.name}（${k.code}）`).join('、')}之一` })
         .optional(),
     ),
     evidence: optionalText(200),

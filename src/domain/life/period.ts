@@ -2,7 +2,7 @@
 // runs from 2026-10-01 00:00 to 2027-01-01 00:00 Asia/Shanghai. Also reads the way people name
 // them: 本季度, 上季度, 2026年第四季度, 2026Q4, 2026年12月, 2026-12, 本月, 2026年, 今年, 上半年.
 import type { Period } from '../meeting-kinds.js';
-import { DEFAULT_TZ, fromLocal, localDay } from './time.js';
+import { daysBetween, DEFAULT_TZ, fromLocal, localDay } from './time.js';
 import { readNumber } from './when.js';
 
 export interface PeriodRange {
@@ -37,6 +37,12 @@ export function periodOf(kind: Period, instant: Date, tz = DEFAULT_TZ): PeriodRa
   const d = localDay(instant, tz);
   const index = Math.floor((d.month - 1) / MONTHS_PER[kind]) + 1;
   return periodRange(kind, d.year, index, tz);
+}
+
+/** Local days from `now` to the last day of [start, end); 0 once it is over. */
+export function daysLeftIn(p: { start: Date; end: Date }, now: Date, tz = DEFAULT_TZ): number {
+  if (now >= p.end) return 0;
+  return daysBetween(localDay(now, tz), localDay(new Date(p.end.getTime() - 1), tz));
 }
 
 /** The period just before `p`. */
