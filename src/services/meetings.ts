@@ -8,6 +8,7 @@ import type { Platform } from '../generated/prisma/enums.js';
 import { DEFAULT_LIFE, checkinWindow, type LifeOptions } from '../domain/life/options.js';
 import type { KindRef, NoticeDraft } from '../domain/life/notice.js';
 import type { WhenProblem } from '../domain/life/when.js';
+import { formatIso, weekdayName } from '../domain/life/time.js';
 import { branchScope, loadSession, sessionBranchId, sessionInclude, type Counts, type SessionView } from '../domain/life/sessions.js';
 import { cancelReminderPlan, reminderPlan, writeReminderPlan } from '../domain/life/reminders.js';
 import { expectAttendees, responders, voidPendingRequests } from './attendance.js';
@@ -25,13 +26,23 @@ const WHEN_ERRORS: Record<WhenProblem, string> = {
   ambiguous_hour: 'meeting.when_ambiguous_hour',
   invalid: 'meeting.when_invalid',
   past: 'meeting.when_past',
+  weekday_mismatch: 'meeting.when_weekday_mismatch',
+  date_conflict: 'meeting.when_date_conflict',
+  day_passed: 'meeting.when_day_passed',
+  bad_range: 'meeting.when_bad_range',
 };
 
-/** Refuse a meeting time that could not be read (what is missing, or the past time given). */
-export function failWhen(problem: WhenProblem, at?: Date): never {
-  if (problem === 'past') fail(WHEN_ERRORS.past, { time: at ?? '' });
-  fail(WHEN_ERRORS[problem]);
+/**
+ * Refuse a meeting time that could not be read: what is missing, or, when the text could mean
+ * something else, the reading the bot would take (`at`, `end`) so the secretary can confirm it.
+ */
+export function failWhen(problem: WhenProblem, detail: { at?: Date; end?: Date; weekday?: number } = {}): never {
+  const { at, end, weekday } = detail;
+  fail(WHEN_ERRORS[problem], { time: at ?? '', end: end ? clockOf(end) : '', weekday: weekday === undefined ? '' : weekdayName(weekday) });
 }
+
+/** 16:30 of an instant (the end of a range is shown as a clock time). */
+const clockOf = (d: Date) => formatIso(d).slice(11);
 
 /** The meeting kinds a branch or its 党小组 hold (notices, hints in commands). */
 export async function branchKinds(unit: Unit): Promise<Array<KindRef & { category: string }>> {
@@ -106,7 +117,7 @@ export async function createNotice(unit: Unit, input: NoticeInput, o: LifeOption
 
   const w = checkinWindow(draft.at, o);
   const created = await tx.meetingSession.create({
-    data: { kindId: kind.id, orgNodeId, chatId: target.chat.id, topic: draft.topic, place: draft.place, startsAt: draft.at, checkinOpensAt: w.opensAt, checkinClosesAt: w.closesAt, createdById: me.id },
+    data: { kindId: kind.id, orgNodeId, chatId: target.chat.id, topic: draft.topic, place: draft.place, startsAt: draft.at, endsAt: draft.end ?? null, checkinOpensAt: w.opensAt, checkinClosesAt: w.closesAt, createdById: me.id },
   });
   const cardKey = `meeting:${created.id}:card`;
   await tx.meetingSession.update({ where: { id: created.id }, data: { cardMessageKey: cardKey } });
@@ -162,6 +173,8 @@ async function changeable(unit: Unit, sessionId: string, what: string, none: str
 export interface ChangeInput {
   sessionId: string;
   startsAt?: Date | null;
+  /** The end of the new time, when a range was given (with `startsAt` only). */
+  endsAt?: Date | null;
   place?: string | null;
   topic?: string | null;
 }
@@ -169,11 +182,12 @@ export interface ChangeInput {
 /** Change a notice's time (with its check-in window and reminders), place or topic; those who answered are told. */
 export async function changeNotice(unit: Unit, input: ChangeInput, o: LifeOptions = DEFAULT_LIFE): Promise<{ session: SessionView; changes: ChangedData['changes']; plan: ReminderPlan | null }> {
   const s = await changeable(unit, input.sessionId, 'meeting.what_change', 'meeting.nothing_to_change');
-  const data: { startsAt?: Date; checkinOpensAt?: Date; checkinClosesAt?: Date; place?: string; topic?: string } = {};
+  const data: { startsAt?: Date; endsAt?: Date | null; checkinOpensAt?: Date; checkinClosesAt?: Date; place?: string; topic?: string } = {};
   const changes: ChangedData['changes'] = {};
-  if (input.startsAt && input.startsAt.getTime() !== s.startsAt.getTime()) {
+  if (input.startsAt && (input.startsAt.getTime() !== s.startsAt.getTime() || (input.endsAt?.getTime() ?? null) !== (s.endsAt?.getTime() ?? null))) {
     const w = checkinWindow(input.startsAt, o);
-    Object.assign(data, { startsAt: input.startsAt, checkinOpensAt: w.opensAt, checkinClosesAt: w.closesAt });
+    // A new time replaces the old range: the end is the one given now, or none.
+    Object.assign(data, { startsAt: input.startsAt, endsAt: input.endsAt ?? null, checkinOpensAt: w.opensAt, checkinClosesAt: w.closesAt });
     changes.startsAt = input.startsAt;
   }
   if (input.place && input.place !== s.place) data.place = changes.place = input.place;

@@ -101,7 +101,7 @@ async function noticeFromText(ctx: Context, text: string, o: LifeDeps & LifeOpti
   const parsed = parseNotice(text, kinds, ctx.now, o.timezone);
   if (!parsed.ok) {
     if (parsed.problem === 'no_kind') fail('meeting.notice_no_kind', { kinds: kinds.map((k) => k.name).join('、') });
-    meetings.failWhen(parsed.problem, parsed.at);
+    meetings.failWhen(parsed.problem, parsed);
   }
   const r = await meetings.createNotice(ctx.unit, { branchId, draft: parsed.draft, origin: { ...ctx.origin, chat: ctx.inbound.chat } }, o);
   o.onReminderPlan?.(r.plan);
@@ -122,8 +122,8 @@ async function submitNotice(unit: Unit, claims: TokenClaims, values: Record<stri
   if (!kind) fail('meeting.notice_no_kind', { kinds: kinds.map((k) => k.name).join('、') });
   if (!/^\d{1,2}[:：]\d{2}$/.test(values.time ?? '')) fail('meeting.when_invalid');
   const when = parseWhen(`${values.date} ${values.time}`, unit.now, o.timezone);
-  if (!when.ok) meetings.failWhen(when.problem, when.at);
-  const draft = { kind, at: when.at, place: values.place || null, topic: values.topic ?? '', attendeeNames: splitNames(values.attendees ?? ''), groupName: null };
+  if (!when.ok) meetings.failWhen(when.problem, when);
+  const draft = { kind, at: when.at, end: when.end ?? null, place: values.place || null, topic: values.topic ?? '', attendeeNames: splitNames(values.attendees ?? ''), groupName: null };
   const r = await meetings.createNotice(unit, { branchId: claims.target, draft, origin }, o);
   o.onReminderPlan?.(r.plan);
   return r;
@@ -155,15 +155,17 @@ async function changeNotice(ctx: Context, rest: string, o: LifeDeps & LifeOption
   if (topicMatch) text = text.slice(0, topicMatch.index).trim();
   const when = text ? parseWhen(text, ctx.now, o.timezone) : null;
   let startsAt: Date | null = null;
+  let endsAt: Date | null = null;
   let place: string | null = null;
   if (when?.ok) {
     startsAt = when.at;
+    endsAt = when.end ?? null;
     place = when.rest.replace(PLACE_LABEL, '') || null;
-  } else if (when && when.problem !== 'missing') meetings.failWhen(when.problem, when.at);
+  } else if (when && when.problem !== 'missing') meetings.failWhen(when.problem, when);
   else if (text) place = text.replace(PLACE_LABEL, '') || null;
   if (!startsAt && !place && !topic) fail('meeting.change_usage');
 
-  const r = await meetings.changeNotice(ctx.unit, { sessionId: s.id, startsAt, place, topic }, o);
+  const r = await meetings.changeNotice(ctx.unit, { sessionId: s.id, startsAt, endsAt, place, topic }, o);
   if (r.plan) o.onReminderPlan?.(r.plan);
   ctx.reply(changedReply(r.session, r.changes, o.timezone));
 }

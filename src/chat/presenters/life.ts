@@ -8,7 +8,7 @@ import type { Outbound } from '../types.js';
 import type { TokenSigner } from '../token.js';
 import { say } from '../wording.js';
 import type { AttendanceStatus, RequestKind } from '../../generated/prisma/enums.js';
-import { formatDateTime, formatShort } from '../../domain/life/time.js';
+import { formatDateTime, formatRange, formatShort } from '../../domain/life/time.js';
 import { DEFAULT_LIFE, cardTokenTtlSeconds, lateEnd, type LifeOptions } from '../../domain/life/options.js';
 import { attendanceCounts, bumpForCard, meetingTitle, type Counts, type SessionView } from '../../domain/life/sessions.js';
 import type { ComplianceItem, ComplianceReport } from '../../domain/life/compliance.js';
@@ -59,7 +59,7 @@ export function statusName(s: AttendanceStatus): string {
 export function noticeCard(s: SessionView, c: Counts, tokens: TokenSigner, now: Date, o: LifeOptions): Card {
   const fields = [
     { label: say('meeting.field_topic'), value: s.topic },
-    { label: say('meeting.field_time'), value: formatDateTime(s.startsAt, o.timezone) },
+    { label: say('meeting.field_time'), value: formatRange(s.startsAt, s.endsAt, o.timezone) },
     { label: say('meeting.field_place'), value: s.place ?? say('meeting.place_tbd') },
     { label: say('meeting.field_checkin'), value: say('meeting.checkin_window', { opens: formatShort(s.checkinOpensAt, o.timezone), closes: formatShort(s.checkinClosesAt, o.timezone) }) },
   ];

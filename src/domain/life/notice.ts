@@ -17,6 +17,8 @@ export interface KindRef {
 export interface NoticeDraft {
   kind: KindRef;
   at: Date;
+  /** The end, when the notice gives a range (14:30-16:30, 下午2点到4点). */
+  end?: Date | null;
   place: string | null;
   topic: string;
   /** Names after 参加：, when the notice is for chosen members. */
@@ -28,7 +30,7 @@ export interface NoticeDraft {
 export type NoticeParse =
   | { ok: true; draft: NoticeDraft }
   | { ok: false; problem: 'no_kind' }
-  | { ok: false; problem: WhenProblem; at?: Date; kind: KindRef };
+  | { ok: false; problem: WhenProblem; at?: Date; end?: Date; weekday?: number; kind: KindRef };
 
 /** The kind whose name or alias starts `text` (longest wins), and the text after it. */
 export function matchKind<K extends KindRef>(kinds: K[], text: string): { kind: K; rest: string } | null {
@@ -91,7 +93,7 @@ export function parseNotice<K extends KindRef>(text: string, kinds: K[], now: Da
   const groupName = g ? g[0] : null;
   if (g) rest = rest.replace(GROUP_NAME, ' ');
   const when = parseWhen(rest, now, tz);
-  if (!when.ok) return { ok: false, problem: when.problem, at: when.at, kind: k.kind };
-  const place = when.rest.replace(LABEL_PLACE, '').trim() || null;
-  return { ok: true, draft: { kind: k.kind, at: when.at, place, topic: topic ?? k.kind.name, attendeeNames: attendees, groupName } };
+  if (!when.ok) return { ok: false, problem: when.problem, at: when.at, end: when.end, weekday: when.weekday, kind: k.kind };
+  const place = when.rest.replace(LABEL_PLACE, '').replace(/^[\s,，、;；:：]+/, '').trim() || null;
+  return { ok: true, draft: { kind: k.kind, at: when.at, end: when.end ?? null, place, topic: topic ?? k.kind.name, attendeeNames: attendees, groupName } };
 }

@@ -68,6 +68,18 @@ export function formatDateTime(instant: Date, tz = DEFAULT_TZ): string {
   return `${l.year}年${l.month}月${l.day}日（周${WEEKDAYS[l.weekday]}）${pad(l.hour)}:${pad(l.minute)}`;
 }
 
+/** 周六 */
+export function weekdayName(weekday: number): string {
+  return `周${WEEKDAYS[weekday]}`;
+}
+
+/** 2026年12月5日（周六）14:30—16:30: the start, and the end's clock time when there is one. */
+export function formatRange(start: Date, end: Date | null | undefined, tz = DEFAULT_TZ): string {
+  if (!end) return formatDateTime(start, tz);
+  const l = toLocal(end, tz);
+  return `${formatDateTime(start, tz)}—${pad(l.hour)}:${pad(l.minute)}`;
+}
+
 /** 12月5日 14:30 (short, for lists) */
 export function formatShort(instant: Date, tz = DEFAULT_TZ): string {
   const l = toLocal(instant, tz);
