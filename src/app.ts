@@ -73,6 +73,9 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
     const holidayWarning = () => coverageWarning(config.jobs.guardrails.calendar, localDay(opts.clock?.() ?? new Date(), config.timezone).year);
     const hw = holidayWarning();
     if (hw) log.warn({ holidaysFile: config.jobs.guardrails.calendar.file }, hw);
+    if (config.env === 'production' && config.consoleEnabled) {
+      log.warn('CONSOLE_ENABLED=true in production: /console lets anyone who reaches this port act as any member; turn it off unless you are testing');
+    }
 
     const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     cleanups.push(() => db.close());
@@ -94,7 +97,7 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
     cleanups.push(() => queue.close());
     log.info({ queue: queue.kind }, 'queue backend ready');
 
-    const tokens = new TokenSigner(secret);
+    const tokens = new TokenSigner(secret, config.appSecretPrevious);
     const hub = new ConsoleHub();
     // onReminderPlan (jobs, issue 5): reminders due soon get their job as soon as a notice is written.
     const router = buildRouter({ publicUrl: config.publicUrl, tokens, life: { timezone: config.timezone, ...config.life, onReminderPlan: (plan) => jobs.reminders.planned(plan) }, duties: { llm: config.llm, log: log.child({ component: 'duties' }) } });

@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig, usesEmbeddedStorage } from './config.js';
+import { ConfigError, loadConfig, loadEnvFile, usesEmbeddedStorage } from './config.js';
 import { lockDataDir, DataDirLockedError } from './db/lock.js';
 import { openDatabase } from './db/client.js';
 import { MIGRATIONS_DIR } from './db/migrate.js';
@@ -76,6 +76,7 @@ function newMigration(name: string | undefined): void {
 }
 
 async function main(argv: string[]): Promise<void> {
+  loadEnvFile();
   const [command, ...rest] = argv;
   switch (command) {
     case 'migrate': {

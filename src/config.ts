@@ -1,9 +1,30 @@
 // The one place that reads process.env. Every variable is documented in .env.example and the README.
+import fs from 'node:fs';
 import { z } from 'zod';
 import type { PlatformsConfig } from './platforms/config.js';
 import { larkDomain } from './platforms/lark/config.js';
 import { parseRateLimits } from '../jobs/rate-limit.js';
 import { loadHolidayCalendar, type HolidayCalendar } from './domain/holidays.js';
+import { cronProblem } from './domain/cron.js';
+
+/** Secrets that may also be given as a file (Docker and Kubernetes secrets): NAME_FILE=/run/secrets/… */
+export const FILE_VARIABLES = [
+  'APP_SECRET', 'APP_SECRET_PREVIOUS', 'DATABASE_URL', 'QUEUE_DATABASE_URL', 'REDIS_URL', 'LARK_APP_SECRET', 'LARK_ENCRYPT_KEY',
+  'LARK_VERIFICATION_TOKEN', 'DINGTALK_CLIENT_SECRET', 'WECOM_BOT_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY', 'LLM_API_KEY',
+] as const;
+
+/** Settings holding a cron pattern (checked with cron-parser in TIMEZONE). */
+const CRON_VARIABLES = ['COMPLIANCE_SCAN_CRON', 'PLEDGE_REMIND_CRON', 'BACKUP_CRON'] as const;
+
+/**
+ * Read `.env` from the working directory into process.env with Node's own loader (variables already
+ * set win). Entry points call it before loadConfig; tests never do.
+ */
+export function loadEnvFile(file = '.env'): boolean {
+  if (!fs.existsSync(file)) return false;
+  process.loadEnvFile(file);
+  return true;
+}
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: '必须是 true 或 false' })
@@ -34,6 +55,7 @@ const schema = z
     QUEUE_DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
     QUEUE_PREFIX: z.string().regex(/^[a-z_][a-z0-9_]{0,40}$/, '只能包含小写字母、数字和下划线').default('zhibu'),
     APP_SECRET: z.string().min(32, '至少 32 个字符').optional(),
+    APP_SECRET_PREVIOUS: z.string().min(32, '至少 32 个字符').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { message: '必须是 fatal/error/warn/info/debug/trace/silent 之一' }).default('info'),
     TIMEZONE: z
       .string()
@@ -101,8 +123,12 @@ const schema = z
     QUIET_HOURS: z.string().regex(/^([01]?\d|2[0-3]):[0-5]\d-([01]?\d|2[0-3]):[0-5]\d$/, '应为 开始-结束，例如 21:00-08:00').default('21:00-08:00'),
     WORK_MORNING: z.string().regex(/^([01]?\d|2[0-3]):[0-5]\d$/, '应为 HH:MM，例如 09:00').default('09:00'),
     NUDGE_DAILY_BUDGET: z.coerce.number({ message: '必须是次数' }).int('必须是整数').min(0, '不能为负').max(50, '至多 50').default(3),
-    COMPLIANCE_SCAN_CRON: z.string().regex(/^[\d*,\-/]+( [\d*,\-/]+){4}$/, '应为 5 段 cron 表达式，例如 30 8 * * *').default('30 8 * * *'),
-    PLEDGE_REMIND_CRON: z.string().regex(/^[\d*,\-/]+( [\d*,\-/]+){4}$/, '应为 5 段 cron 表达式，例如 30 9 * * *').default('30 9 * * *'),
+    COMPLIANCE_SCAN_CRON: z.string().default('30 8 * * *'),
+    PLEDGE_REMIND_CRON: z.string().default('30 9 * * *'),
+    // ── Running it for years (issue 17): backups of the embedded data, metrics ──
+    BACKUP_CRON: z.string().default('15 3 * * *'),
+    BACKUP_KEEP: z.coerce.number({ message: '必须是份数' }).int('必须是整数').min(0, '不能为负（0 = 不做定时备份）').max(365, '至多 365 份').default(7),
+    METRICS_ENABLED: bool.default(true),
     HOLIDAYS_FILE: z.string().min(1).default('holidays.yaml'),
     PLATFORM_AUTO_RECONNECT: bool.default(true),
     FORM_LINK_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(72),
@@ -144,6 +170,13 @@ const schema = z
     if (!!env.LLM_BASE_URL !== !!env.LLM_MODEL) {
       ctx.addIssue({ code: 'custom', path: [env.LLM_BASE_URL ? 'LLM_MODEL' : 'LLM_BASE_URL'], message: `与 ${env.LLM_BASE_URL ? 'LLM_BASE_URL' : 'LLM_MODEL'} 必须同时设置` });
     }
+    for (const name of CRON_VARIABLES) {
+      const problem = cronProblem(env[name], env.TIMEZONE);
+      if (problem) ctx.addIssue({ code: 'custom', path: [name], message: problem });
+    }
+    if (env.APP_SECRET_PREVIOUS && env.APP_SECRET_PREVIOUS === env.APP_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['APP_SECRET_PREVIOUS'], message: '与 APP_SECRET 相同：轮换时填旧密钥，APP_SECRET 填新密钥' });
+    }
     try {
       loadHolidayCalendar(env.HOLIDAYS_FILE);
     } catch (err) {
@@ -165,6 +198,8 @@ export interface Config {
   databaseUrl?: string;
   queue: { backend: QueueBackendKind; redisUrl?: string; databaseUrl?: string; prefix: string };
   appSecret?: string;
+  /** The secret before the last rotation: still accepted when verifying tokens and links, never used to sign. */
+  appSecretPrevious?: string;
   logLevel: string;
   timezone: string;
   seedDemo: boolean;
@@ -178,6 +213,9 @@ export interface Config {
   platforms: PlatformsConfig;
   /** Model phrasing of responsibility-list answers; absent (off) unless LLM_BASE_URL and LLM_MODEL are set. */
   llm?: { baseUrl: string; model: string; apiKey?: string; timeoutMs: number };
+  /** Scheduled backups of the embedded database into DATA_DIR/backups (keep 0 = off). */
+  backup: { cron: string; keep: number };
+  metricsEnabled: boolean;
   /** Background jobs: delivery limits and retries, reminder guardrails, compliance scan. */
   jobs: {
     rateLimits?: string;
@@ -200,16 +238,31 @@ export class ConfigError extends Error {
 /** Parse and validate the environment. Throws ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   // Empty strings mean "not set" (docker-compose and .env files produce them).
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== '')) as Record<string, string>;
+  // NAME_FILE: the secret is the file's content (one trailing newline dropped).
+  const fileProblems: string[] = [];
+  for (const name of FILE_VARIABLES) {
+    const file = cleaned[`${name}_FILE`];
+    if (!file) continue;
+    if (cleaned[name] !== undefined) fileProblems.push(`${name}_FILE: 与 ${name} 只能设置一个`);
+    else {
+      try {
+        cleaned[name] = fs.readFileSync(file, 'utf8').replace(/\r?\n$/, '');
+      } catch (e) {
+        fileProblems.push(`${name}_FILE: 无法读取文件 ${file}（${(e as NodeJS.ErrnoException).code ?? (e as Error).message}）`);
+      }
+    }
+  }
   const parsed = schema.safeParse(cleaned);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((i) => {
+  if (!parsed.success || fileProblems.length) {
+    throw new ConfigError([
+      ...fileProblems,
+      ...(parsed.success ? [] : parsed.error.issues).map((i) => {
         const name = String(i.path[0] ?? '');
         const shown = name && cleaned[name] !== undefined && !/SECRET|URL/.test(name) ? `（当前值 "${cleaned[name]}"）` : '';
         return `${name}: ${i.message}${shown}`;
       }),
-    );
+    ]);
   }
   const e = parsed.data;
   const backend: QueueBackendKind = e.QUEUE_BACKEND ?? (e.REDIS_URL ? 'redis' : 'embedded');
@@ -227,6 +280,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       prefix: e.QUEUE_PREFIX,
     },
     appSecret: e.APP_SECRET,
+    appSecretPrevious: e.APP_SECRET_PREVIOUS,
     logLevel: e.LOG_LEVEL,
     timezone: e.TIMEZONE,
     seedDemo: e.SEED_DEMO ?? e.NODE_ENV !== 'production',
@@ -241,6 +295,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       atRiskDays: e.COMPLIANCE_AT_RISK_DAYS,
     },
     platforms: platformsConfig(e),
+    backup: { cron: e.BACKUP_CRON, keep: e.BACKUP_KEEP },
+    metricsEnabled: e.METRICS_ENABLED,
     llm: e.LLM_BASE_URL && e.LLM_MODEL ? { baseUrl: e.LLM_BASE_URL.replace(/\/+$/, ''), model: e.LLM_MODEL, apiKey: e.LLM_API_KEY, timeoutMs: e.LLM_TIMEOUT_MS } : undefined,
     jobs: {
       rateLimits: e.RATE_LIMITS,
@@ -256,6 +312,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 /** loadConfig for entry points: on a bad value, print the problems in Chinese and exit 1. */
 export function loadConfigOrExit(): Config {
   try {
+    loadEnvFile();
     return loadConfig();
   } catch (e) {
     if (e instanceof ConfigError) {

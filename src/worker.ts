@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     await db.migrate();
     const queue = await openQueueBackend({ kind: config.queue.backend, redisUrl: config.queue.redisUrl, databaseUrl: config.queue.databaseUrl, dataDir: config.dataDir, prefix: config.queue.prefix });
     cleanups.push(() => queue.close());
-    const tokens = new TokenSigner(appSecret(config, { create: false }));
+    const tokens = new TokenSigner(appSecret(config, { create: false }), config.appSecretPrevious);
     // Senders only (no receivers): the same adapters the service builds.
     const router = buildRouter({ publicUrl: config.publicUrl, tokens, life: { timezone: config.timezone } });
     const core = new ChatCore(db, router, tokens, log.child({ component: 'chat' }));

@@ -25,7 +25,11 @@ function decodeBody(body: string): { a?: unknown; t?: unknown; m?: unknown; e?: 
 }
 
 export class TokenSigner {
-  constructor(private readonly secret: string) {}
+  /** `previous`: the secret before a rotation (APP_SECRET_PREVIOUS), accepted when verifying, never used to sign. */
+  constructor(
+    private readonly secret: string,
+    private readonly previous?: string,
+  ) {}
 
   sign(claims: TokenClaims, ttlSeconds: number, now = new Date()): string {
     const body = b64(JSON.stringify({ a: claims.action, t: claims.target, m: claims.member, e: Math.floor(now.getTime() / 1000) + ttlSeconds }));
@@ -36,9 +40,12 @@ export class TokenSigner {
     if (typeof token !== 'string' || token.length > 2048) return { ok: false, reason: 'forged' };
     const [body, mac, extra] = token.split('.');
     if (!body || !mac || extra !== undefined) return { ok: false, reason: 'forged' };
-    const expected = Buffer.from(this.mac(body));
     const given = Buffer.from(mac);
-    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return { ok: false, reason: 'forged' };
+    const matches = (secret: string) => {
+      const expected = Buffer.from(this.mac(body, secret));
+      return expected.length === given.length && timingSafeEqual(expected, given);
+    };
+    if (!matches(this.secret) && !(this.previous && matches(this.previous))) return { ok: false, reason: 'forged' };
     const parsed = decodeBody(body);
     if (!parsed) return { ok: false, reason: 'forged' };
     if (typeof parsed.a !== 'string' || typeof parsed.t !== 'string' || typeof parsed.e !== 'number') return { ok: false, reason: 'forged' };
@@ -56,7 +63,7 @@ export class TokenSigner {
     return typeof t === 'string' ? t : '';
   }
 
-  private mac(body: string): string {
-    return createHmac('sha256', this.secret).update(body).digest('base64url');
+  private mac(body: string, secret = this.secret): string {
+    return createHmac('sha256', secret).update(body).digest('base64url');
   }
 }

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { cronProblem } from '../cron.js';
 
 export const TASKS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../prompts/tasks');
 
@@ -33,7 +34,11 @@ export function scheduleToCron(text: string): string {
   if (at && (m = /^monthly on the (\d{1,2})(?:st|nd|rd|th)? /.exec(s)) && Number(m[1]) >= 1 && Number(m[1]) <= 28) return `${hm} ${Number(m[1])} * *`;
   if (at && (m = /^quarterly on the (\d{1,2})(?:st|nd|rd|th)? /.exec(s)) && Number(m[1]) >= 1 && Number(m[1]) <= 28) return `${hm} ${Number(m[1])} 1,4,7,10 *`;
   if (at && (m = /^yearly on (\d{1,2})-(\d{1,2}) /.exec(s))) return `${hm} ${Number(m[2])} ${Number(m[1])} *`;
-  if (/^[\d*,\-/]+( [\d*,\-/]+){4,5}$/.test(s)) return s;
+  if (/^[\d*,\-/]+( [\d*,\-/]+){4,5}$/.test(s)) {
+    const problem = cronProblem(s);
+    if (problem) throw new Error(`计划「${text}」${problem}`);
+    return s;
+  }
   throw new Error(`无法识别的计划「${text}」：请写成 monthly on the 25th at 09:00 这样的形式，或 cron 表达式`);
 }
 
