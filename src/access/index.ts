@@ -159,14 +159,29 @@ export async function chatSubject(tx: Tx, chat: { platform: string; tenantKey: s
   return member ? { id: member.branchId, kind: 'BRANCH' } : null;
 }
 
-/** Who receives a branch's approval requests: the first post holder in APPROVER_ORDER who is active. */
-export async function approverOf(tx: Tx, branchId: string): Promise<{ id: string; name: string } | null> {
+/**
+ * Who receives a branch's approval requests: the first post holder in APPROVER_ORDER who is active;
+ * with `except` (the requester), never that member: the next branch manager, else a manager of the
+ * 机关党委 above (ORGAN_MANAGER_POSTS). Null when nobody is left.
+ */
+export async function approverOf(tx: Tx, branchId: string, opts: { except?: string } = {}): Promise<{ id: string; name: string } | null> {
+  const not = opts.except ? { id: { not: opts.except } } : {};
   const posts = await tx.post.findMany({
-    where: { orgNodeId: branchId, title: { in: APPROVER_ORDER }, until: null, member: { active: true } },
+    where: { orgNodeId: branchId, title: { in: APPROVER_ORDER }, until: null, member: { active: true, ...not } },
     select: { title: true, member: { select: { id: true, name: true } } },
   });
   for (const title of APPROVER_ORDER) {
     const post = posts.find((p) => p.title === title);
+    if (post) return post.member;
+  }
+  if (!opts.except) return null;
+  const organs = (await pathOf(tx, branchId)).filter((n) => n.kind === 'ORGAN_COMMITTEE').map((n) => n.id);
+  const above = await tx.post.findMany({
+    where: { orgNodeId: { in: organs }, title: { in: ORGAN_MANAGER_POSTS }, until: null, member: { active: true, ...not } },
+    select: { title: true, member: { select: { id: true, name: true } } },
+  });
+  for (const title of ORGAN_MANAGER_POSTS) {
+    const post = above.find((p) => p.title === title);
     if (post) return post.member;
   }
   return null;

@@ -2,6 +2,7 @@
 // (first match wins); the fallback answers anything else.
 import { Router } from './router.js';
 import { registerBasics } from './handlers/basics.js';
+import { registerChats } from './handlers/chats.js';
 import { registerPrompts } from './handlers/prompts.js';
 import { registerLife, type LifeDeps } from './handlers/life.js';
 import { registerDuties, type DutiesDeps } from './handlers/duties.js';
@@ -22,8 +23,9 @@ export interface BotDeps {
 }
 
 export function buildRouter(deps: BotDeps): Router {
-  const router = new Router(buildPresenters({ tokens: deps.tokens, timezone: deps.life?.timezone ?? DEFAULT_TZ, publicUrl: deps.publicUrl }));
+  const router = new Router(buildPresenters({ tokens: deps.tokens, timezone: deps.life?.timezone ?? DEFAULT_TZ, publicUrl: deps.publicUrl, life: deps.life }));
   registerBasics(router);
+  registerChats(router);
   registerPrompts(router);
   registerLife(router, { ...deps.life, publicUrl: deps.publicUrl });
   registerPledges(router, { publicUrl: deps.publicUrl });

@@ -136,7 +136,8 @@ export class ChatCore {
   // statements per click. Messages go alone: their handlers may wait on slow work (a model's
   // answer) that must not hold others up.
   private readonly lanes = Array.from({ length: 2 }, () => new GroupCommit((items: Work[]) => this.processBatch(items), { maxBatch: 64, concurrency: 1 }));
-  private readonly presenters: Presenters;
+  /** How this bot presents service results (the router's, else plain ones): other surfaces render with the same. */
+  readonly presenters: Presenters;
 
   constructor(
     private readonly db: Database,

@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Database } from '../db/client.js';
-import { asSql, type TxScope } from '../db/sql.js';
 import { findMember } from '../domain/org.js';
 import { formatLocal } from '../domain/pledges/rules.js';
 import { memberPrincipal, SYSTEM, type Principal } from '../access/principal.js';
@@ -16,7 +15,7 @@ import { buildPresenters, type Presenters } from '../chat/presenters/index.js';
 import { STATUS_NAMES } from '../chat/presenters/pledges.js';
 import { campaignWorkbook } from '../chat/presenters/pledge-workbook.js';
 import { TokenSigner } from '../chat/token.js';
-import { writeOutbox } from '../chat/core.js';
+import { runUnit } from '../chat/effects.js';
 import { loadConfig } from '../config.js';
 import { appSecret } from '../secret.js';
 
@@ -45,21 +44,12 @@ export function serviceSecret(secret: string | undefined, dataDir: string): stri
   return appSecret({ appSecret: secret, dataDir }, { create: false, required: true });
 }
 
-/** One transaction as `principal`: the service's messages written to the outbox and its audit rows, in the same commit. */
+/** `runUnit` (src/chat/effects.ts) with a refusal worded as it would be in the chat. */
 async function run<T>(db: Database | PrismaClient, principal: Principal, now: Date, presenters: Presenters, fn: (unit: Unit) => Promise<T>): Promise<{ result: T; written: number }> {
-  const body = async (scope: TxScope) => {
-    const unit = new Unit(scope, principal, now);
-    const result = await fn(unit);
-    const { outbox } = await presenters.outbound(scope.tx, unit.intents, now);
-    const ids = await writeOutbox(scope.sql, outbox);
-    if (unit.audits.length) await scope.tx.auditLog.createMany({ data: unit.audits.map((a) => ({ ...a, detail: a.detail ?? {}, actorId: unit.actorId })) });
-    return { result, written: ids.length };
-  };
   try {
-    if ('transaction' in db) return await db.transaction(body);
-    return await db.$transaction((tx) => body({ tx, sql: asSql(tx), mark: () => 0, changedSince: () => true }), { timeout: 60_000, maxWait: 10_000 });
+    const { result, rows } = await runUnit(db, principal, now, presenters, fn);
+    return { result, written: rows.length };
   } catch (e) {
-    // A refusal reads as it would in the chat.
     if (e instanceof DomainError) throw new Error(presenters.error(e));
     throw e;
   }

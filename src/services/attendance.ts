@@ -168,7 +168,8 @@ async function submitRequest(unit: Unit, input: { sessionId: string; reason: str
     fail('meeting.checkin_not_open', { opens: s.checkinOpensAt });
   }
   const req = await tx.attendanceRequest.create({ data: { attendanceId: att.id, kind, reason } });
-  const approver = await approverOf(tx, sessionBranchId(s));
+  // Never the requester himself: a secretary's own request goes to the next manager or the 机关党委.
+  const approver = await approverOf(tx, sessionBranchId(s), { except: me.id });
   const card: ApprovalData = { requestId: req.id, kind, name: me.name, reason, session: { kind: s.kind, topic: s.topic, startsAt: s.startsAt, checkinClosesAt: s.checkinClosesAt } };
   const to = approver ? { member: approver.id, orElseChat: s.chatId } : s.chatId ? { chat: s.chatId } : null;
   if (to) unit.notify(to, LIFE_VIEWS.approval, data(card), `meeting:req:${req.id}:approval`, { category: 'approval' });
@@ -195,6 +196,7 @@ export async function decide(unit: Unit, input: { requestId: string; approved: b
   const s = (await loadSession(tx, req.attendance.sessionId))!;
   await authorize(tx, unit.principal, 'branch.manage', sessionBranchId(s), 'meeting.what_approve');
   const me = actingMember(unit.principal);
+  if (req.attendance.memberId === me.id) fail('meeting.no_self_approval');
   const done = await tx.attendanceRequest.updateMany({ where: { id: req.id, status: 'PENDING' }, data: { status: approved ? 'APPROVED' : 'REJECTED', decidedById: me.id, decidedAt: now } });
   if (done.count === 0) {
     const current = await tx.attendanceRequest.findUniqueOrThrow({ where: { id: req.id } });
@@ -237,7 +239,8 @@ export async function correct(unit: Unit, input: CorrectInput): Promise<{ sessio
   const a = att[0]!;
   const status = input.status;
   if (a.status === status) fail('meeting.correct_same', { name, status: { key: STATUS_KEYS[status] } });
-  await tx.attendance.update({ where: { id: a.id }, data: { status, checkedInAt: status === 'PRESENT' || status === 'LATE' ? (a.checkedInAt ?? now) : null } });
+  // A 缺席 keeps the note as its reason (the ledger's 缺席原因); any other status clears it.
+  await tx.attendance.update({ where: { id: a.id }, data: { status, checkedInAt: status === 'PRESENT' || status === 'LATE' ? (a.checkedInAt ?? now) : null, reason: status === 'ABSENT' ? input.note?.trim() || null : null } });
   unit.audit({ action: 'attendance.correct', entityType: 'Attendance', entityId: a.id, detail: { sessionId: s.id, from: a.status, to: status, note: input.note ?? '' } });
   unit.refresh('meeting', s.id);
   return { session: s, name, status };

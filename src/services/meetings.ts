@@ -58,6 +58,8 @@ export async function noticeFormData(unit: Unit, input: { branchId: string }): P
 export interface NoticeInput {
   branchId: string;
   draft: NoticeDraft;
+  /** 主持人 by name (a member of the branch); absent: the 党小组长 for a 党小组会, else the branch secretary. */
+  hostName?: string | null;
   /** Where the notice was asked for: the card goes to that chat when it is the branch's (or the group's), else to their first work chat on that platform. */
   origin?: { platform: Platform; tenantKey: string; chat?: { id: string; kind: 'GROUP' | 'DIRECT' } };
 }
@@ -109,6 +111,8 @@ export async function createNotice(unit: Unit, input: NoticeInput, o: LifeOption
   }
   if (!expected.length) fail('meeting.nobody_expected');
 
+  const hostId = await hostOf(unit, branchId, orgNodeId, input.hostName);
+
   const dup = await tx.meetingSession.findFirst({ where: { orgNodeId, kindId: kind.id, startsAt: draft.at, status: 'SCHEDULED' } });
   if (dup) fail('meeting.duplicate_notice', { kind: kind.name, time: draft.at });
 
@@ -117,7 +121,7 @@ export async function createNotice(unit: Unit, input: NoticeInput, o: LifeOption
 
   const w = checkinWindow(draft.at, o);
   const created = await tx.meetingSession.create({
-    data: { kindId: kind.id, orgNodeId, chatId: target.chat.id, topic: draft.topic, place: draft.place, startsAt: draft.at, endsAt: draft.end ?? null, checkinOpensAt: w.opensAt, checkinClosesAt: w.closesAt, createdById: me.id },
+    data: { kindId: kind.id, orgNodeId, chatId: target.chat.id, topic: draft.topic, place: draft.place, startsAt: draft.at, endsAt: draft.end ?? null, checkinOpensAt: w.opensAt, checkinClosesAt: w.closesAt, createdById: me.id, hostId },
   });
   const cardKey = `meeting:${created.id}:card`;
   await tx.meetingSession.update({ where: { id: created.id }, data: { cardMessageKey: cardKey } });
@@ -128,6 +132,22 @@ export async function createNotice(unit: Unit, input: NoticeInput, o: LifeOption
   await writeReminderPlan(tx, created, unit.now, o.timezone);
   unit.audit({ action: 'meeting.notice', entityType: 'MeetingSession', entityId: session.id, detail: { kind: kind.code, startsAt: draft.at.toISOString(), expected: expected.length } });
   return { session, chat: target.chat, postedHere: target.here, expected: expected.length, plan: reminderPlan(created, o.timezone) };
+}
+
+/** The 主持人: the member named (of the branch), else the 党小组长 of a group's meeting, else the branch secretary. */
+async function hostOf(unit: Unit, branchId: string, orgNodeId: string, name: string | null | undefined): Promise<string | null> {
+  const n = name?.trim();
+  if (n) {
+    const found = await unit.tx.member.findMany({ where: { branchId, active: true, name: n }, select: { id: true } });
+    if (!found.length) fail('meeting.unknown_attendees', { names: n });
+    if (found.length > 1) fail('meeting.ambiguous_attendees', { names: n });
+    return found[0]!.id;
+  }
+  const posts = await unit.tx.post.findMany({
+    where: { until: null, member: { active: true }, OR: [{ orgNodeId, title: 'GROUP_LEADER' }, { orgNodeId: branchId, title: 'BRANCH_SECRETARY' }] },
+    select: { title: true, memberId: true },
+  });
+  return (orgNodeId !== branchId ? posts.find((p) => p.title === 'GROUP_LEADER') : undefined)?.memberId ?? posts.find((p) => p.title === 'BRANCH_SECRETARY')?.memberId ?? null;
 }
 
 /** The work chat a notice goes to: the chat it was asked in when that is the branch's or group's, else their first on the platform. */

@@ -6,6 +6,8 @@ import { fail } from './kernel.js';
 import { actingMember, authorize } from '../access/index.js';
 import type { AttendanceStatus } from '../generated/prisma/enums.js';
 import { splitNames } from '../domain/life/notice.js';
+import { fromLocal, localDay } from '../domain/life/time.js';
+import { DEFAULT_LIFE, type LifeOptions } from '../domain/life/options.js';
 import { attendanceCounts, latestStarted, loadSession, meetingTitle, sessionBranchId, type Counts, type SessionView } from '../domain/life/sessions.js';
 
 /** Longest summary, in characters. */
@@ -21,6 +23,9 @@ export interface MinutesRecord {
   resolutions: string | null;
   speakers: string[];
   attachments: Attachment[];
+  /** 列席 and the 党课 lecturer, as recorded. */
+  observers?: string[];
+  lecturer?: string | null;
 }
 
 /**
@@ -55,7 +60,7 @@ async function recordable(unit: Unit, s: SessionView | null): Promise<SessionVie
 /** A meeting's minutes as stored (null before any are saved); no access check: callers hold a link or a right. */
 export async function minutesRecord(tx: Tx, sessionId: string): Promise<MinutesRecord | null> {
   const m = await tx.minutes.findUnique({ where: { sessionId } });
-  return m ? { summary: m.summary, resolutions: m.resolutions, speakers: m.speakers, attachments: (m.attachments as unknown as Attachment[] | null) ?? [] } : null;
+  return m ? { summary: m.summary, resolutions: m.resolutions, speakers: m.speakers, attachments: (m.attachments as unknown as Attachment[] | null) ?? [], observers: m.observers, lecturer: m.lecturer } : null;
 }
 
 /** The latest meeting of the branch that has started (of `kindId` when given), for its minutes. */
@@ -82,6 +87,35 @@ export interface SaveMinutesInput {
   attachments?: string;
   /** The name of an attachment given without a title (附件2). */
   untitled: (n: number) => string;
+  /** 主持人 and 记录人 by name (branch members); absent: as on the notice, and whoever saves. */
+  host?: string | null;
+  recorder?: string | null;
+  /** 列席: names, separated by 、 or commas (they need not be members of the branch). */
+  observers?: string | null;
+  /** 党课: who gave the lecture. */
+  lecturer?: string | null;
+  /** When the meeting ended: an instant, or a clock time (16:30) on the meeting's day. */
+  endsAt?: Date | null;
+  endTime?: string | null;
+}
+
+/** 16:30 on the local day of `start`; null when empty; refused when it is not a clock time. */
+function endOn(start: Date, text: string | null | undefined, tz: string): Date | null {
+  const t = text?.trim().replace('：', ':');
+  if (!t) return null;
+  const m = /^(\d{1,2}):(\d{2})$/.exec(t);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) fail('meeting.minutes_bad_end');
+  return fromLocal({ ...localDay(start, tz), hour: Number(m[1]), minute: Number(m[2]) }, tz);
+}
+
+/** Members of the meeting's branch by name (主持人, 记录人): unknown or ambiguous names are refused. */
+async function memberByName(unit: Unit, s: SessionView, name: string | null | undefined): Promise<string | undefined> {
+  const n = name?.trim();
+  if (!n) return undefined;
+  const found = await unit.tx.member.findMany({ where: { branchId: sessionBranchId(s), active: true, name: n }, select: { id: true } });
+  if (!found.length) fail('meeting.unknown_attendees', { names: n });
+  if (found.length > 1) fail('meeting.ambiguous_attendees', { names: n });
+  return found[0]!.id;
 }
 
 export interface SavedMinutes {
@@ -93,7 +127,7 @@ export interface SavedMinutes {
 }
 
 /** Save the minutes: the meeting counts as held (已召开), the group card shows it. */
-export async function saveMinutes(unit: Unit, input: SaveMinutesInput): Promise<SavedMinutes> {
+export async function saveMinutes(unit: Unit, input: SaveMinutesInput, o: LifeOptions = DEFAULT_LIFE): Promise<SavedMinutes> {
   const { tx } = unit;
   const me = actingMember(unit.principal);
   const s = await loadSession(tx, input.sessionId);
@@ -103,9 +137,17 @@ export async function saveMinutes(unit: Unit, input: SaveMinutesInput): Promise<
   const summary = input.summary.trim();
   const attachments = parseAttachments(input.attachments ?? '', input.untitled);
   const record: MinutesRecord = { summary, resolutions: input.resolutions?.trim() || null, speakers: splitNames(input.speakers ?? ''), attachments };
-  const row = { ...record, attachments: record.attachments as unknown as object[], recordedById: me.id };
+  const hostId = await memberByName(unit, s, input.host);
+  const recorderId = await memberByName(unit, s, input.recorder);
+  const endsAt = input.endsAt ?? endOn(s.startsAt, input.endTime, o.timezone);
+  if (endsAt && endsAt <= s.startsAt) fail('meeting.minutes_bad_end');
+  const more = { observers: splitNames(input.observers ?? ''), lecturer: input.lecturer?.trim() || null };
+  const row = { ...record, ...more, attachments: record.attachments as unknown as object[], recordedById: me.id };
   await tx.minutes.upsert({ where: { sessionId: s.id }, create: { sessionId: s.id, ...row }, update: row });
-  await tx.meetingSession.update({ where: { id: s.id }, data: { status: 'HELD', recorderId: s.recorderId ?? me.id } });
+  await tx.meetingSession.update({
+    where: { id: s.id },
+    data: { status: 'HELD', recorderId: recorderId ?? s.recorderId ?? me.id, ...(hostId ? { hostId } : {}), ...(endsAt ? { endsAt } : {}) },
+  });
   unit.refresh('meeting', s.id);
   unit.audit({ action: 'meeting.minutes', entityType: 'MeetingSession', entityId: s.id, detail: { attachments: attachments.length } });
 

@@ -1,22 +1,14 @@
 // H5 forms: the same forms cards carry, as a plain server-rendered page opened from a signed link.
 // For long text (minutes), for platforms whose cards hold no forms (Wechaty, plain-text channels),
-// and for anything that later needs a page (pledges).
+// and for pledges. Areas declare their pages on the router (src/chat/forms.ts FormPages); cards link
+// to them with formLink.
 //
-// API
-//   h5Forms.register(actionId, provider)   a handler module declares that the card form submitting
-//                                          to `actionId` can also be opened as a page; `provider`
-//                                          returns { title, intro?, fields, submitLabel } for the
-//                                          token's claims, or null when the target is gone.
-//   h5Link(publicUrl, token)               the link to put on a card (CardForm.url) or in a message.
-//                                          The token must be signed for `actionId` and bound to a
-//                                          member: tokens.sign({ action, target, member }, ttl).
-//   registerH5(server, deps)               GET  /h5/form?t=<token>  renders the form (inert, escaped)
-//                                          POST /h5/form            submits it (urlencoded: t, nonce,
-//                                          the field values) through ChatCore.handle as a card
-//                                          action from the member's own platform identity, so the
-//                                          action handler, validation, dedupe, audit and replies are
-//                                          exactly those of the card form. The page nonce is the
-//                                          event id: submitting the same page twice counts once.
+//   GET  /h5/form?t=<token>   renders the page's form (inert, escaped)
+//   POST /h5/form             submits it (urlencoded: t, nonce, the field values): the page's service
+//                             runs as the member the link was made for, in one transaction with its
+//                             effects (src/chat/effects.ts); a refusal is the same coded error the chat
+//                             shows. The page nonce is stored like an event id: submitting the same
+//                             page twice counts once.
 import crypto from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Database, Tx } from '../db/client.js';
@@ -39,27 +31,6 @@ export interface H5FormSpec {
   intro?: string;
   fields: FormField[];
   submitLabel: string;
-}
-
-export type H5FormProvider = (tx: Tx, claims: TokenClaims, now: Date) => Promise<H5FormSpec | null>;
-
-export class H5Forms {
-  private readonly providers = new Map<string, H5FormProvider>();
-
-  register(actionId: string, provider: H5FormProvider): void {
-    this.providers.set(actionId, provider);
-  }
-
-  get(actionId: string): H5FormProvider | undefined {
-    return this.providers.get(actionId);
-  }
-}
-
-/** The registry handler modules add their forms to. */
-export const h5Forms = new H5Forms();
-
-export function h5Link(publicUrl: string, token: string): string {
-  return `${publicUrl.replace(/\/$/, '')}/h5/form?t=${encodeURIComponent(token)}`;
 }
 
 export function escapeHtml(s: string): string {
@@ -106,30 +77,25 @@ export interface H5Deps {
   db: Database;
   tokens: TokenSigner;
   /** The form pages areas declared (src/chat/forms.ts). */
-  pages?: FormPages;
-  /** Renders what a submit's service call asks to send. */
-  presenters?: Presenters;
-  /** Hands new outbox rows to delivery after the commit. */
+  pages: FormPages;
+  /** Renders what a submit's service call asks to send, and its refusals. */
+  presenters: Presenters;
+  /** Hands new outbox rows to delivery after the commit (the delivery sweep picks up what this misses). */
   deliver?: (rows: QueuedOutbox[]) => Promise<void>;
-  /** Legacy: providers registered on h5Forms are submitted through the chat core as the card action. */
-  core?: ChatCore;
-  forms?: H5Forms;
   clock?: () => Date;
 }
 
-type Opened = { claims: TokenClaims & { member: string }; spec: H5FormSpec; page?: FormPage } | { status: number; title: string; text: string };
+type Opened = { claims: TokenClaims & { member: string }; spec: H5FormSpec; page: FormPage } | { status: number; title: string; text: string };
 
 export function registerH5(server: FastifyInstance, deps: H5Deps): void {
-  const forms = deps.forms ?? h5Forms;
   const clock = deps.clock ?? (() => new Date());
 
   async function open(token: string | undefined): Promise<Opened> {
     const check = deps.tokens.verify(token ?? '', clock());
     if (!check.ok) return check.reason === 'expired' ? { status: 410, title: '链接已过期', text: '这个链接已过期，请回到聊天中重新打开。' } : { status: 403, title: '链接无效', text: '这个链接无效，请回到聊天中重新打开。' };
-    const page = deps.pages?.get(check.claims.action);
-    const provider = page ? (tx: Tx, c: TokenClaims, now: Date) => page.spec(tx, c, now) : forms.get(check.claims.action);
-    if (!provider || !check.claims.member) return { status: 404, title: '链接无效', text: '这个表单不存在。' };
-    const spec = await provider(deps.db.prisma, check.claims, clock());
+    const page = deps.pages.get(check.claims.action);
+    if (!page || !check.claims.member) return { status: 404, title: '链接无效', text: '这个表单不存在。' };
+    const spec = await page.spec(deps.db.prisma, check.claims, clock());
     if (!spec) return { status: 404, title: '表单已失效', text: '这个表单对应的事项已不存在。' };
     return { claims: { ...check.claims, member: check.claims.member }, spec, page };
   }
@@ -141,21 +107,21 @@ export function registerH5(server: FastifyInstance, deps: H5Deps): void {
    * A declared page: the submit runs the area's service as the member the link was made for, in one
    * transaction with its effects; the page nonce is stored like an event id, so the same page counts once.
    */
-  async function submitPage(r: Extract<Opened, { page?: FormPage }>, page: FormPage, token: string, nonce: string, form: Record<string, string>): Promise<{ status: number; html: string }> {
+  async function submit(r: Extract<Opened, { page: FormPage }>, token: string, nonce: string, form: Record<string, string>): Promise<{ status: number; html: string }> {
     const member = await findMember(deps.db.prisma, r.claims.member);
     if (!member?.active) return { status: 403, html: messagePage('提交失败', '您还没有绑定党员身份。') };
     const identity = await deps.db.prisma.platformIdentity.findFirst({ where: { memberId: member.id }, orderBy: { boundAt: 'asc' }, select: { platform: true, tenantKey: true } });
     const platform = identity?.platform ?? 'CONSOLE';
     const problem = validateForm({ actionId: r.claims.action, token: '', submitLabel: '', fields: r.spec.fields }, form);
     if (problem) return { status: 422, html: formPage(r.spec, token, form, say('errors.form_invalid', { problem })) };
-    const presenters = deps.presenters!;
+    const presenters = deps.presenters;
     try {
       const outcome = await deps.db.transaction(async (scope) => {
         const [fresh] = await insertInbound(scope.sql, [{ platform, eventId: `h5:${nonce}`, json: JSON.stringify({ form: r.claims.action, member: member.id }) }]);
         if (!fresh) return null;
         const unit = new Unit(scope, memberPrincipal(member, 'web'), clock());
-        const done = await page.submit(unit, r.claims, form);
-        const rows = await applyEffects(scope, unit, presenters, identity ?? undefined);
+        const done = await r.page.submit(unit, r.claims, form);
+        const rows = await applyEffects(scope, unit, presenters, { prefer: identity ?? undefined });
         await scope.sql.query(`UPDATE "InboundEvent" SET status = 'DONE', "processedAt" = now() WHERE id = $1`, [fresh]);
         return { done, rows };
       });
@@ -185,28 +151,8 @@ export function registerH5(server: FastifyInstance, deps: H5Deps): void {
       if ('status' in r) return send(reply, r.status, messagePage(r.title, r.text));
       if (!/^[A-Za-z0-9_-]{8,64}$/.test(body.nonce ?? '')) return send(reply, 400, messagePage('提交失败', '表单不完整，请重新打开链接。'));
       const form = Object.fromEntries(r.spec.fields.map((f) => [f.name, String(body[f.name] ?? '')]));
-      if (r.page && deps.presenters) {
-        const out = await submitPage(r, r.page, body.t!, body.nonce!, form);
-        return send(reply, out.status, out.html);
-      }
-      // Legacy path (providers registered on h5Forms): the card action through the chat core.
-      const identity = await deps.db.prisma.platformIdentity.findFirst({ where: { memberId: r.claims.member }, orderBy: { boundAt: 'asc' } });
-      if (!identity || !deps.core) return send(reply, 403, messagePage('提交失败', '您还没有绑定党员身份。'));
-      const result = await deps.core.handle({
-        kind: 'action',
-        platform: identity.platform,
-        tenantKey: identity.tenantKey,
-        eventId: `h5:${body.nonce}`,
-        chat: { id: identity.platformUserId, kind: 'DIRECT' },
-        user: { id: identity.platformUserId },
-        token: body.t!,
-        form,
-      });
-      if (result.status === 'duplicate') return send(reply, 200, messagePage(r.spec.title, '这份表单已经提交过了。', true));
-      if (result.status === 'invalid') return send(reply, 400, messagePage('提交失败', '表单内容无效。'));
-      const toast = result.ack.toast;
-      if (toast?.type === 'error') return send(reply, 422, formPage(r.spec, body.t!, form, toast.text));
-      return send(reply, 200, messagePage(r.spec.title, toast?.text ?? '已提交。', true));
+      const out = await submit(r, body.t!, body.nonce!, form);
+      return send(reply, out.status, out.html);
     });
   });
 }

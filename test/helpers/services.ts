@@ -1,7 +1,7 @@
 // Drive application services directly, with no chat layer: an embedded PGlite database with the
 // migrations and the demo organ, and `run` to call a service as a principal at a time and see what
 // it changed, the intents it returned and the audit rows it asked for.
-import { openEmbedded, type Database } from '../../src/db/client.js';
+import { openDatabase, openEmbedded, type Database } from '../../src/db/client.js';
 import { seedDemo } from '../../src/seed/seed.js';
 import { findMember } from '../../src/domain/org.js';
 import { Unit, type AuditEntry, type Intent } from '../../src/services/kernel.js';
@@ -24,6 +24,24 @@ export class ServiceHarness {
     return new ServiceHarness(db);
   }
 
+  /** The same on real PostgreSQL: a fresh database cloned from the run's migrated template, dropped on close. */
+  static async openPostgres(): Promise<ServiceHarness> {
+    const { freshPostgres } = await import('./env.js');
+    const pg = await freshPostgres();
+    const db = await openDatabase({ databaseUrl: pg.url, dataDir: 'unused' });
+    await seedDemo(db.prisma);
+    const h = new ServiceHarness(db);
+    h.drop = pg.drop;
+    return h;
+  }
+
+  /** Open on `kind`: embedded PGlite or PostgreSQL. */
+  static on(kind: 'pglite' | 'postgres'): Promise<ServiceHarness> {
+    return kind === 'postgres' ? ServiceHarness.openPostgres() : ServiceHarness.open();
+  }
+
+  private drop?: () => Promise<void>;
+
   /** The demo member with this code (m101 is branch 1's secretary and the 机关党委 secretary). */
   async member(code: string): Promise<Principal> {
     const row = await this.db.prisma.member.findFirstOrThrow({ where: { employeeNo: code }, select: { id: true } });
@@ -41,7 +59,8 @@ export class ServiceHarness {
     });
   }
 
-  close(): Promise<void> {
-    return this.db.close();
+  async close(): Promise<void> {
+    await this.db.close();
+    await this.drop?.();
   }
 }

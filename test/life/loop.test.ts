@@ -10,6 +10,7 @@ import { computeCompliance } from '../../src/domain/life/compliance.js';
 import { parsePeriod } from '../../src/domain/life/period.js';
 import { meetingReminderNotes } from '../../src/services/reminders.js';
 import { buildPresenters } from '../../src/chat/presenters/index.js';
+import { ledgerColumns } from '../../src/chat/presenters/ledger-workbook.js';
 import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
 import { startTestApp, tempDataDir } from '../helpers/app.js';
 import { button, ChatDriver, direct, group, type ChatRef } from '../helpers/chat.js';
@@ -297,25 +298,38 @@ describe('a theme day from notice to ledger', () => {
     await textIn(group(1), (t) => t === '下载链接已私信发给您。');
     const msg = await textIn(direct('m101'), (t) => t.includes('组织生活台账'));
     const t = /[?&]t=([^\s]+)/.exec(msg.type === 'message' ? msg.text! : '')![1]!;
-    const res = await fetch(`${app.url}/files/ledger?t=${t}`);
+    // bound to m101: with no identity only the confirmation page; the code goes to m101 privately
+    const url = `/files/ledger?t=${t}`;
+    const bare = await fetch(`${app.url}${url}`);
+    expect(bare.status).toBe(401);
+    expect(await bare.text()).toContain('这个链接只供 王** 本人使用');
+    const form = (body: Record<string, string>) => fetch(`${app.url}/files/identity`, { method: 'POST', redirect: 'manual', body: new URLSearchParams(body), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect((await form({ link: url, step: 'send' })).status).toBe(200);
+    const dm = await textIn(direct('m101'), (x) => x.includes('验证码'));
+    const code = /验证码：(\d{6})/.exec(dm.type === 'message' ? dm.text! : '')![1]!;
+    const verified = await form({ link: url, step: 'verify', code });
+    expect(verified.status).toBe(303);
+    const cookie = verified.headers.get('set-cookie')!.split(';')[0]!;
+    const res = await fetch(`${app.url}${url}`, { headers: { cookie } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('spreadsheetml');
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.load(Buffer.from(await res.arrayBuffer()) as unknown as ArrayBuffer);
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['汇总', '主题党日']);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['汇总', '应开实开', '主题党日', '更正记录']);
     const ws = wb.getWorksheet('主题党日')!;
     expect(ws.getCell('A1').value).toBe('第一党支部（办公室） 主题党日台账（2026年第四季度）');
-    expect(ws.getRow(2).values).toEqual([undefined, '序号', '会议时间', '组织', '会议主题', '地点', '主持人', '记录人', '应到', '实到', '请假', '缺席', '出席人员', '补签人员', '请假人员及原因', '缺席人员', '会议内容摘要', '决议事项', '发言人', '附件', '状态']);
+    const head = (ws.getRow(2).values as string[]).slice(1);
+    expect(head).toEqual(ledgerColumns());
     expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: 2 });
     const row = ws.getRow(3);
-    expect((row.getCell(2).value as Date).toISOString()).toBe('2026-12-05T14:30:00.000Z'); // local wall clock
-    expect(row.getCell(2).numFmt).toBe('yyyy-mm-dd hh:mm');
-    expect([row.getCell(4).value, row.getCell(5).value, row.getCell(8).value, row.getCell(9).value, row.getCell(10).value, row.getCell(11).value]).toEqual(['学习贯彻四中全会精神', '三楼会议室', 10, 6, 0, 4]);
-    expect(row.getCell(13).value).toBe('周涛');
-    expect(row.getCell(20).value).toBe('已召开');
+    const cell = (name: string) => row.getCell(head.indexOf(name) + 1);
+    expect((cell('开始时间').value as Date).toISOString()).toBe('2026-12-05T14:30:00.000Z'); // local wall clock
+    expect(cell('开始时间').numFmt).toBe('yyyy-mm-dd hh:mm');
+    expect(['会议主题', '地点', '主持人', '应到', '实到', '请假', '缺席'].map((c) => cell(c).value)).toEqual(['学习贯彻四中全会精神', '三楼会议室', '王建国', 10, 6, 0, 4]);
+    expect(cell('补签人员及原因').value).toMatch(/^周涛/);
+    expect(cell('状态').value).toBe('已召开');
     expect(ws.getRow(4).getCell(1).value).toBe('合计');
-    expect(ws.getRow(4).getCell(8).value).toBe(10);
-    expect(ws.getColumn(4).width).toBe(30);
+    expect(ws.getRow(4).getCell(head.indexOf('应到') + 1).value).toBe(10);
 
     // the link is short-lived and cannot be edited
     expect((await fetch(`${app.url}/files/ledger?t=${t.slice(0, -3)}abc`)).status).toBe(403);

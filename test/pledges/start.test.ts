@@ -67,8 +67,8 @@ describe('starting a campaign', () => {
       app.server.inject({ method: 'POST', url: '/h5/form', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: new URLSearchParams({ t, ...form }).toString() });
     const short = await post({ nonce: 'nonce-h5-0001', category1: '攻坚', content1: '只写一条' });
     expect(short.statusCode).toBe(422);
-    // The card path's rule, or the page's own check of required fields once the page calls the service directly.
-    expect(short.body).toMatch(/至少需要填写 2 条承诺|请填写「第2条 承诺内容」/);
+    // The page checks the required fields of the slots the campaign asks for before calling the service.
+    expect(short.body).toMatch(/至少需要填写 2 条承诺|请填写「第2条 (承诺内容|类别)」/);
     const ok = await post({ nonce: 'nonce-h5-0002', category1: '攻坚', content1: '牵头攻坚一项难题', category2: '创新', content2: '提出一条创新建议' });
     expect(ok.statusCode).toBe(200);
     const pl = await p().pledge.findFirstOrThrow({ where: { member: { employeeNo: 'm105' } }, include: { items: { orderBy: { position: 'asc' } } } });

@@ -203,9 +203,9 @@ describe('minutes, ledger and compliance', () => {
   });
 
   it('gives the ledger to managers only, for a period they name', async () => {
-    await refused(member, NOW, (u) => requestLedger(u, { branchId: b1 }), 'errors.not_allowed');
-    await refused(secretary, NOW, (u) => requestLedger(u, { branchId: b1, phrase: '上世纪' }), 'ledger.bad_period');
-    const r = await h.run(secretary, NOW, (u) => requestLedger(u, { branchId: b1, phrase: '2026年第四季度' }));
+    await refused(member, NOW, (u) => requestLedger(u, { nodeId: b1 }), 'errors.not_allowed');
+    await refused(secretary, NOW, (u) => requestLedger(u, { nodeId: b1, phrase: '上世纪' }), 'ledger.bad_period');
+    const r = await h.run(secretary, NOW, (u) => requestLedger(u, { nodeId: b1, phrase: '2026年第四季度' }));
     expect(r.result.period.key).toBe('2026Q4');
     expect(r.audits).toEqual([expect.objectContaining({ action: 'ledger.export', entityId: b1, detail: { period: '2026Q4' } })]);
   });

@@ -33,10 +33,8 @@ import {
   requestCard,
   requestWord,
   statusName,
-  useLifeOptions,
   whichText,
 } from '../presenters/life.js';
-import { h5Forms } from '../../web/h5.js';
 import { LEDGER_ACTION, ledgerTarget } from '../../web/ledger-files.js';
 
 export type LifeDeps = Partial<LifeOptions> & {
@@ -285,7 +283,7 @@ async function minutesText(ctx: Context, hint: string, o: LifeOptions): Promise<
 }
 
 /** The minutes form's values → saved minutes (card form and web page alike). */
-function submitMinutes(unit: Unit, claims: TokenClaims, v: Record<string, string>): Promise<minutes.SavedMinutes> {
+function submitMinutes(unit: Unit, claims: TokenClaims, v: Record<string, string>, o: LifeOptions = DEFAULT_LIFE): Promise<minutes.SavedMinutes> {
   return minutes.saveMinutes(unit, {
     sessionId: claims.target,
     summary: v.summary ?? '',
@@ -293,22 +291,30 @@ function submitMinutes(unit: Unit, claims: TokenClaims, v: Record<string, string
     speakers: v.speakers,
     attachments: v.attachments,
     untitled: (n) => say('meeting.minutes_attachment_n', { n }),
-  });
+    host: v.host,
+    recorder: v.recorder,
+    endTime: v.end,
+    observers: v.observers,
+    lecturer: v.lecturer,
+  }, o);
 }
 
 async function minutesSubmit(ctx: Context, claims: TokenClaims, o: LifeOptions): Promise<void> {
-  const r = await submitMinutes(ctx.unit, claims, ctx.readForm(minutesForm('', null)));
+  const r = await submitMinutes(ctx.unit, claims, ctx.readForm(minutesForm('', null)), o);
   ctx.reply({ kind: 'card', card: minutesSavedCard(r.session, r.names, r.counts, o.timezone) });
   ctx.toast('success', say('meeting.minutes_saved_toast'));
 }
 
 // ───────────────────────── ledger ─────────────────────────
 
-async function exportLedger(ctx: Context, phrase: string, o: LifeOptions): Promise<void> {
-  const { branch, period } = await requestLedger(ctx.unit, { branchId: await ctx.chatBranchId(), phrase }, o);
-  const token = ctx.tokens.sign({ action: LEDGER_ACTION, target: ledgerTarget(branch.id, period.key), member: ctx.me.id }, LEDGER_LINK_TTL_SECONDS, ctx.now);
+async function exportLedger(ctx: Context, phrase: string, o: LifeDeps & LifeOptions): Promise<void> {
+  // In a 机关党委's chat: the workbook covering every branch under it; else the chat's branch.
+  const subject = await ctx.subject();
+  const nodeId = subject.kind === 'ORGAN_COMMITTEE' ? subject.id : await ctx.chatBranchId();
+  const { scope, period } = await requestLedger(ctx.unit, { nodeId, phrase }, o);
+  const token = ctx.tokens.sign({ action: LEDGER_ACTION, target: ledgerTarget(scope.id, period.key), member: ctx.me.id }, LEDGER_LINK_TTL_SECONDS, ctx.now);
   const url = `${o.publicUrl.replace(/\/$/, '')}/files/ledger?t=${encodeURIComponent(token)}`;
-  const text = say('ledger.link', { branch: branch.name, period: period.label, url, minutes: LEDGER_LINK_TTL_SECONDS / 60 });
+  const text = say('ledger.link', { branch: scope.name, period: period.label, url, minutes: LEDGER_LINK_TTL_SECONDS / 60 });
   if (ctx.inbound.chat.kind === 'GROUP' && (await ctx.dm(ctx.me.id, text, `ledger:${ctx.inbound.eventId}`))) ctx.reply(say('ledger.sent_privately'));
   else ctx.reply(text);
 }
@@ -335,7 +341,6 @@ async function complianceText(ctx: Context, m: RegExpMatchArray, o: LifeOptions)
 
 export function registerLife(router: Router, deps: LifeDeps): void {
   const o: LifeDeps & LifeOptions = { ...DEFAULT_LIFE, ...Object.fromEntries(Object.entries(deps).filter(([, v]) => v !== undefined)) };
-  if (router.presenters) useLifeOptions(router.presenters, o);
 
   // The same forms as web pages (long minutes, platforms without card forms): what a page shows, and
   // its submit, which reads the values and calls the same service as the card action.
@@ -349,7 +354,7 @@ export function registerLife(router: Router, deps: LifeDeps): void {
           const form = minutesForm('', await minutes.minutesRecord(tx, s.id));
           return { title: say('meeting.minutes_form_title', { kind: s.kind.name }), intro: `${s.topic}\n${formatDateTime(s.startsAt, o.timezone)}`, fields: form.fields, submitLabel: form.submitLabel };
         },
-        submit: async (unit, claims, values) => (await submitMinutes(unit, claims, values), say('meeting.minutes_saved_toast')),
+        submit: async (unit, claims, values) => (await submitMinutes(unit, claims, values, o), say('meeting.minutes_saved_toast')),
       },
     ],
     [
@@ -375,10 +380,7 @@ export function registerLife(router: Router, deps: LifeDeps): void {
       },
     ],
   ];
-  for (const [actionId, page] of pages) {
-    router.pages.register(actionId, page);
-    h5Forms.register(actionId, page.spec); // until the web server serves router.pages
-  }
+  for (const [actionId, page] of pages) router.pages.register(actionId, page);
 
   const rest = (m: RegExpMatchArray) => m[0];
   router

@@ -7,7 +7,6 @@ import type { Context } from '../context.js';
 import type { TokenClaims } from '../token.js';
 import type { FormPage } from '../forms.js';
 import { say } from '../wording.js';
-import { h5Forms } from '../../web/h5.js';
 import { DEFAULT_TZ } from '../../domain/life/time.js';
 import { formatLocal, isSchedule, periodByKey } from '../../domain/pledges/rules.js';
 import { mayStartCampaign, myPledges, reviewPledge, startCampaign, submitPledge } from '../../services/pledges.js';
@@ -193,10 +192,7 @@ function registerPages(router: Router, tz: string): void {
       },
     ],
   ];
-  for (const [actionId, page] of pages) {
-    router.pages.register(actionId, page);
-    h5Forms.register(actionId, page.spec); // until the web server serves router.pages
-  }
+  for (const [actionId, page] of pages) router.pages.register(actionId, page);
 }
 
 // What may follow 承诺提交情况 / 导出承诺 / 催交承诺: a campaign name, never a question (承诺完成情况怎么查).

@@ -1,5 +1,6 @@
 // All presenters of the bot, per area. Chat, jobs and web pages render service results through them.
 import type { TokenSigner } from '../token.js';
+import type { LifeOptions } from '../../domain/life/options.js';
 import { Presenters } from './registry.js';
 import { registerBasicsPresenters } from './basics.js';
 import { registerDutiesPresenters } from './duties.js';
@@ -10,10 +11,10 @@ import { registerRemindersPresenters } from './reminders.js';
 
 export { Presenters } from './registry.js';
 
-export function buildPresenters(options: { tokens: TokenSigner; timezone: string; publicUrl: string }): Presenters {
+export function buildPresenters(options: { tokens: TokenSigner; timezone: string; publicUrl: string; life?: Partial<LifeOptions> }): Presenters {
   const presenters = new Presenters(options);
   registerBasicsPresenters(presenters);
-  registerLifePresenters(presenters);
+  registerLifePresenters(presenters, options.life);
   registerRemindersPresenters(presenters);
   registerPledgesPresenters(presenters);
   registerPromptsPresenters(presenters);

@@ -32,17 +32,6 @@ export const MEETING_ACTIONS = {
   minutesSubmit: 'meeting.minutes_submit',
 } as const;
 
-// Life settings per bot (card token lifetimes follow the 补签 period): set by the life routes.
-const settings = new WeakMap<Presenters, LifeOptions>();
-
-export function useLifeOptions(presenters: Presenters, o: LifeOptions): void {
-  settings.set(presenters, o);
-}
-
-function lifeOf(presenters: Presenters, env: PresentEnv): LifeOptions {
-  return settings.get(presenters) ?? { ...DEFAULT_LIFE, timezone: env.timezone, publicUrl: env.publicUrl };
-}
-
 /** 应到 23 · 已签到 0 · 请假 0 · 未响应 23 (补签 counts as 已签到; 缺席 shown once someone is marked). */
 export function counterLine(c: Counts): string {
   const parts = [say('meeting.counter', { expected: c.expected, checked: c.present + c.late, leave: c.leave, pending: c.pending })];
@@ -159,6 +148,12 @@ export function minutesFields(existing: MinutesRecord | null): FormField[] {
     { name: 'resolutions', label: say('meeting.minutes_resolutions'), type: 'textarea', maxLength: 2000, value: existing?.resolutions ?? undefined },
     { name: 'speakers', label: say('meeting.minutes_speakers'), type: 'text', maxLength: 300, placeholder: say('meeting.minutes_speakers_hint'), value: existing?.speakers.join('、') || undefined },
     { name: 'attachments', label: say('meeting.minutes_attachments'), type: 'textarea', maxLength: 3000, placeholder: say('meeting.minutes_attachments_hint'), value: links.map((l) => `${l.title} ${l.url}`).join('\n') || undefined },
+    // For the ledger: 主持人 (blank: as on the notice), 记录人 (blank: whoever saves), end time, 列席, 党课 lecturer.
+    { name: 'host', label: say('meeting.minutes_host'), type: 'text', maxLength: 20, placeholder: say('meeting.minutes_host_hint') },
+    { name: 'recorder', label: say('meeting.minutes_recorder'), type: 'text', maxLength: 20, placeholder: say('meeting.minutes_recorder_hint') },
+    { name: 'end', label: say('meeting.minutes_end'), type: 'text', maxLength: 5, placeholder: say('meeting.minutes_end_hint') },
+    { name: 'observers', label: say('meeting.minutes_observers'), type: 'text', maxLength: 300, placeholder: say('meeting.minutes_speakers_hint'), value: existing?.observers?.join('、') || undefined },
+    { name: 'lecturer', label: say('meeting.minutes_lecturer'), type: 'text', maxLength: 40, value: existing?.lecturer ?? undefined },
   ];
 }
 
@@ -234,16 +229,18 @@ export function complianceCard(report: ComplianceReport, period: PeriodRange, fi
 
 // ───────────────────────── registration ─────────────────────────
 
-export function registerLifePresenters(presenters: Presenters): void {
+/** `life`: this bot's settings (card token lifetimes follow the 补签 period); the defaults where absent. */
+export function registerLifePresenters(presenters: Presenters, life: Partial<LifeOptions> = {}): void {
+  const lifeOf = (env: PresentEnv): LifeOptions => ({ ...DEFAULT_LIFE, timezone: env.timezone, publicUrl: env.publicUrl, ...defined(life) });
   presenters
-    .card('meeting', (sql, id, env) => meetingCardUpdate(sql, id, env.tokens, env.now, lifeOf(presenters, env)))
+    .card('meeting', (sql, id, env) => meetingCardUpdate(sql, id, env.tokens, env.now, lifeOf(env)))
     .view(LIFE_VIEWS.noticeCard, (data, env) => {
       const d = data as unknown as NoticeCardData;
-      return { kind: 'card', card: noticeCard(d.session, d.counts, env.tokens, env.now, lifeOf(presenters, env)) };
+      return { kind: 'card', card: noticeCard(d.session, d.counts, env.tokens, env.now, lifeOf(env)) };
     })
     .view(LIFE_VIEWS.approval, (data, env) => {
       const d = data as unknown as ApprovalData;
-      const o = lifeOf(presenters, env);
+      const o = lifeOf(env);
       const ttl = Math.ceil((lateEnd(d.session.checkinClosesAt, o).getTime() - env.now.getTime()) / 1000) + 30 * 86_400;
       const card = requestCard(d.kind, d.name, d.session, d.reason, env.timezone);
       card.buttons = [
@@ -264,4 +261,8 @@ export function registerLifePresenters(presenters: Presenters): void {
       const d = data as unknown as CancelledData;
       return { kind: 'text', text: say('meeting.cancelled_notice', { title: meetingTitle(d.session), time: formatDateTime(d.session.startsAt, env.timezone) }) };
     });
+}
+
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
