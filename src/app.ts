@@ -131,7 +131,7 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
     if (config.consoleEnabled) registerConsole(server, { queries: consoleQueries(db), core, hub });
     // Organizational life: H5 forms (long minutes, text-only platforms) and ledger downloads.
     registerH5(server, { db, core, tokens, clock: opts.clock });
-    registerLedgerFiles(server, { db, tokens, timezone: config.timezone, clock: opts.clock });
+    registerLedgerFiles(server, { db, tokens, timezone: config.timezone, presenters: core.presenters, deliver: (rows) => deliverer.enqueueRows(rows), clock: opts.clock });
     registerDutyFiles(server); // GET /files/duty-template.xlsx (issue 6)
     registerPledgeFiles(server, { db, tokens, clock: opts.clock });
     mountPlatformRoutes(platforms, server);

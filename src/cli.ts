@@ -14,7 +14,7 @@ import { memberPrincipal, SYSTEM, type Principal } from './access/index.js';
 import { memberByEmployeeNo } from './services/org.js';
 import { DomainError } from './services/kernel.js';
 import { pledgeCli, PLEDGE_USAGE, serviceSecret } from './cli/pledges.js';
-import { exportLedgerFile } from './domain/life/ledger.js';
+import { exportLedgerFile } from './cli/ledger.js';
 import { importDutiesCommand } from './cli/duties.js';
 import { jobsCli, JOBS_USAGE } from '../jobs/cli.js';
 import { holidaysCli, HOLIDAYS_USAGE } from './cli/holidays.js';
@@ -26,7 +26,7 @@ const usage = `用法：
   npm run cli -- import-bindings <文件.csv|xlsx> [--dry-run] [--by <工号>]
                                        按对照表批量绑定平台账号（列：平台、企业ID、平台用户ID、工号或姓名；
                                        给出 --by 时以该党员身份导入，只能绑定其管理的支部的党员）
-  npm run cli -- export-ledger --branch <支部代码> --period <2026Q4|2026-12|2026> --out <文件.xlsx>
+  npm run cli -- export-ledger --branch <支部或机关党委代码> --period <2026Q4|2026-12|2026> --out <文件.xlsx>
                                        导出支部组织生活电子台账
   npm run cli -- import-duties <文件.yaml|xlsx> --unit <单位代码> [--year 2027] [--dry-run] [--by <工号>]
                                        导入三级责任清单，写成该单位该年度的新版本（Excel 须给 --year；
@@ -118,8 +118,8 @@ async function main(argv: string[]): Promise<void> {
       const [branch, period, out] = [option(rest, 'branch'), option(rest, 'period'), option(rest, 'out')];
       if (!branch || !period || !out) throw new Error('用法：npm run cli -- export-ledger --branch demo-branch-1 --period 2026Q4 --out 台账.xlsx');
       const timezone = loadConfig().timezone;
-      const r = await withDatabase((db) => exportLedgerFile(db.prisma, { branchCode: branch, period, out, timezone }));
-      console.log(`已导出 ${r.branch} ${r.period} 台账：${r.sessions} 次会议，写入 ${out}`);
+      const r = await withDatabase((db) => exportLedgerFile(db, { code: branch, period, out, timezone }));
+      console.log(`已导出 ${r.scope} ${r.period} 台账：${r.meetings} 次会议，写入 ${out}`);
       return;
     }
     case 'pledge': {
