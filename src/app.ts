@@ -8,6 +8,7 @@ import { openDatabase, type Database } from './db/client.js';
 import { openQueueBackend, type QueueBackend } from './queue/backend.js';
 import { createServer } from './web/server.js';
 import { isEmpty, seedDemo } from './seed/seed.js';
+import { installMeetingKinds } from './domain/norms.js';
 import { TokenSigner } from './chat/token.js';
 import { ChatCore } from './chat/core.js';
 import { buildRouter } from './chat/bot.js';
@@ -86,6 +87,9 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
       const summary = await seedDemo(db.prisma);
       log.info(summary, 'seeded demo data');
     }
+    // Norms, not demo data: a real organ gets the standard meeting kinds too (only the missing ones).
+    const kinds = await db.prisma.$transaction((tx) => installMeetingKinds(tx));
+    if (kinds) log.info({ meetingKinds: kinds }, 'installed the standard meeting kinds');
 
     const queue = await openQueueBackend({
       kind: config.queue.backend,

@@ -16,6 +16,7 @@ import { DomainError } from './services/kernel.js';
 import { pledgeCli, PLEDGE_USAGE, serviceSecret } from './cli/pledges.js';
 import { exportLedgerFile } from './cli/ledger.js';
 import { importDutiesCommand } from './cli/duties.js';
+import { adminCommand, chatCommand, orgCommand, ORG_USAGE } from './cli/org.js';
 import { jobsCli, JOBS_USAGE } from '../jobs/cli.js';
 import { holidaysCli, HOLIDAYS_USAGE } from './cli/holidays.js';
 
@@ -136,13 +137,20 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = r.exitCode;
       return;
     }
+    case 'org':
+    case 'admin':
+    case 'chat': {
+      const run = { org: orgCommand, admin: adminCommand, chat: chatCommand }[command];
+      process.exitCode = await run(rest, (fn) => withDatabase(async (db) => (await db.migrate(), fn(db.prisma))));
+      return;
+    }
     case 'outbox':
     case 'prompt': {
       console.log(await withDatabase((db) => jobsCli(db, command, rest)));
       return;
     }
     default:
-      console.log(`${usage}\n${HOLIDAYS_USAGE}\n${PLEDGE_USAGE}\n${JOBS_USAGE}`);
+      console.log(`${usage}\n${ORG_USAGE}\n${HOLIDAYS_USAGE}\n${PLEDGE_USAGE}\n${JOBS_USAGE}`);
       if (command && !['help', '--help', '-h'].includes(command)) process.exitCode = 1;
   }
 }

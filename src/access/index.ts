@@ -33,8 +33,22 @@ export const WORK_COMMITTEE_POSTS: PostTitle[] = ['WORK_COMMITTEE_SECRETARY', 'W
  * - `organ.view` / `organ.manage`: a 机关党委's posts (view also for the 工委 above);
  * - `organ.any`: holds a 机关党委 post anywhere (node ignored): 工作提示, campaigns.
  * - `tree.view`: sees the node through any scope at or above it (工委 over its units).
+ * - `org.admin`: an administrator over the node (an Administrator grant at or above it): imports the roster,
+ *   binds group chats. An administrator also has every view ability in that scope (ADMIN_ABILITIES).
  */
-export type Ability = 'member' | 'branch.view' | 'branch.manage' | 'group.lead' | 'organ.view' | 'organ.manage' | 'organ.any' | 'tree.view';
+export type Ability = 'member' | 'branch.view' | 'branch.manage' | 'group.lead' | 'organ.view' | 'organ.manage' | 'organ.any' | 'tree.view' | 'org.admin';
+
+/** What an Administrator grant gives over its node and everything under it: administration and seeing. */
+export const ADMIN_ABILITIES: Ability[] = ['org.admin', 'branch.view', 'organ.view', 'tree.view'];
+
+/** The nodes (of those given) where the member holds an unrevoked Administrator grant. */
+export async function adminGrantsAt(tx: Tx, memberId: string, nodeIds?: string[]): Promise<string[]> {
+  const rows = await tx.administrator.findMany({
+    where: { memberId, revokedAt: null, ...(nodeIds ? { orgNodeId: { in: nodeIds } } : {}) },
+    select: { orgNodeId: true },
+  });
+  return rows.map((r) => r.orgNodeId);
+}
 
 export interface NodeRef {
   id: string;
@@ -80,6 +94,8 @@ export function allows(member: MemberInfo, ability: Ability, path: NodeRef[]): b
       return organ(ORGAN_POSTS) || workCommittee;
     case 'tree.view':
       return branch(BRANCH_COMMITTEE_POSTS) || organ(ORGAN_POSTS) || workCommittee || path.some((n) => member.posts.some((p) => p.orgNodeId === n.id));
+    case 'org.admin':
+      return false; // only through an Administrator grant (can)
   }
 }
 
@@ -90,7 +106,10 @@ export async function can(tx: Tx, principal: Principal, ability: Ability, nodeId
   const nodeless = ability === 'member' || ability === 'organ.any';
   if (nodeless) return allows(principal.member, ability, []);
   if (!nodeId) return false;
-  return allows(principal.member, ability, await pathOf(tx, nodeId));
+  const path = await pathOf(tx, nodeId);
+  if (allows(principal.member, ability, path)) return true;
+  // An administrator's grant covers its node and everything under it (one indexed query, only when posts do not allow).
+  return principal.member.active && ADMIN_ABILITIES.includes(ability) && path.length > 0 && (await adminGrantsAt(tx, principal.member.id, path.map((n) => n.id))).length > 0;
 }
 
 /** Refuse (errors.not_allowed naming `what`, a wording key) unless the principal may. */
@@ -113,11 +132,11 @@ export async function managedBranchIds(tx: Tx, principal: Principal): Promise<st
 /** Every branch the principal may see (`branch.view`), through the 支委, a 机关党委 post or a 工委 post. */
 export async function viewableBranchIds(tx: Tx, principal: Principal): Promise<string[]> {
   if (principal.kind !== 'member' || !principal.member.active) return [];
-  return branchesUnder(tx, principal.member, BRANCH_COMMITTEE_POSTS, ORGAN_POSTS, WORK_COMMITTEE_POSTS);
+  return branchesUnder(tx, principal.member, BRANCH_COMMITTEE_POSTS, ORGAN_POSTS, WORK_COMMITTEE_POSTS, await adminGrantsAt(tx, principal.member.id));
 }
 
-async function branchesUnder(tx: Tx, m: MemberInfo, branchPosts: PostTitle[], organPosts: PostTitle[], wcPosts: PostTitle[]): Promise<string[]> {
-  const roots = m.posts.filter((p) => organPosts.includes(p.title) || wcPosts.includes(p.title)).map((p) => p.orgNodeId);
+async function branchesUnder(tx: Tx, m: MemberInfo, branchPosts: PostTitle[], organPosts: PostTitle[], wcPosts: PostTitle[], adminRoots: string[] = []): Promise<string[]> {
+  const roots = [...m.posts.filter((p) => organPosts.includes(p.title) || wcPosts.includes(p.title)).map((p) => p.orgNodeId), ...adminRoots];
   const ids = new Set(m.posts.filter((p) => branchPosts.includes(p.title)).map((p) => p.orgNodeId));
   if (roots.length) {
     const rows = await tx.$queryRawUnsafe<Array<{ id: string }>>(

@@ -319,6 +319,7 @@ export class ChatCore {
         throw new DomainError('errors.not_allowed', { what: { key: `commands.${found!.route.name}.what` } });
       }
       if (found) await found.route.handler(ctx, found.match);
+      for (const hook of this.router.messageHooks()) await hook(ctx, found?.route.name ?? '');
     } else {
       const check = this.tokens.verify(inbound.token, now);
       if (!check.ok) throw new UserError(say(check.reason === 'expired' ? 'errors.token_expired' : 'errors.token_forged'));

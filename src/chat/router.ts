@@ -10,6 +10,8 @@ import { FormPages } from './forms.js';
 
 export type CommandHandler = (ctx: Context, match: RegExpMatchArray) => Promise<void>;
 export type ActionHandler = (ctx: Context, claims: TokenClaims) => Promise<void>;
+/** Runs after a text message's command (or fallback), in the same transaction; `command` is the route's name. */
+export type MessageHook = (ctx: Context, command: string) => Promise<void>;
 
 /** `anyone`: also for users who have not bound a member identity (帮助, 绑定); else an ability over the chat's subject (src/access). */
 export type Guard = 'anyone' | Ability;
@@ -66,6 +68,7 @@ export class Router {
   private readonly commands: CommandRoute[] = [];
   private readonly actions = new Map<string, { handler: ActionHandler; opts: ActionOptions }>();
   private fallbackHandler: CommandHandler | undefined;
+  private readonly hooks: MessageHook[] = [];
 
   /** Card forms that can also be opened as a web page (src/web/h5.ts), by the action id they submit to. */
   readonly pages = new FormPages();
@@ -84,6 +87,16 @@ export class Router {
     if (this.actions.has(actionId)) throw new Error(`action ${actionId} registered twice`);
     this.actions.set(actionId, { handler, opts });
     return this;
+  }
+
+  /** After every text message that a command or the fallback handled (e.g. telling an unbound group once how to bind it). */
+  afterMessage(hook: MessageHook): this {
+    this.hooks.push(hook);
+    return this;
+  }
+
+  messageHooks(): readonly MessageHook[] {
+    return this.hooks;
   }
 
   /** Text that matches no command (questions, unknown commands). */

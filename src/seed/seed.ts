@@ -4,6 +4,7 @@
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { OrgKind, PostTitle } from '../generated/prisma/enums.js';
 import { STANDARD_MEETING_KINDS } from '../domain/meeting-kinds.js';
+import { installMeetingKinds } from '../domain/norms.js';
 import { readDefaultList } from '../domain/duties/list-file.js';
 import { itemRows } from '../domain/duties/store.js';
 import { DEMO_MEMBERS, DEMO_ORG } from './demo-org.js';
@@ -71,9 +72,7 @@ export async function seedDemo(prisma: PrismaClient, opts: { reset?: boolean; ye
         });
       }
 
-      for (const k of STANDARD_MEETING_KINDS) {
-        await tx.meetingKind.create({ data: { ...k, frequency: { ...k.frequency } } });
-      }
+      await installMeetingKinds(tx);
 
       await tx.responsibilityList.create({
         data: {

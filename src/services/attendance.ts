@@ -245,3 +245,25 @@ export async function correct(unit: Unit, input: CorrectInput): Promise<{ sessio
   unit.refresh('meeting', s.id);
   return { session: s, name, status };
 }
+
+// ───────────────────────── roster changes ─────────────────────────
+
+/**
+ * Members who left the roster, or moved to another branch, are no longer expected at upcoming meetings
+ * of the org they are no longer in: their 未响应 rows (with no request) on sessions not yet started go,
+ * except at `keep` (their branch and 党小组 now). Answered rows and past meetings stay as history.
+ * The sessions' group cards are refreshed (the counts change).
+ */
+export async function withdrawFromUpcoming(unit: Unit, input: { members: Array<{ id: string; keep: string[] }> }): Promise<number> {
+  if (!input.members.length) return 0;
+  const rows = await unit.sql.query<{ sessionId: string }>(
+    `DELETE FROM "Attendance" a USING "MeetingSession" s, unnest($1::text[], $2::text[], $3::text[]) AS v(mid, k1, k2)
+      WHERE a."sessionId" = s.id AND a."memberId" = v.mid AND s.status = 'SCHEDULED' AND s."startsAt" > $4::timestamptz
+        AND a.status = 'PENDING' AND s."orgNodeId" <> COALESCE(v.k1, '') AND s."orgNodeId" <> COALESCE(v.k2, '')
+        AND NOT EXISTS (SELECT 1 FROM "AttendanceRequest" r WHERE r."attendanceId" = a.id)
+      RETURNING a."sessionId"`,
+    [input.members.map((m) => m.id), input.members.map((m) => m.keep[0] ?? null), input.members.map((m) => m.keep[1] ?? null), unit.now],
+  );
+  for (const sessionId of new Set(rows.map((r) => r.sessionId))) unit.refresh('meeting', sessionId);
+  return rows.length;
+}
