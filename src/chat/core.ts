@@ -11,7 +11,7 @@ import type { MemberInfo } from '../domain/org.js';
 import { Context, UserError } from './context.js';
 import type { Router } from './router.js';
 import { TokenSigner } from './token.js';
-import type { ActionAck, Inbound, InboundAction, Outbound, QueuedOutbox } from './types.js';
+import type { ActionAck, Inbound, InboundAction, InboundMessage, Outbound, QueuedOutbox } from './types.js';
 import { say } from './wording.js';
 import { DomainError } from '../services/kernel.js';
 import { can } from '../access/index.js';
@@ -36,7 +36,16 @@ const base = {
   user: ref.extend({ name: z.string().max(256).optional() }),
 };
 const inboundSchema = z.discriminatedUnion('kind', [
-  z.object({ ...base, kind: z.literal('message'), text: z.string() }),
+  z.object({
+    ...base,
+    kind: z.literal('message'),
+    text: z.string(),
+    attachments: z
+      .array(z.object({ kind: z.enum(['image', 'file', 'audio', 'video']), key: z.string().min(1).max(2048), name: z.string().max(512).optional(), size: z.number().int().nonnegative().optional() }))
+      .max(50)
+      .optional(),
+    unsupported: z.string().min(1).max(64).optional(),
+  }),
   z.object({
     ...base,
     kind: z.literal('action'),
@@ -63,6 +72,21 @@ interface Outcome {
   status: 'DONE' | 'FAILED';
   error?: string;
 }
+
+/** U+FFFD stands for what cannot be stored: a lone UTF-16 surrogate, a NUL, or bytes that were not UTF-8. */
+const REPLACEMENT = '\uFFFD';
+const UNSTORABLE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]|\u0000/g;
+
+/** Every string in the event made storable (PostgreSQL's jsonb refuses lone surrogates and NUL). */
+function storable<T>(v: T): T {
+  if (typeof v === 'string') return v.replace(UNSTORABLE, REPLACEMENT) as T;
+  if (Array.isArray(v)) return v.map(storable) as T;
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, storable(x)])) as T;
+  return v;
+}
+
+/** What a member wrote holds characters we could not read (replaced on the way in). */
+const unreadable = (s: string | undefined) => !!s && s.includes(REPLACEMENT);
 
 /** The platform account an event comes from. */
 const account = (i: Inbound) => ({ platform: i.platform, tenantKey: i.tenantKey, userId: i.user.id });
@@ -179,10 +203,10 @@ export class ChatCore {
   async accept(raw: unknown): Promise<{ inbound: Inbound; rowId: string } | { invalid: string } | null> {
     const parsed = inboundSchema.safeParse(raw);
     if (!parsed.success) return { invalid: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
-    const inbound = parsed.data as Inbound;
+    // A lone surrogate or NUL would make the insert fail (a 500, redelivered for ever): it is
+    // replaced, stored, and answered like other bad input (route()).
+    const inbound = storable(parsed.data) as Inbound;
     const json = JSON.stringify(inbound);
-    // PostgreSQL's jsonb cannot hold NUL; such an event could never be stored or answered.
-    if (json.includes('\\u0000')) return { invalid: 'text: contains NUL characters' };
     const rowId = await this.inbox.push({ inbound, json });
     return rowId ? { inbound, rowId } : null;
   }
@@ -307,6 +331,15 @@ export class ChatCore {
     let ctx: Context;
 
     if (inbound.kind === 'message') {
+      if (unreadable(inbound.text)) throw new UserError(say('errors.bad_characters'));
+      // Every message gets an answer: a sticker or a location says what the bot reads; a picture or
+      // a file without words is acknowledged (it stays on the stored event for records).
+      if (inbound.unsupported && !inbound.text.trim()) throw new UserError(say('platforms.unsupported'));
+      if (inbound.attachments?.length && !inbound.text.trim()) {
+        ctx = new Context(inbound, member, scope, this.tokens, now, this.presenters);
+        ctx.reply(say('platforms.attachment_received', { what: attachmentWords(inbound.attachments) }));
+        return ctx;
+      }
       const text = inbound.text.replace(/^\s*@\S+\s*/, '').trim();
       const length = [...text].length;
       if (length > this.limits.maxTextLength) throw new UserError(say('errors.too_long', { length, max: this.limits.maxTextLength }));
@@ -321,6 +354,7 @@ export class ChatCore {
       if (found) await found.route.handler(ctx, found.match);
       for (const hook of this.router.messageHooks()) await hook(ctx, found?.route.name ?? '');
     } else {
+      if (Object.values(inbound.form ?? {}).some(unreadable)) throw new UserError(say('errors.bad_characters'));
       const check = this.tokens.verify(inbound.token, now);
       if (!check.ok) throw new UserError(say(check.reason === 'expired' ? 'errors.token_expired' : 'errors.token_forged'));
       const route = this.router.matchAction(check.claims.action);
@@ -337,6 +371,12 @@ export class ChatCore {
 
     return ctx;
   }
+}
+
+/** 图片 / 文件 / 语音 / 视频, each kind once, in the order sent. */
+function attachmentWords(list: NonNullable<InboundMessage['attachments']>): string {
+  const words = { image: 'platforms.attachment.image', file: 'platforms.attachment.file', audio: 'platforms.attachment.audio', video: 'platforms.attachment.video' } as const;
+  return [...new Set(list.map((a) => say(words[a.kind])))].join('、');
 }
 
 /** Old name of src/outbox insertOutboxIds, kept for importers not yet moved. */

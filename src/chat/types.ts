@@ -29,9 +29,25 @@ interface InboundBase {
   user: UserRef;
 }
 
+/** A picture, file, voice or video a member sent, as the platform names it (not downloaded here). */
+export interface Attachment {
+  kind: 'image' | 'file' | 'audio' | 'video';
+  /** The platform's handle to fetch it (Lark image_key/file_key, DingTalk downloadCode, WeCom url). */
+  key: string;
+  /** File name, where the platform gives one. */
+  name?: string;
+  /** Size in bytes, where the platform gives it. */
+  size?: number;
+}
+
 export interface InboundMessage extends InboundBase {
   kind: 'message';
+  /** The text: plain text, the text of rich text, or the platform's speech recognition of a voice message. */
   text: string;
+  /** Pictures and files that came with the message (or alone). */
+  attachments?: Attachment[];
+  /** The platform's message type when it is neither text nor an attachment (sticker, location, card …). */
+  unsupported?: string;
 }
 
 /** A button click or a form submit on a card. */

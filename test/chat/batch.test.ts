@@ -74,12 +74,14 @@ describe('card actions in batches', () => {
     for (const t of targets.slice(1)) expect(await points(t)).toHaveLength(2);
   });
 
-  it('refuses an event PostgreSQL could not store (a NUL character) and still stores the others', async () => {
+  it('stores and answers an event PostgreSQL could not store as sent (a NUL, a lone surrogate) with a clear reply, beside the others', async () => {
     const message = (text: string) => ({ kind: 'message', platform: 'CONSOLE', tenantKey: '', eventId: crypto.randomUUID(), chat: group(1), user: { id: 'm101' }, text });
-    const events = [message('帮助'), message('签\u0000到'), message('帮助')];
+    const events = [message('帮助'), message('签\u0000到'), message('签到 \ud800 好'), message('帮助')];
     const results = await Promise.all(events.map((e) => core.handle(e)));
-    expect(results.map((r) => r.status)).toEqual(['processed', 'invalid', 'processed']);
-    expect(await app.db.prisma.inboundEvent.count({ where: { eventId: { in: events.map((e) => e.eventId) } } })).toBe(2);
+    expect(results.map((r) => r.status)).toEqual(['processed', 'processed', 'processed', 'processed']);
+    expect(await app.db.prisma.inboundEvent.count({ where: { eventId: { in: events.map((e) => e.eventId) } } })).toBe(4);
+    const replies = await app.db.prisma.outboxMessage.findMany({ where: { target: 'branch-1', createdAt: { gte: new Date(Date.now() - 60_000) } }, select: { payload: true } });
+    expect(replies.filter((r) => JSON.stringify(r.payload).includes('无法识别的字符'))).toHaveLength(2);
   });
 
   it('processes the same event delivered several times at once only once', async () => {

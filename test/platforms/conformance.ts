@@ -138,6 +138,45 @@ export function conformance(name: string, startFake: () => Promise<PlatformFake>
       expect(await app.db.prisma.inboundEvent.count({ where: { eventId } })).toBe(1);
     });
 
+    it('answers every non-text message: rich text and voice read as text, pictures and files acknowledged, the rest told what the bot reads', async (ctx) => {
+      const kinds = fake.transport.nonText ?? [];
+      if (!kinds.length || !fake.pushNonText) return ctx.skip(`${name}: not applicable, the platform delivers no non-text messages to the bot`);
+      const u = fake.userId('m110');
+      const dm = fake.direct(u);
+      const repliesTo = () => fake.sent.filter((s) => s.to === u).length;
+      for (const kind of kinds) {
+        const before = repliesTo();
+        const events = await app.db.prisma.inboundEvent.count();
+        await fake.pushNonText(dm, u, kind, '帮助');
+        const expected = kind === 'richText' || kind === 'voice' ? '使用说明' : kind === 'other' ? '暂时看不懂这类消息' : kind === 'image' ? '已收到您发来的图片' : '已收到您发来的文件';
+        await waitUntil(`the answer to ${kind}`, () => fake.sent.filter((s) => s.to === u).slice(before).find((s) => s.text.includes(expected)));
+        expect(await app.db.prisma.inboundEvent.count()).toBe(events + 1);
+        if (kind === 'image' || kind === 'file') {
+          const row = await app.db.prisma.inboundEvent.findFirstOrThrow({ where: { platform: fake.platform }, orderBy: { receivedAt: 'desc' } });
+          const attachments = (row.payload as { attachments?: Array<{ kind: string; key: string }> }).attachments ?? [];
+          expect(attachments.map((a) => a.kind)).toEqual([kind]);
+          expect(attachments[0]!.key.length).toBeGreaterThan(0);
+        }
+      }
+      // Rich text in a group, with the @bot inside it, is a command like plain text.
+      if (kinds.includes('richText')) {
+        const before = fake.sent.filter((s) => s.to === group.id).length;
+        await fake.pushNonText(group, fake.userId('m110'), 'richText', '帮助');
+        await waitUntil('help for rich text in the group', () => fake.sent.filter((s) => s.to === group.id).slice(before).find((s) => s.text.includes('使用说明')));
+      }
+    });
+
+    it('answers a message with a lone surrogate or a NUL with a clear reply, never an error', async () => {
+      const u = fake.userId('m111');
+      const dm = fake.direct(u);
+      for (const text of ['签到 \ud800 好', 'x\u0000y']) {
+        const before = fake.sent.filter((s) => s.to === u).length;
+        const ack = await fake.pushMessage(dm, u, text);
+        if (ack.status !== undefined) expect(ack.status).toBeLessThan(400);
+        await waitUntil('the bad-characters reply', () => fake.sent.filter((s) => s.to === u).slice(before).find((s) => s.text.includes('无法识别的字符')));
+      }
+    });
+
     it('rejects a delivery with a bad signature and stores nothing', async (ctx) => {
       const pushBadSignature = fake.transport.signedDeliveries ? fake.pushBadSignature?.bind(fake) : undefined;
       if (!pushBadSignature) return ctx.skip(`${name}: not applicable, deliveries are not signed HTTP requests (the connection is authenticated once)`);

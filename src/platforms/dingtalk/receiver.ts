@@ -6,7 +6,7 @@
 // listeners, so every listener here catches its own errors.
 import { DWClient, type DWClientDownStream, TOPIC_CARD, TOPIC_ROBOT } from 'dingtalk-stream';
 import type { Card } from '../../chat/card.js';
-import type { ActionAck, ChatRef, InboundAction, InboundMessage } from '../../chat/types.js';
+import type { ActionAck, Attachment, ChatRef, InboundAction, InboundMessage } from '../../chat/types.js';
 import type { AdapterDeps, Receiver } from '../adapter.js';
 import type { NumberedCards } from '../numbered.js';
 import { InboundPipeline } from '../pipeline.js';
@@ -21,6 +21,8 @@ interface RobotMessage {
   conversationId?: string;
   conversationType?: string; // '1' direct, '2' group
   text?: { content?: string };
+  /** richText / picture / audio / video / file bodies (see readDingTalkContent). */
+  content?: unknown;
   senderStaffId?: string;
   senderId?: string;
   senderCorpId?: string;
@@ -28,9 +30,51 @@ interface RobotMessage {
   sessionWebhookExpiredTime?: number;
 }
 
+type Json = Record<string, unknown>;
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
+
+/**
+ * The text and attachments of a robot message (机器人接收消息): `text` {text.content};
+ * `richText` {content.richText: [{text} | {type:'picture', downloadCode}]}; `picture`
+ * {content.downloadCode}; `audio` {content.recognition (speech to text), downloadCode}; `video`
+ * and `file` {content.downloadCode, fileName}. Anything else is unsupported.
+ */
+export function readDingTalkContent(m: { msgtype?: string; text?: { content?: string }; content?: unknown }): { text: string; attachments: Attachment[]; unsupported?: string } {
+  const c = (m.content && typeof m.content === 'object' ? m.content : {}) as Json;
+  const code = (x: Json) => str(x.downloadCode) || str(x.pictureDownloadCode);
+  switch (m.msgtype) {
+    case 'text':
+      return { text: m.text?.content ?? '', attachments: [] };
+    case 'richText': {
+      const attachments: Attachment[] = [];
+      let text = '';
+      for (const el of Array.isArray(c.richText) ? (c.richText as Json[]) : []) {
+        if (typeof el.text === 'string') text += el.text;
+        else if (code(el)) attachments.push({ kind: 'image', key: code(el) });
+      }
+      return { text, attachments };
+    }
+    case 'audio':
+      // DingTalk's speech recognition is read as what the member said; the recording rides along.
+      return { text: str(c.recognition), attachments: code(c) ? [{ kind: 'audio', key: code(c) }] : [] };
+    case 'picture':
+    case 'video':
+    case 'file': {
+      if (!code(c)) return { text: '', attachments: [], unsupported: m.msgtype };
+      const kind = m.msgtype === 'picture' ? 'image' : m.msgtype;
+      return { text: '', attachments: [{ kind, key: code(c), ...(str(c.fileName) ? { name: str(c.fileName) } : {}) }] };
+    }
+    default:
+      return { text: '', attachments: [], unsupported: m.msgtype || 'unknown' };
+  }
+}
+
 interface CardCallback {
   outTrackId?: string;
   userId?: string;
+  /** Where the card is: IM_GROUP (spaceId = openConversationId) or IM_ROBOT (the robot's direct chat). */
+  spaceType?: string;
+  spaceId?: string;
   corpId?: string;
   content?: string;
 }
@@ -89,17 +133,18 @@ export class DingTalkReceiver implements Receiver {
     try {
       const m = JSON.parse(msg.data) as RobotMessage;
       const userId = m.senderStaffId || m.senderId;
-      if (m.msgtype !== 'text' || !userId || !m.conversationId) return;
+      if (!userId || !m.conversationId) return;
       const chat: ChatRef = m.conversationType === '2' ? { id: m.conversationId, kind: 'GROUP' } : { id: userId, kind: 'DIRECT' };
       const eventId = m.msgId || messageId;
-      const text = (m.text?.content ?? '').trim();
+      const read = readDingTalkContent(m);
+      const text = read.text.trim();
       const base = { platform: 'DINGTALK' as const, tenantKey: '', eventId, chat, user: { id: userId } };
       if (m.sessionWebhook && this.config.useSessionWebhook) {
         const expires = new Date(Number(m.sessionWebhookExpiredTime) || Date.now() + 60 * 60_000);
         void this.state.saveSession(chat.id, m.sessionWebhook, expires).catch((e) => this.deps.log.warn({ err: e }, 'dingtalk session webhook not saved'));
       }
       // Without a card template, cards are numbered text: a reply "1" is a click.
-      const choice = this.templated ? null : await this.numbered.resolve(chat.id, userId, text);
+      const choice = this.templated || m.msgtype !== 'text' ? null : await this.numbered.resolve(chat.id, userId, text);
       if (choice) {
         const action: InboundAction = { ...base, kind: 'action', token: choice.token, form: choice.form };
         const work = this.numbered.act(this.pipeline, this.deps, action, this.config.cardAckMs);
@@ -108,7 +153,13 @@ export class DingTalkReceiver implements Receiver {
         void work.catch((e) => this.deps.log.error({ err: e, eventId }, 'dingtalk numbered reply failed'));
         return;
       }
-      const inbound: InboundMessage = { ...base, kind: 'message', text };
+      const inbound: InboundMessage = {
+        ...base,
+        kind: 'message',
+        text,
+        ...(read.attachments.length ? { attachments: read.attachments } : {}),
+        ...(read.unsupported ? { unsupported: read.unsupported } : {}),
+      };
       await this.pipeline.message(inbound);
     } catch (e) {
       this.deps.log.error({ err: e, platform: 'DINGTALK', messageId }, 'dingtalk robot message failed');
@@ -129,13 +180,15 @@ export class DingTalkReceiver implements Receiver {
       if (!d.userId || !outTrackId) return;
       const slot = slotIndex(priv.actionIds?.[0]);
       const token = typeof priv.params?.t === 'string' ? priv.params.t : slot !== undefined ? ((await this.state.slots(outTrackId))[slot] ?? '') : '';
-      // The callback does not say which chat the card is in: the core finds it by the card's id.
+      // The core takes the chat from the card's own outbox row (found by its outTrackId); when
+      // there is none, the callback's space says where the card is.
+      const chat: ChatRef = d.spaceType === 'IM_GROUP' && d.spaceId ? { id: d.spaceId, kind: 'GROUP' } : { id: d.userId, kind: 'DIRECT' };
       const inbound: InboundAction = {
         kind: 'action',
         platform: 'DINGTALK',
         tenantKey: '',
         eventId: messageId,
-        chat: { id: d.userId, kind: 'DIRECT' },
+        chat,
         cardMessageId: outTrackId,
         user: { id: d.userId },
         token,

@@ -15,6 +15,10 @@ export interface LarkConfig {
   cardAckMs: number;
   /** Reconnect the long connection when it drops. */
   autoReconnect: boolean;
+  /** Time limit per Open API call (default 10 s). */
+  timeoutMs?: number;
+  /** Webhook mode: oldest signed request timestamp accepted, seconds (default: Lark's redelivery span, see receiver.ts). */
+  maxRequestAgeSeconds?: number;
 }
 
 export const LARK_DEFAULTS = { webhookPath: '/webhooks/lark', cardAckMs: 2500, mode: 'ws' as const };

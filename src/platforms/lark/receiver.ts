@@ -4,7 +4,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { FastifyInstance } from 'fastify';
-import type { ActionAck, InboundAction, InboundMessage } from '../../chat/types.js';
+import type { ActionAck, Attachment, InboundAction, InboundMessage } from '../../chat/types.js';
 import type { AdapterDeps, Receiver } from '../adapter.js';
 import { InboundPipeline } from '../pipeline.js';
 import { sdkLogger } from '../sdk-log.js';
@@ -26,6 +26,57 @@ interface LarkCardEvent {
   operator?: { open_id?: string; tenant_key?: string };
   action?: { value?: unknown; form_value?: unknown; name?: string };
   context?: { open_message_id?: string; open_chat_id?: string };
+}
+
+type Json = Record<string, unknown>;
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
+
+/**
+ * The text and attachments of a received message (接收消息内容结构): `text` {text}; `post` {title,
+ * content: paragraphs of elements: text / a / at / img / media / emotion / code_block …}, also
+ * accepted with a locale wrapper ({zh_cn: {…}}); `image` {image_key}; `file` {file_key, file_name};
+ * `audio` {file_key}; `media` {file_key, file_name}. Anything else is unsupported.
+ */
+export function readLarkContent(type: string, content: string | undefined): { text: string; attachments: Attachment[]; unsupported?: string } {
+  let c: Json = {};
+  try {
+    const parsed = JSON.parse(content ?? '{}') as unknown;
+    if (parsed && typeof parsed === 'object') c = parsed as Json;
+  } catch {
+    return { text: '', attachments: [], unsupported: type || 'unknown' };
+  }
+  switch (type) {
+    case 'text':
+      return { text: str(c.text), attachments: [] };
+    case 'post': {
+      const body = (Array.isArray(c.content) ? c : (Object.values(c).find((v) => v && typeof v === 'object' && Array.isArray((v as Json).content)) ?? {})) as Json;
+      const attachments: Attachment[] = [];
+      const lines: string[] = [];
+      if (str(body.title)) lines.push(str(body.title));
+      for (const para of (body.content as unknown[] | undefined) ?? []) {
+        let line = '';
+        for (const el of Array.isArray(para) ? (para as Json[]) : []) {
+          if (el.tag === 'text' || el.tag === 'a' || el.tag === 'code_block' || el.tag === 'md') line += str(el.text);
+          else if (el.tag === 'at') line += ` ${str(el.user_id)} `; // '@_user_N', removed with the mentions
+          else if (el.tag === 'img' && str(el.image_key)) attachments.push({ kind: 'image', key: str(el.image_key) });
+          else if (el.tag === 'media' && str(el.file_key)) attachments.push({ kind: 'video', key: str(el.file_key) });
+        }
+        lines.push(line);
+      }
+      return { text: lines.join('\n'), attachments };
+    }
+    case 'image':
+      return str(c.image_key) ? { text: '', attachments: [{ kind: 'image', key: str(c.image_key) }] } : { text: '', attachments: [], unsupported: type };
+    case 'file':
+    case 'audio':
+    case 'media': {
+      const kind = type === 'file' ? 'file' : type === 'audio' ? 'audio' : 'video';
+      if (!str(c.file_key)) return { text: '', attachments: [], unsupported: type };
+      return { text: '', attachments: [{ kind, key: str(c.file_key), ...(str(c.file_name) ? { name: str(c.file_name) } : {}) }] };
+    }
+    default:
+      return { text: '', attachments: [], unsupported: type || 'unknown' };
+  }
 }
 
 export function larkAck(ack: ActionAck): Record<string, unknown> {
@@ -58,13 +109,10 @@ export class LarkReceiver implements Receiver {
     const m = d.message;
     const userId = d.sender?.sender_id?.open_id;
     if (!m?.chat_id || !userId || !d.event_id || d.sender?.sender_type === 'app') return;
-    if (m.message_type !== 'text') return; // images, files, stickers: nothing to do
-    let text = '';
-    try {
-      text = String((JSON.parse(m.content ?? '{}') as { text?: unknown }).text ?? '');
-    } catch {
-      return;
-    }
+    // Every message type gets an answer: text and rich text are read, pictures and files are
+    // acknowledged, anything else is told what the bot reads (docs/platforms/lark.md).
+    const read = readLarkContent(m.message_type ?? '', m.content);
+    let text = read.text;
     for (const mention of m.mentions ?? []) if (mention.key) text = text.split(mention.key).join(' ');
     const direct = m.chat_type === 'p2p';
     const inbound: InboundMessage = {
@@ -76,6 +124,8 @@ export class LarkReceiver implements Receiver {
       chat: direct ? { id: userId, kind: 'DIRECT' } : { id: m.chat_id, kind: 'GROUP' },
       user: { id: userId },
       text: text.trim(),
+      ...(read.attachments.length ? { attachments: read.attachments } : {}),
+      ...(read.unsupported ? { unsupported: read.unsupported } : {}),
     };
     await this.pipeline.message(inbound);
   }

@@ -8,12 +8,39 @@ import type { Logger } from '../../log.js';
 import { type Capabilities, type PlatformSender, type SendRequest, SendError } from '../types.js';
 import type { LarkConfig } from './config.js';
 import { renderLarkCard } from './card.js';
+import { sdkLogger } from '../sdk-log.js';
+
+/** Time limit of every Open API call (a hanging platform must not hold a delivery slot). */
+export const LARK_TIMEOUT_MS = 10_000;
 
 export const LARK_CAPABILITIES: Capabilities = { cardUpdate: true, forms: true, memberList: true, directMessages: true, idempotentSend: true };
 
 /** Token codes meaning "the tenant_access_token is no longer valid". */
 const TOKEN_INVALID = new Set([99991663, 99991661, 99991668, 99991671]);
+/** The gateway's frequency limit (HTTP 429, old APIs 400), with x-ogw-ratelimit-reset. */
 const RATE_LIMITED = 99991400;
+/**
+ * Message-API limits answered with HTTP 400 and no reset header: 230020 the per-chat limit (5 QPS
+ * per group shared by its bots, 5 QPS per user; docs/platforms/lark.md), 11232 the message
+ * service's own limit. Retried after a pause, never given up.
+ */
+const SEND_LIMITED = new Set([230020, 11232]);
+const SEND_LIMITED_RETRY_MS = 1000;
+
+/** The SDK's axios instance with a time limit on every call (the SDK sets none). */
+function withTimeout(inner: lark.HttpInstance, ms: number): lark.HttpInstance {
+  const t = <D>(o?: lark.HttpRequestOptions<D>): lark.HttpRequestOptions<D> => ({ ...o, timeout: o?.timeout ?? ms });
+  return {
+    request: (o) => inner.request(t(o)),
+    get: (url, o) => inner.get(url, t(o)),
+    delete: (url, o) => inner.delete(url, t(o)),
+    head: (url, o) => inner.head(url, t(o)),
+    options: (url, o) => inner.options(url, t(o)),
+    post: (url, data, o) => inner.post(url, data, t(o)),
+    put: (url, data, o) => inner.put(url, data, t(o)),
+    patch: (url, data, o) => inner.patch(url, data, t(o)),
+  };
+}
 
 /** A per-client token cache (the SDK default is process-wide and keyed only by app id). */
 class TokenCache {
@@ -49,7 +76,10 @@ export class LarkApi {
       appSecret: config.appSecret,
       domain: config.domain,
       cache: this.cache,
-      loggerLevel: lark.LoggerLevel.fatal,
+      httpInstance: withTimeout(lark.defaultHttpInstance as unknown as lark.HttpInstance, config.timeoutMs ?? LARK_TIMEOUT_MS),
+      // Failures are thrown to us and classified; the SDK's own log lines go to pino as one line each.
+      logger: sdkLogger(log),
+      loggerLevel: lark.LoggerLevel.error,
     });
   }
 
@@ -74,7 +104,8 @@ export class LarkApi {
           this.cache.clear();
           continue;
         }
-        throw new SendError(`${what}: code ${res.code} ${res.msg ?? ''}`.trim(), res.code === RATE_LIMITED, res.code === RATE_LIMITED ? 1000 : undefined);
+        const limited = res.code === RATE_LIMITED || SEND_LIMITED.has(res.code);
+        throw new SendError(`${what}: code ${res.code} ${res.msg ?? ''}`.trim(), limited, limited ? SEND_LIMITED_RETRY_MS : undefined);
       }
       return res;
     }
@@ -108,6 +139,7 @@ function toSendError(what: string, err: ApiError): SendError {
     const reset = Number(err.response?.headers?.['x-ogw-ratelimit-reset']);
     return new SendError(`${what}: rate limited (${status ?? ''} ${code ?? ''})`, true, Number.isFinite(reset) && reset > 0 ? reset * 1000 : 1000);
   }
+  if (code !== undefined && SEND_LIMITED.has(code)) return new SendError(`${what}: chat rate limited (${status ?? ''} ${code})`, true, SEND_LIMITED_RETRY_MS);
   if (status === undefined || status >= 500) return new SendError(`${what}: ${status ?? err.code ?? err.message ?? 'network error'}`, true);
   return new SendError(`${what}: HTTP ${status} code ${code ?? '?'} ${err.response?.data?.msg ?? ''}`.trim(), false);
 }

@@ -4,7 +4,7 @@
 // card's first choice (src/platforms/numbered.ts). In rooms only messages that @ the bot count.
 import { randomUUID } from 'node:crypto';
 import { WechatyBuilder, type Message, type Wechaty } from 'wechaty';
-import type { ChatRef, InboundAction, InboundMessage } from '../../chat/types.js';
+import type { Attachment, ChatRef, InboundAction, InboundMessage } from '../../chat/types.js';
 import type { AdapterDeps, PlatformAdapter, Receiver } from '../adapter.js';
 import { NumberedCards, numberedText } from '../numbered.js';
 import { InboundPipeline } from '../pipeline.js';
@@ -44,9 +44,29 @@ export class WechatyReceiver implements Receiver {
   }
 
   async onMessage(m: Message): Promise<void> {
-    if (m.self() || m.type() !== this.bot.Message.Type.Text) return;
+    if (m.self()) return;
     if (m.age() > MAX_AGE_SECONDS) return;
     const room = m.room();
+    const T = this.bot.Message.Type;
+    if (m.type() !== T.Text) {
+      // Only text can @ the bot in a room; in a direct chat every message gets an answer.
+      if (room) return;
+      const kinds = new Map<number, Attachment['kind']>([[T.Image, 'image'], [T.Attachment, 'file'], [T.Audio, 'audio'], [T.Video, 'video']]);
+      const kind = kinds.get(m.type());
+      const talker = m.talker();
+      const inbound: InboundMessage = {
+        platform: 'WECHATY',
+        tenantKey: '',
+        eventId: m.id,
+        chat: { id: talker.id, kind: 'DIRECT' },
+        user: { id: talker.id },
+        kind: 'message',
+        text: '',
+        ...(kind ? { attachments: [{ kind, key: m.id }] } : { unsupported: T[m.type()] ?? 'unknown' }),
+      };
+      await this.pipeline.message(inbound);
+      return;
+    }
     if (room && !(await m.mentionSelf())) return;
     const talker = m.talker();
     const text = (room ? await m.mentionText() : m.text()).trim();

@@ -4,7 +4,7 @@
 import { decrypt, encrypt, getSignature } from '@wecom/crypto';
 import { WSClient } from '@wecom/aibot-node-sdk';
 import type { FastifyInstance } from 'fastify';
-import type { ActionAck, InboundAction, InboundMessage } from '../../chat/types.js';
+import type { ActionAck, Attachment, InboundAction, InboundMessage } from '../../chat/types.js';
 import type { AdapterDeps, Receiver } from '../adapter.js';
 import { InboundPipeline } from '../pipeline.js';
 import { sdkLogger } from '../sdk-log.js';
@@ -21,7 +21,47 @@ interface WeComBody {
   response_url?: string;
   msgtype?: string;
   text?: { content?: string };
+  mixed?: { msg_item?: Array<{ msgtype?: string; text?: { content?: string }; image?: { url?: string } }> };
+  voice?: { content?: string };
+  image?: { url?: string };
+  file?: { url?: string };
+  video?: { url?: string };
   event?: { eventtype?: string; [k: string]: unknown };
+}
+
+/**
+ * @mentions wherever they are: WeCom leaves "@支部助手" in the text, at the start or anywhere else
+ * ("签到 @支部助手"); an @ inside a word (an e-mail address) is kept.
+ */
+export const stripMentions = (s: string) => s.replace(/(^|\s)@\S+/g, '$1').replace(/\s+/g, ' ').trim();
+
+/**
+ * The text and attachments of an AI-bot message (接收消息格式; SDK types TextContent, MixedContent,
+ * VoiceContent, ImageContent, FileContent, VideoContent): `text`; `mixed` (text and image items);
+ * `voice` {content: WeCom's speech-to-text}; `image`/`file`/`video` {url: encrypted, 5 minutes}.
+ */
+export function readWeComContent(b: WeComBody): { text: string; attachments: Attachment[]; unsupported?: string } {
+  const url = (x: { url?: string } | undefined) => (typeof x?.url === 'string' && x.url ? x.url : '');
+  switch (b.msgtype) {
+    case 'text':
+      return { text: b.text?.content ?? '', attachments: [] };
+    case 'mixed': {
+      const items = b.mixed?.msg_item ?? [];
+      const text = items.filter((i) => i.msgtype === 'text').map((i) => i.text?.content ?? '').join('\n');
+      const attachments: Attachment[] = items.filter((i) => i.msgtype === 'image' && url(i.image)).map((i) => ({ kind: 'image', key: url(i.image) }));
+      return { text, attachments };
+    }
+    case 'voice':
+      return b.voice?.content ? { text: b.voice.content, attachments: [] } : { text: '', attachments: [], unsupported: 'voice' };
+    case 'image':
+    case 'file':
+    case 'video': {
+      const u = url(b[b.msgtype]);
+      return u ? { text: '', attachments: [{ kind: b.msgtype, key: u }] } : { text: '', attachments: [], unsupported: b.msgtype };
+    }
+    default:
+      return { text: '', attachments: [], unsupported: b.msgtype || 'unknown' };
+  }
 }
 
 export class WeComReceiver implements Receiver {
@@ -43,8 +83,19 @@ export class WeComReceiver implements Receiver {
 
   async onMessage(b: WeComBody): Promise<void> {
     const userId = b.from?.userid;
-    if (!b.msgid || !userId || b.msgtype !== 'text') return;
-    const inbound: InboundMessage = { kind: 'message', platform: 'WECOM', tenantKey: '', eventId: b.msgid, chat: this.chatOf(b, userId), user: { id: userId }, text: (b.text?.content ?? '').trim() };
+    if (!b.msgid || !userId || b.msgtype === 'event') return;
+    const read = readWeComContent(b);
+    const inbound: InboundMessage = {
+      kind: 'message',
+      platform: 'WECOM',
+      tenantKey: '',
+      eventId: b.msgid,
+      chat: this.chatOf(b, userId),
+      user: { id: userId },
+      text: stripMentions(read.text),
+      ...(read.attachments.length ? { attachments: read.attachments } : {}),
+      ...(read.unsupported ? { unsupported: read.unsupported } : {}),
+    };
     await this.pipeline.message(inbound);
   }
 
@@ -78,7 +129,8 @@ export class WeComReceiver implements Receiver {
       logger: sdkLogger(this.deps.log) as never,
     });
     this.client = ws;
-    ws.on('message.text', (frame) => void this.onMessage(frame.body as WeComBody).catch((e) => this.deps.log.error({ err: e }, 'wecom message failed')));
+    // Every message type (text, mixed, voice, image, file, video …) gets an answer.
+    ws.on('message', (frame) => void this.onMessage(frame.body as WeComBody).catch((e) => this.deps.log.error({ err: e }, 'wecom message failed')));
     ws.on('event.template_card_event', (frame) => {
       void this.onCardEvent(frame.body as unknown as WeComBody)
         .then(async ({ ack, taskId }) => {

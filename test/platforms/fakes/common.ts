@@ -64,7 +64,15 @@ export interface FakeTransport {
    * the bot answer (WeCom AI bot webhook mode: one response_url per received message).
    */
   proactiveSends?: boolean;
+  /**
+   * The non-text messages this platform delivers to a bot, as the fake can send them: rich text
+   * with a command in it, a voice message with the platform's speech recognition, a picture, a
+   * file, and a type the bot does not read (sticker …).
+   */
+  nonText?: NonTextKind[];
 }
+
+export type NonTextKind = 'richText' | 'voice' | 'image' | 'file' | 'other';
 
 export interface PlatformFake {
   readonly platform: Platform;
@@ -82,6 +90,8 @@ export interface PlatformFake {
   direct(userId: string): ChatAddress;
   pushMessage(chat: ChatAddress, user: string, text: string, opts?: { eventId?: string }): Promise<PushAck>;
   pushCardClick(user: string, chat: ChatAddress, message: FakeSent, button: string, opts?: { eventId?: string; form?: Record<string, string> }): Promise<PushAck>;
+  /** A non-text message (transport.nonText); `text` is the command inside rich text or voice. */
+  pushNonText?(chat: ChatAddress, user: string, kind: NonTextKind, text?: string): Promise<PushAck>;
   /** A delivery with a wrong signature (webhook modes). */
   pushBadSignature?(chat: ChatAddress, user: string, text: string): Promise<PushAck>;
   readonly sent: FakeSent[];

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { App } from '../../../src/app.js';
-import { type ChatAddress, FakeHttp, type FakeSent, type PlatformFake, type PushAck, type RecordedRequest, waitUntil } from './common.js';
+import { type ChatAddress, FakeHttp, type FakeSent, type NonTextKind, type PlatformFake, type PushAck, type RecordedRequest, waitUntil } from './common.js';
 
 type Json = Record<string, unknown>;
 
@@ -40,7 +40,7 @@ export interface DingTalkFakeOptions {
 export class DingTalkFake implements PlatformFake {
   readonly platform = 'DINGTALK' as const;
   readonly ackDeadlineMs = 3000;
-  readonly transport = { signedDeliveries: false, rateLimitedSends: true, expiringTokens: true };
+  readonly transport = { signedDeliveries: false, rateLimitedSends: true, expiringTokens: true, nonText: ['richText', 'voice', 'image', 'file', 'other'] as NonTextKind[] };
   readonly clientId = 'dingfakeappkey01';
   readonly clientSecret = 'fake-dingtalk-secret';
   readonly templateId = 'fake-template.schema';
@@ -233,6 +233,21 @@ export class DingTalkFake implements PlatformFake {
   }
 
   async pushMessage(chat: ChatAddress, user: string, text: string, opts: { eventId?: string } = {}): Promise<PushAck> {
+    return this.pushRobot(chat, user, { msgtype: 'text', text: { content: chat.kind === 'GROUP' ? ` ${text}` : text } }, opts);
+  }
+
+  /** Robot message bodies (机器人接收消息): richText, audio with recognition, picture, file; 'other' is a type the adapter does not read. */
+  async pushNonText(chat: ChatAddress, user: string, kind: NonTextKind, text = ''): Promise<PushAck> {
+    const body =
+      kind === 'richText' ? { msgtype: 'richText', content: { richText: [{ text }, { type: 'picture', downloadCode: 'dc_pic_1', pictureDownloadCode: 'pdc_pic_1' }] } }
+      : kind === 'voice' ? { msgtype: 'audio', content: { duration: 2300, downloadCode: 'dc_audio_1', recognition: text } }
+      : kind === 'image' ? { msgtype: 'picture', content: { downloadCode: 'dc_pic_2', pictureDownloadCode: 'pdc_pic_2' } }
+      : kind === 'file' ? { msgtype: 'file', content: { downloadCode: 'dc_file_1', fileName: '学习材料.pdf', spaceId: '123', fileId: '456' } }
+      : { msgtype: 'chatRecord', content: { summary: '聊天记录' } };
+    return this.pushRobot(chat, user, body);
+  }
+
+  private async pushRobot(chat: ChatAddress, user: string, body: Json, opts: { eventId?: string } = {}): Promise<PushAck> {
     const session = crypto.randomBytes(8).toString('hex');
     this.sessions.set(session, { target: chat.id, expired: false });
     const group = chat.kind === 'GROUP';
@@ -241,8 +256,7 @@ export class DingTalkFake implements PlatformFake {
       conversationType: group ? '2' : '1',
       conversationTitle: group ? '第一党支部' : undefined,
       msgId: opts.eventId ?? `msg${crypto.randomBytes(8).toString('hex')}`,
-      msgtype: 'text',
-      text: { content: group ? ` ${text}` : text },
+      ...body,
       senderStaffId: user,
       senderId: `$:LWCP_v1:$${user}`,
       senderNick: user,

@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { App } from '../../../src/app.js';
-import { type ChatAddress, FakeHttp, type FakeSent, type PlatformFake, type PushAck, type RecordedRequest, waitUntil } from './common.js';
+import { type ChatAddress, FakeHttp, type FakeSent, type NonTextKind, type PlatformFake, type PushAck, type RecordedRequest, waitUntil } from './common.js';
 
 // ── pbbp2.Frame, hand-encoded (field numbers from the SDK's generated encoder) ──
 interface Frame {
@@ -145,7 +145,7 @@ export class LarkFake implements PlatformFake {
   constructor(readonly opts: LarkFakeOptions) {}
 
   get transport() {
-    return { signedDeliveries: this.opts.mode === 'webhook', rateLimitedSends: true, expiringTokens: true };
+    return { signedDeliveries: this.opts.mode === 'webhook', rateLimitedSends: true, expiringTokens: true, nonText: ['richText', 'image', 'file', 'other'] as NonTextKind[] };
   }
 
   static async start(opts: LarkFakeOptions): Promise<LarkFake> {
@@ -359,6 +359,32 @@ export class LarkFake implements PlatformFake {
       },
     };
     const r = await this.deliver(this.envelope('im.message.receive_v1', event, opts.eventId ?? crypto.randomUUID()));
+    return { elapsedMs: r.elapsedMs, status: r.status };
+  }
+
+  /** Shapes from 接收消息内容结构: post {title, content: [[elements]]}, image {image_key}, file {file_key, file_name}, sticker {file_key}. */
+  async pushNonText(chat: ChatAddress, user: string, kind: NonTextKind, text = ''): Promise<PushAck> {
+    const group = chat.kind === 'GROUP';
+    const at = group ? [{ tag: 'at', user_id: '@_user_1', user_name: '支部助手' }] : [];
+    const [type, content] =
+      kind === 'richText' ? ['post', { title: '', content: [[...at, { tag: 'text', text: ` ${text}`, style: ['bold'] }], [{ tag: 'img', image_key: 'img_v3_02ab_demo' }]] }]
+      : kind === 'image' ? ['image', { image_key: 'img_v3_02ab_photo' }]
+      : kind === 'file' ? ['file', { file_key: 'file_v3_00ab_doc', file_name: '学习材料.pdf' }]
+      : kind === 'other' ? ['sticker', { file_key: 'file_v3_00ab_sticker' }]
+      : (() => { throw new Error(`lark: no ${kind} messages with text`); })();
+    const event = {
+      sender: { sender_id: { open_id: user, user_id: user.replace(/^ou_/, ''), union_id: `on_${user}` }, sender_type: 'user', tenant_key: 'tk' },
+      message: {
+        message_id: `om_in_${crypto.randomBytes(4).toString('hex')}`,
+        chat_id: chat.id,
+        chat_type: group ? 'group' : 'p2p',
+        message_type: type,
+        content: JSON.stringify(content),
+        mentions: group && kind === 'richText' ? [{ key: '@_user_1', id: { open_id: 'ou_bot' }, name: '支部助手' }] : [],
+        create_time: String(Date.now()),
+      },
+    };
+    const r = await this.deliver(this.envelope('im.message.receive_v1', event, crypto.randomUUID()));
     return { elapsedMs: r.elapsedMs, status: r.status };
   }
 

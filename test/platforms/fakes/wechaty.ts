@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import { PuppetMock, mock } from 'wechaty-puppet-mock';
 import type { App } from '../../../src/app.js';
 import type { PlatformHooks } from '../../../src/platforms/index.js';
-import { type ChatAddress, type FakeSent, type PlatformFake, type PushAck, sleep, waitUntil } from './common.js';
+import { type ChatAddress, type FakeSent, type NonTextKind, type PlatformFake, type PushAck, sleep, waitUntil } from './common.js';
 
 type ContactMock = ReturnType<mock.Mocker['createContact']>;
 
@@ -21,7 +21,7 @@ export class WechatyFake implements PlatformFake {
   /** No platform deadline: the time a numbered reply's answer may take. */
   readonly ackDeadlineMs = 5000;
   readonly updatesInPlace = false;
-  readonly transport = { signedDeliveries: false, rateLimitedSends: false, expiringTokens: false };
+  readonly transport = { signedDeliveries: false, rateLimitedSends: false, expiringTokens: false, nonText: ['image', 'file', 'other'] as NonTextKind[] };
   readonly mocker = new mock.Mocker();
   readonly puppet = new PuppetMock({ mocker: this.mocker });
   readonly sent: FakeSent[] = [];
@@ -103,6 +103,17 @@ export class WechatyFake implements PlatformFake {
         ...(group ? { roomId: chat.id, mentionIdList: [this.self.id] } : { listenerId: this.self.id }),
       } as never);
     }
+    this.puppet.emit('message', { messageId: id });
+    return { elapsedMs: Date.now() - started };
+  }
+
+  /** Direct-chat pictures, files and stickers (PUPPET.types.Message Image 6, Attachment 1, Emoticon 5). */
+  async pushNonText(chat: ChatAddress, user: string, kind: NonTextKind): Promise<PushAck> {
+    const type = kind === 'image' ? 6 : kind === 'file' ? 1 : kind === 'other' ? 5 : undefined;
+    if (type === undefined || chat.kind !== 'DIRECT') throw new Error(`wechaty: no ${kind} fake in a ${chat.kind} chat`);
+    const id = crypto.randomUUID();
+    const started = Date.now();
+    this.mocker.MessageMock.create({ id, talkerId: user, timestamp: Date.now(), type, listenerId: this.self.id } as never);
     this.puppet.emit('message', { messageId: id });
     return { elapsedMs: Date.now() - started };
   }

@@ -12,7 +12,9 @@ import crypto from 'node:crypto';
 import { decrypt, encrypt, getSignature } from '@wecom/crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { App } from '../../../src/app.js';
-import { type ChatAddress, FakeHttp, type FakeReply, type FakeSent, type PlatformFake, type PushAck, waitUntil } from './common.js';
+import { type ChatAddress, FakeHttp, type FakeReply, type FakeSent, type NonTextKind, type PlatformFake, type PushAck, waitUntil } from './common.js';
+
+const NON_TEXT: NonTextKind[] = ['richText', 'voice', 'image', 'file'];
 
 type Json = Record<string, unknown>;
 
@@ -64,8 +66,8 @@ export class WeComFake implements PlatformFake {
   // Webhook: signed deliveries; answers go through response_url (no token), nothing proactive.
   get transport() {
     return this.mode === 'ws'
-      ? { signedDeliveries: false, rateLimitedSends: true, expiringTokens: true, proactiveSends: true }
-      : { signedDeliveries: true, rateLimitedSends: true, expiringTokens: false, proactiveSends: false };
+      ? { signedDeliveries: false, rateLimitedSends: true, expiringTokens: true, proactiveSends: true, nonText: NON_TEXT }
+      : { signedDeliveries: true, rateLimitedSends: true, expiringTokens: false, proactiveSends: false, nonText: NON_TEXT };
   }
 
   static async start(opts: { mode?: 'ws' | 'webhook' } = {}): Promise<WeComFake> {
@@ -245,7 +247,25 @@ export class WeComFake implements PlatformFake {
   }
 
   async pushMessage(chat: ChatAddress, user: string, text: string, opts: { eventId?: string } = {}): Promise<PushAck> {
-    const msgid = opts.eventId ?? crypto.randomUUID();
+    return this.pushBody(chat, user, this.messageBody(chat, user, text, opts.eventId ?? crypto.randomUUID()));
+  }
+
+  /** AI-bot message bodies (接收消息格式, SDK MixedContent / VoiceContent / ImageContent / FileContent). */
+  async pushNonText(chat: ChatAddress, user: string, kind: NonTextKind, text = ''): Promise<PushAck> {
+    const base = this.messageBody(chat, user, '', crypto.randomUUID());
+    delete base.text;
+    const url = `${this.http.url}/media/${crypto.randomBytes(6).toString('hex')}`;
+    const body =
+      kind === 'richText' ? { msgtype: 'mixed', mixed: { msg_item: [{ msgtype: 'text', text: { content: chat.kind === 'GROUP' ? `@支部助手 ${text}` : text } }, { msgtype: 'image', image: { url, aeskey: 'k' } }] } }
+      : kind === 'voice' ? { msgtype: 'voice', voice: { content: text } }
+      : kind === 'image' ? { msgtype: 'image', image: { url, aeskey: 'k' } }
+      : kind === 'file' ? { msgtype: 'file', file: { url, aeskey: 'k' } }
+      : (() => { throw new Error(`wecom: no ${kind} fake`); })();
+    return this.pushBody(chat, user, { ...base, ...body });
+  }
+
+  private async pushBody(chat: ChatAddress, user: string, body: Json): Promise<PushAck> {
+    const msgid = String(body.msgid);
     if (this.mode === 'webhook') {
       // A redelivery (same msgid) carries the same response_url.
       let code = [...this.responseCodes.entries()].find(([, v]) => v.msgid === msgid)?.[0];
@@ -253,12 +273,12 @@ export class WeComFake implements PlatformFake {
         code = crypto.randomBytes(12).toString('hex');
         this.responseCodes.set(code, { msgid, to: chat.kind === 'GROUP' ? chat.id : user, expiresAt: Date.now() + RESPONSE_URL_TTL_MS, used: false });
       }
-      const r = await this.post({ ...this.messageBody(chat, user, text, msgid), response_url: `${this.http.url}/cgi-bin/aibot/response?response_code=${code}` });
+      const r = await this.post({ ...body, response_url: `${this.http.url}/cgi-bin/aibot/response?response_code=${code}` });
       return { elapsedMs: r.elapsedMs, status: r.status };
     }
     await waitUntil('wecom client auth', () => this.authed, 15_000);
     const started = Date.now();
-    this.push('aibot_msg_callback', this.messageBody(chat, user, text, msgid));
+    this.push('aibot_msg_callback', body);
     return { elapsedMs: Date.now() - started };
   }
 
