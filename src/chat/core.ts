@@ -14,7 +14,7 @@ import { TokenSigner } from './token.js';
 import type { ActionAck, Inbound, InboundAction, InboundMessage, Outbound, QueuedOutbox } from './types.js';
 import { say } from './wording.js';
 import { DomainError } from '../services/kernel.js';
-import { can } from '../access/index.js';
+import { can, type Ability } from '../access/index.js';
 import { Presenters } from './presenters/registry.js';
 import { DEFAULT_TZ } from '../domain/life/time.js';
 import type { RefreshIntent } from '../services/kernel.js';
@@ -87,6 +87,18 @@ function storable<T>(v: T): T {
 
 /** What a member wrote holds characters we could not read (replaced on the way in). */
 const unreadable = (s: string | undefined) => !!s && s.includes(REPLACEMENT);
+
+/** A declared guard's refusal names who may (prompts/replies/access.yaml). */
+export const REFUSALS: Record<Exclude<Ability, 'member'>, string> = {
+  'branch.view': 'refused.branch_view',
+  'branch.manage': 'errors.not_allowed',
+  'group.lead': 'refused.group_lead',
+  'organ.view': 'refused.organ_view',
+  'organ.manage': 'refused.organ_manage',
+  'organ.any': 'refused.organ_any',
+  'tree.view': 'refused.tree_view',
+  'org.admin': 'refused.org_admin',
+};
 
 /** The platform account an event comes from. */
 const account = (i: Inbound) => ({ platform: i.platform, tenantKey: i.tenantKey, userId: i.user.id });
@@ -349,7 +361,7 @@ export class ChatCore {
       const guard = found?.route.guard ?? 'member';
       if (!member && guard !== 'anyone') throw new UserError(say('binding.unbound'));
       if (guard !== 'anyone' && guard !== 'member' && !(await can(tx, ctx.unit.principal, guard, (await ctx.subject()).id))) {
-        throw new DomainError('errors.not_allowed', { what: { key: `commands.${found!.route.name}.what` } });
+        throw new DomainError(REFUSALS[guard], { what: { key: `commands.${found!.route.name}.what` } });
       }
       if (found) await found.route.handler(ctx, found.match);
       for (const hook of this.router.messageHooks()) await hook(ctx, found?.route.name ?? '');

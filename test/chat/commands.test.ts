@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildRouter } from '../../src/chat/bot.js';
 import { TokenSigner } from '../../src/chat/token.js';
 import { loadWording } from '../../src/chat/wording.js';
+import { REFUSALS } from '../../src/chat/core.js';
 
 const router = buildRouter({ publicUrl: 'https://zhibu.example', tokens: new TokenSigner('t'.repeat(64)) });
 const commands = router.declared();
@@ -47,12 +48,17 @@ describe('declared commands', () => {
     const missing = commands.flatMap((c) => {
       const keys = [
         ...(c.help ? ['summary', 'example'] : []),
-        // The core's refusal names what was refused: errors.not_allowed with commands.<name>.what.
+        // The core's refusal names what was refused: the guard's refusal with commands.<name>.what.
         ...(c.guard && c.guard !== 'anyone' && c.guard !== 'member' ? ['what'] : []),
       ].map((k) => `commands.${c.name}.${k}`);
       return keys.filter((k) => !wording.has(k));
     });
     expect(missing).toEqual([]);
+  });
+
+  it('are refused in words that name who may: one refusal per guard, each in the wording', () => {
+    expect(Object.values(REFUSALS).filter((k) => !wording.has(k))).toEqual([]);
+    expect(new Set(Object.values(REFUSALS)).size).toBe(Object.keys(REFUSALS).length);
   });
 
   it('own every commands.* wording key (none left from a renamed or removed command)', () => {

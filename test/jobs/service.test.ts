@@ -62,8 +62,8 @@ describe('jobs in the service', () => {
     it('broadcasts 工作提示 from the 机关党委书记 to every branch chat and reports sent, failed and pending', async () => {
       const refused = await chat.say('m102', group(1), '工作提示 请报送学习计划');
       expect(refused.status).toBe('processed');
-      // Refused by the command's guard ('organ.any'), before the service runs.
-      await chat.waitFor(group(1), (e) => e.type === 'message' && !!e.text?.startsWith('只有') && e.text.includes('发送工作提示'));
+      // Refused by the command's guard ('organ.any'), before the service runs, naming who may.
+      await chat.waitFor(group(1), (e) => e.type === 'message' && e.text === '只有机关党委书记、专职副书记或机关党委委员才能发送工作提示。');
       expect(await app.db.prisma.promptBroadcast.count()).toBe(0);
 
       const text = '请各支部于本月25日前报送下月主题党日计划。';
