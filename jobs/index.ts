@@ -4,6 +4,9 @@
 // the pledge reminders (daily 09:30, jobs/pledges.ts).
 // Producers (enqueue, schedule) work without workers; startWorkers() adds the consumers. Any number
 // of processes may run workers: every job is idempotent against the database.
+// Schedulers live in the queue backend: a Redis that comes back empty (restart without persistence,
+// failover) loses them. A process running workers therefore checks every RECONCILE_EVERY_MS which are
+// missing and creates those again (ensureSchedulers); /readyz reports missing ones (missingSchedulers).
 import type { Job } from 'bullmq';
 import type { Config } from '../src/config.js';
 import type { Database } from '../src/db/client.js';
@@ -22,6 +25,8 @@ import { PledgeReminders, PLEDGE_REMIND_JOB, PLEDGE_REMIND_SCHEDULER } from './p
 import { jobPresenters } from './run.js';
 
 export const MAINTENANCE_QUEUE = 'maintenance';
+/** How often a worker process looks for missing schedulers (they are back within a minute). */
+export const RECONCILE_EVERY_MS = 30_000;
 
 export interface JobsDeps {
   config: Config;
@@ -37,6 +42,8 @@ export interface JobsDeps {
   reminderMessages?: ReminderMessages;
   /** Test seam: task templates directory. */
   promptsDir?: string;
+  /** Test seam: how often missing schedulers are looked for (default RECONCILE_EVERY_MS). */
+  reconcileEveryMs?: number;
 }
 
 export function limiterStoreFor(config: Config): LimiterStore {
@@ -54,6 +61,8 @@ export class Jobs {
   private readonly maintenance;
   private readonly workers: Array<{ close(): Promise<void> }> = [];
   private started = false;
+  private reconciler?: NodeJS.Timeout;
+  private reconciling?: Promise<unknown>;
 
   private constructor(
     private readonly deps: JobsDeps,
@@ -110,21 +119,57 @@ export class Jobs {
       return null;
     }, { concurrency: 1 });
     this.workers.push(maintenance);
-    const tz = config.timezone;
-    const keep = { removeOnComplete: { count: 10 }, removeOnFail: { count: 50 } };
-    await this.maintenance.upsertJobScheduler('outbox-sweep', { every: 30_000 }, { name: 'sweep', opts: keep });
-    await this.maintenance.upsertJobScheduler('reminder-dispatch', { every: 60_000 }, { name: 'dispatch', opts: keep });
-    await this.maintenance.upsertJobScheduler('compliance-scan', { pattern: config.jobs.complianceCron, tz }, { name: 'compliance', opts: keep });
-    await this.maintenance.upsertJobScheduler(PLEDGE_REMIND_SCHEDULER, { pattern: config.jobs.pledgeRemindCron, tz }, { name: PLEDGE_REMIND_JOB, opts: keep });
+    for (const s of this.maintenanceSchedulers()) await this.maintenance.upsertJobScheduler(s.id, s.repeat, s.template);
     await this.prompts.syncTemplates();
     const r = await this.prompts.reconcile();
     const swept = await this.deliverer.sweep();
     const { scheduled } = await this.reminders.dispatch();
     log.info({ prompts: r.active, removedSchedulers: r.removed, swept, scheduled }, 'workers started');
+    this.reconciler = setInterval(() => {
+      this.reconciling ??= this.ensureSchedulers()
+        .then((restored) => restored.length && log.warn({ restored }, 'job schedulers were missing from the queue backend (emptied?); created them again'))
+        .catch((e) => log.warn({ err: e }, 'checking the job schedulers failed; retrying'))
+        .finally(() => (this.reconciling = undefined));
+    }, this.deps.reconcileEveryMs ?? RECONCILE_EVERY_MS);
+    this.reconciler.unref();
+  }
+
+  /** The maintenance queue's schedulers: outbox sweep, reminder dispatch, compliance scan, pledge reminders. */
+  private maintenanceSchedulers() {
+    const { config } = this.deps;
+    const tz = config.timezone;
+    const keep = { removeOnComplete: { count: 10 }, removeOnFail: { count: 50 } };
+    return [
+      { id: 'outbox-sweep', repeat: { every: 30_000 }, template: { name: 'sweep', opts: keep } },
+      { id: 'reminder-dispatch', repeat: { every: 60_000 }, template: { name: 'dispatch', opts: keep } },
+      { id: 'compliance-scan', repeat: { pattern: config.jobs.complianceCron, tz }, template: { name: 'compliance', opts: keep } },
+      { id: PLEDGE_REMIND_SCHEDULER, repeat: { pattern: config.jobs.pledgeRemindCron, tz }, template: { name: PLEDGE_REMIND_JOB, opts: keep } },
+    ];
+  }
+
+  /** Names of the schedulers that should exist in the queue backend and do not (maintenance and task prompts). */
+  async missingSchedulers(): Promise<string[]> {
+    const have = new Set((await this.maintenance.getJobSchedulers(0, -1)).map((s) => s.key));
+    const missing = this.maintenanceSchedulers().map((s) => s.id).filter((id) => !have.has(id));
+    return [...missing, ...(await this.prompts.missingSchedulers())];
+  }
+
+  /** Create again the schedulers that are missing (only those: an upsert would move an `every` scheduler's next run). */
+  async ensureSchedulers(): Promise<string[]> {
+    const missing = await this.missingSchedulers();
+    if (!missing.length) return [];
+    for (const s of this.maintenanceSchedulers()) if (missing.includes(s.id)) await this.maintenance.upsertJobScheduler(s.id, s.repeat, s.template);
+    if (missing.some((m) => m.startsWith('prompt-'))) await this.prompts.reconcile();
+    // An emptied backend lost the queued jobs too: sweep the outbox and plan due reminders now.
+    await this.deliverer.sweep();
+    await this.reminders.dispatch();
+    return missing;
   }
 
   /** Let workers finish the jobs in hand, then drop the limiter's store connection. */
   async close(): Promise<void> {
+    if (this.reconciler) clearInterval(this.reconciler);
+    await this.reconciling;
     await Promise.all(this.workers.splice(0).map((w) => w.close()));
     await this.limiter.close();
   }

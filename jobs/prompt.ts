@@ -100,6 +100,13 @@ export class PromptService {
     return { active: wanted.size, removed };
   }
 
+  /** Schedulers of enabled prompts that the queue backend does not have (emptied Redis). */
+  async missingSchedulers(): Promise<string[]> {
+    const prompts = await this.db.prisma.taskPrompt.findMany({ where: { enabled: true, schedule: { not: null } }, select: { id: true } });
+    const have = new Set((await this.queue.getJobSchedulers(0, -1)).map((s) => s.key));
+    return prompts.map((p) => `${SCHEDULER_PREFIX}${p.id}`).filter((id) => !have.has(id));
+  }
+
   startWorker() {
     return this.backend.createWorker(PROMPT_QUEUE, (job: Job) => this.fire(String(job.data.promptId)), { concurrency: 2 });
   }

@@ -6,14 +6,14 @@ import type { Logger } from './log.js';
 import { lockDataDir } from './db/lock.js';
 import { openDatabase, type Database } from './db/client.js';
 import { openQueueBackend, type QueueBackend } from './queue/backend.js';
-import { createServer } from './web/server.js';
+import { createServer, ReadinessProblem } from './web/server.js';
 import { isEmpty, seedDemo } from './seed/seed.js';
 import { installMeetingKinds } from './domain/norms.js';
 import { TokenSigner } from './chat/token.js';
 import { ChatCore } from './chat/core.js';
 import { buildRouter } from './chat/bot.js';
 import type { Router } from './chat/router.js';
-import { settles } from './util/timeout.js';
+import { settles, withTimeout } from './util/timeout.js';
 import { appSecret } from './secret.js';
 import { ConsoleHub } from './platforms/console/hub.js';
 import { consoleSender } from './platforms/console/sender.js';
@@ -129,6 +129,18 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
       checks: [
         { name: 'database', check: () => db.ping() },
         { name: 'queue', check: () => queue.ping() },
+        // A queue backend that came back empty has lost the job schedulers until the reconciler
+        // (every 30 s in jobs/index.ts) creates them again; say so meanwhile.
+        ...(config.runWorkers
+          ? [{
+              name: 'schedulers',
+              check: async () => {
+                if (!(await queue.ping().then(() => true, () => false))) return; // the "queue" check says it
+                const missing = await withTimeout(jobs.missingSchedulers(), 2000, 'schedulers');
+                if (missing.length) throw new ReadinessProblem(`missing job schedulers: ${missing.join(', ')} (created again within a minute)`);
+              },
+            }]
+          : []),
       ],
       warnings: () => [holidayWarning()].filter((w): w is string => !!w),
     });

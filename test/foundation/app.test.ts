@@ -24,7 +24,7 @@ describe('embedded default', () => {
     expect(app.queue.kind).toBe('embedded');
     expect(await get(app, '/healthz')).toEqual({ status: 200, body: { status: 'ok' } });
     const ready = await get(app, '/readyz');
-    expect(ready).toMatchObject({ status: 200, body: { status: 'ready', checks: ['database', 'queue'] } });
+    expect(ready).toMatchObject({ status: 200, body: { status: 'ready', checks: ['database', 'queue', 'schedulers'] } });
     // Next year has no official holiday arrangement (no file, none in the package): said, not failed.
     expect(ready.body.warnings).toEqual([expect.stringMatching(/^no official holiday arrangement for (\d{4}, )?\d{4}: using computed statutory holidays/)]);
     expect(await app.db.prisma.member.count()).toBe(30);
