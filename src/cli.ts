@@ -16,6 +16,7 @@ import { DomainError } from './services/kernel.js';
 import { pledgeCli, PLEDGE_USAGE, serviceSecret } from './cli/pledges.js';
 import { exportLedgerFile } from './cli/ledger.js';
 import { importDutiesCommand } from './cli/duties.js';
+import { obligationsCommand, OBLIGATIONS_USAGE } from './cli/obligations.js';
 import { adminCommand, chatCommand, orgCommand, ORG_USAGE } from './cli/org.js';
 import { jobsCli, JOBS_USAGE } from '../jobs/cli.js';
 import { holidaysCli, HOLIDAYS_USAGE } from './cli/holidays.js';
@@ -115,6 +116,11 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = await importDutiesCommand(rest, (fn) => withDatabase(async (db) => (await db.migrate(), fn(db.prisma))));
       return;
     }
+    case 'obligations': {
+      const config = loadConfig();
+      process.exitCode = await obligationsCommand(rest, (fn) => withDatabase(async (db) => (await db.migrate(), fn(db.prisma))), { timezone: config.timezone });
+      return;
+    }
     case 'export-ledger': {
       const [branch, period, out] = [option(rest, 'branch'), option(rest, 'period'), option(rest, 'out')];
       if (!branch || !period || !out) throw new Error('用法：npm run cli -- export-ledger --branch demo-branch-1 --period 2026Q4 --out 台账.xlsx');
@@ -150,7 +156,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     default:
-      console.log(`${usage}\n${ORG_USAGE}\n${HOLIDAYS_USAGE}\n${PLEDGE_USAGE}\n${JOBS_USAGE}`);
+      console.log(`${usage}\n${OBLIGATIONS_USAGE}\n${ORG_USAGE}\n${HOLIDAYS_USAGE}\n${PLEDGE_USAGE}\n${JOBS_USAGE}`);
       if (command && !['help', '--help', '-h'].includes(command)) process.exitCode = 1;
   }
 }

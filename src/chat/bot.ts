@@ -5,8 +5,10 @@ import { registerBasics } from './handlers/basics.js';
 import { registerChats } from './handlers/chats.js';
 import { registerPrompts } from './handlers/prompts.js';
 import { registerLife, type LifeDeps } from './handlers/life.js';
+import { registerLifeRecords } from './handlers/life-records.js';
 import { registerDuties, type DutiesDeps } from './handlers/duties.js';
 import { registerPledges } from './handlers/pledges.js';
+import { registerObligations } from './handlers/obligations.js';
 import { buildPresenters } from './presenters/index.js';
 import type { TokenSigner } from './token.js';
 import { DEFAULT_TZ } from '../domain/life/time.js';
@@ -28,7 +30,9 @@ export function buildRouter(deps: BotDeps): Router {
   registerChats(router);
   registerPrompts(router);
   registerLife(router, { ...deps.life, publicUrl: deps.publicUrl });
+  registerLifeRecords(router, deps.life);
   registerPledges(router, { publicUrl: deps.publicUrl });
+  registerObligations(router, { timezone: deps.life?.timezone });
   registerDuties(router, { ...deps.life, ...deps.duties, publicUrl: deps.publicUrl }); // last: its fallback (questions, else help) replaces the basic one
   return router;
 }

@@ -36,6 +36,8 @@ export interface OrgRef {
 export interface Holder {
   kind: HolderKind;
   node: OrgRef;
+  /** How the node is named where it is shown: a 党小组 with its branch (第二党支部（规划处）第一党小组). */
+  where: string;
   /** The person, for post and member holders (null: the post is vacant). */
   member: { id: string; name: string } | null;
 }
@@ -229,13 +231,14 @@ export async function computeObligations(tx: Tx, q: ObligationQuery): Promise<Ob
       const titles = POST_HOLDERS[item.post];
       const holdersAt = (node: OrgRef) => (titles ? posts.filter((p) => p.orgNodeId === node.id && titles.includes(p.title)).map((p) => p.member) : []);
       for (const node of nodes) {
+        const where = node.kind === 'GROUP' && node.parentId ? `${all.get(node.parentId)?.name ?? ''}${node.name}` : node.name;
         let holders: Holder[];
-        if (hk === 'member') holders = members.filter((m) => m.branchId === node.id).map((m) => ({ kind: 'member' as const, node, member: { id: m.id, name: m.name } }));
+        if (hk === 'member') holders = members.filter((m) => m.branchId === node.id).map((m) => ({ kind: 'member' as const, node, where, member: { id: m.id, name: m.name } }));
         else if (hk === 'post') {
           const seen = new Set<string>();
           const people = holdersAt(node).filter((m) => !seen.has(m.id) && seen.add(m.id));
-          holders = people.length ? people.map((m) => ({ kind: 'post' as const, node, member: m })) : [{ kind: 'post', node, member: null }];
-        } else holders = [{ kind: 'node', node, member: null }];
+          holders = people.length ? people.map((m) => ({ kind: 'post' as const, node, where, member: m })) : [{ kind: 'post', node, where, member: null }];
+        } else holders = [{ kind: 'node', node, where, member: null }];
         const lecturers = kind?.code === 'party_lecture' && titles ? new Set(holdersAt(node).map((m) => m.id)) : null;
 
         for (const holder of holders) {

@@ -1,0 +1,149 @@
+// Obligations (src/domain/obligations/engine.ts) as services: the report over a node and everything
+// below it for a period (operators, inspectors, the 机关党委 and the 工委 over what they may see), and
+// records that meet the non-meeting items (记录 O-02 …) with their evidence. Meeting items are met by
+// holding the meeting, never by a record.
+import type { DutyLevel, OrgKind, PostTitle } from '../generated/prisma/enums.js';
+import { authorize, can, pathOf, type NodeRef } from '../access/index.js';
+import { activeListForBranch } from '../domain/duties/store.js';
+import { computeObligations, holderKindOf, POST_HOLDERS, windowsOf, type Obligation, type ObligationReport } from '../domain/obligations/engine.js';
+import { periodOf, type PeriodRange } from '../domain/life/period.js';
+import { localDay } from '../domain/life/time.js';
+import { fail, type Unit } from './kernel.js';
+
+/** The obligations of `nodeId` and every node below it (the whole tree for the system without a node). */
+export async function obligationsOf(unit: Unit, input: { nodeId?: string; period: PeriodRange; timezone: string; atRiskDays?: number }): Promise<ObligationReport> {
+  if (!input.nodeId && unit.principal.kind !== 'system') fail('errors.internal');
+  if (input.nodeId) await authorize(unit.tx, unit.principal, 'tree.view', input.nodeId, 'obligations.what');
+  return computeObligations(unit.tx, { rootId: input.nodeId, period: input.period, now: unit.now, tz: input.timezone, atRiskDays: input.atRiskDays });
+}
+
+// ───────────────────────── records ─────────────────────────
+
+/** One piece of evidence: a link, or a photo or file sent in the chat (its stored url). */
+export interface Evidence {
+  kind: 'link' | 'image' | 'file';
+  url: string;
+  title?: string;
+}
+
+export interface RecordInput {
+  /** The item: its code (O-02) or a word of it (党费, 述职) that names one item. */
+  item: string;
+  text: string;
+  /** Photos and files sent with it. */
+  attachments?: Evidence[];
+  /** The org node the chat is about (src/access chatSubject); the acting member's branch when absent. */
+  subjectId?: string;
+  /** For per-member items, another member of a branch the principal manages. */
+  memberId?: string;
+  timezone: string;
+}
+
+export interface RecordResult {
+  recordId: string;
+  item: { code: string; content: string };
+  node: { id: string; name: string };
+  member: { id: string; name: string } | null;
+  /** The obligation the record counts toward, after the record. */
+  obligation: Pick<Obligation, 'window' | 'required' | 'met' | 'status'> | null;
+}
+
+const LEVEL_NODE: Record<DutyLevel, OrgKind> = { PARTY_GROUP: 'UNIT', ORGAN_COMMITTEE: 'ORGAN_COMMITTEE', BRANCH: 'BRANCH' };
+const URL = /https?:\/\/[^\s，。；、]+/g;
+const PARTY_GROUP_POSTS: PostTitle[] = ['PARTY_GROUP_SECRETARY', 'PARTY_GROUP_MEMBER'];
+
+/** The list item a record names: exact code, else the one non-meeting item whose content or keywords hold the word. */
+async function findItem(unit: Unit, branchId: string, word: string, year: number) {
+  const list = await activeListForBranch(unit.tx, branchId, year);
+  if (!list) fail('duties.no_list');
+  const items = await unit.tx.responsibilityItem.findMany({ where: { listId: list.id }, orderBy: { code: 'asc' }, select: { code: true, level: true, post: true, content: true, rule: true, meetingKind: true, keywords: true } });
+  const code = word.toUpperCase();
+  const exact = items.find((i) => i.code === code);
+  if (exact) return { list, item: exact };
+  const named = items.filter((i) => i.keywords.includes(word));
+  const hits = named.length === 1 ? named : items.filter((i) => !i.meetingKind && (i.content.includes(word) || i.keywords.some((k) => k.includes(word))));
+  if (hits.length === 1) return { list, item: hits[0]! };
+  if (!hits.length) fail('obligations.no_item', { item: word });
+  fail('obligations.which_item', { item: word, list: hits.slice(0, 8).map((i) => `${i.code} ${i.content.slice(0, 24)}`).join('\n') });
+}
+
+/**
+ * Record that a non-meeting item was done, with its evidence (text, links in it, photos and files): for
+ * a per-member item (党费, 双报到) the acting member's own (or, for a manager of their branch, another
+ * member's); for a post's item (委员述职) a holder's own; for an item of a node (专题研究, 通报) by a
+ * manager of that node, the node on the chat's path at the item's level. Audited.
+ */
+export async function recordDuty(unit: Unit, input: RecordInput): Promise<RecordResult> {
+  const { tx, principal, now } = unit;
+  if (principal.kind !== 'member') fail('errors.internal');
+  const me = principal.member;
+  const word = input.item.trim();
+  const text = input.text.trim();
+  if (!word) fail('obligations.usage');
+  if ([...text].length > 1000) fail('obligations.too_long', { max: 1000 });
+  const year = localDay(now, input.timezone).year;
+  const { item } = await findItem(unit, me.branchId, word, year);
+  if (item.meetingKind && holderKindOf(item) !== 'member') fail('obligations.meeting_item', { code: item.code, content: item.content });
+  if (!text && !input.attachments?.length) fail('obligations.no_evidence');
+
+  const holder = holderKindOf(item);
+  const path: NodeRef[] = await pathOf(tx, input.subjectId ?? me.branchId);
+  const levelKind = LEVEL_NODE[item.level];
+  let nodeId: string;
+  let member: { id: string; name: string } | null = null;
+  if (holder === 'member') {
+    if (input.memberId && input.memberId !== me.id) {
+      const other = await tx.member.findUnique({ where: { id: input.memberId }, select: { id: true, name: true, branchId: true, active: true } });
+      if (!other || !other.active) fail('duties.no_member');
+      await authorize(tx, principal, 'branch.manage', other.branchId, 'obligations.what_other');
+      member = { id: other.id, name: other.name };
+      nodeId = other.branchId;
+    } else {
+      member = { id: me.id, name: me.name };
+      nodeId = me.branchId;
+    }
+  } else if (holder === 'post') {
+    const titles = POST_HOLDERS[item.post]!;
+    const mine = me.posts.filter((p) => titles.includes(p.title));
+    if (!mine.length) fail('obligations.not_holder', { code: item.code, post: item.post });
+    const onPath = mine.find((p) => path.some((n) => n.id === p.orgNodeId)) ?? mine[0]!;
+    member = { id: me.id, name: me.name };
+    nodeId = onPath.orgNodeId;
+  } else {
+    const node = path.find((n) => n.kind === levelKind) ?? (await pathOf(tx, me.branchId)).find((n) => n.kind === levelKind);
+    if (!node) fail('obligations.no_node', { code: item.code });
+    nodeId = node.id;
+    const allowed =
+      levelKind === 'BRANCH'
+        ? await can(tx, principal, 'branch.manage', nodeId)
+        : levelKind === 'ORGAN_COMMITTEE'
+          ? await can(tx, principal, 'organ.manage', nodeId)
+          : me.posts.some((p) => p.orgNodeId === nodeId && PARTY_GROUP_POSTS.includes(p.title)) || (await organsUnder(unit, nodeId)).some((o) => o);
+    if (!allowed) fail('errors.not_allowed', { what: { key: 'obligations.what_record' } });
+  }
+
+  const links = [...text.matchAll(URL)].map((m) => ({ kind: 'link' as const, url: m[0] }));
+  const evidence = [...links, ...(input.attachments ?? [])];
+  const row = await tx.dutyRecord.create({
+    data: { itemCode: item.code, orgNodeId: nodeId, memberId: member?.id ?? null, occurredAt: now, text: text || '（见附件）', evidence: evidence as never, recordedById: me.id },
+    select: { id: true },
+  });
+  const node = await tx.orgNode.findUniqueOrThrow({ where: { id: nodeId }, select: { id: true, name: true } });
+  unit.audit({ action: 'duty.record', entityType: 'DutyRecord', entityId: row.id, detail: { item: item.code, orgNodeId: nodeId, memberId: member?.id ?? null, evidence: evidence.length } });
+
+  // Where the item stands now for this holder, in the window that contains today.
+  const rule = item.rule as { period: PeriodRange['kind']; atLeast: number } | null;
+  let obligation: RecordResult['obligation'] = null;
+  if (rule?.period) {
+    const window = windowsOf(rule, periodOf(rule.period, now, input.timezone), input.timezone)[0]!;
+    const report = await computeObligations(tx, { rootId: nodeId, period: window, now, tz: input.timezone, itemCodes: [item.code] });
+    const ob = report.obligations.find((o) => o.holder.node.id === nodeId && (member ? o.holder.member?.id === member.id : true));
+    if (ob) obligation = { window: ob.window, required: ob.required, met: ob.met, status: ob.status };
+  }
+  return { recordId: row.id, item: { code: item.code, content: item.content }, node, member, obligation };
+
+  async function organsUnder(u: Unit, unitId: string): Promise<boolean[]> {
+    const organs = await u.tx.orgNode.findMany({ where: { parentId: unitId, kind: 'ORGAN_COMMITTEE' }, select: { id: true } });
+    return Promise.all(organs.map((o) => can(u.tx, u.principal, 'organ.manage', o.id)));
+  }
+}
