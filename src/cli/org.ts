@@ -173,7 +173,7 @@ export async function adminCommand(args: string[], withPrisma: WithPrisma, out: 
         const g = result.grant;
         out.log(
           result.created
-            ? `已授予 ${g.name}（${g.employeeNo}）${g.scope.name}（${g.scope.code}）的管理员权限${result.first ? '（第一位管理员）' : ''}。\n下一步：请 ${g.name} 在企业的聊天软件里绑定账号，然后在各支部工作群里发「绑定本群 支部名称」。`
+            ? `已授予 ${g.name}（${g.employeeNo}）${g.scope.name}（${g.scope.code}）的管理员权限${result.first ? '（第一位管理员）' : ''}。\n下一步：把机器人拉进各支部工作群，由 ${g.name} 或支部书记在群里发「绑定本群 支部名称」并确认（名单没有「平台账号」时，先用 import-bindings 或书记的「生成绑定码 姓名」绑定账号）。`
             : `${g.name}（${g.employeeNo}）已是 ${g.scope.name} 的管理员，没有变化。`,
         );
       } else {
