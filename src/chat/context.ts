@@ -22,14 +22,9 @@ export class UserError extends Error {
   }
 }
 
-/** Renders the update of a shared card inside the batch's transaction; null when there is nothing to send. */
-export type CardRefresh = (sql: Sql) => Promise<Outbound | null>;
-
 export class Context {
   readonly outbox: Outbound[] = [];
   readonly ack: ActionAck = {};
-  /** Shared cards to render after the batch, by card key (see refresh). */
-  readonly refreshes = new Map<string, CardRefresh>();
   private replies = 0;
   /** Prisma, inside the event's transaction. */
   readonly tx: Tx;
@@ -83,16 +78,6 @@ export class Context {
   /** Send anywhere, with a caller-chosen stable key. */
   send(out: Outbound): void {
     this.outbox.push(out);
-  }
-
-  /**
-   * Re-render a shared card (say, a meeting card's counter) once the batch this event is in has
-   * run: thirty check-ins processed together render and send the card once, not thirty times.
-   * Runs in the same transaction, after every handler of the batch; a key registered by several
-   * events renders once.
-   */
-  refresh(cardKey: string, render: CardRefresh): void {
-    this.refreshes.set(cardKey, render);
   }
 
   /** Direct message to a member on this event's platform, if they have an identity there. */

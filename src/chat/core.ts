@@ -390,6 +390,3 @@ function attachmentWords(list: NonNullable<InboundMessage['attachments']>): stri
   const words = { image: 'platforms.attachment.image', file: 'platforms.attachment.file', audio: 'platforms.attachment.audio', video: 'platforms.attachment.video' } as const;
   return [...new Set(list.map((a) => say(words[a.kind])))].join('、');
 }
-
-/** Old name of src/outbox insertOutboxIds, kept for importers not yet moved. */
-export { insertOutboxIds as writeOutbox } from '../outbox/store.js';

@@ -43,9 +43,6 @@ export async function findBoundMembers(db: SqlLike, accounts: Array<{ platform: 
 
 export const memberKey = (a: { platform: Platform; tenantKey: string; userId: string }) => `${a.platform}/${a.tenantKey}/${a.userId}`;
 
-/** Outbox inserts now live in src/outbox (the only writer of outbox rows); kept for old importers. */
-export { insertOutboxIds as insertOutbox, insertOutbox as insertOutboxRows } from '../outbox/store.js';
-
 /**
  * A processed batch's rows in one statement: its outbox rows (returned as delivery needs them), its
  * audit rows, and each event's outcome.

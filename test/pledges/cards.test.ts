@@ -5,7 +5,7 @@ import type { Intent } from '../../src/services/kernel.js';
 import { reviewPledge, startCampaign, submitPledge } from '../../src/services/pledges.js';
 import { buildPresenters } from '../../src/chat/presenters/index.js';
 import { TokenSigner } from '../../src/chat/token.js';
-import { writeOutbox } from '../../src/chat/core.js';
+import { insertOutboxIds } from '../../src/outbox/store.js';
 import type { Card } from '../../src/chat/card.js';
 import { ServiceHarness } from '../helpers/services.js';
 
@@ -20,7 +20,7 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 
 /** Send what the intents ask for (outbox rows), as the chat core would. */
-const send = (intents: Intent[]) => h.db.transaction(async (scope) => writeOutbox(scope.sql, (await presenters.outbound(scope.tx, intents, NOW)).outbox));
+const send = (intents: Intent[]) => h.db.transaction(async (scope) => insertOutboxIds(scope.sql, (await presenters.outbound(scope.tx, intents, NOW)).outbox));
 const render = (card: string, key: string) => h.db.transaction((scope) => presenters.cardRenderer(card)(scope.sql, key, presenters.env(NOW)));
 
 describe('pledge cards', () => {
