@@ -90,6 +90,7 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
     // Norms, not demo data: a real organ gets the standard meeting kinds too (only the missing ones).
     const kinds = await db.prisma.$transaction((tx) => installMeetingKinds(tx));
     if (kinds) log.info({ meetingKinds: kinds }, 'installed the standard meeting kinds');
+    if (await isEmpty(db.prisma)) log.warn('no organisation yet: import the roster (npm run cli -- org template, then org import; README "Deploying for a real organ")');
 
     const queue = await openQueueBackend({
       kind: config.queue.backend,

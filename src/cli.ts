@@ -82,8 +82,9 @@ async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'migrate': {
-      const r = await withDatabase((db) => db.migrate());
+      const [r, orgs] = await withDatabase(async (db) => [await db.migrate(), await db.prisma.orgNode.count()] as const);
       console.log(r.applied.length ? `已应用 ${r.applied.length} 个迁移：${r.applied.join(', ')}` : `数据库已是最新（${r.alreadyApplied} 个迁移）。`);
+      if (!orgs) console.log('数据库里还没有组织。下一步：npm run cli -- org template --out 组织与党员.xlsx（见 README「Deploying for a real organ」）');
       return;
     }
     case 'migration:new':
