@@ -147,10 +147,10 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
     });
     if (config.consoleEnabled) registerConsole(server, { queries: consoleQueries(db), core, hub });
     // Organizational life: H5 forms (long minutes, text-only platforms) and ledger downloads.
-    registerH5(server, { db, core, tokens, clock: opts.clock });
+    registerH5(server, { db, tokens, pages: router.pages, presenters: core.presenters, deliver: (rows) => deliverer.enqueueRows(rows), clock: opts.clock });
     registerLedgerFiles(server, { db, tokens, timezone: config.timezone, presenters: core.presenters, deliver: (rows) => deliverer.enqueueRows(rows), clock: opts.clock });
     registerDutyFiles(server); // GET /files/duty-template.xlsx (issue 6)
-    registerPledgeFiles(server, { db, tokens, clock: opts.clock });
+    registerPledgeFiles(server, { db, tokens, clock: opts.clock, timezone: config.timezone });
     mountPlatformRoutes(platforms, server);
     cleanups.push(() => server.close());
     const url = await server.listen({ host: config.host, port: config.port });

@@ -129,7 +129,7 @@ export async function memberDue(unit: Unit, input: DueOptions & { memberId?: str
     orderBy: { campaign: { deadline: 'asc' } },
   });
   for (const p of approved) {
-    const period = currentFulfilmentPeriod(p.campaign, now);
+    const period = currentFulfilmentPeriod(p.campaign, now, input.timezone);
     if (!period || p.items.length === 0) continue;
     const reported = await tx.progressReport.count({ where: { period: period.key, pledgeItemId: { in: p.items.map((i) => i.id) }, reviewStatus: { not: 'REJECTED' } } });
     if (reported < p.items.length) reports.push({ campaign: p.campaign.name, period: period.label });
