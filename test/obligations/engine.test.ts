@@ -11,6 +11,7 @@ import { ListFileError, parseListYaml, readDefaultList } from '../../src/domain/
 import { obligationsCommand } from '../../src/cli/obligations.js';
 import { obligationsOf, recordDuty } from '../../src/services/obligations.js';
 import { DomainError } from '../../src/services/kernel.js';
+import { complianceCard } from '../../src/chat/presenters/life.js';
 
 const sh = (local: string) => new Date(`${local}+08:00`);
 const TZ = 'Asia/Shanghai';
@@ -102,6 +103,10 @@ describe.each(['pglite', 'postgres'] as const)('obligations on %s', (backend) =>
       ['quorum', 1, 10],
       ['quorum', 5, 10],
     ]);
+    // The card says why.
+    const card = complianceCard(before, q3, '', TZ);
+    expect(card.markdown).toContain('❌ 支部党员大会：应开 1 次，已开 0 次，2026年第三季度 未完成\n　· 8月12日 14:30 的支部党员大会到会 1/10 人，未过半数，不计为已召开\n　· 8月20日 14:30 的支部党员大会到会 5/10 人，未过半数，不计为已召开');
+    expect(card.markdown).toMatch(/❌ 按月交纳党费：应完成 30 次，已完成 0 次，.*（0\/10 人已全部完成）/);
     await session('branch_assembly', 'demo-branch-2', sh('2026-09-02T14:30'), 6);
     const after = await computeCompliance(h.db.prisma as never, { orgNodeId: branch.id, period: q3, now: NOW });
     expect(after.items.find((i) => i.obligationKey === 'branch_assembly')!.status).toBe('done');

@@ -333,8 +333,8 @@ async function complianceText(ctx: Context, m: RegExpMatchArray, o: LifeOptions)
     kind = await kindIn(ctx, scope);
     if (!kind) fail('compliance.usage');
   }
-  const report = await complianceOf(ctx.unit, { nodeId: await ctx.chatBranchId(), period, categories, kindCodes: kind ? [kind.code] : undefined }, o);
-  ctx.reply({ kind: 'card', card: complianceCard(report, period, categories?.[0] ?? kind?.name ?? '') });
+  const report = await complianceOf(ctx.unit, { nodeId: await ctx.chatBranchId(), subject: await ctx.subject(), period, categories, kindCodes: kind ? [kind.code] : undefined }, o);
+  ctx.reply({ kind: 'card', card: complianceCard(report, period, categories?.[0] ?? kind?.name ?? '', o.timezone) });
 }
 
 // ───────────────────────── registration ─────────────────────────

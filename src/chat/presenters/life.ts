@@ -8,10 +8,10 @@ import type { Outbound } from '../types.js';
 import type { TokenSigner } from '../token.js';
 import { say } from '../wording.js';
 import type { AttendanceStatus, RequestKind } from '../../generated/prisma/enums.js';
-import { formatDateTime, formatRange, formatShort } from '../../domain/life/time.js';
+import { DEFAULT_TZ, formatDateTime, formatRange, formatShort } from '../../domain/life/time.js';
 import { DEFAULT_LIFE, cardTokenTtlSeconds, lateEnd, type LifeOptions } from '../../domain/life/options.js';
 import { attendanceCounts, bumpForCard, meetingTitle, type Counts, type SessionView } from '../../domain/life/sessions.js';
-import type { ComplianceItem, ComplianceReport } from '../../domain/life/compliance.js';
+import { DUTY_CATEGORY, type ComplianceItem, type ComplianceReport } from '../../domain/life/compliance.js';
 import type { KindRef } from '../../domain/life/notice.js';
 import type { PeriodRange } from '../../domain/life/period.js';
 import { LIFE_VIEWS, type ChangedData, type DecidedData, type ApprovalData, type CancelledData, type NoticeCardData } from '../../services/life-views.js';
@@ -199,25 +199,34 @@ export function whichText(sessions: SessionView[], command: string, tz: string):
 
 // ───────────────────────── compliance ─────────────────────────
 
-function complianceLine(it: ComplianceItem): string {
+const LINE_KEYS = { done: 'compliance.line_done', open: 'compliance.line_open', at_risk: 'compliance.line_at_risk', missed: 'compliance.line_missed' } as const;
+const DUTY_LINE_KEYS = { done: 'compliance.duty_line_done', open: 'compliance.duty_line_open', at_risk: 'compliance.duty_line_at_risk', missed: 'compliance.duty_line_missed' } as const;
+
+function complianceLine(it: ComplianceItem, tz: string): string {
   const name = it.group ? `${it.name}（${it.group.name}）` : it.name;
   const vars = { name, required: it.required, held: it.held, remaining: it.remaining, days: it.daysLeft, window: it.window.label };
+  // Items met by records or per person read 应完成/已完成 rather than 应开/已开.
+  const keys = it.category === DUTY_CATEGORY ? DUTY_LINE_KEYS : LINE_KEYS;
+  const key = (status: ComplianceItem['status']) => keys[status];
+  let line: string;
   switch (it.status) {
-    case 'done':
-      return say('compliance.line_done', vars);
     case 'missed': {
       const missed = it.parts.filter((p) => p.held < p.required).map((p) => p.label).join('、');
-      return say('compliance.line_missed', { ...vars, missed });
+      line = say(key('missed'), { ...vars, missed });
+      break;
     }
-    case 'at_risk':
-      return say('compliance.line_at_risk', vars);
     default:
-      return say('compliance.line_open', vars);
+      line = say(key(it.status), vars);
   }
+  if (it.holders) line += say('compliance.holders', { done: it.holders.done, total: it.holders.total });
+  const why = it.notCounted.map((n) =>
+    say(n.reason === 'quorum' ? 'compliance.not_counted_quorum' : 'compliance.not_counted_lecturer', { when: formatShort(n.startsAt, tz), kind: n.kindName, attended: n.attended, expected: n.expected }),
+  );
+  return [line, ...why].join('\n');
 }
 
-export function complianceCard(report: ComplianceReport, period: PeriodRange, filter: string): Card {
-  const lines = report.items.map(complianceLine);
+export function complianceCard(report: ComplianceReport, period: PeriodRange, filter: string, tz = DEFAULT_TZ): Card {
+  const lines = report.items.map((it) => complianceLine(it, tz));
   const missing = report.items.filter((i) => i.remaining > 0).length;
   return {
     title: say('compliance.title', { branch: report.orgNode.name, period: period.label, filter }),
