@@ -19,7 +19,11 @@ import { ConsoleHub } from './platforms/console/hub.js';
 import { consoleSender } from './platforms/console/sender.js';
 import { registerConsole } from './platforms/console/routes.js';
 import type { Deliverer } from '../jobs/deliver.js';
-import { Jobs } from '../jobs/index.js';
+import { Jobs, MAINTENANCE_QUEUE } from '../jobs/index.js';
+import { DELIVER_QUEUE } from '../jobs/deliver.js';
+import { REMIND_QUEUE } from '../jobs/remind.js';
+import { PROMPT_QUEUE } from '../jobs/prompt.js';
+import { registerMetrics } from './web/metrics.js';
 import { registerH5 } from './web/h5.js';
 import { registerLedgerFiles } from './web/ledger-files.js';
 import { registerDutyFiles } from './web/duty-files.js';
@@ -145,6 +149,16 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
       ],
       warnings: () => [holidayWarning()].filter((w): w is string => !!w),
     });
+    const platformState = new Map<string, 'starting' | 'connected' | 'failed'>();
+    if (config.metricsEnabled) {
+      registerMetrics(server, {
+        sql: db.sql,
+        queue,
+        queues: [DELIVER_QUEUE, REMIND_QUEUE, PROMPT_QUEUE, MAINTENANCE_QUEUE],
+        missingSchedulers: config.runWorkers ? () => jobs.missingSchedulers() : undefined,
+        platforms: () => platformState,
+      });
+    }
     if (config.consoleEnabled) registerConsole(server, { queries: consoleQueries(db), core, hub });
     // Organizational life: H5 forms (long minutes, text-only platforms) and ledger downloads.
     registerH5(server, { db, tokens, pages: router.pages, presenters: core.presenters, deliver: (rows) => deliverer.enqueueRows(rows), clock: opts.clock });
@@ -156,7 +170,7 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
     const url = await server.listen({ host: config.host, port: config.port });
     log.info({ url }, 'listening');
     cleanups.push(() => stopReceivers(platforms));
-    await startReceivers(platforms, log);
+    await startReceivers(platforms, log, undefined, platformState);
 
     let stopping: Promise<void> | undefined;
     return {

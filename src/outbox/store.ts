@@ -14,6 +14,7 @@
 // client-side and the stuck-SENDING sweep reads it.
 import { randomUUID } from 'node:crypto';
 import { asSql, type SqlLike } from '../db/sql.js';
+import { deliverySeconds } from '../metrics.js';
 import type { ChatKind, Destination, Outbound, Platform, QueuedOutbox } from '../chat/types.js';
 
 export type OutboxStatus = 'PENDING' | 'SENDING' | 'SENT' | 'RETRY' | 'DEAD' | 'CANCELLED';
@@ -255,10 +256,12 @@ export async function renderedRefresh(db: SqlLike, refreshId: string, update: Ou
 
 /** SENDING → SENT, with the platform's id of the message. */
 export async function markSent(db: SqlLike, id: string, platformMessageId: string): Promise<void> {
-  await asSql(db).query(
-    `UPDATE "OutboxMessage" SET status = 'SENT', "platformMessageId" = $1, "sentAt" = now(), "lastError" = NULL, "updatedAt" = now() WHERE id = $2`,
+  const r = await asSql(db).query<{ platform: string; seconds: number }>(
+    `UPDATE "OutboxMessage" SET status = 'SENT', "platformMessageId" = $1, "sentAt" = now(), "lastError" = NULL, "updatedAt" = now() WHERE id = $2
+     RETURNING platform, EXTRACT(EPOCH FROM now() - "createdAt")::float8 AS seconds`,
     [platformMessageId, id],
   );
+  for (const row of r) deliverySeconds.observe({ platform: row.platform }, Math.max(0, Number(row.seconds)));
 }
 
 /** A claimed row put back unsent (its destination has no free slot): due again at `until`, no attempt spent. */

@@ -39,12 +39,14 @@ export function mountPlatformRoutes(adapters: PlatformAdapter[], server: Fastify
  * Start every receiver. A platform that cannot be reached at boot does not stop the app: after
  * `waitMs` it is logged and its SDK keeps reconnecting in the background.
  */
-export async function startReceivers(adapters: PlatformAdapter[], log: Logger, waitMs = 20_000): Promise<void> {
+/** Start every receiver; `state` (if given) follows each platform: starting → connected or failed. */
+export async function startReceivers(adapters: PlatformAdapter[], log: Logger, waitMs = 20_000, state?: Map<string, 'starting' | 'connected' | 'failed'>): Promise<void> {
   await Promise.all(
     adapters.map(async (a) => {
+      state?.set(a.platform, 'starting');
       const start = a.receiver.start().then(
-        () => log.info({ platform: a.platform }, 'platform receiver started'),
-        (e) => log.error({ err: e, platform: a.platform }, 'platform receiver failed to start'),
+        () => (state?.set(a.platform, 'connected'), log.info({ platform: a.platform }, 'platform receiver started')),
+        (e) => (state?.set(a.platform, 'failed'), log.error({ err: e, platform: a.platform }, 'platform receiver failed to start')),
       );
       if (!(await settles(start, waitMs))) log.warn({ platform: a.platform }, 'platform not connected yet; still trying in the background');
     }),

@@ -1,6 +1,7 @@
 // HTTP server: health and readiness now; platform webhooks, H5 forms and the console register here.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from '../log.js';
+import { ackSeconds } from '../metrics.js';
 
 export interface ReadinessCheck {
   name: string; // shown in the 503 body: "database", "queue"
@@ -25,6 +26,13 @@ export function createServer(opts: ServerOptions): FastifyInstance {
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     // Long-polling/SSE clients must not keep shutdown waiting past the grace period.
     forceCloseConnections: 'idle',
+  });
+
+  // Ack latency per route (the platform's or the browser's wait), for /metrics.
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url;
+    if (!route || route === '/metrics' || route === '/healthz' || route === '/readyz') return;
+    ackSeconds.observe({ route, status: `${Math.floor(reply.statusCode / 100)}xx` }, reply.elapsedTime / 1000);
   });
 
   app.get('/healthz', async () => ({ status: 'ok' }));
