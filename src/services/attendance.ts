@@ -7,7 +7,7 @@ import { fail } from './kernel.js';
 import { actingMember, approverOf, authorize } from '../access/index.js';
 import type { AttendanceStatus, RequestKind } from '../generated/prisma/enums.js';
 import { DEFAULT_LIFE, lateEnd, type LifeOptions } from '../domain/life/options.js';
-import { checkInFor, latestStarted, loadSession, meetingTitle, sessionBranchId, sessionsExpecting, type SessionView } from '../domain/life/sessions.js';
+import { branchScope, checkInFor, latestStarted, loadSession, meetingTitle, sessionBranchId, sessionInclude, sessionsExpecting, type SessionView } from '../domain/life/sessions.js';
 import { data, LIFE_VIEWS, type ApprovalData, type DecidedData } from './life-views.js';
 
 /** Longest reason for 请假 / 补签, in characters. */
@@ -197,6 +197,7 @@ export async function decide(unit: Unit, input: { requestId: string; approved: b
   await authorize(tx, unit.principal, 'branch.manage', sessionBranchId(s), 'meeting.what_approve');
   const me = actingMember(unit.principal);
   if (req.attendance.memberId === me.id) fail('meeting.no_self_approval');
+  if (req.attendance.memberId === me.id) fail('meeting.no_self_approval');
   const done = await tx.attendanceRequest.updateMany({ where: { id: req.id, status: 'PENDING' }, data: { status: approved ? 'APPROVED' : 'REJECTED', decidedById: me.id, decidedAt: now } });
   if (done.count === 0) {
     const current = await tx.attendanceRequest.findUniqueOrThrow({ where: { id: req.id } });
@@ -212,6 +213,59 @@ export async function decide(unit: Unit, input: { requestId: string; approved: b
   unit.notify({ member: member.id, orElseChat: s.chatId }, LIFE_VIEWS.decided, data(told), `meeting:req:${req.id}:decision`);
   unit.audit({ action: approved ? 'attendance.approve' : 'attendance.reject', entityType: 'AttendanceRequest', entityId: req.id, detail: { kind: req.kind, sessionId: s.id } });
   return { request: { id: req.id, kind: req.kind, reason: req.reason, member }, session: s, approved, by: me.name };
+}
+
+// ───────────────────────── 签到情况 and 补录 ─────────────────────────
+
+export interface RollCall {
+  session: SessionView;
+  checkinOpen: boolean;
+  present: string[];
+  late: string[];
+  leave: string[];
+  /** Asked leave or 补签, waiting for a decision. */
+  waiting: string[];
+  /** Not answered (while check-in is open), or absent (after it closed). */
+  notAnswered: string[];
+}
+
+/**
+ * 签到情况 for a branch's managers: the meeting whose check-in is open or was the latest to open
+ * (of `kindId` when given), else the next one ahead, with the names by answer. The surface sends it
+ * privately: names are never listed in the group.
+ */
+export async function rollCall(unit: Unit, input: { branchId: string; kindId?: string | null }): Promise<RollCall> {
+  const { tx, now } = unit;
+  await authorize(tx, unit.principal, 'branch.manage', input.branchId, 'meeting.what_roll_call');
+  const s =
+    (await latestStarted(tx, { branchId: input.branchId, kindId: input.kindId, since: 'checkin', now })) ??
+    (await tx.meetingSession.findFirst({
+      where: { orgNodeId: { in: await branchScope(tx, input.branchId) }, status: 'SCHEDULED', startsAt: { gt: now }, ...(input.kindId ? { kindId: input.kindId } : {}) },
+      include: sessionInclude,
+      orderBy: { startsAt: 'asc' },
+    }));
+  if (!s) fail('meeting.nothing_to_roll_call');
+  const rows = await tx.attendance.findMany({
+    where: { sessionId: s.id },
+    include: { member: { select: { name: true, employeeNo: true } }, requests: { where: { status: 'PENDING' }, select: { id: true } } },
+  });
+  rows.sort((a, b) => (a.member.employeeNo ?? a.member.name).localeCompare(b.member.employeeNo ?? b.member.name));
+  const names = (f: (r: (typeof rows)[number]) => boolean) => rows.filter(f).map((r) => r.member.name);
+  const open = now < s.checkinClosesAt;
+  return {
+    session: s,
+    checkinOpen: open,
+    present: names((r) => r.status === 'PRESENT'),
+    late: names((r) => r.status === 'LATE'),
+    leave: names((r) => r.status === 'LEAVE'),
+    waiting: names((r) => r.requests.length > 0 && (r.status === 'PENDING' || r.status === 'ABSENT')),
+    notAnswered: names((r) => r.requests.length === 0 && (r.status === 'PENDING' || r.status === 'ABSENT')),
+  };
+}
+
+/** 补录: the attendance of a meeting entered after the fact, as it was (出席, 请假 and 缺席 with reasons). */
+export async function recordBackfill(unit: Unit, input: { sessionId: string; rows: Array<{ memberId: string; status: 'PRESENT' | 'LEAVE' | 'ABSENT'; reason: string | null }> }): Promise<void> {
+  await unit.tx.attendance.createMany({ data: input.rows.map((r) => ({ sessionId: input.sessionId, memberId: r.memberId, status: r.status, reason: r.reason })) });
 }
 
 // ───────────────────────── corrections ─────────────────────────

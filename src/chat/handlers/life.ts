@@ -36,6 +36,8 @@ import {
   whichText,
 } from '../presenters/life.js';
 import { LEDGER_ACTION, ledgerTarget } from '../../web/ledger-files.js';
+import { onDayOf, pickByDate } from './life-records.js';
+import { pickCard, RECORD_ACTIONS } from '../presenters/life-records.js';
 
 export type LifeDeps = Partial<LifeOptions> & {
   publicUrl: string;
@@ -144,10 +146,19 @@ async function changeNotice(ctx: Context, rest: string, o: LifeDeps & LifeOption
   if (named) text = named.rest;
   let candidates = await meetings.changeableSessions(ctx.unit, { branchId: await ctx.chatBranchId() });
   if (named) candidates = candidates.filter((s) => s.kind.id === named.kind.id);
-  const s = chooseOne(ctx, candidates, '修改通知', o);
-  if (s === undefined) return;
-  if (!s) fail('meeting.nothing_to_change');
+  if (!candidates.length) fail('meeting.nothing_to_change');
+  if (candidates.length > 1) {
+    // Several alike: the date written first names the meeting (修改通知 党课 12月24日 改为 12月25日 15:00).
+    const picked = pickByDate(candidates, text, o.timezone);
+    if (picked.list.length > 1) return ctx.reply({ kind: 'card', card: pickCard(picked.list, 'change', text, ctx.tokens, ctx.now, o.timezone) });
+    return applyChange(ctx, picked.list[0]!, onDayOf(picked.list[0]!, picked.rest, o.timezone), o);
+  }
+  return applyChange(ctx, candidates[0]!, text, o);
+}
 
+/** The change written after the meeting (a new time, place or 主题：…) applied to `s`. */
+async function applyChange(ctx: Context, s: SessionView, change: string, o: LifeDeps & LifeOptions): Promise<void> {
+  let text = change.trim();
   const topicMatch = text.match(/(?:会议)?主题\s*[:：]\s*(.+)$/);
   const topic = topicMatch ? topicMatch[1]!.trim() : null;
   if (topicMatch) text = text.slice(0, topicMatch.index).trim();
@@ -170,13 +181,31 @@ async function changeNotice(ctx: Context, rest: string, o: LifeDeps & LifeOption
 
 async function cancelMeeting(ctx: Context, hint: string, o: LifeOptions): Promise<void> {
   let list = await meetings.changeableSessions(ctx.unit, { branchId: await ctx.chatBranchId() });
-  const kind = list.length > 1 ? await kindIn(ctx, hint) : null;
-  if (kind) list = list.filter((s) => s.kind.id === kind.id);
-  const s = chooseOne(ctx, list, '取消会议', o);
-  if (s === undefined) return;
+  let text = hint.trim();
+  const named = list.length > 1 && text ? matchKind(await meetings.branchKinds(ctx.unit), text) : null;
+  if (named) {
+    list = list.filter((s) => s.kind.id === named.kind.id);
+    text = named.rest;
+  }
+  if (list.length > 1) list = pickByDate(list, text, o.timezone).list;
+  if (list.length > 1) return ctx.reply({ kind: 'card', card: pickCard(list, 'cancel', '', ctx.tokens, ctx.now, o.timezone) });
+  const s = list[0];
   if (!s) fail('meeting.nothing_to_cancel');
   const r = await meetings.cancelMeeting(ctx.unit, { sessionId: s.id });
   ctx.reply(say('meeting.cancelled_reply', { title: meetingTitle(r.session) }));
+}
+
+/** A button of the choice card: the meeting meant, and the change typed with the command. */
+async function picked(ctx: Context, claims: TokenClaims, o: LifeDeps & LifeOptions): Promise<void> {
+  const [op, sessionId, ...rest] = claims.target.split('\n');
+  const s = await loadSession(ctx.unit.tx, sessionId ?? '');
+  if (!s) fail('meeting.not_found');
+  if (op === 'cancel') {
+    const r = await meetings.cancelMeeting(ctx.unit, { sessionId: s.id });
+    return answer(ctx, 'success', say('meeting.cancelled_reply', { title: meetingTitle(r.session) }));
+  }
+  // The change was typed for several meetings: a time without a date keeps the chosen one's day.
+  await applyChange(ctx, s, onDayOf(s, pickByDate([s], rest.join('\n'), o.timezone).rest, o.timezone), o);
 }
 
 // ───────────────────────── check-in ─────────────────────────
@@ -413,6 +442,7 @@ export function registerLife(router: Router, deps: LifeDeps): void {
       { name: 'compliance.status', patterns: [COMPLIANCE], help: 'member', examples: ['本季度三会一课完成情况', '2026年第四季度完成情况', '上季度党员大会完成情况'] },
       (ctx, m) => complianceText(ctx, m, o),
     )
+    .action(RECORD_ACTIONS.pick, (ctx, c) => picked(ctx, c, o))
     .action(MEETING_ACTIONS.checkin, (ctx, c) => checkIn(ctx, c.target, o))
     .action(MEETING_ACTIONS.leave, (ctx, c) => leaveButton(ctx, c, o))
     .action(MEETING_ACTIONS.leaveSubmit, (ctx, c) => leaveSubmit(ctx, c, o))
