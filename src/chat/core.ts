@@ -6,7 +6,7 @@ import type { Database } from '../db/client.js';
 import type { Sql, TxScope } from '../db/sql.js';
 import { GroupCommit } from '../util/group-commit.js';
 import type { Logger } from '../log.js';
-import { findBoundMembers, insertInbound, memberKey, recordBatch } from './store.js';
+import { findBoundMembers, insertInbound, knownTenants, memberKey, recordBatch } from './store.js';
 import type { MemberInfo } from '../domain/org.js';
 import { Context, UserError } from './context.js';
 import type { Router } from './router.js';
@@ -149,6 +149,18 @@ async function resolveCardChats(sql: Sql, items: Work[]): Promise<void> {
   }
 }
 
+/**
+ * The platform tenant an event came from is kept when accounts or chats are stored under it (an organ
+ * with several tenants, imported with 企业ID): the same user id in two tenants is two identities. A
+ * single-tenant install stores every row under '' and its events are read as ''. One query per batch.
+ */
+async function resolveTenants(sql: Sql, items: Work[]): Promise<void> {
+  const tenanted = items.filter((w) => w.inbound.tenantKey !== '');
+  if (!tenanted.length) return;
+  const known = await knownTenants(sql, tenanted.map((w) => w.inbound));
+  for (const w of tenanted) if (!known.has(`${w.inbound.platform}/${w.inbound.tenantKey}`)) w.inbound = { ...w.inbound, tenantKey: '' };
+}
+
 /** A handler failed after changing state: roll the batch back and run it again without that event. */
 class RedoWithout extends Error {
   constructor(
@@ -259,6 +271,7 @@ export class ChatCore {
       try {
         const { acks, outbox } = await this.db.transaction(async (scope) => {
           await resolveCardChats(scope.sql, items);
+          await resolveTenants(scope.sql, items);
           const members = await findBoundMembers(scope.sql, items.map(({ inbound }) => account(inbound)));
           const outcomes: Outcome[] = new Array(items.length);
           for (const [index, { inbound, rowId }] of items.entries()) {

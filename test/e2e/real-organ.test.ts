@@ -129,4 +129,32 @@ describe('a real organ on day one (production mode, PostgreSQL, Lark)', () => {
     await waitUntil('three check-ins stored', async () => (await app.db.prisma.attendance.count({ where: { sessionId: session.id, status: 'PRESENT' } })) === 3 || undefined);
     await waitUntil('the counter updated', () => notice.updates.some((u) => u.includes('已签到 3')) || fake.sent.some((s) => s.to === group.id && s.text.includes('已签到 3')) || undefined);
   });
+
+  it('keeps platform tenants apart: the same user id in two tenants is two members; an unknown tenant reads as the single-tenant rows', async () => {
+    const p = app.db.prisma;
+    // The Lark fake's events carry tenant_key "tk", which no stored row has: read as '' (what the steps above used).
+    const stored = await p.inboundEvent.findFirstOrThrow({ where: { platform: 'LARK' }, orderBy: { receivedAt: 'asc' } });
+    expect((stored.payload as { tenantKey: string }).tenantKey).toBe('tk');
+    const id = async (no: string) => (await p.member.findFirstOrThrow({ where: { employeeNo: no } })).id;
+    await p.platformIdentity.createMany({
+      data: [
+        { platform: 'LARK', tenantKey: 'tenantA', platformUserId: 'ou_same', memberId: await id('100002') }, // 组织委员 of U1-B1: manages it
+        { platform: 'LARK', tenantKey: 'tenantB', platformUserId: 'ou_same', memberId: await id('100003') }, // 宣传委员: does not
+      ],
+    });
+    const ask = async (tenantKey: string) => {
+      const eventId = `tenant-${tenantKey}-${Date.now()}`;
+      await app.core.handle({ kind: 'message', platform: 'LARK', tenantKey, eventId, chat: { kind: 'DIRECT', id: 'ou_same' }, user: { id: 'ou_same' }, text: '生成绑定码 党员100005' });
+      return waitUntil(`the answer in ${tenantKey}`, async () => (await p.outboxMessage.findFirst({ where: { dedupeKey: `reply:LARK:${eventId}:0` }, select: { tenantKey: true, payload: true } })) ?? undefined);
+    };
+    const a = await ask('tenantA');
+    expect(a.tenantKey).toBe('tenantA');
+    expect(JSON.stringify(a.payload)).toContain('绑定码');
+    const b = await ask('tenantB');
+    expect(b.tenantKey).toBe('tenantB');
+    expect(JSON.stringify(b.payload)).toContain('只有本支部的书记或组织委员才能');
+    const unknown = await ask('tenantC');
+    expect(unknown.tenantKey).toBe('');
+    expect(JSON.stringify(unknown.payload)).toContain('您还没有绑定党员身份');
+  });
 });

@@ -138,7 +138,7 @@ export class DingTalkReceiver implements Receiver {
       const eventId = m.msgId || messageId;
       const read = readDingTalkContent(m);
       const text = read.text.trim();
-      const base = { platform: 'DINGTALK' as const, tenantKey: '', eventId, chat, user: { id: userId } };
+      const base = { platform: 'DINGTALK' as const, tenantKey: m.senderCorpId ?? '', eventId, chat, user: { id: userId } };
       if (m.sessionWebhook && this.config.useSessionWebhook) {
         const expires = new Date(Number(m.sessionWebhookExpiredTime) || Date.now() + 60 * 60_000);
         void this.state.saveSession(chat.id, m.sessionWebhook, expires).catch((e) => this.deps.log.warn({ err: e }, 'dingtalk session webhook not saved'));
@@ -186,7 +186,7 @@ export class DingTalkReceiver implements Receiver {
       const inbound: InboundAction = {
         kind: 'action',
         platform: 'DINGTALK',
-        tenantKey: '',
+        tenantKey: d.corpId ?? '',
         eventId: messageId,
         chat,
         cardMessageId: outTrackId,

@@ -118,7 +118,7 @@ export class LarkReceiver implements Receiver {
     const inbound: InboundMessage = {
       kind: 'message',
       platform: 'LARK',
-      tenantKey: '',
+      tenantKey: d.tenant_key ?? '',
       eventId: d.event_id,
       // Direct chats are keyed by the user (the id the sender addresses them by).
       chat: direct ? { id: userId, kind: 'DIRECT' } : { id: m.chat_id, kind: 'GROUP' },
@@ -141,7 +141,7 @@ export class LarkReceiver implements Receiver {
     const inbound: InboundAction = {
       kind: 'action',
       platform: 'LARK',
-      tenantKey: '',
+      tenantKey: d.tenant_key ?? d.operator?.tenant_key ?? '',
       eventId: d.event_id,
       chat: { id: d.context?.open_chat_id ?? userId, kind: 'GROUP' },
       cardMessageId: messageId,
