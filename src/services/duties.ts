@@ -32,6 +32,8 @@ export interface DutyAnswer {
   hits: DutyHit[];
   /** Topics the list covers, when nothing matched. */
   suggestions: string[];
+  /** The question asks what proves the duty was done: show each item's evidence. */
+  evidence: boolean;
 }
 
 /**
@@ -44,7 +46,7 @@ export async function askDuties(unit: Unit, input: { question: string; timezone:
   if (!list) return null;
   const index = await indexes.get(unit.tx, list.id);
   const answer = index.ask(input.question, { askerPosts: askerPosts(me), limit: MAX_HITS });
-  return { list, hits: answer.hits, suggestions: answer.suggestions };
+  return { list, hits: answer.hits, suggestions: answer.suggestions, evidence: answer.evidence };
 }
 
 /**
@@ -59,7 +61,7 @@ export async function answerAgain(unit: Unit, input: { listId: string; question:
   const asker = (await findMember(unit.tx, input.askerId)) ?? me;
   const index = await indexes.get(unit.tx, list.id);
   const answer = index.ask(input.question, { askerPosts: askerPosts(asker), limit: MAX_HITS });
-  return { list, hits: answer.hits, suggestions: answer.suggestions };
+  return { list, hits: answer.hits, suggestions: answer.suggestions, evidence: answer.evidence };
 }
 
 // ───────────────────────── what is due ─────────────────────────

@@ -60,8 +60,8 @@ describe('questions in plain Chinese', () => {
   });
 
   it('shows the next items on 更多, continuing the numbering without repeats', async () => {
-    await chat.say('m307', direct('m307'), '书记每季度要做什么？');
-    const first = (await chat.waitForCard(direct('m307'), '书记每季度要做什么')).card;
+    await chat.say('m307', direct('m307'), '支部每年要做什么？');
+    const first = (await chat.waitForCard(direct('m307'), '支部每年要做什么')).card;
     const firstCodes = codesOf(first);
     expect(firstCodes).toHaveLength(3);
     const total = Number(/共 (\d+) 条/.exec(first.footer ?? '')?.[1]);
@@ -76,12 +76,15 @@ describe('questions in plain Chinese', () => {
   });
 
   it('ranks the asker’s own post first: 支部书记 items for a secretary, a different order for a member', async () => {
-    await chat.say('m301', direct('m301'), '书记每季度要做什么');
-    const secretary = (await chat.waitForCard(direct('m301'), '书记每季度要做什么')).card;
+    await chat.say('m301', direct('m301'), '书记要做哪些工作');
+    const secretary = (await chat.waitForCard(direct('m301'), '书记要做哪些工作')).card;
     expect(postsOf(secretary)).toEqual(['支部书记', '支部书记', '支部书记']);
+    // A period question lists the secretary's items of that period first, then the branch's.
+    await chat.say('m301', direct('m301'), '书记每季度要做什么');
+    expect(postsOf((await chat.waitForCard(direct('m301'), '书记每季度要做什么')).card)[0]).toBe('支部书记');
     // An ordinary member has no secretary post: 书记 means any secretary, so other levels' secretaries rank in.
-    await chat.say('m308', direct('m308'), '书记每季度要做什么');
-    const member = (await chat.waitForCard(direct('m308'), '书记每季度要做什么')).card;
+    await chat.say('m308', direct('m308'), '书记要做哪些工作');
+    const member = (await chat.waitForCard(direct('m308'), '书记要做哪些工作')).card;
     expect(codesOf(member)).not.toEqual(codesOf(secretary));
     const all = await app.db.prisma.responsibilityItem.findMany({ where: { code: { in: codesOf(member) } }, select: { post: true } });
     expect(all.some((p) => p.post !== '支部书记')).toBe(true);
@@ -309,7 +312,7 @@ describe('model phrasing (OpenAI-compatible endpoint, local fake)', () => {
     fake.requests.length = 0;
     await llmChat.say('m107', direct('m107'), '党课多久上一次');
     const { card } = await llmChat.waitForCard(direct('m107'), '党课多久上一次');
-    expect(card.markdown).toMatch(new RegExp(`^${FAKE_ANSWER} \\[B-04\\]。\\n\\n\\*\\*依据条目\\*\\*\\n\\[B-04\\] 党支部 · 一般每季度1次 · 出处：DOMAIN.md`));
+    expect(card.markdown).toMatch(new RegExp(`^${FAKE_ANSWER} \\[B-04\\]。\\n\\n\\*\\*依据条目\\*\\*\\n\\[B-04\\] 党支部 · 一般每季度1次 · 出处：《中国共产党支部工作条例`));
     expect(card.markdown).not.toContain('[B-05]'); // not cited by the model: not listed as its basis
     expect(card.footer).toMatch(/^以上由模型依据清单条目整理/);
     // What the service sent: the prompt file's system text, the question and the retrieved items only.

@@ -55,7 +55,7 @@ async function answerOrHelp(ctx: Context, router: Router, text: string, o: Optio
     if (!answer) {
       if (questionLike) return ctx.reply(say('duties.no_list'));
     } else if (answer.hits.length > 0) {
-      const card = await firstAnswerCard(ctx.presenters.env(ctx.now), { list: answer.list, question, hits: answer.hits, askerId: ctx.me.id }, o.llm, o.log);
+      const card = await firstAnswerCard(ctx.presenters.env(ctx.now), { list: answer.list, question, hits: answer.hits, askerId: ctx.me.id, evidence: answer.evidence }, o.llm, o.log);
       return ctx.reply({ kind: 'card', card });
     } else if (questionLike) return ctx.reply(noAnswerText(question, answer.suggestions));
   }
@@ -81,7 +81,7 @@ async function more(ctx: Context, claims: TokenClaims): Promise<void> {
     ctx.toast('info', say('duties.more_none'));
     return ctx.reply(say('duties.more_none'));
   }
-  ctx.reply({ kind: 'card', card: answerCard(ctx.presenters.env(ctx.now), { list: answer.list, question: t.q, hits: answer.hits, offset: t.o, askerId: t.m }) });
+  ctx.reply({ kind: 'card', card: answerCard(ctx.presenters.env(ctx.now), { list: answer.list, question: t.q, hits: answer.hits, offset: t.o, askerId: t.m, evidence: answer.evidence }) });
 }
 
 async function mine(ctx: Context, o: Options): Promise<void> {

@@ -34,21 +34,25 @@ export interface MoreTarget {
   m: string;
 }
 
-function itemLines(hits: DutyHit[], from: number): string {
+/** The items of a page; with `evidence`, each item's 佐证材料 too (the question asked what proves it). */
+function itemLines(hits: DutyHit[], from: number, evidence: boolean): string {
   return hits
-    .map((h, i) => say('duties.answer_item', { n: from + i + 1, post: h.item.post, frequency: h.item.frequency, content: h.item.content, source: h.item.source, code: h.item.code }))
+    .map((h, i) => {
+      const vars = { n: from + i + 1, post: h.item.post, frequency: h.item.frequency, content: h.item.content, source: h.item.source, code: h.item.code, evidence: h.item.evidence };
+      return say(evidence && h.item.evidence ? 'duties.answer_item_evidence' : 'duties.answer_item', vars);
+    })
     .join('\n\n');
 }
 
 /** One page of an answer, from `offset`, with [更多] when items are left. */
-export function answerCard(env: PresentEnv, a: { list: ActiveList; question: string; hits: DutyHit[]; offset: number; askerId: string }): Card {
+export function answerCard(env: PresentEnv, a: { list: ActiveList; question: string; hits: DutyHit[]; offset: number; askerId: string; evidence?: boolean }): Card {
   const { list, question, hits, offset } = a;
   const page = hits.slice(offset, offset + DUTY_PAGE);
   const to = offset + page.length;
   const card: Card = {
     title: say(offset === 0 ? 'duties.answer_title' : 'duties.answer_more_title', { question: shorten(question) }),
     tone: 'blue',
-    markdown: itemLines(page, offset),
+    markdown: itemLines(page, offset, a.evidence ?? false),
     footer: say('duties.answer_footer', { unit: list.unitName, year: list.year, version: list.version, from: offset + 1, to, total: hits.length }),
   };
   if (to < hits.length) {
@@ -59,7 +63,7 @@ export function answerCard(env: PresentEnv, a: { list: ActiveList; question: str
 }
 
 /** The first page, phrased by the model when configured and its text passes the citation check. */
-export async function firstAnswerCard(env: PresentEnv, a: { list: ActiveList; question: string; hits: DutyHit[]; askerId: string }, llm?: LlmConfig, log?: Logger): Promise<Card> {
+export async function firstAnswerCard(env: PresentEnv, a: { list: ActiveList; question: string; hits: DutyHit[]; askerId: string; evidence?: boolean }, llm?: LlmConfig, log?: Logger): Promise<Card> {
   const card = answerCard(env, { ...a, offset: 0 });
   if (!llm) return card;
   const shown = a.hits.slice(0, DUTY_PAGE).map((h) => h.item);

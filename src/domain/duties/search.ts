@@ -8,6 +8,7 @@
 import { Jieba } from '@node-rs/jieba';
 import { dict } from '@node-rs/jieba/dict.js';
 import MiniSearch, { type SearchResult } from 'minisearch';
+import { pinyin } from 'pinyin-pro';
 import type { ParsedList } from './list-file.js';
 
 export type DutyLevelCode = 'PARTY_GROUP' | 'ORGAN_COMMITTEE' | 'BRANCH';
@@ -35,6 +36,8 @@ export interface DutyAnswer {
   hits: DutyHit[];
   /** Topic words the list does cover, close to the question; filled only when `hits` is empty. */
   suggestions: string[];
+  /** The question asks what proves the duty was done (材料, 佐证, 留痕): answers show each item's evidence. */
+  evidence: boolean;
 }
 
 export interface AskOptions {
@@ -126,10 +129,28 @@ const STOP_WORDS = new Set(
     '应当 必须 都 也 还 还是 或 或者 和 与 及 跟 同 在 里 上 下 中 把 被 对 给 让 之间 分别 具体 指 主要 干 做 搞 弄 办 开 ' +
     '去 来 能 会 可以 一起 一般 至少 不少 不少于 一下 请问 问 我 我们 你 你们 他 她 它 他们 负责 要求 次数 规定 硬性 ' +
     '这 那 这个 那个 每 次 个 回 事 情况 内容 一 二 三 年 月 按 周期 频次 频率 ' +
+    // Who is in charge (党课归谁管) and what proves it (要准备哪些材料) say what is asked, not about what.
+    '归 管 归口 牵头 主抓 主管 负责人 抓 准备 材料 佐证 佐证材料 痕迹 留痕 留 证明 凭证 提供 交 上交 ' +
+    // What it means or how it goes (一岗双责是什么意思, 组织生活会的流程), and greetings around a question.
+    '意思 含义 意义 定义 解释 理解 概念 内涵 指的是 标准 流程 步骤 环节 怎么弄 咋办 ' +
+    '你好 您好 请问 麻烦 问一下 想问 助手 小助手 支部助手 谢谢 老师 ' +
     // The asker's unit is the context of every question, not its topic.
     '单位 本单位 我们单位 部门'
   ).split(/\s+/),
 );
+
+/** A question about the evidence of a duty: the answer shows what each item expects as proof. */
+const EVIDENCE = /材料|佐证|留痕|痕迹|证明|凭证|台账要|要留|留什么|准备什么|准备哪些|交什么|提交什么|报什么/;
+
+/** Asking who is in charge (党课归谁管, 由谁牵头): what is asked, not the topic; taken out before the words are read. */
+const WHO_APPROVES = /(?:交给|报给|报|找|给)?谁(?:来)?(?:审批|审核|审查|审|批准|批)/g;
+const WHO = /(?:归|由|是|该|应该?|应当)?(?:谁|哪个|哪位|哪些人|什么人)(?:来|去)?(?:管|负责|牵头|组织|主抓|抓|主持|召集|分管|落实|具体负责)?|归口|负责人|牵头人/g;
+
+/** Is the question who is in charge (any of WHO, without its optional parts)? */
+const WHO_ASKED = /谁|哪个|哪位|什么人|归口|负责人|牵头人/;
+/** An amount or a head count (党费交多少, 比例, 多少人到会): only items that state a number answer it. */
+const HOW_MUCH = /多少钱|(?:交|缴|缴纳|交纳)多少|标准是?多少|比例|几成|百分之|多少人|几个人|几人|人数/;
+const QUANTIFIED = /\d|%|％|[一二两三四五六七八九十百]+(?:个|人|名|本|次|篇|场|项|成)/;
 
 /** A how-often question: only items with a period answer it. */
 const HOW_OFTEN = /多久|几次|多少次|几回|一回|多长时间|频次|频率|周期|间隔|一次吗|每[^，。？?]{0,4}都要/;
@@ -140,6 +161,32 @@ const PERIODIC = /每月|每季度|每半年|每年|每周|每天|每日|定期/
 /** Item frequency text that names an occasion (届满时, 每次组织生活后) rather than "as needed". */
 const OCCASION = /时|后|前|届满/;
 const NO_TIME = /^(按需|常态|经常|日常)/;
+
+/**
+ * A question that names only a period (这个月要做什么, 本季度要做什么, 年底前支部还要做哪些) lists the items of
+ * that period. Checked in this order on the normalised question (半年 before 年).
+ */
+const PERIOD_ASKED: ReadonlyArray<readonly [string, RegExp]> = [
+  ['每半年', /每半年|半年/g],
+  ['每季度', /(?:第?[一二三四1-4])?每季度|本季|这季|当季/g],
+  ['每月', /每月|这个?月|本月|当月|下个?月|\d{1,2}月份?|[一二三四五六七八九十]{1,2}月份?/g],
+  ['每年', /每年|今年|本年|明年|年底|年末|年内|年初|年度|全年/g],
+];
+/** Words naming a level of the list, longest first; 党小组 names the 党小组长's items. */
+const LEVEL_WORDS: ReadonlyArray<readonly [string, DutyLevelCode]> = [
+  ['机关党委', 'ORGAN_COMMITTEE'],
+  ['党支部', 'BRANCH'],
+  ['本支部', 'BRANCH'],
+  ['支部', 'BRANCH'],
+  ['党组', 'PARTY_GROUP'],
+  ['党委', 'PARTY_GROUP'],
+];
+/** What a period question may say besides the period, a level or a post: "what is there to do". */
+const LISTING_FILLER = new Set(
+  '工作 事情 事儿 任务 事项 安排 重点 还要 还有 还需 还需要 剩下 剩余 没做 没有 未 要干 要做 干什么 做什么 干啥 做啥 干嘛 啥 本 这 这个 当 今 每 些 完成 落实 开展 前 之前 以前 以内 内 底 底前 重要 主要 日常 党建 党建工作 活动 会议 职责 责任 义务 本职 须 得 该 必需'.split(' '),
+);
+/** Score of the first tier of a period list; each further tier and item ranks a little lower. */
+const LIST_SCORE = 10;
 
 /** Role words that, said bare, mean the asker's own post (书记 → 支部书记 for a branch secretary). */
 const ROLE_WORDS = ['书记', '副书记', '委员', '组长', '小组长'];
@@ -322,10 +369,17 @@ export class DutyIndex {
   /** The period words (每月…) of each item's frequency. */
   private readonly periods: Array<Set<string>>;
   private readonly occasional: boolean[];
+  /** Items whose content states a number (for amount questions; a frequency counts times, not amounts). */
+  private readonly quantified: boolean[];
   private readonly topics: Topic[];
   private readonly topicsByBigram = new Map<string, number[]>();
   /** Keywords that segment into several words, by first character, to find them whole in a question. */
   private readonly phrasesByChar = new Map<string, string[]>();
+  /** Terms a typo is corrected to (domain terms, keywords, posts), normalised, longest first. */
+  private readonly vocabulary: string[];
+  private readonly vocabularySet: Set<string>;
+  /** Posts, longest first, and the levels each appears at. */
+  private readonly postLevels = new Map<string, Set<DutyLevelCode>>();
 
   constructor(items: DutyItem[]) {
     this.items = [...items];
@@ -371,7 +425,18 @@ export class DutyIndex {
       return new Set([...PERIOD_WORDS].filter((w) => f.includes(w)));
     });
     this.occasional = this.items.map((it) => OCCASION.test(it.frequency) && !NO_TIME.test(it.frequency.trim()));
+    this.quantified = this.items.map((it) => QUANTIFIED.test(it.content));
     this.topics = [...topics.values()].sort((a, b) => b.count - a.count || a.norm.localeCompare(b.norm));
+    for (const it of this.items) {
+      const levels = this.postLevels.get(it.post) ?? new Set<DutyLevelCode>();
+      levels.add(it.level);
+      this.postLevels.set(it.post, levels);
+    }
+    const vocab = new Set<string>([...LEXICON].map(normalizeQuestion));
+    for (const t of this.topics) vocab.add(t.norm);
+    for (const p of this.posts) vocab.add(normalizeQuestion(p));
+    this.vocabularySet = vocab;
+    this.vocabulary = [...vocab].filter((w) => [...w].length >= 3 && /^\p{Script=Han}+$/u.test(w)).sort((a, b) => b.length - a.length);
     this.topics.forEach((t, i) => {
       for (const bg of bigrams(t.norm)) {
         const list = this.topicsByBigram.get(bg) ?? [];
@@ -387,9 +452,13 @@ export class DutyIndex {
 
   ask(question: string, opts: AskOptions = {}): DutyAnswer {
     const limit = opts.limit ?? 5;
-    const norm = normalizeQuestion(question);
-    const { concepts, unknown, ownPosts } = this.concepts(norm, opts.askerPosts ?? []);
-    const none = (): DutyAnswer => ({ hits: [], suggestions: this.suggest(norm, unknown.length ? unknown : concepts.map((c) => c.word)) });
+    const norm = this.correct(normalizeQuestion(question));
+    const evidence = EVIDENCE.test(norm);
+    const listed = this.periodList(norm, opts.askerPosts ?? []);
+    if (listed) return { hits: listed.slice(0, limit), suggestions: [], evidence };
+    // 交给谁审 asks who reviews it: the items about 审核.
+    const { concepts, unknown, ownPosts } = this.concepts(norm.replace(WHO_APPROVES, ' 审核 ').replace(WHO, ' '), opts.askerPosts ?? []);
+    const none = (): DutyAnswer => ({ hits: [], suggestions: this.suggest(norm, unknown.length ? unknown : concepts.map((c) => c.word)), evidence });
     if (!concepts.some((c) => c.topical && c.alts.size > 0)) return none();
 
     // Periods (每年…) are checked on the candidates' frequencies, not searched: they occur in most items, and
@@ -408,6 +477,8 @@ export class DutyIndex {
     // The frequency field answers how often / when; an item without one cannot answer those questions
     // even if it mentions the topic (P-11 names 民主生活会 but does not say when it is held).
     const howOften = HOW_OFTEN.test(norm);
+    const howMuch = HOW_MUCH.test(norm);
+    const who = WHO_ASKED.test(norm);
     const when = WHEN.test(norm);
     const total = concepts.reduce((s, c) => s + c.weight, 0);
     const scored: Array<DutyHit & { full: boolean }> = [];
@@ -416,15 +487,21 @@ export class DutyIndex {
       const id = r.id as number;
       if ((howOften || when) && !this.periodic[id] && !(when && this.occasional[id])) continue;
       if (++considered > CANDIDATES) break;
+      if (howMuch && !this.quantified[id]) continue;
       let covered = 0;
       let topical = false;
+      let strong = false;
       for (const c of concepts) {
         const credit = PERIOD_WORDS.has(c.word) ? (this.periods[id]!.has(c.word) ? 1 : 0) : bestCredit(c, r);
         covered += c.weight * credit;
         if (credit > 0 && c.topical) topical = true;
+        if (c.topical && !PERIOD_WORDS.has(c.word) && bestCredit(c, r, true) > 0) strong = true;
       }
       const coverage = covered / total;
       if (!topical || coverage < MIN_COVERAGE) continue;
+      // Who is in charge of X: only an item about X (X in its keywords, post or frequency) says who; one that
+      // mentions X in passing does not (P-11 names 民主生活会 but says nothing of who takes part).
+      if (who && !strong) continue;
       // MiniSearch multiplies by the number of matched terms, which synonyms would inflate; coverage replaces it.
       scored.push({ item: this.items[id]!, score: (r.score / Math.max(1, r.queryTerms.length)) * coverage ** 2, full: coverage > 0.999 });
     }
@@ -436,7 +513,111 @@ export class DutyIndex {
       .filter((h) => h.full || h.score >= best * MIN_RELATIVE)
       .slice(0, limit)
       .map(({ item, score }) => ({ item, score }));
-    return hits.length > 0 ? { hits, suggestions: [] } : none();
+    return hits.length > 0 ? { hits, suggestions: [], evidence } : none();
+  }
+
+  /**
+   * Homophone typos (民主平议 → 民主评议, 组织生活回 → 组织生活会): a span of the question that is no known word
+   * and differs from a term of the list in one character with the same sound (pinyin without tones) is
+   * read as that term. Terms of three characters or more only.
+   */
+  private correct(norm: string): string {
+    let out = norm;
+    for (const term of this.vocabulary) {
+      const len = term.length;
+      if (len > out.length || out.includes(term)) continue;
+      for (let i = 0; i + len <= out.length; i++) {
+        let diff = -1;
+        for (let k = 0; k < len; k++) {
+          if (out[i + k] === term[k]) continue;
+          if (diff >= 0) {
+            diff = -2;
+            break;
+          }
+          diff = k;
+        }
+        if (diff < 0) continue;
+        const span = out.slice(i, i + len);
+        if (this.vocabularySet.has(span) || this.df.has(span) || !sameSound(out[i + diff]!, term[diff]!)) continue;
+        out = out.slice(0, i) + term + out.slice(i + len);
+        break;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * A question that names a period and nothing else to look for (这个月要做什么, 本季度要干啥, 每半年要干什么,
+   * 年底前支部还要做哪些, 支部书记每季度要做什么): the items whose frequency has that period, for the post or
+   * level named, else for the asker: their own posts' items first, then those of their levels' collective
+   * (党支部, 机关党委, 党组(党委)) and of every 党员; items of other levels only when those have none. Null when
+   * the question is not of this kind.
+   */
+  private periodList(norm: string, askerPosts: string[]): DutyHit[] | null {
+    let rest = norm;
+    let period: string | null = null;
+    for (const [canon, re] of PERIOD_ASKED) {
+      if (re.test(rest)) {
+        period ??= canon;
+        rest = rest.replace(re, ' ');
+      }
+      re.lastIndex = 0;
+    }
+    if (!period) return null;
+    const named = new Set<string>();
+    for (const p of [...this.posts].sort((a, b) => b.length - a.length)) {
+      const n = normalizeQuestion(p);
+      if (COLLECTIVE_POSTS.has(p) || !rest.includes(n)) continue;
+      named.add(p);
+      rest = rest.split(n).join(' ');
+    }
+    if (rest.includes('党小组')) {
+      for (const p of this.posts) if (p.startsWith('党小组')) named.add(p);
+      rest = rest.split('党小组').join(' ');
+    }
+    let level: DutyLevelCode | null = null;
+    for (const [w, lv] of LEVEL_WORDS) {
+      if (!rest.includes(w)) continue;
+      level ??= lv;
+      rest = rest.split(w).join(' ');
+    }
+    for (const w of [...ROLE_WORDS].sort((a, b) => b.length - a.length)) {
+      if (!rest.includes(w)) continue;
+      // A bare 书记: the asker's own secretary post, else the one at the level named (the branch's by default).
+      const own = askerPosts.filter((p) => p.includes(w) && this.posts.has(p));
+      const atLevel = [...this.posts].filter((p) => p.includes(w) && !COLLECTIVE_POSTS.has(p) && this.postLevels.get(p)?.has(level ?? 'BRANCH'));
+      for (const p of own.length ? own : atLevel) named.add(p);
+      rest = rest.split(w).join(' ');
+    }
+    rest = rest.replace(/我们?|咱们?|大家|本人/g, ' ');
+    if (segmenter().cut(rest, false).some((w) => isContentWord(w) && !LISTING_FILLER.has(w))) return null;
+
+    const ids = this.items.map((_, i) => i).filter((i) => this.periods[i]!.has(period));
+    const collective = (i: number) => COLLECTIVE_POSTS.has(this.items[i]!.post);
+    let tiers: number[][];
+    if (named.size) {
+      const levels = new Set([...named].flatMap((p) => [...(this.postLevels.get(p) ?? [])]));
+      tiers = [ids.filter((i) => named.has(this.items[i]!.post)), ids.filter((i) => collective(i) && this.items[i]!.post !== '党员' && levels.has(this.items[i]!.level))];
+    } else if (level) {
+      const at = ids.filter((i) => this.items[i]!.level === level);
+      tiers = [at.filter(collective), at.filter((i) => !collective(i))];
+    } else {
+      const own = new Set(askerPosts.filter((p) => this.posts.has(p) && !COLLECTIVE_POSTS.has(p)));
+      const levels = new Set<DutyLevelCode>(['BRANCH', ...[...own].flatMap((p) => [...(this.postLevels.get(p) ?? [])])]);
+      // Their own posts, then what every 党员 does, then their levels' collective duties.
+      const mine = [ids.filter((i) => own.has(this.items[i]!.post)), ids.filter((i) => this.items[i]!.post === '党员'), ids.filter((i) => collective(i) && this.items[i]!.post !== '党员' && levels.has(this.items[i]!.level))];
+      tiers = mine.some((t) => t.length) ? mine : [ids];
+    }
+    const hits: DutyHit[] = [];
+    const seen = new Set<number>();
+    tiers.forEach((tier, t) => {
+      for (const i of tier) {
+        if (seen.has(i)) continue;
+        seen.add(i);
+        hits.push({ item: this.items[i]!, score: LIST_SCORE - t - hits.length / 1000 });
+      }
+    });
+    return hits.length ? hits : null;
   }
 
   /** Does the question name a post or a role (书记, 委员, 组织委员 …)? */
@@ -587,16 +768,34 @@ function isDistinctive(word: string, tag: string): boolean {
   return word.length >= 2 && (/^n/.test(tag) || tag === 'vn' || LEXICON.has(word));
 }
 
-/** The best credit any of the concept's terms earns in this result, lowered for content-only mentions. */
-function bestCredit(c: Concept, r: SearchResult): number {
+/** The best credit any of the concept's terms earns in this result, lowered for content-only mentions (none with `strongOnly`). */
+function bestCredit(c: Concept, r: SearchResult, strongOnly = false): number {
   let best = 0;
   for (const [term, credit] of c.alts) {
     const fields = (r.match as Record<string, string[] | undefined>)[term];
     if (!fields) continue;
     const strong = fields.includes('keywords') || fields.includes('post') || fields.includes('frequency');
+    if (strongOnly && !strong) continue;
     best = Math.max(best, credit * (strong ? 1 : CONTENT_ONLY));
   }
   return best;
+}
+
+const soundCache = new Map<string, string[]>();
+
+/** Two Han characters that can be read alike (pinyin without tones, any reading of either). */
+function sameSound(a: string, b: string): boolean {
+  if (!/\p{Script=Han}/u.test(a) || !/\p{Script=Han}/u.test(b)) return false;
+  const read = (c: string) => {
+    let r = soundCache.get(c);
+    if (!r) {
+      r = pinyin(c, { toneType: 'none', type: 'array', multiple: true });
+      soundCache.set(c, r);
+    }
+    return r;
+  };
+  const rb = read(b);
+  return read(a).some((x) => rb.includes(x));
 }
 
 function bigrams(s: string): string[] {
