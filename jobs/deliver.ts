@@ -26,6 +26,7 @@ import type { QueueBackend } from '../src/queue/backend.js';
 import type { Destination, Outbound, OutboundBody, Platform, QueuedOutbox } from '../src/chat/types.js';
 import { type PlatformSender, SendError } from '../src/platforms/types.js';
 import type { DestinationLimiter } from './rate-limit.js';
+import { TimeoutError, withTimeout } from '../src/util/timeout.js';
 import {
   CARD_WINDOW_MS,
   type ClaimedRow,
@@ -39,7 +40,7 @@ import {
   listOutbox,
   markDead,
   markSent,
-  renderedRefresh,
+  renderedRefreshes,
   retryLater,
   revive,
   settleStuck,
@@ -62,9 +63,53 @@ export interface DeliverOptions {
   stuckAfterMs?: number;
   /** Per-destination limits; none = send as fast as the workers go. */
   limiter?: DestinationLimiter;
+  /**
+   * Sends in flight at once per destination (chat or user) and per platform, in this process: a
+   * destination or a platform that hangs holds at most this many of the `concurrency` slots, so
+   * the others keep theirs. Default: 2 per destination, concurrency − ⌈concurrency/4⌉ per platform.
+   */
+  perDestination?: number;
+  perPlatform?: number;
+  /**
+   * Last-resort time limit of one platform call (the adapters' own HTTP limits come first). A send
+   * cut off here may have reached the platform: retried where sends are idempotent, otherwise
+   * DEAD with the UNCERTAIN note for an operator, like a row left in SENDING.
+   */
+  sendTimeoutMs?: number;
 }
 
-export const DEFAULT_DELIVER: DeliverOptions = { attempts: 8, backoffMs: 1000, concurrency: 8, maxBackoffMs: 10 * 60_000, stuckAfterMs: 5 * 60_000 };
+export const DEFAULT_DELIVER: DeliverOptions = { attempts: 8, backoffMs: 1000, concurrency: 8, maxBackoffMs: 10 * 60_000, stuckAfterMs: 5 * 60_000, perDestination: 2, sendTimeoutMs: 30_000 };
+
+/** Wait before a job whose destination or platform is busy looks again (no attempt spent). */
+const BUSY_RETRY_MS = 250;
+
+/** Sends in flight per destination and per platform (one process). */
+export class InFlight {
+  private readonly byKey = new Map<string, number>();
+
+  constructor(
+    private readonly perDestination: number,
+    private readonly perPlatform: number,
+  ) {}
+
+  /** Take a slot for `to`, or undefined when its destination or platform is at its limit. */
+  enter(to: Destination): (() => void) | undefined {
+    const dest = `d:${to.platform}|${to.tenantKey}|${to.targetKind}|${to.target}`;
+    const plat = `p:${to.platform}`;
+    if ((this.byKey.get(dest) ?? 0) >= this.perDestination || (this.byKey.get(plat) ?? 0) >= this.perPlatform) return undefined;
+    for (const k of [dest, plat]) this.byKey.set(k, (this.byKey.get(k) ?? 0) + 1);
+    let left = false;
+    return () => {
+      if (left) return;
+      left = true;
+      for (const k of [dest, plat]) {
+        const n = (this.byKey.get(k) ?? 1) - 1;
+        if (n > 0) this.byKey.set(k, n);
+        else this.byKey.delete(k);
+      }
+    };
+  }
+}
 
 export type DeliverOutcome = 'sent' | 'skipped' | 'dead';
 
@@ -89,6 +134,15 @@ export function backoffFor(attemptsMade: number, err: Error | undefined, opts: P
   return Math.max(exp, after);
 }
 
+/** Run `fn` over `items`, at most `n` at once (each lane takes the next item when it is free). */
+async function pool<T>(items: T[], n: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(n, items.length) }, lane));
+}
+
 export class Deliverer {
   private readonly queue;
   private readonly senders = new Map<Platform, PlatformSender>();
@@ -96,6 +150,7 @@ export class Deliverer {
   /** Card window jobs this process has added (job id → window end): each is added once, not per click. */
   private readonly cardJobs = new Map<string, number>();
   private refresher: CardRefresher | undefined;
+  readonly inFlight: InFlight;
 
   constructor(
     private readonly db: Database,
@@ -105,6 +160,8 @@ export class Deliverer {
     opts: DeliverOptions = DEFAULT_DELIVER,
   ) {
     this.opts = { ...DEFAULT_DELIVER, ...opts };
+    const c = this.opts.concurrency;
+    this.inFlight = new InFlight(this.opts.perDestination ?? 2, this.opts.perPlatform ?? Math.max(1, c - Math.ceil(c / 4)));
     for (const s of senders) this.senders.set(s.platform, s);
     this.queue = backend.createQueue(DELIVER_QUEUE);
   }
@@ -167,16 +224,26 @@ export class Deliverer {
       return this.deliverCards();
     }
     const data = job.data as SendJobData;
-    if (this.opts.limiter && data.to) {
-      const r = await this.opts.limiter.reserve(data.to);
-      if (!r.ok) {
-        // Wait for a free slot without spending an attempt.
-        await job.moveToDelayed(Date.now() + r.waitMs, token);
-        throw new DelayedError();
-      }
+    // A destination (or platform) with its sends in flight waits its turn without a slot or an attempt.
+    const leave = data.to ? this.inFlight.enter(data.to) : () => {};
+    if (!leave) {
+      await job.moveToDelayed(Date.now() + BUSY_RETRY_MS, token);
+      throw new DelayedError();
     }
-    const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    return this.deliverOne(String(data.id), final);
+    try {
+      if (this.opts.limiter && data.to) {
+        const r = await this.opts.limiter.reserve(data.to);
+        if (!r.ok) {
+          // Wait for a free slot without spending an attempt.
+          await job.moveToDelayed(Date.now() + r.waitMs, token);
+          throw new DelayedError();
+        }
+      }
+      const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      return await this.deliverOne(String(data.id), final);
+    } finally {
+      leave();
+    }
   }
 
   /** Send one row. Throws on a retryable failure (so BullMQ retries) unless this is the last attempt. */
@@ -196,8 +263,10 @@ export class Deliverer {
     const later: QueuedOutbox[] = [];
     const sendOne = async (row: ClaimedRow) => {
       const to = destinationOf(row);
-      const slot = this.opts.limiter ? await this.opts.limiter.reserve(to) : { ok: true as const };
+      const leave = this.inFlight.enter(to);
+      const slot = !leave ? { ok: false as const, waitMs: BUSY_RETRY_MS } : this.opts.limiter ? await this.opts.limiter.reserve(to) : { ok: true as const };
       if (!slot.ok) {
+        leave?.();
         const until = new Date(Date.now() + slot.waitMs);
         await defer(this.db.sql, row.id, until);
         later.push({ id: row.id, to, notBefore: until, updateOfKey: row.updateOfKey });
@@ -209,37 +278,61 @@ export class Deliverer {
         // Retryable: fail() set the row to RETRY, due after the backoff.
         const err = e as Error;
         later.push({ id: row.id, to, notBefore: new Date(Date.now() + backoffFor(row.attempts, err, this.opts)), updateOfKey: row.updateOfKey });
+      } finally {
+        leave?.();
       }
     };
-    // Cards go out side by side, as many at once as the worker's concurrency.
-    for (let i = 0; i < rows.length; i += this.opts.concurrency) await Promise.all(rows.slice(i, i + this.opts.concurrency).map(sendOne));
+    // Cards go out side by side, as many at once as the worker's concurrency; a slow one holds only its own lane.
+    await pool(rows, this.opts.concurrency, sendOne);
     if (later.length) await this.enqueueRows(later);
     if (rows.length === CARD_CLAIM_LIMIT || refreshes === CARD_CLAIM_LIMIT) await this.queue.add('cards', {}, { jobId: `cards_more_${Date.now()}`, removeOnComplete: true });
     return rows.length;
   }
 
   /**
-   * The due card refreshes, newest per card (older ones deleted), each rendered from current state
-   * in a transaction that writes its card update and ends the refresh; returns how many were
-   * claimed. A render that fails is tried again in a later window, then given up (DEAD).
+   * The due card refreshes, newest per card (older ones deleted), rendered from current state and
+   * written as card updates in one transaction (one commit for the window's cards, not one per
+   * card); returns how many were claimed. If that transaction fails, each card is tried alone so one
+   * bad card holds up no other; a render that fails is tried again in a later window, then given up (DEAD).
    */
   private async renderRefreshes(): Promise<number> {
     const claimed = await claimCardRefreshes(this.db.sql, CARD_CLAIM_LIMIT);
-    const renderOne = async (row: (typeof claimed)[number]) => {
-      const refresher = this.refresher;
-      if (!refresher) return void (await markDead(this.db.sql, row.id, `no card renderer in this process for ${row.payload.card}`));
+    const refresher = this.refresher;
+    if (!claimed.length) return 0;
+    if (!refresher) {
+      for (const row of claimed) await markDead(this.db.sql, row.id, `no card renderer in this process for ${row.payload.card}`);
+      return claimed.length;
+    }
+    const render = (rows: typeof claimed) =>
+      this.db.transaction(async (scope) => {
+        const updates: Outbound[] = [];
+        for (const row of rows) {
+          const update = await refresher(scope.sql, row.payload.card, row.payload.id);
+          if (update) updates.push(update);
+        }
+        await renderedRefreshes(scope.sql, rows.map((r) => r.id), updates);
+      });
+    try {
+      await render(claimed);
+      return claimed.length;
+    } catch {
+      // Alone, below: the failing one is found and retried later.
+    }
+    for (const row of claimed) {
       try {
-        await this.db.transaction(async (scope) => renderedRefresh(scope.sql, row.id, await refresher(scope.sql, row.payload.card, row.payload.id)));
+        await render([row]);
       } catch (e) {
         const error = `card refresh: ${(e as Error).message}`;
         this.log.warn({ outboxId: row.id, err: e }, 'rendering a card refresh failed');
-        if (row.attempts >= this.opts.attempts) return void (await markDead(this.db.sql, row.id, error));
+        if (row.attempts >= this.opts.attempts) {
+          await markDead(this.db.sql, row.id, error);
+          continue;
+        }
         const at = new Date(Date.now() + backoffFor(row.attempts, undefined, this.opts));
         await retryLater(this.db.sql, row.id, error, at);
         await this.enqueueRows([{ id: row.id, to: destinationOf(row), notBefore: at, updateOfKey: row.updateOfKey }]);
       }
-    };
-    for (let i = 0; i < claimed.length; i += this.opts.concurrency) await Promise.all(claimed.slice(i, i + this.opts.concurrency).map(renderOne));
+    }
     return claimed.length;
   }
 
@@ -253,10 +346,16 @@ export class Deliverer {
     const sender = this.senders.get(row.platform);
     if (!sender) return this.fail(id, new SendError(`没有配置 ${row.platform} 平台`, false), true);
     try {
-      const r = await sender.send({ to, body, key: row.dedupeKey, originalMessageId });
+      const r = await withTimeout(sender.send({ to, body, key: row.dedupeKey, originalMessageId }), this.opts.sendTimeoutMs ?? 30_000, 'platform send');
       await markSent(this.db.sql, id, r.messageId);
       return 'sent';
     } catch (e) {
+      if (e instanceof TimeoutError && !sender.capabilities.idempotentSend) {
+        // The platform may have it: a second send could duplicate it. An operator decides.
+        await markDead(this.db.sql, id, `${UNCERTAIN_NOTE}（${(e as Error).message}）`);
+        this.log.warn({ outboxId: id, platform: row.platform }, 'platform send timed out; row is DEAD (uncertain)');
+        return 'dead';
+      }
       const err = e instanceof SendError ? e : new SendError((e as Error).message, true);
       if (err.retryAfterMs && this.opts.limiter) await this.opts.limiter.hold(to, err.retryAfterMs);
       return this.fail(id, err, finalAttempt);

@@ -10,7 +10,7 @@
 // Card updates (updateOfKey set) are claimed together per delivery window, the newest per card;
 // older ones are deleted. A card refresh (kind 'card_refresh') asks for a shared card to be rendered
 // from current state at delivery: at most one per card and window is written, and delivery turns
-// it into a card update (renderedRefresh). "updatedAt" is set here because Prisma's @updatedAt is
+// it into a card update (renderedRefreshes). "updatedAt" is set here because Prisma's @updatedAt is
 // client-side and the stuck-SENDING sweep reads it.
 import { randomUUID } from 'node:crypto';
 import { asSql, type SqlLike } from '../db/sql.js';
@@ -243,12 +243,12 @@ export async function claimCardRefreshes(db: SqlLike, limit: number): Promise<Ar
 }
 
 /**
- * A claimed refresh, rendered (in the caller's transaction): the card update goes in as an ordinary
- * row, the refresh row is done (deleted: it was only a request). Returns the update's row, if new.
+ * Claimed refreshes, rendered (in the caller's transaction): the card updates go in as ordinary
+ * rows, the refresh rows are done (deleted: they were only requests). Returns the updates' new rows.
  */
-export async function renderedRefresh(db: SqlLike, refreshId: string, update: Outbound | null): Promise<QueuedOutbox[]> {
-  const rows = update ? await insertOutbox(db, [update]) : [];
-  await asSql(db).query(`DELETE FROM "OutboxMessage" WHERE id = $1 AND kind = '${CARD_REFRESH}'`, [refreshId]);
+export async function renderedRefreshes(db: SqlLike, refreshIds: string[], updates: Outbound[]): Promise<QueuedOutbox[]> {
+  const rows = updates.length ? await insertOutbox(db, updates) : [];
+  await asSql(db).query(`DELETE FROM "OutboxMessage" WHERE id = ANY($1::text[]) AND kind = '${CARD_REFRESH}'`, [refreshIds]);
   return rows;
 }
 

@@ -97,6 +97,8 @@ async function benchAction(opts: Options): Promise<void> {
   const spread = Math.max(1, Number(opts.spread ?? 1));
   const dbName = `zhibu_bench_${Date.now().toString(36)}`;
   await admin(`CREATE DATABASE "${dbName}"`);
+  // BENCH_PG_LOG=1: PostgreSQL logs every statement of this database with its duration (to see where its time goes).
+  if (process.env.BENCH_PG_LOG) await admin(`ALTER DATABASE "${dbName}" SET log_min_duration_statement = 0`);
   const dbUrl = new URL(ADMIN_URL);
   dbUrl.pathname = `/${dbName}`;
   const secret = crypto.randomBytes(32).toString('hex');
