@@ -1,11 +1,14 @@
-// Daily compliance scan: for every branch, the obligations of the current quarter that are at risk
+// Daily compliance scan: for every branch, 机关党委 and unit, the obligations of the current quarter that are at risk
 // (src/services/reminders.ts complianceAlerts decides which deserve an alert and records it); the
 // branch's secretary gets one direct message per obligation, period and threshold, written in the
-// same transaction as the alert row, so re-runs and several instances send nothing more.
+// same transaction as the alert row, so re-runs and several instances send nothing more. Then the
+// escalation (src/services/obligations.ts escalate): one summary per level above and period.
 import type { Database } from '../src/db/client.js';
 import type { Logger } from '../src/log.js';
 import type { Presenters } from '../src/chat/presenters/index.js';
 import { complianceAlerts, scannedBranches } from '../src/services/reminders.js';
+import { escalate } from '../src/services/obligations.js';
+import { periodOf, previousPeriod } from '../src/domain/life/period.js';
 import type { Deliverer } from './deliver.js';
 import { runAsSystem } from './run.js';
 
@@ -25,6 +28,14 @@ export async function complianceScan(db: Database, presenters: Presenters, deliv
     alerts += result;
     await deliverer.enqueue(ids);
   }
-  if (alerts) log.info({ alerts }, 'compliance alerts sent');
+  // Escalation: what is at risk or missed this quarter, and what the last quarter left missed, told once to the level above.
+  const quarter = periodOf('quarter', now, o.timezone);
+  let summaries = 0;
+  for (const [period, only] of [[previousPeriod(quarter, o.timezone), 'missed'], [quarter, undefined]] as const) {
+    const { result, ids } = await runAsSystem(db, presenters, now, (unit) => escalate(unit, { period, timezone: o.timezone, atRiskDays: Math.max(...o.thresholds), only }));
+    summaries += result;
+    await deliverer.enqueue(ids);
+  }
+  if (alerts || summaries) log.info({ alerts, summaries }, 'compliance alerts sent');
   return alerts;
 }

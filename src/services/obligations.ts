@@ -147,3 +147,82 @@ export async function recordDuty(unit: Unit, input: RecordInput): Promise<Record
     return Promise.all(organs.map((o) => can(u.tx, u.principal, 'organ.manage', o.id)));
   }
 }
+
+// ───────────────────────── escalation ─────────────────────────
+
+/** Views of this area (src/chat/presenters/obligations.ts renders them). */
+export const OBLIGATION_VIEWS = {
+  /** One summary to the level above: EscalationData. */
+  escalation: 'obligations.escalation',
+} as const;
+
+export interface EscalationData {
+  /** The node told (机关党委, 单位, 工委). */
+  to: string;
+  period: string;
+  status: 'at_risk' | 'missed';
+  /** Per node below (a branch, the 机关党委 …): each item with how many of its obligations are in that state. No names of people. */
+  nodes: Array<{ name: string; items: Array<{ code: string; content: string; count: number; perPerson: boolean }> }>;
+}
+
+/** Who hears of the nodes below: the nearest 机关党委 above a branch or 党小组, the unit above a 机关党委, the 工委 above a unit. */
+function levelAbove(path: NodeRef[]): NodeRef | null {
+  const kind = path[0]?.kind;
+  const want: OrgKind | null = kind === 'BRANCH' || kind === 'GROUP' ? 'ORGAN_COMMITTEE' : kind === 'ORGAN_COMMITTEE' ? 'UNIT' : kind === 'UNIT' ? 'WORK_COMMITTEE' : null;
+  return (want && path.slice(1).find((n) => n.kind === want)) || null;
+}
+
+const TOLD_POSTS: Partial<Record<OrgKind, PostTitle[]>> = {
+  ORGAN_COMMITTEE: ['ORGAN_SECRETARY', 'ORGAN_DEPUTY_SECRETARY'],
+  UNIT: ['PARTY_GROUP_SECRETARY'],
+  WORK_COMMITTEE: ['WORK_COMMITTEE_SECRETARY', 'WORK_COMMITTEE_DEPUTY_SECRETARY', 'WORK_COMMITTEE_STAFF'],
+};
+
+/**
+ * The daily escalation (the system): obligations of `period` (a quarter) that are at risk or missed tell
+ * the level above once, as one summary per node above, period and state (EscalationNotice), sent privately
+ * to that node's secretary (else deputy); never a message per item, never a member's name. Returns the
+ * number of summaries.
+ */
+export async function escalate(unit: Unit, input: { period: PeriodRange; timezone: string; atRiskDays?: number; only?: 'missed' }): Promise<number> {
+  if (unit.principal.kind !== 'system') fail('errors.internal');
+  const { tx } = unit;
+  const report = await computeObligations(tx, { period: input.period, now: unit.now, tz: input.timezone, atRiskDays: input.atRiskDays });
+  type Group = { above: NodeRef; status: 'at_risk' | 'missed'; byNode: Map<string, { name: string; items: Map<string, EscalationData['nodes'][number]['items'][number]> }> };
+  const groups = new Map<string, Group>();
+  const paths = new Map<string, NodeRef[]>();
+  for (const o of report.obligations) {
+    if (o.status !== 'missed' && (o.status !== 'at_risk' || input.only === 'missed')) continue;
+    const nodeId = o.holder.node.id;
+    if (!paths.has(nodeId)) paths.set(nodeId, await pathOf(tx, nodeId));
+    const above = levelAbove(paths.get(nodeId)!);
+    if (!above) continue;
+    const key = `${above.id}:${o.status}`;
+    const g = groups.get(key) ?? { above, status: o.status, byNode: new Map() };
+    groups.set(key, g);
+    const node = g.byNode.get(nodeId) ?? { name: o.holder.where, items: new Map() };
+    g.byNode.set(nodeId, node);
+    const item = node.items.get(o.itemCode) ?? { code: o.itemCode, content: o.content, count: 0, perPerson: o.holder.kind !== 'node' };
+    item.count++;
+    node.items.set(o.itemCode, item);
+  }
+  let sent = 0;
+  for (const g of groups.values()) {
+    const titles = TOLD_POSTS[g.above.kind] ?? [];
+    const posts = await tx.post.findMany({ where: { orgNodeId: g.above.id, title: { in: titles }, until: null, member: { active: true } }, select: { title: true, memberId: true } });
+    const to = titles.map((t) => posts.find((p) => p.title === t)).find(Boolean);
+    if (!to) continue; // nobody to tell yet: told once someone holds the post
+    const created = await tx.escalationNotice.createManyAndReturn({ data: [{ nodeId: g.above.id, periodKey: input.period.key, status: g.status, count: [...g.byNode.values()].reduce((a, n) => a + [...n.items.values()].reduce((b, i) => b + i.count, 0), 0) }], skipDuplicates: true, select: { id: true } });
+    if (!created[0]) continue;
+    const aboveNode = await tx.orgNode.findUniqueOrThrow({ where: { id: g.above.id }, select: { name: true } });
+    const data: EscalationData = {
+      to: aboveNode.name,
+      period: input.period.label,
+      status: g.status,
+      nodes: [...g.byNode.values()].sort((a, b) => a.name.localeCompare(b.name)).map((n) => ({ name: n.name, items: [...n.items.values()].sort((a, b) => a.code.localeCompare(b.code)) })),
+    };
+    unit.notify({ member: to.memberId }, OBLIGATION_VIEWS.escalation, data as unknown as Record<string, unknown>, `escalation:${g.above.id}:${input.period.key}:${g.status}`, { category: 'notice' });
+    sent++;
+  }
+  return sent;
+}

@@ -22,7 +22,7 @@
 // thousands of rows); members are reached by direct message on the platform of the meeting's chat.
 import { Prisma } from '../generated/prisma/client.js';
 import type { Tx } from '../db/client.js';
-import type { ChatKind, Platform, PostTitle } from '../generated/prisma/enums.js';
+import type { ChatKind, OrgKind, Platform, PostTitle } from '../generated/prisma/enums.js';
 import { APPROVER_ORDER, approverOf } from '../access/index.js';
 import { memberDestinations } from '../outbox/reach.js';
 import { applyRecipientGuardrails, localDayRange, reminderTiming, type GuardrailOptions, type SkipReason } from '../domain/guardrails.js';
@@ -389,9 +389,18 @@ export function crossedThreshold(daysLeft: number, thresholds: number[]): number
   return hit.length ? Math.min(...hit) : null;
 }
 
-/** The branches the daily scan looks at. */
-export async function scannedBranches(tx: Tx): Promise<Array<{ id: string; name: string }>> {
-  return tx.orgNode.findMany({ where: { kind: 'BRANCH' }, select: { id: true, name: true }, orderBy: { id: 'asc' } });
+/** The nodes the daily scan looks at: every branch, 机关党委 and unit (their meetings and list items). */
+export async function scannedBranches(tx: Tx): Promise<Array<{ id: string; name: string; kind: OrgKind }>> {
+  return tx.orgNode.findMany({ where: { kind: { in: ['BRANCH', 'ORGAN_COMMITTEE', 'UNIT'] } }, select: { id: true, name: true, kind: true }, orderBy: { id: 'asc' } });
+}
+
+/** Who is told about a node's own obligations: a branch's approver, a 机关党委's 书记 (else 专职副书记), a unit's 党组书记. */
+async function answerableFor(tx: Tx, node: { id: string; kind?: OrgKind }): Promise<{ id: string } | null> {
+  if (!node.kind || node.kind === 'BRANCH') return approverOf(tx, node.id);
+  const order: PostTitle[] = node.kind === 'ORGAN_COMMITTEE' ? ['ORGAN_SECRETARY', 'ORGAN_DEPUTY_SECRETARY'] : node.kind === 'UNIT' ? ['PARTY_GROUP_SECRETARY'] : [];
+  const posts = await tx.post.findMany({ where: { orgNodeId: node.id, title: { in: order }, until: null, member: { active: true } }, select: { title: true, memberId: true } });
+  const post = order.map((t) => posts.find((p) => p.title === t)).find(Boolean);
+  return post ? { id: post.memberId } : null;
 }
 
 /**
@@ -401,7 +410,7 @@ export async function scannedBranches(tx: Tx): Promise<Array<{ id: string; name:
  * recorded too: a first scan at 2 days left must not warn "10 days" later. A branch whose approver
  * cannot be reached privately records nothing (the alert comes once they can). Returns how many alerts.
  */
-export async function complianceAlerts(unit: Unit, input: { branch: { id: string; name: string }; thresholds: number[]; timezone: string }): Promise<number> {
+export async function complianceAlerts(unit: Unit, input: { branch: { id: string; name: string; kind?: OrgKind }; thresholds: number[]; timezone: string }): Promise<number> {
   if (unit.principal.kind !== 'system') fail('errors.internal');
   const { tx, now } = unit;
   const { branch, thresholds, timezone } = input;
@@ -409,7 +418,7 @@ export async function complianceAlerts(unit: Unit, input: { branch: { id: string
   const report = await computeCompliance(tx, { orgNodeId: branch.id, period, now, tz: timezone, atRiskDays: Math.max(...thresholds) });
   const atRisk = report.items.filter((i) => i.atRisk);
   if (!atRisk.length) return 0;
-  const secretary = await approverOf(tx, branch.id);
+  const secretary = await answerableFor(tx, branch);
   if (!secretary || !(await memberDestinations(tx, [secretary.id])).size) return 0;
   let alerts = 0;
   for (const item of atRisk) {

@@ -7,6 +7,7 @@ import { registerDutiesPresenters } from './duties.js';
 import { registerLifePresenters } from './life.js';
 import { registerPledgesPresenters } from './pledges.js';
 import { registerPromptsPresenters } from './prompts.js';
+import { registerObligationsPresenters } from './obligations.js';
 import { registerRemindersPresenters } from './reminders.js';
 
 export { Presenters } from './registry.js';
@@ -19,5 +20,6 @@ export function buildPresenters(options: { tokens: TokenSigner; timezone: string
   registerPledgesPresenters(presenters);
   registerPromptsPresenters(presenters);
   registerDutiesPresenters(presenters);
+  registerObligationsPresenters(presenters);
   return presenters;
 }

@@ -1,6 +1,7 @@
 // What the bot says about obligations and the records that meet them (src/services/obligations.ts).
 import { say } from '../wording.js';
-import type { RecordResult } from '../../services/obligations.js';
+import { OBLIGATION_VIEWS, type EscalationData, type RecordResult } from '../../services/obligations.js';
+import type { Presenters } from './registry.js';
 import type { ObligationStatus } from '../../domain/obligations/engine.js';
 
 const STATUS_KEYS: Record<ObligationStatus, string> = { done: 'obligations.status_done', open: 'obligations.status_open', at_risk: 'obligations.status_at_risk', missed: 'obligations.status_missed' };
@@ -12,4 +13,19 @@ export function recordedText(r: RecordResult): string {
   if (!r.obligation) return base;
   const o = r.obligation;
   return `${base}\n${say('obligations.recorded_status', { window: o.window.label, met: o.met, required: o.required, status: say(STATUS_KEYS[o.status]!) })}`;
+}
+
+/** The summary to the level above: per node below, the items at risk or missed (counts only, no names). */
+export function escalationText(d: EscalationData): string {
+  const lines = d.nodes.map((n) =>
+    say('obligations.escalation_node', {
+      node: n.name,
+      items: n.items.map((i) => say(i.perPerson ? 'obligations.escalation_item_people' : 'obligations.escalation_item', { code: i.code, content: i.content, count: i.count })).join('；'),
+    }),
+  );
+  return [say(d.status === 'missed' ? 'obligations.escalation_missed' : 'obligations.escalation_at_risk', { to: d.to, period: d.period, nodes: d.nodes.length }), ...lines, say('obligations.escalation_footer')].join('\n');
+}
+
+export function registerObligationsPresenters(presenters: Presenters): void {
+  presenters.view(OBLIGATION_VIEWS.escalation, (data) => ({ kind: 'text', text: escalationText(data as unknown as EscalationData) }));
 }
