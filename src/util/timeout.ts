@@ -1,10 +1,15 @@
 // Bounded waits: a backend that does not answer must not hang start-up, readiness or shutdown.
 
-/** `p`, or a rejection naming `what` after `ms`. */
+/** What withTimeout rejects with when the time is up. */
+export class TimeoutError extends Error {
+  override name = 'TimeoutError';
+}
+
+/** `p`, or a rejection (TimeoutError) naming `what` after `ms`. */
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} 在 ${ms} 毫秒内没有响应`)), ms);
+    timer = setTimeout(() => reject(new TimeoutError(`${what} 在 ${ms} 毫秒内没有响应`)), ms);
   });
   return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

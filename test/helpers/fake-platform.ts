@@ -43,6 +43,24 @@ export class FakePlatform implements PlatformSender {
     this.capabilities = { cardUpdate: true, forms: true, memberList: true, directMessages: true, idempotentSend: o.idempotentSend ?? true };
   }
 
+  private readonly hangs: Array<{ match: (r: SendRequest) => boolean; released: Promise<void> }> = [];
+  /** Sends in flight now (started, not finished), by target. */
+  readonly inFlight = new Map<string, number>();
+  /** The most sends ever in flight at once, by target. */
+  readonly maxInFlight = new Map<string, number>();
+
+  /** Sends matching `match` hang (never answer) until the returned function is called. */
+  hang(match: (r: SendRequest) => boolean): () => void {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const entry = { match, released };
+    this.hangs.push(entry);
+    return () => {
+      this.hangs.splice(this.hangs.indexOf(entry), 1);
+      release();
+    };
+  }
+
   /** Fail the next `times` sends matching `match` with `error`. */
   failNext(match: (r: SendRequest) => boolean, error: SendError, times = 1): void {
     this.scripted.push({ match, error, times });
@@ -63,6 +81,22 @@ export class FakePlatform implements PlatformSender {
 
   async send(req: SendRequest): Promise<{ messageId: string }> {
     this.calls++;
+    const t = req.to.target;
+    this.inFlight.set(t, (this.inFlight.get(t) ?? 0) + 1);
+    this.maxInFlight.set(t, Math.max(this.maxInFlight.get(t) ?? 0, this.inFlight.get(t)!));
+    try {
+      return await this.answer(req);
+    } finally {
+      this.inFlight.set(t, (this.inFlight.get(t) ?? 1) - 1);
+    }
+  }
+
+  private async answer(req: SendRequest): Promise<{ messageId: string }> {
+    const hang = this.hangs.find((h) => h.match(req));
+    if (hang) {
+      await hang.released;
+      throw new SendError('connection reset after a hang', true);
+    }
     if (this.o.latencyMs) await new Promise((r) => setTimeout(r, this.o.latencyMs));
     const s = this.scripted.find((x) => x.times > 0 && x.match(req));
     if (s) {

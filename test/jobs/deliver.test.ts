@@ -281,3 +281,74 @@ describe('operator commands (npm run cli -- outbox …)', () => {
     expect(await e.db.prisma.outboxMessage.findUniqueOrThrow({ where: { id: dead! } })).toMatchObject({ status: 'RETRY', attempts: 0 });
   });
 });
+
+// A platform that hangs (no answer, no error) holds only its own slots: issue 19 (a 30 s hang once
+// filled all 16 delivery slots and stalled every platform).
+describe('delivery while one destination hangs', () => {
+  it('a hanging Lark chat holds at most two slots: DingTalk and the other Lark chats go out meanwhile, and it is sent once it answers', async () => {
+    const e = await env('redis');
+    const lark = new FakePlatform({ platform: 'LARK' });
+    const ding = new FakePlatform({ platform: 'DINGTALK', idempotentSend: false });
+    const release = lark.hang((r) => r.to.target === 'chat-hang');
+    const backend = await e.openBackend();
+    const deliverer = new Deliverer(e.db, backend, [lark, ding], log, { attempts: 20, backoffMs: 100, maxBackoffMs: 500, concurrency: 16 });
+    const worker = deliverer.startWorker();
+    closers.push(async () => {
+      release();
+      await worker.close();
+      await backend.close();
+    });
+    const to = (platform: 'LARK' | 'DINGTALK', target: string) => ({ platform, tenantKey: 'tenant-1', target, targetKind: 'GROUP' as const });
+    const rows: Outbound[] = [
+      // The hanging chat's rows first: without per-destination slots they would take all 16.
+      ...Array.from({ length: 30 }, (_, i): Outbound => ({ to: to('LARK', 'chat-hang'), body: { kind: 'text', text: `挂起 ${i}` }, dedupeKey: `hang:${i}` })),
+      ...Array.from({ length: 30 }, (_, i): Outbound => ({ to: to('LARK', `chat-ok-${i % 10}`), body: { kind: 'text', text: `飞书 ${i}` }, dedupeKey: `lark-ok:${i}` })),
+      ...Array.from({ length: 30 }, (_, i): Outbound => ({ to: to('DINGTALK', `cid-${i % 10}`), body: { kind: 'text', text: `钉钉 ${i}` }, dedupeKey: `ding:${i}` })),
+    ];
+    const t0 = Date.now();
+    await deliverer.enqueue(await insertOutboxIds(e.db.prisma, rows));
+    await until('the other chats and DingTalk sent', async () => lark.sent.length === 30 && ding.sent.length === 30, 15_000);
+    const elapsed = Date.now() - t0;
+    console.log(`others delivered in ${elapsed} ms while chat-hang holds ${lark.inFlight.get('chat-hang')} sends`);
+    expect(elapsed).toBeLessThan(8000);
+    expect(lark.sent.every((s) => s.target !== 'chat-hang')).toBe(true);
+    expect(lark.maxInFlight.get('chat-hang')).toBeLessThanOrEqual(2);
+    expect(lark.inFlight.get('chat-hang')).toBeGreaterThan(0);
+    // The chat answers again: its rows go out, each once.
+    release();
+    await until('the hanging chat sent too', async () => (await statusCount(e, 'SENT')) === 90, 30_000);
+    expect(lark.duplicates + ding.duplicates).toBe(0);
+    expect(await statusCount(e, 'DEAD')).toBe(0);
+  });
+
+  it('a send that never answers is cut off: retried where the platform dedupes, left for an operator where it does not', async () => {
+    const e = await env('redis');
+    const lark = new FakePlatform({ platform: 'LARK', idempotentSend: true });
+    const ding = new FakePlatform({ platform: 'DINGTALK', idempotentSend: false });
+    const releaseLark = lark.hang(() => true);
+    const releaseDing = ding.hang(() => true);
+    const backend = await e.openBackend();
+    const deliverer = new Deliverer(e.db, backend, [lark, ding], log, { attempts: 5, backoffMs: 100, concurrency: 4, sendTimeoutMs: 300 });
+    const worker = deliverer.startWorker();
+    closers.push(async () => {
+      releaseLark();
+      releaseDing();
+      await worker.close();
+      await backend.close();
+    });
+    const to = (platform: 'LARK' | 'DINGTALK') => ({ platform, tenantKey: 't', target: `c-${platform}`, targetKind: 'GROUP' as const });
+    await deliverer.enqueue(await insertOutboxIds(e.db.prisma, [
+      { to: to('LARK'), body: { kind: 'text', text: '飞书' }, dedupeKey: 'timeout:lark' },
+      { to: to('DINGTALK'), body: { kind: 'text', text: '钉钉' }, dedupeKey: 'timeout:ding' },
+    ]));
+    const dead = await until('the DingTalk row left for an operator', () => e.db.prisma.outboxMessage.findFirst({ where: { dedupeKey: 'timeout:ding', status: 'DEAD' } }).then((r) => r ?? undefined), 10_000);
+    expect(dead.lastError).toContain('UNCERTAIN');
+    expect(dead.attempts).toBe(1);
+    await until('the Lark row retried after a timeout', async () => {
+      const r = await e.db.prisma.outboxMessage.findFirstOrThrow({ where: { dedupeKey: 'timeout:lark' } });
+      return r.attempts >= 2 && r.status !== 'DEAD' ? r : undefined;
+    }, 10_000);
+    releaseLark();
+    await until('the Lark row sent once the platform answers', async () => (await e.db.prisma.outboxMessage.count({ where: { dedupeKey: 'timeout:lark', status: 'SENT' } })) === 1, 20_000);
+  });
+});
