@@ -23,6 +23,7 @@ import { PromptService } from './prompt.js';
 import { complianceScan } from './compliance.js';
 import { PledgeReminders, PLEDGE_REMIND_JOB, PLEDGE_REMIND_SCHEDULER } from './pledges.js';
 import { jobPresenters } from './run.js';
+import { scheduledBackup } from '../src/db/backup.js';
 
 export const MAINTENANCE_QUEUE = 'maintenance';
 /** How often a worker process looks for missing schedulers (they are back within a minute). */
@@ -116,6 +117,11 @@ export class Jobs {
         });
       }
       if (job.name === PLEDGE_REMIND_JOB) return this.pledgeReminders.process(job);
+      if (job.name === 'backup') {
+        const r = await scheduledBackup(db, config.dataDir, config.backup.keep, (this.deps.clock ?? (() => new Date()))());
+        log.info({ file: r.file, bytes: r.bytes, removed: r.removed.length }, 'backup written');
+        return { file: r.file, bytes: r.bytes };
+      }
       return null;
     }, { concurrency: 1 });
     this.workers.push(maintenance);
@@ -144,6 +150,8 @@ export class Jobs {
       { id: 'reminder-dispatch', repeat: { every: 60_000 }, template: { name: 'dispatch', opts: keep } },
       { id: 'compliance-scan', repeat: { pattern: config.jobs.complianceCron, tz }, template: { name: 'compliance', opts: keep } },
       { id: PLEDGE_REMIND_SCHEDULER, repeat: { pattern: config.jobs.pledgeRemindCron, tz }, template: { name: PLEDGE_REMIND_JOB, opts: keep } },
+      // Embedded mode only (one process owns DATA_DIR); PostgreSQL is backed up with pg_dump.
+      ...(this.deps.db.dump && config.backup.keep > 0 ? [{ id: 'backup', repeat: { pattern: config.backup.cron, tz }, template: { name: 'backup', opts: keep } }] : []),
     ];
   }
 

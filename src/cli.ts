@@ -20,6 +20,7 @@ import { obligationsCommand, OBLIGATIONS_USAGE } from './cli/obligations.js';
 import { adminCommand, chatCommand, orgCommand, ORG_USAGE } from './cli/org.js';
 import { jobsCli, JOBS_USAGE } from '../jobs/cli.js';
 import { holidaysCli, HOLIDAYS_USAGE } from './cli/holidays.js';
+import { backupCli, BACKUP_USAGE } from './cli/backup.js';
 
 const usage = `用法：
   npm run migrate                      应用未执行的数据库迁移
@@ -138,6 +139,11 @@ async function main(argv: string[]): Promise<void> {
       }));
       return;
     }
+    case 'backup':
+    case 'restore': {
+      console.log(await backupCli(loadConfig(), command, rest));
+      return;
+    }
     case 'holidays': {
       const r = holidaysCli(loadConfig().jobs.guardrails.calendar, rest);
       console.log(r.text);
@@ -157,7 +163,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     default:
-      console.log(`${usage}\n${OBLIGATIONS_USAGE}\n${ORG_USAGE}\n${HOLIDAYS_USAGE}\n${PLEDGE_USAGE}\n${JOBS_USAGE}`);
+      console.log(`${usage}\n${OBLIGATIONS_USAGE}\n${ORG_USAGE}\n${BACKUP_USAGE}\n${HOLIDAYS_USAGE}\n${PLEDGE_USAGE}\n${JOBS_USAGE}`);
       if (command && !['help', '--help', '-h'].includes(command)) process.exitCode = 1;
   }
 }

@@ -23,6 +23,8 @@ export interface Database {
   migrate(): Promise<MigrateResult>;
   /** Resolves when the database answers a trivial query, rejects otherwise (bounded time). */
   ping(timeoutMs?: number): Promise<void>;
+  /** Embedded only: PGlite's dump of its data directory (tar.gz), for backups (src/db/backup.ts). */
+  dump?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function openEmbedded(dataDir: string): Promise<Database> {
     prisma,
     ...prismaSql(prisma),
     migrate: () => applyMigrations(pgliteSession(db)),
+    dump: () => db.dumpDataDir('gzip'),
     async ping(timeoutMs = 2000) {
       if (db.closed) throw new Error('数据库已关闭');
       await withTimeout(db.query('SELECT 1'), timeoutMs, '数据库');
