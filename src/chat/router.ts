@@ -33,7 +33,11 @@ export interface CommandSpec {
   patterns?: RegExp[];
   /** Checked by the core before the handler; default `member`. */
   guard?: Guard;
-  /** Changes state (a check-in, a notice): a text that reads as a question never runs it. */
+  /**
+   * Changes state (a check-in, a notice): a question about the command never runs it. A question is asked
+   * right after the keyword (签到了吗, 请假要找谁批？) or is the whole of a pattern form; a question inside a
+   * free-text argument set off from the keyword (工作提示 … 大家学习了吗？) is part of what is sent.
+   */
   changes?: boolean;
   /** Listed in help for this audience; absent: not listed. */
   help?: Audience;
@@ -63,6 +67,8 @@ const QUESTION = /(?:吗|么|呢|怎么|怎样|如何|咋|什么|哪些|哪个|�
 // A keyword followed at once by one of these names another thing: 请假条, 通知书, 签到表, 签到情况.
 const OTHER_NOUN = /^(?:条|书|单|表|册|率|情况|统计|名单|记录|人数|模板|范本|格式|流程|规定|要求|制度|说明|须知)/;
 const SEPARATOR = /^[\s:：,，]+/;
+/** The phrase attached to a keyword ends at the first space or punctuation (a trailing ？ still belongs to it). */
+const ATTACHED = /^[^\s,，。；;:：!！、]*/;
 
 export class Router {
   private readonly commands: CommandRoute[] = [];
@@ -138,8 +144,8 @@ export class Router {
 }
 
 function matchRoute(route: CommandSpec, text: string): { match: RegExpMatchArray; keyword: string } | null {
-  if (route.changes && QUESTION.test(text)) return null;
   for (const pattern of route.patterns ?? []) {
+    if (route.changes && QUESTION.test(text)) break;
     const match = text.match(pattern);
     if (match) return { match, keyword: '' };
   }
@@ -148,6 +154,7 @@ function matchRoute(route: CommandSpec, text: string): { match: RegExpMatchArray
     const after = text.slice(keyword.length);
     const separated = SEPARATOR.test(after);
     if (!separated && OTHER_NOUN.test(after)) continue;
+    if (route.changes && !separated && QUESTION.test(ATTACHED.exec(after)![0])) continue;
     const rest = after.replace(SEPARATOR, '');
     const match = rest.match(route.args ?? /^$/);
     if (match && match[0] === rest) return { match, keyword };

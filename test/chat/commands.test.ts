@@ -93,6 +93,32 @@ describe('questions about a command do not run it', () => {
     expect(forbidden(router.matchCommand(text)?.route.name ?? '')).toBe(false);
   });
 
+  // A question asked right after the keyword is about the command; one inside a free-text argument set off
+  // from the keyword is part of what the command sends (issue 18).
+  const CHANGING = () => commands.filter((c) => c.changes).map((c) => c.name);
+  it.each(['请假要找谁批？', '请假吗', '签到怎么签', '补签怎么弄', '通知明天开会吗', '工作提示怎么发？', '发起承诺有什么要求', '更正签到怎么操作'])(
+    '「%s」runs no command that changes anything',
+    (text) => {
+      expect(reaching(text).filter((n) => CHANGING().includes(n))).toEqual([]);
+      expect(CHANGING()).not.toContain(router.matchCommand(text)?.route.name);
+    },
+  );
+  it.each([
+    ['工作提示 请各支部组织学习全会精神，大家学习了吗？', 'prompts.send'],
+    ['工作提示：本周五前报送主题党日计划，有什么问题请联系组织科', 'prompts.send'],
+    ['请假 孩子发烧要去医院，不知道能否赶回来？', 'meeting.leave'],
+    ['通知 主题党日 12月5日 14:30 三楼会议室 主题：我们为什么要学习党章', 'meeting.notice'],
+    ['补签 会上手机没电了，怎么办只好补签', 'meeting.late'],
+  ])('「%s」still reaches its command although its text asks something', (text, name) => {
+    expect(reaching(text)).toEqual([name]);
+  });
+  it.each(['到', '到！', '已到', '已签到', '我到了', '我已签到'])('the roll-call answer「%s」checks in', (text) => {
+    expect(router.matchCommand(text)?.route.name).toBe(CHECKIN);
+  });
+  it.each(['收到', '到了吗', '到哪里签到', '签到了吗？'])('「%s」does not check in', (text) => {
+    expect(router.matchCommand(text)?.route.name).not.toBe(CHECKIN);
+  });
+
   it.each(['承诺完成情况', '践诺完成情况'])('「%s」is not compliance (三会一课)', (text) => {
     expect(reaching(text).filter(isCompliance)).toEqual([]);
     expect(isCompliance(router.matchCommand(text)?.route.name ?? '')).toBe(false);

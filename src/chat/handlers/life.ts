@@ -52,6 +52,8 @@ const FORM_TTL_SECONDS = 7 * 86_400;
 const KIND_WORDS = STANDARD_MEETING_KINDS.flatMap((k) => [k.name, ...k.aliases]).sort((a, b) => b.length - a.length);
 const KIND = `(?:${KIND_WORDS.join('|')})`;
 const KIND_HINT = new RegExp(`^${KIND}?$`);
+/** A roll-call answer in a meeting's chat: 到, 已到, 已签到, 我到了 (checks in like 签到). */
+const ROLL_CALL = /^(?:我?已?到了?|我?已签到了?|我已到场)[!！。.~～]*$/;
 // 完成情况 of a period and/or a kind or category; any other prefix (承诺完成情况 …) is not compliance.
 const PERIOD = String.raw`本月|这个月|上月|上个月|本季度|这个季度|上季度|上个季度|本年度?|今年|去年|全年|上半年|下半年|\d{4}\s*年?\s*(?:第?[一二三四1-4]季度|[Qq][1-4]|[上下]半年|[Hh][12]|\d{1,2}月|-\d{1,2})?度?`;
 const SCOPE = `三会一课|组织生活会议|全部|会议|${KIND.slice(3, -1)}|组织生活`;
@@ -429,7 +431,10 @@ export function registerLife(router: Router, deps: LifeDeps): void {
       { name: 'meeting.cancel', keywords: ['取消会议通知', '取消会议', '取消通知'], args: /^[\s\S]{0,30}$/, guard: 'branch.manage', changes: true, help: 'manager', examples: ['取消会议 党课'] },
       (ctx, m) => cancelMeeting(ctx, rest(m), o),
     )
-    .command({ name: 'meeting.checkin', keywords: ['签到'], args: KIND_HINT, changes: true, help: 'member', examples: ['签到', '签到 主题党日'] }, (ctx, m) => checkInText(ctx, rest(m), o))
+    .command(
+      { name: 'meeting.checkin', keywords: ['签到'], args: KIND_HINT, patterns: [ROLL_CALL], changes: true, help: 'member', examples: ['签到', '签到 主题党日', '到', '已签到', '我到了'] },
+      (ctx, m) => checkInText(ctx, ROLL_CALL.test(m[0]) ? '' : rest(m), o),
+    )
     .command({ name: 'meeting.leave', keywords: ['请假'], args: /^[\s\S]*$/, changes: true, help: 'member', examples: ['请假 出差在外', '请假 党课 外出培训'] }, (ctx, m) => leaveText(ctx, rest(m), o))
     .command({ name: 'meeting.late', keywords: ['补签'], args: /^[\s\S]*$/, changes: true, help: 'member', examples: ['补签 会上手机没电，未能签到'] }, (ctx, m) => lateText(ctx, rest(m), o))
     .command(
