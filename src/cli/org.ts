@@ -11,6 +11,8 @@ import { memberByEmployeeNo } from '../services/org.js';
 import { importRoster, type ImportStep, type MemberLine, type PostLine, type RosterDiff } from '../services/org-import.js';
 import { grantAdmin, listAdmins, revokeAdmin } from '../services/admins.js';
 import { bindChat, bindTarget, listChats, unbindChat } from '../services/chats.js';
+import { bindDirectoryMatches, membersToMatch } from '../services/directory.js';
+import type { Directory } from '../platforms/directory.js';
 import { readRoster, RosterFileError, ORG_KIND_NAMES, STATUS_NAMES, PLATFORM_NAMES } from '../domain/roster/file.js';
 import { writeRosterTemplate } from '../domain/roster/template.js';
 import { POST_NAMES } from '../domain/org.js';
@@ -26,7 +28,9 @@ export const ORG_USAGE = `  npm run cli -- org template --out 组织与党员.xl
   npm run cli -- chat list
   npm run cli -- chat bind <飞书|钉钉|企业微信> <群ID> <组织编码> [--tenant <企业ID>] [--title <群名>]
   npm run cli -- chat unbind <飞书|钉钉|企业微信> <群ID> [--tenant <企业ID>]
-                                       查看、绑定、解绑工作群（群里也可以由管理员或支部书记发「绑定本群 支部名称」）`;
+                                       查看、绑定、解绑工作群（群里也可以由管理员或支部书记发「绑定本群 支部名称」）
+  npm run cli -- directory match <飞书|钉钉> [--tenant <企业ID>] [--dry-run]
+                                       按手机号在平台通讯录中查找党员账号并绑定，列出没有找到的党员`;
 
 type Out = { log(s: string): void; error(s: string): void };
 type WithPrisma = <T>(fn: (prisma: PrismaClient) => Promise<T>) => Promise<T>;
@@ -222,4 +226,31 @@ export async function chatCommand(args: string[], withPrisma: WithPrisma, out: O
     if (msg) return (out.error(msg), 1);
     throw e;
   }
+}
+
+/**
+ * `directory match <平台>`: members with a mobile number and no account on the platform are looked up in its
+ * contacts; the matches are bound, the rest listed. `directoryOf` builds the platform's directory (null:
+ * not configured, or no contacts API).
+ */
+export async function directoryCommand(args: string[], withPrisma: WithPrisma, directoryOf: (p: Platform) => Directory | null, out: Out = console): Promise<number> {
+  const [sub, platformText] = positional(args, ['--tenant']);
+  const platform = platformText ? (PLATFORMS[platformText] ?? PLATFORMS[platformText.toLowerCase()]) : undefined;
+  if (sub !== 'match' || !platform) return (out.error('用法：npm run cli -- directory match <飞书|钉钉> [--tenant 企业ID] [--dry-run]'), 1);
+  const directory = directoryOf(platform);
+  if (!directory) return (out.error(`${PLATFORM_NAMES[platform] ?? platform}没有配置，或没有可用的通讯录接口（企业微信智能机器人没有），请用 import-bindings 导入账号对照表。`), 1);
+  const tenantKey = option(args, 'tenant') ?? '';
+  const dryRun = args.includes('--dry-run');
+  return withPrisma(async (prisma) => {
+    const todo = (await runService(prisma, SYSTEM, new Date(), (u) => membersToMatch(u, { platform, tenantKey }))).result;
+    if (!todo.length) return (out.log('没有需要匹配的党员（在册、有手机号、尚未绑定该平台账号）。'), 0);
+    const found = await directory.byMobile(todo.map((m) => m.mobile));
+    const { result: r } = await runService(prisma, SYSTEM, new Date(), (u) => bindDirectoryMatches(u, { platform, tenantKey, found, dryRun }));
+    const p = PLATFORM_NAMES[platform] ?? platform;
+    out.log(`${dryRun ? '试运行（未写入）：' : ''}按手机号在${p}通讯录中找到并${dryRun ? '可' : '已'}绑定 ${r.bound.length} 人，未找到 ${r.unmatched.length} 人，账号已被他人绑定 ${r.conflicts.length} 人。`);
+    for (const line of section('未找到', r.unmatched, (m) => `${m.name}（${m.employeeNo}） ${m.mobile}`)) out.log(line);
+    for (const line of section('账号已被他人绑定', r.conflicts, (m) => `${m.name}（${m.employeeNo}） ${m.userId}`)) out.log(line);
+    if (r.unmatched.length) out.log('下一步：核对未找到党员的手机号，或用 import-bindings 导入账号对照表，或由书记发「生成绑定码 姓名」。');
+    return 0;
+  });
 }
