@@ -17,7 +17,9 @@ import { pledgeCli, PLEDGE_USAGE, serviceSecret } from './cli/pledges.js';
 import { exportLedgerFile } from './cli/ledger.js';
 import { importDutiesCommand } from './cli/duties.js';
 import { obligationsCommand, OBLIGATIONS_USAGE } from './cli/obligations.js';
-import { adminCommand, chatCommand, orgCommand, ORG_USAGE } from './cli/org.js';
+import { adminCommand, chatCommand, directoryCommand, orgCommand, ORG_USAGE } from './cli/org.js';
+import { buildDirectory } from './platforms/directory.js';
+import { createLogger } from './log.js';
 import { jobsCli, JOBS_USAGE } from '../jobs/cli.js';
 import { holidaysCli, HOLIDAYS_USAGE } from './cli/holidays.js';
 import { backupCli, BACKUP_USAGE } from './cli/backup.js';
@@ -155,6 +157,12 @@ async function main(argv: string[]): Promise<void> {
     case 'chat': {
       const run = { org: orgCommand, admin: adminCommand, chat: chatCommand }[command];
       process.exitCode = await run(rest, (fn) => withDatabase(async (db) => (await db.migrate(), fn(db.prisma))));
+      return;
+    }
+    case 'directory': {
+      const config = loadConfig();
+      const log = createLogger({ level: 'warn', pretty: false });
+      process.exitCode = await directoryCommand(rest, (fn) => withDatabase(async (db) => (await db.migrate(), fn(db.prisma))), (p) => buildDirectory(p, config.platforms, log));
       return;
     }
     case 'outbox':
