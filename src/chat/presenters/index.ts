@@ -8,6 +8,7 @@ import { registerLifePresenters } from './life.js';
 import { registerPledgesPresenters } from './pledges.js';
 import { registerPromptsPresenters } from './prompts.js';
 import { registerObligationsPresenters } from './obligations.js';
+import { registerPlansPresenters } from './plans.js';
 import { registerRemindersPresenters } from './reminders.js';
 
 export { Presenters } from './registry.js';
@@ -21,5 +22,6 @@ export function buildPresenters(options: { tokens: TokenSigner; timezone: string
   registerPromptsPresenters(presenters);
   registerDutiesPresenters(presenters);
   registerObligationsPresenters(presenters);
+  registerPlansPresenters(presenters);
   return presenters;
 }
