@@ -15,7 +15,9 @@ import { importRoster, type RosterDiff } from '../../src/services/org-import.js'
 import { grantAdmin, revokeAdmin } from '../../src/services/admins.js';
 import { bindChat, bindTarget, chatBinding, firstSightOfUnboundGroup, unbindChat } from '../../src/services/chats.js';
 import { branchKinds, createNotice } from '../../src/services/meetings.js';
+import { meetingReminderNotes } from '../../src/services/reminders.js';
 import { fillTemplate, makeRoster, writeWorkbook, type RosterData } from '../helpers/roster.js';
+import { formatDiff, orgCommand } from '../../src/cli/org.js';
 
 let db: Database;
 let dir: string;
@@ -143,6 +145,12 @@ describe('re-import', () => {
     expect(dry.posts.added).toEqual([{ employeeNo: '100024', name: '党员100024', title: 'DISCIPLINE_MEMBER', at: '第1局第2党支部' }]);
     expect(dry.posts.removed).toEqual([{ employeeNo: '100023', name: '党员100023', title: 'PUBLICITY_MEMBER', at: '第1局第2党支部' }]);
     expect((await member('100032')).active).toBe(true);
+    const printed = formatDiff(dry);
+    expect(printed).toContain('党员：新增 2，调整支部 5，离开 3，恢复 0，信息变更 0，未变 112');
+    expect(printed).toContain('职务：新任 1，免去 1');
+    expect(printed).toContain('调整支部（5）：\n  党员100027（100027）：第1局第2党支部 → 第2局第3党支部');
+    expect(printed).toContain('离开（3）：\n  党员100032（100032）：第二党小组（名单中没有）');
+    expect(printed).toContain('免去职务（1）：\n  党员100023（100023）：第1局第2党支部 宣传委员');
 
     const later = new Date(NOW.getTime() + 3600_000);
     const d = await importFile(file, false, SYSTEM, later);
@@ -161,6 +169,12 @@ describe('re-import', () => {
     expect(await db.prisma.auditLog.count({ where: { action: 'member.moved' } })).toBe(5);
     expect(await db.prisma.auditLog.count({ where: { action: 'member.left' } })).toBe(3);
     expect(await db.prisma.auditLog.count({ where: { action: 'post.removed' } })).toBe(1);
+    // Nor are they reminded: the notice's first reminder goes to the 12 still expected (none has answered).
+    const reminder = await db.prisma.reminder.findFirstOrThrow({ where: { sessionId: notice.session.id }, orderBy: { dueAt: 'asc' } });
+    const notes = (await meetingReminderNotes(db.prisma as never, [reminder], reminder.dueAt)).get(reminder.id)!;
+    const reminded = new Set(notes.map((n) => n.memberId).filter(Boolean));
+    expect(reminded.size).toBe(12);
+    for (const no of [...leavers, ...movers]) expect(reminded.has((await member(no)).id)).toBe(false);
     // A new notice does not expect the leavers.
     const again = (await run(sec2, (u) => createNotice(u, { branchId: b2, draft: { kind, at: new Date(START.getTime() + 86400_000), place: '三楼', topic: '再学习', attendeeNames: [], groupName: null } }), later)).result;
     expect(again.expected).toBe(20 - 5 - 3 + 1);
@@ -234,6 +248,17 @@ describe('a workbook with errors', () => {
       'bad.xlsx「平台账号」第 3 行「平台」列：未知平台「QQ」，应为 飞书、钉钉、企业微信 之一',
     ]);
     expect(await db.prisma.member.count()).toBe(before);
+  });
+
+  it('the CLI prints the count, every problem and that nothing was written; exit code 1', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await orgCommand(['import', path.join(dir, 'bad.xlsx')], (f) => f(db.prisma as never), { log: (x) => out.push(x), error: (x) => err.push(x) });
+    expect(code).toBe(1);
+    expect(err[0]).toBe('名单有 14 处问题，没有写入任何数据：');
+    expect(err).toContain('bad.xlsx「党员」第 5 行「工号」列：工号「3」重复（第 4 行已有）');
+    expect(err.at(-1)).toBe('改正后再运行一次（可先加 --dry-run 检查）。');
+    expect(out).toEqual([]);
   });
 
   it('names a missing sheet and missing columns', async () => {
