@@ -2,9 +2,10 @@
 // reminders (催交承诺 by hand, daily by jobs/pledges.ts) and keeping its audience in line with the
 // branches. Same shape as pledges.ts.
 import type { PledgeStatus } from '../generated/prisma/enums.js';
-import { managedBranchIds, viewableBranchIds } from '../access/index.js';
+import { can, managedBranchIds, viewableBranchIds } from '../access/index.js';
 import { currentFulfilmentPeriod, localParts, type Period } from '../domain/pledges/rules.js';
 import { fail, type Unit } from './kernel.js';
+import { DEFAULT_GUARDRAILS, isSendableTime, nextWorkingMorning, type GuardrailOptions } from '../domain/guardrails.js';
 import { audienceMembers, audienceOf, syncAudience, tallyCampaign, withoutIdentity, type CampaignRow, type Tally } from './pledges-audience.js';
 import { PLEDGE_VIEWS } from './pledges.js';
 
@@ -188,10 +189,17 @@ async function remindersDue(unit: Unit, c: CampaignRow, tz: string, branchIds?: 
     .map((w) => ({ memberId: w.memberId, view: w.view, data: w.data, key: `pledge:remind:${c.id}:${w.memberId}:${w.kind}:${w.kind === 'report' ? period!.key : 'submit'}:${day}` }));
 }
 
-const remind = (unit: Unit, r: DueReminder) => unit.notify({ member: r.memberId }, r.view, r.data, r.key, { category: 'reminder' });
+const remind = (unit: Unit, r: DueReminder, notBefore?: Date | null) => unit.notify({ member: r.memberId }, r.view, r.data, r.key, { category: 'reminder', ...(notBefore ? { notBefore } : {}) });
 
-/** 催交承诺: remind the members of the secretary's branches who still owe something, at most once a day each. */
-export async function remindCampaign(unit: Unit, input: CampaignQuery & { tz: string }): Promise<{ campaign: CampaignRow; sent: number; skipped: number; due: number }> {
+/**
+ * 催交承诺: remind the members of the secretary's branches who still owe something, at most once a
+ * day each. Like the scheduled reminders it keeps quiet hours and non-working days: asked then, the
+ * messages wait for the next working morning (`deferredTo`).
+ */
+export async function remindCampaign(
+  unit: Unit,
+  input: CampaignQuery & { tz: string; guardrails?: GuardrailOptions },
+): Promise<{ campaign: CampaignRow; sent: number; skipped: number; due: number; deferredTo: Date | null }> {
   const { tx } = unit;
   const { c, branches } = await campaignFor(unit, input, await managedBranchIds(tx, unit.principal), 'commands.pledge.remind.what');
   await syncAudience(tx, c, unit.now);
@@ -199,9 +207,11 @@ export async function remindCampaign(unit: Unit, input: CampaignQuery & { tz: st
   // Reminders already sent today (same key) are not asked for again.
   const already = new Set((await tx.outboxMessage.findMany({ where: { dedupeKey: { in: due.map((r) => r.key) } }, select: { dedupeKey: true } })).map((r) => r.dedupeKey));
   const fresh = due.filter((r) => !already.has(r.key));
-  fresh.forEach((r) => remind(unit, r));
-  unit.audit({ action: 'pledge.remind', entityType: 'PledgeCampaign', entityId: c.id, detail: { sent: fresh.length, skipped: already.size } });
-  return { campaign: c, sent: fresh.length, skipped: already.size, due: due.length };
+  const rules = input.guardrails ?? { ...DEFAULT_GUARDRAILS, timezone: input.tz };
+  const deferredTo = isSendableTime(unit.now, rules) ? null : nextWorkingMorning(unit.now, rules);
+  fresh.forEach((r) => remind(unit, r, deferredTo));
+  unit.audit({ action: 'pledge.remind', entityType: 'PledgeCampaign', entityId: c.id, detail: { sent: fresh.length, skipped: already.size, ...(deferredTo ? { deferredTo: deferredTo.toISOString() } : {}) } });
+  return { campaign: c, sent: fresh.length, skipped: already.size, due: due.length, deferredTo };
 }
 
 /**
@@ -232,4 +242,33 @@ export async function activeCampaignIds(unit: Unit): Promise<string[]> {
     orderBy: { createdAt: 'asc' },
   });
   return rows.map((r) => r.id);
+}
+
+// ───────────── closing ─────────────
+
+/**
+ * 结束承诺: close a campaign (by name, else the newest open one the principal may close): no more
+ * submissions, reviews or reminders; what was submitted stays for the ledger and the export. Those
+ * who run the node that started it may close it (a branch's managers, a 机关党委's managers).
+ */
+export async function closeCampaign(unit: Unit, input: { name?: string }): Promise<{ campaign: CampaignRow }> {
+  const { tx } = unit;
+  const name = input.name?.trim();
+  const open = await tx.pledgeCampaign.findMany({ where: { closedAt: null, ...(name ? { name: { contains: name } } : {}) }, include: { orgNode: { select: { kind: true } } }, orderBy: { createdAt: 'desc' }, take: 100 });
+  let chosen: (typeof open)[number] | undefined;
+  for (const c of open) {
+    if (await can(tx, unit.principal, c.orgNode.kind === 'BRANCH' ? 'branch.manage' : 'organ.manage', c.orgNodeId)) {
+      chosen = c;
+      break;
+    }
+  }
+  if (!chosen) {
+    if (open.length) fail('errors.not_allowed', { what: { key: 'commands.pledge.close.what' } });
+    return name ? fail('pledge.campaign_not_found', { name }) : fail('pledge.no_campaign');
+  }
+  const { orgNode: _node, ...c } = chosen;
+  const done = await tx.pledgeCampaign.updateMany({ where: { id: c.id, closedAt: null }, data: { closedAt: unit.now } });
+  if (!done.count) fail('pledge.no_campaign');
+  unit.audit({ action: 'pledge.close', entityType: 'PledgeCampaign', entityId: c.id });
+  return { campaign: { ...c, closedAt: unit.now } };
 }

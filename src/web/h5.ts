@@ -26,6 +26,17 @@ import { findMember } from '../domain/org.js';
 import { memberPrincipal } from '../access/principal.js';
 import { DomainError, Unit } from '../services/kernel.js';
 
+/**
+ * A select's options. An optional select (or one with nothing chosen yet) starts with an empty
+ * choice, so a browser does not submit its first option for a field left alone (a pledge form with
+ * fewer items than slots); a required one then makes the browser ask for a choice.
+ */
+function selectOptions(f: FormField, v: string): string {
+  const options = f.options ?? [];
+  const blank = !f.required || !options.some((o) => o.value === v) ? `<option value=""${v ? '' : ' selected'}>${escapeHtml(say('form.choose'))}</option>` : '';
+  return blank + options.map((o) => `<option value="${escapeHtml(o.value)}"${o.value === v ? ' selected' : ''}>${escapeHtml(o.label)}</option>`).join('');
+}
+
 export interface H5FormSpec {
   title: string;
   intro?: string;
@@ -60,7 +71,7 @@ function formPage(spec: H5FormSpec, token: string, values: Record<string, string
       const label = `<label for="${id}">${escapeHtml(f.label)}${f.required ? ' <span class="req">*</span>' : ''}</label>`;
       if (f.type === 'textarea') return `${label}<textarea ${attrs}>${escapeHtml(v)}</textarea>`;
       if (f.type === 'select')
-        return `${label}<select ${attrs}>${(f.options ?? []).map((o) => `<option value="${escapeHtml(o.value)}"${o.value === v ? ' selected' : ''}>${escapeHtml(o.label)}</option>`).join('')}</select>`;
+        return `${label}<select ${attrs}>${selectOptions(f, v)}</select>`;
       return `${label}<input type="${f.type === 'date' ? 'date' : 'text'}" ${attrs} value="${escapeHtml(v)}">`;
     })
     .join('\n');

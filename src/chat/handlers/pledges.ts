@@ -11,7 +11,7 @@ import { DEFAULT_TZ } from '../../domain/life/time.js';
 import { formatLocal, isSchedule, periodByKey } from '../../domain/pledges/rules.js';
 import { mayStartCampaign, myPledges, reviewPledge, startCampaign, submitPledge } from '../../services/pledges.js';
 import { myReportForms, reportForm, reviewReport, submitReport } from '../../services/pledges-fulfilment.js';
-import { campaignStatus, remindCampaign, requestExport } from '../../services/pledges-oversight.js';
+import { campaignStatus, closeCampaign, remindCampaign, requestExport } from '../../services/pledges-oversight.js';
 import {
   A,
   exportLink,
@@ -147,7 +147,13 @@ async function exportCommand(ctx: Context, match: RegExpMatchArray): Promise<voi
 async function remind(ctx: Context, match: RegExpMatchArray): Promise<void> {
   const r = await remindCampaign(ctx.unit, { name: match[1], nodeId: (await ctx.subject()).id, tz: tzOf(ctx) });
   if (!r.due) return ctx.reply(say('pledge.remind_nothing', { campaign: r.campaign.name }));
+  if (r.deferredTo) return ctx.reply(say('pledge.remind_deferred', { campaign: r.campaign.name, n: r.sent, skipped: r.skipped, time: formatLocal(r.deferredTo, tzOf(ctx)) }));
   ctx.reply(say('pledge.remind_done', { campaign: r.campaign.name, n: r.sent, skipped: r.skipped }));
+}
+
+async function closeCommand(ctx: Context, match: RegExpMatchArray): Promise<void> {
+  const r = await closeCampaign(ctx.unit, { name: match[1] });
+  ctx.reply(say('pledge.campaign_closed', { campaign: r.campaign.name }));
 }
 
 // ───────────── form pages ─────────────
@@ -211,6 +217,7 @@ export function registerPledges(router: Router, d: PledgeDeps): void {
     )
     .command({ name: 'pledge.export', keywords: ['导出承诺'], args: CAMPAIGN_NAME, help: 'manager', examples: ['导出承诺', '导出承诺 2027年度党员承诺践诺'] }, exportCommand)
     .command({ name: 'pledge.remind', keywords: ['催交承诺'], args: CAMPAIGN_NAME, changes: true, help: 'manager', examples: ['催交承诺', '催交承诺 2027年度党员承诺践诺'] }, remind)
+    .command({ name: 'pledge.close', keywords: ['结束承诺', '关闭承诺', '结束承诺活动'], args: CAMPAIGN_NAME, changes: true, help: 'manager', examples: ['结束承诺', '结束承诺 2027年度党员承诺践诺'] }, closeCommand)
     .action(A.start, startForm)
     .action(A.submit, submit)
     .action(A.approve, (ctx, c) => review(ctx, c, true))
