@@ -16,7 +16,8 @@ export type WhenProblem =
   | 'weekday_mismatch' // 12月4日（周六） when the 4th is a Friday; `at` is the date, `weekday` the one written
   | 'date_conflict' // two day phrases that name different days (明天 12月9日); `at` is the first reading
   | 'day_passed' // 5号 after the 5th of this month: `at` is the next month's 5th
-  | 'bad_range'; // an end not after the start (14:30-13:00)
+  | 'bad_range' // an end not after the start (14:30-13:00)
+  | 'two_times'; // a second clock time besides the one read (14:00签到 14:30开会); `at` is the first
 
 export type WhenResult =
   | { ok: true; at: Date; end?: Date; rest: string }
@@ -42,8 +43,15 @@ export function readNumber(s: string): number {
 // Full-width digits and the punctuation of dates and times (１２／１８, １４：３０, ～) as ASCII; the
 // rest of the text (the place, the brackets) stays as written.
 const WIDE: Record<string, string> = { '：': ':', '／': '/', '．': '.', '－': '-', '～': '~', '\u3000': ' ', '—': '-', '–': '-', '―': '-', '〜': '~' };
+const YEAR_DIGITS: Record<string, string> = { 〇: '0', 零: '0', 一: '1', 二: '2', 三: '3', 四: '4', 五: '5', 六: '6', 七: '7', 八: '8', 九: '9' };
 function narrow(s: string): string {
-  return s.replace(/[０-９：／．－～\u3000—–―〜]/g, (c) => WIDE[c] ?? String.fromCharCode(c.charCodeAt(0) - 0xfee0));
+  return (
+    s
+      .replace(/[０-９：／．－～\u3000—–―〜]/g, (c) => WIDE[c] ?? String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+      // 二〇二六年 and 26年 before a month: a four-digit year.
+      .replace(/[〇零一二三四五六七八九]{4}(?=\s*年)/g, (y) => [...y].map((c) => YEAR_DIGITS[c]).join(''))
+      .replace(/(?<!\d)(\d{2})(?=\s*年\s*[\d一二三四五六七八九十]{1,2}\s*月)/g, '20$1')
+  );
 }
 
 const NUM = '[\\d零〇一二两三四五六七八九十]{1,3}';
@@ -53,7 +61,7 @@ const NOT_DAY_AFTER = '楼院厅室馆门线栋座层幢单元';
 
 // Day phrases. An explicit calendar date (one of the first five), a relative day, and a week phrase may
 // all appear; when more than one does they must name the same day.
-const DATE_FULL = /(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?/;
+const DATE_FULL = new RegExp(`(\\d{4})\\s*[-/.年]\\s*(${NUM})\\s*[-/.月]\\s*(${NUM})\\s*[日号]?`);
 /** After a day number: 日/号 (not 号楼), or nothing that continues it. */
 const DAY_END = `(?:\\s*[日号](?![${NOT_DAY_AFTER}])|(?![\\d日号${NOT_DAY_AFTER}]))`;
 const DATE_REL_MONTH = new RegExp(`(本|这个?|下下个?|下个?)月(?:份)?的?\\s*(?:(底|末)|(${NUM})${DAY_END})`);
@@ -61,7 +69,8 @@ const DATE_MONTH_DAY = new RegExp(`(?<!\\d)(${NUM})\\s*月(?:份)?\\s*(?:(底)|(
 const numericDate = (seps: string) => new RegExp(`(?<![\\d:.\\/-])(\\d{1,2})\\s*[${seps}]\\s*(\\d{1,2})\\s*(?:[日号])?(?![\\d:.]|\\s*[点时${NOT_DAY_AFTER}])`);
 const DATE_NUMERIC = numericDate('/.\\-');
 const DATE_NUMERIC_NO_DOT = numericDate('/\\-');
-const DATE_DAY_ONLY = new RegExp(`(?<![\\d第])(${NUM})\\s*[日号](?![${NOT_DAY_AFTER}])`);
+/** 5号会议室 is a room; 5号 会议室 a day and a room. */
+const DATE_DAY_ONLY = new RegExp(`(?<![\\d第])(${NUM})\\s*[日号](?![${NOT_DAY_AFTER}]|会议室|会议厅|会场)`);
 const DATE_RELATIVE = /(大后天|后天|明天|明日|明儿|今天|今日|明早|明晨|明晚|明夜|今早|今晨|今晚|今夜)/;
 const DATE_WEEK = new RegExp(`(下下个?|下个?|本|这个?|上个?)?\\s*(?:周|星期|礼拜)([${WEEKDAY_CHARS}])`);
 const WEEKDAY_NOTE = new RegExp(`[（(]\\s*(?:周|星期|礼拜)?([${WEEKDAY_CHARS}])\\s*[)）]`);
@@ -72,12 +81,16 @@ const PERIOD_ONLY = /(上午|早上|早晨|清晨|凌晨|中午|午后|下午|�
 // A clock time: 14:30, 9点, 两点半, 15时30分, 9.30 (only after a date was read).
 const MINUTES = `(半|一刻|三刻|${NUM})`;
 const clockBody = (dot: boolean) =>
-  `(?:(\\d{1,2})\\s*:\\s*(\\d{2})|(${NUM})\\s*[点时](?:${MINUTES}(?:分|(?![楼层号室栋座院厅馆\\d零〇一二两三四五六七八九十])))?|(\\d{1,2})\\.(\\d{2})(?!\\d)${dot ? '' : '(?!)'})`;
+  `(?:(\\d{1,2})\\s*:\\s*(\\d{2})(?:\\s*分)?|(${NUM})\\s*(?:点钟?|时)(?:${MINUTES}(?:分|(?![楼层号室栋座院厅馆\\d零〇一二两三四五六七八九十])))?|(\\d{1,2})\\.(\\d{2})(?!\\d)${dot ? '' : '(?!)'})`;
 const CLOCK_BODY = clockBody(true);
 const CLOCK = new RegExp(`${PERIOD}?\\s*${CLOCK_BODY}`);
 /** Without a day read, 9.30 is not taken as a time (it may be a date the reader did not take). */
 const CLOCK_NO_DOT = new RegExp(`${PERIOD}?\\s*${clockBody(false)}`);
-const RANGE_TAIL = new RegExp(`^\\s*(?:开始)?[\\s,，]*(?:-|~|至|到|—)\\s*${PERIOD}?\\s*${CLOCK_BODY}\\s*(?:结束|止)?`);
+const RANGE_TAIL = new RegExp(`^\\s*(?:开始)?[\\s,，]*(?:-+|~+|至|到)\\s*${PERIOD}?\\s*${CLOCK_BODY}\\s*(?:结束|止)?`);
+/** 第二个周六, 最后一个周五: a day this reader does not count; asked rather than taken as the coming 周六. */
+const ORDINAL_WEEKDAY = /(?:第[一二三四五1-5]|最后一)个?(?:周|星期|礼拜)/;
+/** A day or a time still in the text once one was read: the notice names two (12月5日或6日). */
+const SECOND_DAY = new RegExp(`${DATE_MONTH_DAY.source}|${DATE_RELATIVE.source}|${DATE_WEEK.source}|${DATE_DAY_ONLY.source}`);
 // Words that only join the time to the place (在三楼会议室, 14:30开始).
 const CONNECTORS = /^(?:[\s,，、;；]|在(?!线)|于|的|开始|准时|整|开会)+|(?:[\s,，、;；]|召开|举行|开始|准时|开会)+$/g;
 
@@ -204,7 +217,7 @@ export function parseWhen(input: string, now: Date, tz = DEFAULT_TZ): WhenResult
   // 12.5 is a date; after 明天 or 周五, 9.30 is a time.
   const numeric = relative || week ? DATE_NUMERIC_NO_DOT : DATE_NUMERIC;
   if ((t = take(text, DATE_FULL))) {
-    const d = { year: Number(t.m[1]), month: Number(t.m[2]), day: Number(t.m[3]) };
+    const d = { year: Number(t.m[1]), month: readNumber(t.m[2]!), day: readNumber(t.m[3]!) };
     if (validDate(d.year, d.month, d.day)) explicit = d;
     else invalid = true;
     text = t.rest;
@@ -265,7 +278,7 @@ export function parseWhen(input: string, now: Date, tz = DEFAULT_TZ): WhenResult
   }
 
   const rest = clean(text);
-  if (invalid) return { ok: false, problem: 'invalid', rest };
+  if (invalid || ORDINAL_WEEKDAY.test(input)) return { ok: false, problem: 'invalid', rest };
   if (clock && !validClock(clock)) return { ok: false, problem: 'invalid', rest };
   if (end && !validClock(end)) return { ok: false, problem: 'invalid', rest };
 
@@ -285,7 +298,8 @@ export function parseWhen(input: string, now: Date, tz = DEFAULT_TZ): WhenResult
   const instant = (d: Day, h: number, m: number) => fromLocal({ ...d, hour: h, minute: m }, tz);
   const at = instant(date, hour, clock.minute);
   const endAt = end && endHour !== undefined ? instant(date, endHour, end.minute) : undefined;
-  if (days.some((d) => !sameDay(d, date))) return { ok: false, problem: 'date_conflict', rest, at };
+  if (days.some((d) => !sameDay(d, date)) || SECOND_DAY.test(text)) return { ok: false, problem: 'date_conflict', rest, at };
+  if (CLOCK_NO_DOT.test(text)) return { ok: false, problem: 'two_times', rest, at };
   if (weekdayNamed !== null && weekdayOfDay(date) !== weekdayNamed) return { ok: false, problem: 'weekday_mismatch', rest, at, weekday: weekdayNamed };
   if (clock.ambiguous) return { ok: false, problem: 'ambiguous_hour', rest, at, end: endAt };
   if (endAt && endAt.getTime() <= at.getTime()) return { ok: false, problem: 'bad_range', rest, at, end: endAt };
