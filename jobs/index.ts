@@ -21,6 +21,7 @@ import { DestinationLimiter, parseRateLimits, type LimiterStore } from './rate-l
 import { ReminderService, type ReminderMessages } from './remind.js';
 import { PromptService } from './prompt.js';
 import { complianceScan } from './compliance.js';
+import { INBOUND_RETENTION_DAYS, purgeInbound } from '../src/state/inbound.js';
 import { PledgeReminders, PLEDGE_REMIND_JOB, PLEDGE_REMIND_SCHEDULER } from './pledges.js';
 import { jobPresenters } from './run.js';
 import { scheduledBackup } from '../src/db/backup.js';
@@ -122,6 +123,7 @@ export class Jobs {
         log.info({ file: r.file, bytes: r.bytes, removed: r.removed.length }, 'backup written');
         return { file: r.file, bytes: r.bytes };
       }
+      if (job.name === 'purge-inbound') return purgeInbound(db.sql, new Date(Date.now() - INBOUND_RETENTION_DAYS * 86_400_000));
       return null;
     }, { concurrency: 1 });
     this.workers.push(maintenance);
@@ -140,7 +142,7 @@ export class Jobs {
     this.reconciler.unref();
   }
 
-  /** The maintenance queue's schedulers: outbox sweep, reminder dispatch, compliance scan, pledge reminders. */
+  /** The maintenance queue's schedulers: outbox sweep, reminder dispatch, compliance scan, pledge reminders, inbound purge. */
   private maintenanceSchedulers() {
     const { config } = this.deps;
     const tz = config.timezone;
@@ -152,6 +154,8 @@ export class Jobs {
       { id: PLEDGE_REMIND_SCHEDULER, repeat: { pattern: config.jobs.pledgeRemindCron, tz }, template: { name: PLEDGE_REMIND_JOB, opts: keep } },
       // Embedded mode only (one process owns DATA_DIR); PostgreSQL is backed up with pg_dump.
       ...(this.deps.db.dump && config.backup.keep > 0 ? [{ id: 'backup', repeat: { pattern: config.backup.cron, tz }, template: { name: 'backup', opts: keep } }] : []),
+      // Stored inbound event ids older than the retention (src/state/inbound.ts), hourly.
+      { id: 'inbound-purge', repeat: { every: 3_600_000 }, template: { name: 'purge-inbound', opts: keep } },
     ];
   }
 

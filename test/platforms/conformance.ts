@@ -187,6 +187,43 @@ export function conformance(name: string, startFake: () => Promise<PlatformFake>
       expect(await app.db.prisma.inboundEvent.count()).toBe(before);
     });
 
+    it('refuses a signed delivery older than any redelivery, and accepts one as old as the last documented redelivery', async (ctx) => {
+      const t = fake.transport.timestamps;
+      if (!t || !fake.pushAged) return ctx.skip(`${name}: not applicable, deliveries carry no signed timestamp`);
+      const u = fake.userId('m112');
+      const before = await app.db.prisma.inboundEvent.count();
+      const stale = await fake.pushAged(fake.direct(u), u, '帮助', t.neverOlderThan);
+      expect(stale.status).toBe(401);
+      const future = await fake.pushAged(fake.direct(u), u, '帮助', -3600);
+      expect(future.status).toBe(401);
+      await sleep(200);
+      expect(await app.db.prisma.inboundEvent.count()).toBe(before);
+      const eventId = crypto.randomUUID();
+      const redelivered = await fake.pushAged(fake.direct(u), u, '帮助', t.redeliveredUpTo, { eventId });
+      expect(redelivered.status).toBe(200);
+      await waitUntil('the redelivered event stored', async () => (await app.db.prisma.inboundEvent.count({ where: { eventId } })) === 1 || undefined);
+    });
+
+    it('answers twenty parallel copies of one signed delivery without an error, and processes it once', async (ctx) => {
+      if (!fake.transport.signedDeliveries || !fake.pushParallel) return ctx.skip(`${name}: not applicable, deliveries are not HTTP requests`);
+      const u = fake.userId('m113');
+      const statuses = await fake.pushParallel(fake.direct(u), u, '帮助', 20);
+      expect(statuses.filter((s) => s !== 200)).toEqual([]);
+      await sentTo(u, (s) => s.text.includes('使用说明'), 'the one answer');
+      await sleep(500);
+      expect(fake.sent.filter((s) => s.to === u && s.text.includes('使用说明'))).toHaveLength(1);
+    });
+
+    it('answers the URL verification challenge without a signature, and refuses a wrong token', async (ctx) => {
+      if (!fake.transport.unsignedChallenge || !fake.pushChallenge) return ctx.skip(`${name}: not applicable, no unsigned URL verification`);
+      const ok = await fake.pushChallenge({});
+      expect(ok.status).toBe(200);
+      expect(ok.challenge).toBe(ok.sent);
+      const wrong = await fake.pushChallenge({ token: 'not-the-verification-token' });
+      expect(wrong.status).toBe(401);
+      expect(wrong.challenge).toBeUndefined();
+    });
+
     it('retries a rate-limited send later and loses nothing', async (ctx) => {
       if (!fake.transport.rateLimitedSends) ctx.skip(`${name}: not applicable, sends do not go through an API that answers "rate limited"`);
       const u = fake.userId('m107');

@@ -8,6 +8,7 @@ import type { ActionAck, Attachment, InboundAction, InboundMessage } from '../..
 import type { AdapterDeps, Receiver } from '../adapter.js';
 import { InboundPipeline } from '../pipeline.js';
 import { sdkLogger } from '../sdk-log.js';
+import { fresh } from '../freshness.js';
 import type { LarkConfig } from './config.js';
 import { larkFormValues, renderLarkCard } from './card.js';
 import type { LarkApi } from './sender.js';
@@ -86,6 +87,13 @@ export function larkAck(ack: ActionAck): Record<string, unknown> {
   return out;
 }
 
+/**
+ * Oldest signed request accepted. Lark pushes an event again 15 s, 5 min, 1 h and 6 h after a
+ * failed push (about 7.1 h in all) and does not document whether a redelivery carries a new
+ * X-Lark-Request-Timestamp: the window covers the whole redelivery span, so a genuine
+ * redelivery is never refused even if it keeps the first timestamp (docs/platforms/lark.md).
+ */
+export const LARK_MAX_REQUEST_AGE_S = 8 * 3600;
 export class LarkReceiver implements Receiver {
   readonly pipeline: InboundPipeline;
   readonly dispatcher: lark.EventDispatcher;
@@ -197,13 +205,27 @@ export class LarkReceiver implements Receiver {
         } catch {
           return reply.code(400).send({ error: '请求格式错误' });
         }
-        if (!this.verify(raw, body, String(h['x-lark-request-timestamp'] ?? ''), String(h['x-lark-request-nonce'] ?? ''), String(h['x-lark-signature'] ?? ''))) {
+        const plain = this.decrypt(body);
+        if (!plain) return reply.code(400).send({ error: '请求格式错误' });
+        // URL verification is answered before any signature check, as the official SDKs do
+        // (node-sdk generateChallenge/adaptDefault, oapi-sdk-go dispatcher): Feishu may send it
+        // unsigned. Decrypting it proves the Encrypt Key; its token must be the Verification Token.
+        if (plain.type === 'url_verification') {
+          if (this.config.verificationToken && plain.token !== this.config.verificationToken) {
+            this.deps.log.warn({ platform: 'LARK' }, 'url verification with a wrong token rejected');
+            return reply.code(401).send({ error: '验证令牌无效' });
+          }
+          return { challenge: plain.challenge };
+        }
+        const ts = String(h['x-lark-request-timestamp'] ?? '');
+        if (!this.verify(raw, body, ts, String(h['x-lark-request-nonce'] ?? ''), String(h['x-lark-signature'] ?? ''))) {
           this.deps.log.warn({ platform: 'LARK' }, 'webhook signature rejected');
           return reply.code(401).send({ error: '签名无效' });
         }
-        const plain = this.decrypt(body);
-        if (!plain) return reply.code(400).send({ error: '请求格式错误' });
-        if (plain.type === 'url_verification') return { challenge: plain.challenge };
+        if (this.config.encryptKey && !fresh(ts, this.config.maxRequestAgeSeconds ?? LARK_MAX_REQUEST_AGE_S)) {
+          this.deps.log.warn({ platform: 'LARK', timestamp: ts }, 'webhook request too old (or from the future) rejected');
+          return reply.code(401).send({ error: '请求已过期' });
+        }
         const data = Object.assign(Object.create({ headers: h }), plain) as Record<string, unknown>;
         const value = await this.dispatcher.invoke(data, { needCheck: false });
         return typeof value === 'object' && value !== null ? value : {};

@@ -13,4 +13,6 @@ export interface WeComConfig {
   /** Time the card-event answer may wait for processing (platform limit 5 s). */
   cardAckMs: number;
   autoReconnect: boolean;
+  /** Webhook mode: oldest signed callback timestamp accepted, seconds (default 300, see receiver.ts). */
+  maxRequestAgeSeconds?: number;
 }

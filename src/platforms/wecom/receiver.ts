@@ -8,6 +8,7 @@ import type { ActionAck, Attachment, InboundAction, InboundMessage } from '../..
 import type { AdapterDeps, Receiver } from '../adapter.js';
 import { InboundPipeline } from '../pipeline.js';
 import { sdkLogger } from '../sdk-log.js';
+import { fresh } from '../freshness.js';
 import type { WeComConfig } from './config.js';
 import { cardEventKey, renderTemplateCard } from './card.js';
 import type { ClickAnswers, WeComReplySlots } from './webhook.js';
@@ -63,6 +64,13 @@ export function readWeComContent(b: WeComBody): { text: string; attachments: Att
       return { text: '', attachments: [], unsupported: b.msgtype || 'unknown' };
   }
 }
+
+/**
+ * Oldest signed callback accepted. WeCom retries a callback it got no answer to within 5 s, three
+ * times (about 20 s in all, 接收消息与事件 / 智能机器人回调): 5 minutes covers every genuine
+ * redelivery even if it kept the first timestamp, plus clock skew (docs/platforms/wecom.md).
+ */
+export const WECOM_MAX_REQUEST_AGE_S = 300;
 
 export class WeComReceiver implements Receiver {
   readonly pipeline: InboundPipeline;
@@ -156,7 +164,10 @@ export class WeComReceiver implements Receiver {
     if (this.config.mode !== 'webhook') return;
     const token = this.config.token ?? '';
     const aesKey = this.config.encodingAesKey ?? '';
-    const sigOk = (q: Record<string, string>, enc: string) => !!q.msg_signature && getSignature(token, q.timestamp ?? '', q.nonce ?? '', enc) === q.msg_signature;
+    const maxAge = this.config.maxRequestAgeSeconds ?? WECOM_MAX_REQUEST_AGE_S;
+    // The timestamp is part of msg_signature: a signed request older than the window is refused.
+    const sigOk = (q: Record<string, string>, enc: string) =>
+      !!q.msg_signature && getSignature(token, q.timestamp ?? '', q.nonce ?? '', enc) === q.msg_signature && fresh(q.timestamp ?? '', maxAge);
     server.get(this.config.webhookPath, async (req, reply) => {
       const q = req.query as Record<string, string>;
       if (!q.echostr || !sigOk(q, q.echostr)) return reply.code(401).send({ error: '签名无效' });

@@ -70,6 +70,13 @@ export interface FakeTransport {
    * file, and a type the bot does not read (sticker …).
    */
   nonText?: NonTextKind[];
+  /**
+   * Signed webhook deliveries: the platform's documented redelivery span, seconds (a redelivery
+   * this old must still be accepted), and an age it never redelivers at (must be refused).
+   */
+  timestamps?: { redeliveredUpTo: number; neverOlderThan: number };
+  /** Webhook URL verification that the platform may send unsigned (Lark url_verification). */
+  unsignedChallenge?: boolean;
 }
 
 export type NonTextKind = 'richText' | 'voice' | 'image' | 'file' | 'other';
@@ -92,6 +99,12 @@ export interface PlatformFake {
   pushCardClick(user: string, chat: ChatAddress, message: FakeSent, button: string, opts?: { eventId?: string; form?: Record<string, string> }): Promise<PushAck>;
   /** A non-text message (transport.nonText); `text` is the command inside rich text or voice. */
   pushNonText?(chat: ChatAddress, user: string, kind: NonTextKind, text?: string): Promise<PushAck>;
+  /** A correctly signed delivery whose signed timestamp is `ageSeconds` old (webhook modes). */
+  pushAged?(chat: ChatAddress, user: string, text: string, ageSeconds: number, opts?: { eventId?: string }): Promise<PushAck>;
+  /** The URL verification challenge; unsigned unless said; `token` overrides the right one. */
+  pushChallenge?(opts: { token?: string }): Promise<{ status: number; challenge?: string; sent: string }>;
+  /** The same signed delivery `copies` times at once (a redelivery storm); the HTTP statuses. */
+  pushParallel?(chat: ChatAddress, user: string, text: string, copies: number): Promise<number[]>;
   /** A delivery with a wrong signature (webhook modes). */
   pushBadSignature?(chat: ChatAddress, user: string, text: string): Promise<PushAck>;
   readonly sent: FakeSent[];

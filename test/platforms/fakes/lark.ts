@@ -145,7 +145,9 @@ export class LarkFake implements PlatformFake {
   constructor(readonly opts: LarkFakeOptions) {}
 
   get transport() {
-    return { signedDeliveries: this.opts.mode === 'webhook', rateLimitedSends: true, expiringTokens: true, nonText: ['richText', 'image', 'file', 'other'] as NonTextKind[] };
+    return { signedDeliveries: this.opts.mode === 'webhook', rateLimitedSends: true, expiringTokens: true, nonText: ['richText', 'image', 'file', 'other'] as NonTextKind[],
+      // Pushes again 15 s, 5 min, 1 h, 6 h after a failed push (about 7.1 h); whether the timestamp is renewed is not documented.
+      ...(this.opts.mode === 'webhook' ? { timestamps: { redeliveredUpTo: 6 * 3600 + 3600 + 300 + 15, neverOlderThan: 2 * 86_400 }, unsignedChallenge: true } : {}) };
   }
 
   static async start(opts: LarkFakeOptions): Promise<LarkFake> {
@@ -262,7 +264,7 @@ export class LarkFake implements PlatformFake {
       LARK_APP_SECRET: this.appSecret,
       LARK_DOMAIN: this.http.url,
       LARK_MODE: this.opts.mode,
-      ...(this.opts.mode === 'webhook' ? { LARK_ENCRYPT_KEY: this.encryptKey } : {}),
+      ...(this.opts.mode === 'webhook' ? { LARK_ENCRYPT_KEY: this.encryptKey, LARK_VERIFICATION_TOKEN: this.verificationToken } : {}),
       PLATFORM_AUTO_RECONNECT: 'false',
       // Shorter than the conformance suite's slow action, so the late path is exercised.
       LARK_CARD_ACK_MS: '1000',
@@ -301,7 +303,7 @@ export class LarkFake implements PlatformFake {
   }
 
   /** Deliver an event and return the ack payload (WS: the ack frame; webhook: the HTTP answer). */
-  async deliver(envelope: Json, opts: { badSignature?: boolean } = {}): Promise<{ status: number; result: Json | undefined; elapsedMs: number }> {
+  async deliver(envelope: Json, opts: { badSignature?: boolean; ageSeconds?: number } = {}): Promise<{ status: number; result: Json | undefined; elapsedMs: number }> {
     const started = Date.now();
     if (this.opts.mode === 'webhook') {
       const iv = crypto.randomBytes(16);
@@ -309,7 +311,7 @@ export class LarkFake implements PlatformFake {
       const c = crypto.createCipheriv('aes-256-cbc', key, iv);
       const encrypt = Buffer.concat([iv, c.update(JSON.stringify(envelope), 'utf8'), c.final()]).toString('base64');
       const raw = JSON.stringify({ encrypt });
-      const ts = String(Math.floor(Date.now() / 1000));
+      const ts = String(Math.floor(Date.now() / 1000) - (opts.ageSeconds ?? 0));
       const nonce = crypto.randomBytes(8).toString('hex');
       let signature = crypto.createHash('sha256').update(ts + nonce + this.encryptKey + raw).digest('hex');
       if (opts.badSignature) signature = signature.replace(/^./, (ch) => (ch === 'a' ? 'b' : 'a'));
@@ -402,6 +404,32 @@ export class LarkFake implements PlatformFake {
     const toast = (r.result?.toast as { content?: string } | undefined)?.content;
     const card = (r.result?.card as { data?: Json } | undefined)?.data;
     return { elapsedMs: r.elapsedMs, status: r.status, toast, card: card ? readCard(card).text : undefined };
+  }
+
+  async pushAged(chat: ChatAddress, user: string, text: string, ageSeconds: number, opts: { eventId?: string } = {}): Promise<PushAck> {
+    const event = { sender: { sender_id: { open_id: user }, sender_type: 'user' }, message: { message_id: `om_${crypto.randomBytes(4).toString('hex')}`, chat_id: chat.id, chat_type: chat.kind === 'GROUP' ? 'group' : 'p2p', message_type: 'text', content: JSON.stringify({ text }) } };
+    const r = await this.deliver(this.envelope('im.message.receive_v1', event, opts.eventId ?? crypto.randomUUID()), { ageSeconds });
+    return { elapsedMs: r.elapsedMs, status: r.status };
+  }
+
+  async pushParallel(chat: ChatAddress, user: string, text: string, copies: number): Promise<number[]> {
+    const event = { sender: { sender_id: { open_id: user }, sender_type: 'user' }, message: { message_id: `om_${crypto.randomBytes(4).toString('hex')}`, chat_id: chat.id, chat_type: chat.kind === 'GROUP' ? 'group' : 'p2p', message_type: 'text', content: JSON.stringify({ text }) } };
+    const envelope = this.envelope('im.message.receive_v1', event, crypto.randomUUID());
+    const rs = await Promise.all(Array.from({ length: copies }, () => this.deliver(envelope)));
+    return rs.map((r) => r.status);
+  }
+
+  /** url_verification as Feishu sends it when the URL is saved: encrypted, and without signature headers. */
+  async pushChallenge(opts: { token?: string } = {}): Promise<{ status: number; challenge?: string; sent: string }> {
+    const sent = `c-${crypto.randomBytes(6).toString('hex')}`;
+    const iv = crypto.randomBytes(16);
+    const key = crypto.createHash('sha256').update(this.encryptKey).digest();
+    const c = crypto.createCipheriv('aes-256-cbc', key, iv);
+    const plain = JSON.stringify({ challenge: sent, token: opts.token ?? this.verificationToken, type: 'url_verification' });
+    const encrypt = Buffer.concat([iv, c.update(plain, 'utf8'), c.final()]).toString('base64');
+    const res = await fetch(this.webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ encrypt }) });
+    const body = (await res.json().catch(() => ({}))) as { challenge?: string };
+    return { status: res.status, challenge: body.challenge, sent };
   }
 
   async pushBadSignature(chat: ChatAddress, user: string, text: string): Promise<PushAck> {

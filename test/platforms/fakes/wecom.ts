@@ -67,7 +67,8 @@ export class WeComFake implements PlatformFake {
   get transport() {
     return this.mode === 'ws'
       ? { signedDeliveries: false, rateLimitedSends: true, expiringTokens: true, proactiveSends: true, nonText: NON_TEXT }
-      : { signedDeliveries: true, rateLimitedSends: true, expiringTokens: false, proactiveSends: false, nonText: NON_TEXT };
+      : // Retries an unanswered callback within 5 s, three times (about 20 s).
+        { signedDeliveries: true, rateLimitedSends: true, expiringTokens: false, proactiveSends: false, nonText: NON_TEXT, timestamps: { redeliveredUpTo: 20, neverOlderThan: 3600 } };
   }
 
   static async start(opts: { mode?: 'ws' | 'webhook' } = {}): Promise<WeComFake> {
@@ -183,8 +184,8 @@ export class WeComFake implements PlatformFake {
     return ok;
   }
 
-  private signed(enc: string, bad = false): { msg_signature: string; timestamp: string; nonce: string } {
-    const timestamp = String(Math.floor(Date.now() / 1000));
+  private signed(enc: string, bad = false, ageSeconds = 0): { msg_signature: string; timestamp: string; nonce: string } {
+    const timestamp = String(Math.floor(Date.now() / 1000) - ageSeconds);
     const nonce = String(crypto.randomInt(1e9, 1e10));
     let sig = getSignature(this.token, timestamp, nonce, enc);
     if (bad) sig = sig.replace(/^./, (ch) => (ch === 'a' ? 'b' : 'a'));
@@ -192,9 +193,9 @@ export class WeComFake implements PlatformFake {
   }
 
   /** POST one encrypted callback; returns the HTTP answer, decrypted when it is an encrypted reply. */
-  private async post(body: Json, opts: { badSignature?: boolean } = {}): Promise<{ status: number; reply?: Json; elapsedMs: number }> {
+  private async post(body: Json, opts: { badSignature?: boolean; ageSeconds?: number } = {}): Promise<{ status: number; reply?: Json; elapsedMs: number }> {
     const enc = encrypt(this.encodingAesKey, JSON.stringify(body), '');
-    const q = this.signed(enc, opts.badSignature);
+    const q = this.signed(enc, opts.badSignature, opts.ageSeconds);
     const started = Date.now();
     const res = await fetch(`${this.webhookUrl}?${new URLSearchParams(q)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ encrypt: enc }) });
     const text = await res.text();
@@ -280,6 +281,24 @@ export class WeComFake implements PlatformFake {
     const started = Date.now();
     this.push('aibot_msg_callback', body);
     return { elapsedMs: Date.now() - started };
+  }
+
+  async pushAged(chat: ChatAddress, user: string, text: string, ageSeconds: number, opts: { eventId?: string } = {}): Promise<PushAck> {
+    if (this.mode !== 'webhook') throw new Error('wecom long connection: deliveries are not signed');
+    const code = crypto.randomBytes(12).toString('hex');
+    const r = await this.post({ ...this.messageBody(chat, user, text, opts.eventId ?? crypto.randomUUID()), response_url: `${this.http.url}/cgi-bin/aibot/response?response_code=${code}` }, { ageSeconds });
+    return { elapsedMs: r.elapsedMs, status: r.status };
+  }
+
+  /** Twenty copies of one message at once (a redelivery storm); the HTTP statuses. */
+  async pushParallel(chat: ChatAddress, user: string, text: string, copies: number): Promise<number[]> {
+    if (this.mode !== 'webhook') throw new Error('wecom long connection: no parallel HTTP deliveries');
+    const msgid = crypto.randomUUID();
+    const code = crypto.randomBytes(12).toString('hex');
+    this.responseCodes.set(code, { msgid, to: chat.kind === 'GROUP' ? chat.id : user, expiresAt: Date.now() + RESPONSE_URL_TTL_MS, used: false });
+    const body = { ...this.messageBody(chat, user, text, msgid), response_url: `${this.http.url}/cgi-bin/aibot/response?response_code=${code}` };
+    const rs = await Promise.all(Array.from({ length: copies }, () => this.post(body)));
+    return rs.map((r) => r.status);
   }
 
   async pushBadSignature(chat: ChatAddress, user: string, text: string): Promise<PushAck> {
