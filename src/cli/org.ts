@@ -79,6 +79,7 @@ export function formatDiff(d: RosterDiff): string {
     `平台账号：新绑定 ${d.accounts.added}，改绑 ${d.accounts.changed}，未变 ${d.accounts.unchanged}`,
     ...section('新增组织', d.orgs.added, (o) => `${o.name}（${o.code}，${ORG_KIND_NAMES[o.kind]}）`),
     ...section('变更组织', d.orgs.changed, (o) => `${o.name}（${o.code}）：${(o.changes ?? []).map((c) => FIELDS[c] ?? c).join('、')}`),
+    ...section('名单中没有的组织（保留，未删除）', d.orgs.missing, (o) => `${o.name}（${o.code}，${ORG_KIND_NAMES[o.kind]}）`),
     ...section('新增党员', m.added, (x) => `${who(x)} → ${x.to}`),
     ...section('调整支部', m.moved, (x) => `${who(x)}：${x.from} → ${x.to}`),
     ...section('离开', m.left, (x) => `${who(x)}：${x.from}（${REASONS[x.reason ?? ''] ?? x.reason}）`),

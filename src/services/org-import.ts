@@ -53,7 +53,8 @@ export interface PostLine {
 export interface RosterDiff {
   dryRun: boolean;
   file: string;
-  orgs: { added: OrgLine[]; changed: OrgLine[]; total: number };
+  /** missing: org nodes under the file's top nodes that the file no longer lists (kept, not deleted). */
+  orgs: { added: OrgLine[]; changed: OrgLine[]; missing: OrgLine[]; total: number };
   members: { added: MemberLine[]; changed: MemberLine[]; moved: MemberLine[]; left: MemberLine[]; rejoined: MemberLine[]; unchanged: number; total: number };
   posts: { added: PostLine[]; removed: PostLine[] };
   accounts: { added: number; changed: number; unchanged: number };
@@ -151,6 +152,8 @@ export async function importRoster(unit: Unit, input: ImportRosterInput): Promis
     );
     down.forEach((r) => scope.add(r.id));
   }
+  const listed = new Set(roster.orgs.map((o) => o.code));
+  const missingNodes = await tx.orgNode.findMany({ where: { id: { in: [...scope] }, code: { notIn: [...listed] } }, select: { code: true, name: true, kind: true }, orderBy: { code: 'asc' } });
   const memberSelect = { id: true, employeeNo: true, name: true, branchId: true, groupId: true, active: true, mobile: true, leftReason: true } as const;
   const dbMembers: MemberRow[] = [];
   for (const part of chunks(roster.members.map((m) => m.employeeNo))) dbMembers.push(...(await tx.member.findMany({ where: { employeeNo: { in: part } }, select: memberSelect })));
@@ -161,13 +164,14 @@ export async function importRoster(unit: Unit, input: ImportRosterInput): Promis
   const diff: RosterDiff = {
     dryRun,
     file: roster.file,
-    orgs: { added, changed, total: roster.orgs.length },
+    orgs: { added, changed, missing: [], total: roster.orgs.length },
     members: { added: [], changed: [], moved: [], left: [], rejoined: [], unchanged: 0, total: roster.members.length },
     posts: { added: [], removed: [] },
     accounts: { added: 0, changed: 0, unchanged: 0 },
     withdrawn: 0,
     dutyLists: 0,
   };
+  diff.orgs.missing = missingNodes.map((n) => ({ code: n.code, name: n.name, kind: n.kind }));
   const memberId = new Map<string, string>();
   const creates: Array<{ id: string; employeeNo: string; name: string; branchId: string; groupId: string | null; active: boolean; mobile: string | null; leftReason: string | null; leftAt: Date | null }> = [];
   const updates: Array<{ id: string; name: string; branchId: string; groupId: string | null; active: boolean; mobile: string | null; leftReason: string | null; leftAt: Date | null }> = [];

@@ -189,6 +189,7 @@ describe('re-import', () => {
     members.find((r) => r[0] === '100040')![5] = '转出';
     const file = await workbook('third.xlsx', { ...first, members });
     const d = await importFile(file, false);
+    expect(d.orgs.missing).toEqual([]);
     expect(d.members.rejoined.map((m) => m.employeeNo).sort()).toEqual(['100032', '100033', '100034']);
     expect(d.members.left.map((m) => [m.employeeNo, m.reason])).toEqual([
       ['100040', 'TRANSFERRED_OUT'],
@@ -316,6 +317,13 @@ describe('administrators and chat binding', () => {
     await run(SYSTEM, (u) => revokeAdmin(u, { employeeNo: '100050', scopeCode: 'U2' }));
     expect(await can(db.prisma as never, await principal('100050'), 'branch.view', u2b1)).toBe(false);
     expect(await db.prisma.administrator.count()).toBe(2);
+  });
+
+  it('an org node the file no longer lists is reported and kept', async () => {
+    const file = await workbook('fewer-orgs.xlsx', { ...first, orgs: first.orgs.filter((o) => o[0] !== 'U2-B3-G2'), members: first.members.map((m) => (m[2] === 'U2-B3-G2' ? [m[0]!, m[1]!, 'U2-B3-G1', '', ...m.slice(4)] : m)) });
+    const d = await importFile(file, true);
+    expect(d.orgs.missing).toEqual([{ code: 'U2-B3-G2', name: '第二党小组', kind: 'GROUP' }]);
+    expect(formatDiff(d)).toContain('名单中没有的组织（保留，未删除）（1）：\n  第二党小组（U2-B3-G2，党小组）');
   });
 
   it('an administrator of the top may re-import; a plain member may not', async () => {
