@@ -3,8 +3,8 @@
 // are written by src/services/attendance.ts only.
 import type { Unit } from './kernel.js';
 import { fail } from './kernel.js';
-import { actingMember, authorize, BRANCH_COMMITTEE_POSTS } from '../access/index.js';
-import type { Platform } from '../generated/prisma/enums.js';
+import { actingMember, authorize, BRANCH_COMMITTEE_POSTS, can, ORGAN_MANAGER_POSTS, ORGAN_POSTS, pathOf } from '../access/index.js';
+import type { OrgKind, Platform, PostTitle } from '../generated/prisma/enums.js';
 import { DEFAULT_LIFE, checkinWindow, type LifeOptions } from '../domain/life/options.js';
 import type { KindRef, NoticeDraft } from '../domain/life/notice.js';
 import type { WhenProblem } from '../domain/life/when.js';
@@ -45,9 +45,33 @@ export function failWhen(problem: WhenProblem, detail: { at?: Date; end?: Date; 
 /** 16:30 of an instant (the end of a range is shown as a clock time). */
 const clockOf = (d: Date) => formatIso(d).slice(11);
 
-/** The meeting kinds a branch or its 党小组 hold (notices, hints in commands). */
-export async function branchKinds(unit: Unit): Promise<Array<KindRef & { category: string }>> {
-  return unit.tx.meetingKind.findMany({ where: { orgLevel: { in: ['BRANCH', 'GROUP'] } }, orderBy: { code: 'asc' } });
+/**
+ * The meeting kinds a branch or its 党小组 hold (notices, hints in commands); in the chat of a 机关党委 or a
+ * unit (`subject`), the kinds held there: 机关党委委员会议, 思想动态分析, 廉政警示教育, 中心组学习.
+ */
+export async function branchKinds(unit: Unit, subject?: { kind: string }): Promise<Array<KindRef & { category: string }>> {
+  const levels: OrgKind[] = subject?.kind === 'ORGAN_COMMITTEE' || subject?.kind === 'UNIT' ? ['ORGAN_COMMITTEE', 'UNIT'] : ['BRANCH', 'GROUP'];
+  return unit.tx.meetingKind.findMany({ where: { orgLevel: { in: levels } }, orderBy: { code: 'asc' } });
+}
+
+/** Who is expected at a meeting of a 机关党委 (its 委员) or of a unit's 党组 (书记 and 成员). */
+const LEVEL_POSTS: Partial<Record<OrgKind, PostTitle[]>> = { ORGAN_COMMITTEE: ORGAN_POSTS, UNIT: ['PARTY_GROUP_SECRETARY', 'PARTY_GROUP_MEMBER'] };
+
+/**
+ * The 机关党委 or unit on `fromId`'s path that holds a meeting of `level`, whether the principal may notice it
+ * (a 机关党委's 书记 or 专职副书记; for the 党组 also its 书记), its expected members and the nodes whose chat gets the card.
+ */
+async function levelMeeting(unit: Unit, fromId: string, level: OrgKind): Promise<{ nodeId: string; expected: string[]; chatNodes: string[] }> {
+  const { tx, principal } = unit;
+  const node = (await pathOf(tx, fromId)).find((n) => n.kind === level);
+  if (!node) fail('errors.not_allowed', { what: { key: 'meeting.what_notice' } });
+  const organs = level === 'UNIT' ? (await tx.orgNode.findMany({ where: { parentId: node.id, kind: 'ORGAN_COMMITTEE' }, select: { id: true } })).map((o) => o.id) : [];
+  const mine = principal.kind === 'member' && principal.member.posts.some((p) => p.orgNodeId === node.id && (level === 'UNIT' ? p.title === 'PARTY_GROUP_SECRETARY' : ORGAN_MANAGER_POSTS.includes(p.title)));
+  let allowed = mine || (level === 'ORGAN_COMMITTEE' && (await can(tx, principal, 'organ.manage', node.id)));
+  for (const o of organs) allowed ||= await can(tx, principal, 'organ.manage', o);
+  if (!allowed) fail('errors.not_allowed', { what: { key: 'meeting.what_notice' } });
+  const posts = await tx.post.findMany({ where: { orgNodeId: node.id, until: null, title: { in: LEVEL_POSTS[level] ?? [] }, member: { active: true } }, select: { memberId: true } });
+  return { nodeId: node.id, expected: [...new Set(posts.map((p) => p.memberId))], chatNodes: [node.id, ...organs] };
 }
 
 /** What the notice form offers (the branch's kinds), for those who may post notices. */
@@ -85,8 +109,15 @@ export async function createNotice(unit: Unit, input: NoticeInput, o: LifeOption
   const kind = draft.kind;
   let orgNodeId = branchId;
   let expected: string[];
+  let chatNodes: string[] | null = null;
 
-  if (kind.orgLevel === 'GROUP') {
+  if (kind.orgLevel === 'ORGAN_COMMITTEE' || kind.orgLevel === 'UNIT') {
+    // A meeting of the 机关党委 or the 党组, noticed from their chat (or a member's branch below them).
+    const level = await levelMeeting(unit, branchId, kind.orgLevel);
+    orgNodeId = level.nodeId;
+    expected = level.expected;
+    chatNodes = level.chatNodes;
+  } else if (kind.orgLevel === 'GROUP') {
     const groups = await tx.orgNode.findMany({ where: { parentId: branchId, kind: 'GROUP' }, select: { id: true, name: true } });
     const group = draft.groupName ? groups.find((g) => g.name === draft.groupName) : groups.find((g) => g.id === me.groupId);
     if (!group) {
@@ -112,12 +143,13 @@ export async function createNotice(unit: Unit, input: NoticeInput, o: LifeOption
   }
   if (!expected.length) fail('meeting.nobody_expected');
 
-  const hostId = await hostOf(unit, branchId, orgNodeId, input.hostName);
+  // A 机关党委's or 党组's meeting is hosted by whoever notices it unless named.
+  const hostId = chatNodes && !input.hostName?.trim() ? me.id : await hostOf(unit, branchId, orgNodeId, input.hostName);
 
   const dup = await tx.meetingSession.findFirst({ where: { orgNodeId, kindId: kind.id, startsAt: draft.at, status: 'SCHEDULED' } });
   if (dup) fail('meeting.duplicate_notice', { kind: kind.name, time: draft.at });
 
-  const target = await noticeChat(unit, branchId, orgNodeId, input.origin);
+  const target = chatNodes ? await noticeChat(unit, chatNodes[0]!, chatNodes[1] ?? chatNodes[0]!, input.origin) : await noticeChat(unit, branchId, orgNodeId, input.origin);
   if (!target.chat) fail('meeting.no_group_chat');
 
   const w = checkinWindow(draft.at, o);

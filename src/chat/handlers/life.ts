@@ -98,8 +98,10 @@ function noticePosted(ctx: Context, r: meetings.NoticeResult): void {
 }
 
 async function noticeFromText(ctx: Context, text: string, o: LifeDeps & LifeOptions): Promise<void> {
-  const branchId = await ctx.chatBranchId();
-  const kinds = await meetings.branchKinds(ctx.unit);
+  // In a 机关党委's or unit's chat the notice is about their own meetings (委员会议, 中心组学习 …).
+  const subject = await ctx.subject();
+  const branchId = subject.kind === 'ORGAN_COMMITTEE' || subject.kind === 'UNIT' ? subject.id : await ctx.chatBranchId();
+  const kinds = await meetings.branchKinds(ctx.unit, subject);
   const parsed = parseNotice(text, kinds, ctx.now, o.timezone);
   if (!parsed.ok) {
     if (parsed.problem === 'no_kind') fail('meeting.notice_no_kind', { kinds: kinds.map((k) => k.name).join('、') });
