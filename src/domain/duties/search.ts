@@ -130,10 +130,13 @@ const STOP_WORDS = new Set(
     '去 来 能 会 可以 一起 一般 至少 不少 不少于 一下 请问 问 我 我们 你 你们 他 她 它 他们 负责 要求 次数 规定 硬性 ' +
     '这 那 这个 那个 每 次 个 回 事 情况 内容 一 二 三 年 月 按 周期 频次 频率 ' +
     // Who is in charge (党课归谁管) and what proves it (要准备哪些材料) say what is asked, not about what.
-    '归 管 归口 牵头 主抓 主管 负责人 抓 准备 材料 佐证 佐证材料 痕迹 留痕 留 证明 凭证 提供 交 上交 ' +
+    '归 管 归口 牵头 主抓 主管 负责人 抓 准备 材料 佐证 佐证材料 痕迹 留痕 ' +
     // What it means or how it goes (一岗双责是什么意思, 组织生活会的流程), and greetings around a question.
     '意思 含义 意义 定义 解释 理解 概念 内涵 指的是 标准 流程 步骤 环节 怎么弄 咋办 ' +
     '你好 您好 请问 麻烦 问一下 想问 助手 小助手 支部助手 谢谢 老师 ' +
+    // Verbs of asking and doing that say nothing about the topic.
+    '放在 放到 安排在 完成 缴纳 交纳 交给 还有 进行 举行 召开 开展 办理 处理 知道 了解 告诉 看看 查 查询 问问 ' +
+    '有关 相关 涉及 包括 包含 属于 算 算是 叫 称为 做好 抓好 搞好 填写 填报 上报 报送 执行 参与 弄好 注意 ' +
     // The asker's unit is the context of every question, not its topic.
     '单位 本单位 我们单位 部门'
   ).split(/\s+/),
@@ -149,7 +152,7 @@ const WHO = /(?:归|由|是|该|应该?|应当)?(?:谁|哪个|哪位|哪些人|�
 /** Is the question who is in charge (any of WHO, without its optional parts)? */
 const WHO_ASKED = /谁|哪个|哪位|什么人|归口|负责人|牵头人/;
 /** An amount or a head count (党费交多少, 比例, 多少人到会): only items that state a number answer it. */
-const HOW_MUCH = /多少钱|(?:交|缴|缴纳|交纳)多少|标准是?多少|比例|几成|百分之|多少人|几个人|几人|人数/;
+const HOW_MUCH = /多少钱|(?:交|缴|缴纳|交纳)多少|标准是?多少|比例|几成|百分之|多少人|几个人|几人|人数|有几个|有多少个?|几名|多少名/;
 const QUANTIFIED = /\d|%|％|[一二两三四五六七八九十百]+(?:个|人|名|本|次|篇|场|项|成)/;
 
 /** A how-often question: only items with a period answer it. */
@@ -327,6 +330,8 @@ const SINGLE_CHAR_WEIGHT = 0.5;
 /** A topic word no item uses weighs more than a matched one: 单位停车位 is not answered by an item naming 单位. */
 const UNKNOWN_WEIGHT = 1.5;
 const UNKNOWN_DF_SHARE = 0.01;
+/** An unknown verb weighs this share of an unknown noun. */
+const UNKNOWN_VERB_SHARE = 0.7;
 
 /** A hit must cover this share of the question (IDF- and credit-weighted). */
 const MIN_COVERAGE = 0.45;
@@ -499,9 +504,10 @@ export class DutyIndex {
       }
       const coverage = covered / total;
       if (!topical || coverage < MIN_COVERAGE) continue;
-      // Who is in charge of X: only an item about X (X in its keywords, post or frequency) says who; one that
-      // mentions X in passing does not (P-11 names 民主生活会 but says nothing of who takes part).
-      if (who && !strong) continue;
+      // Only an item about the question's topic answers it: a topic word in its keywords, post or frequency.
+      // One that mentions the topic in passing does not (P-11 names 民主生活会 but says nothing of how it is
+      // held or who takes part). An item without keywords is judged by its content.
+      if (!strong && this.items[id]!.keywords.length > 0) continue;
       // MiniSearch multiplies by the number of matched terms, which synonyms would inflate; coverage replaces it.
       scored.push({ item: this.items[id]!, score: (r.score / Math.max(1, r.queryTerms.length)) * coverage ** 2, full: coverage > 0.999 });
     }
@@ -678,6 +684,9 @@ export class DutyIndex {
         if (isDistinctive(word, tag)) {
           unknown.push(word);
           concepts.push({ word, alts, weight: 0, topical: false }); // weighed below
+        } else if (isTopicalVerb(word, tag)) {
+          // 退休, 出国, 转正: a verb no item uses says what the question is about, a little less surely than a noun.
+          concepts.push({ word, alts, weight: -UNKNOWN_VERB_SHARE, topical: false });
         }
         continue;
       }
@@ -687,7 +696,7 @@ export class DutyIndex {
     // How rare an unknown word is cannot be measured (df 0); count it as a word found in 1 % of the items, so
     // that its weight does not grow without bound with the size of the list.
     const unknownIdf = idfOf(Math.max(1, n * UNKNOWN_DF_SHARE));
-    for (const c of concepts) if (c.alts.size === 0) c.weight = UNKNOWN_WEIGHT * unknownIdf;
+    for (const c of concepts) if (c.alts.size === 0) c.weight = UNKNOWN_WEIGHT * unknownIdf * (c.weight < 0 ? -c.weight : 1);
     if (/我/.test(norm)) {
       // 我 stands for the asker's posts: "我每个月要做什么" asks about the items of those posts.
       const alts = new Map<string, number>();
@@ -761,6 +770,11 @@ function keywordTerms(text: string): string[] {
     if (terms.filter((t) => !t.startsWith(PART)).length > 1) out.push(PHRASE + normalizeQuestion(k.trim()));
   }
   return out;
+}
+
+/** A verb of two characters or more that is not question filler (the generic ones are STOP_WORDS). */
+function isTopicalVerb(word: string, tag: string): boolean {
+  return word.length >= 2 && /^v[di]?$/.test(tag);
 }
 
 /** Nouns and domain terms carry the topic of a question. */
