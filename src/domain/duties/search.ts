@@ -83,6 +83,8 @@ const EQUIVALENTS: readonly (readonly string[])[] = [
   ['纪实', '台账'],
   ['交党费', '缴党费', '党费'],
   ['支委', '支部委员'],
+  ['报告', '汇报', '上报'],
+  ['审核', '审批', '审查'],
 ];
 
 /** One-way expansions: the left term is shorthand for the right ones (but not the reverse). */
@@ -136,7 +138,7 @@ const STOP_WORDS = new Set(
     '你好 您好 请问 麻烦 问一下 想问 助手 小助手 支部助手 谢谢 老师 ' +
     // Verbs of asking and doing that say nothing about the topic.
     '放在 放到 安排在 完成 缴纳 交纳 交给 还有 进行 举行 召开 开展 办理 处理 知道 了解 告诉 看看 查 查询 问问 ' +
-    '有关 相关 涉及 包括 包含 属于 算 算是 叫 称为 做好 抓好 搞好 填写 填报 上报 报送 执行 参与 弄好 注意 ' +
+    '有关 相关 涉及 包括 包含 属于 算 算是 叫 称为 做好 抓好 搞好 填写 填报 报送 执行 参与 弄好 注意 ' +
     // The asker's unit is the context of every question, not its topic.
     '单位 本单位 我们单位 部门'
   ).split(/\s+/),
