@@ -29,6 +29,11 @@ export interface CommandSpec {
    * colon; the handler gets this match. Default: nothing may follow.
    */
   args?: RegExp;
+  /**
+   * What may follow a keyword with no space or colon between them (通知主题党日…, 工作提示请各支部…); default:
+   * `args`. Narrower where chatter starts with the keyword (通知收到了, 工作提示收到).
+   */
+  attached?: RegExp;
   /** Whole-text forms that are not keyword + argument (e.g. 本季度三会一课完成情况); the handler gets the match. */
   patterns?: RegExp[];
   /** Checked by the core before the handler; default `member`. */
@@ -156,7 +161,7 @@ function matchRoute(route: CommandSpec, text: string): { match: RegExpMatchArray
     if (!separated && OTHER_NOUN.test(after)) continue;
     if (route.changes && !separated && QUESTION.test(ATTACHED.exec(after)![0])) continue;
     const rest = after.replace(SEPARATOR, '');
-    const match = rest.match(route.args ?? /^$/);
+    const match = rest.match((!separated && route.attached) || route.args || /^$/);
     if (match && match[0] === rest) return { match, keyword };
   }
   return null;

@@ -112,6 +112,16 @@ describe('questions about a command do not run it', () => {
   ])('「%s」still reaches its command although its text asks something', (text, name) => {
     expect(reaching(text)).toEqual([name]);
   });
+  // Chatter that starts with a command word is not the command (it reaches the question engine or help).
+  it.each(['通知收到了', '通知已读', '工作提示收到', '工作提示已阅'])('「%s」runs no command that changes anything', (text) => {
+    expect(reaching(text).filter((n) => CHANGING().includes(n))).toEqual([]);
+  });
+  it.each([
+    ['通知主题党日12月5日14:30三楼会议室', 'meeting.notice'],
+    ['工作提示请各支部于本周五前报送主题党日计划', 'prompts.send'],
+  ])('「%s」written on at once still reaches its command', (text, name) => {
+    expect(reaching(text)).toEqual([name]);
+  });
   it.each(['到', '到！', '已到', '已签到', '我到了', '我已签到'])('the roll-call answer「%s」checks in', (text) => {
     expect(router.matchCommand(text)?.route.name).toBe(CHECKIN);
   });

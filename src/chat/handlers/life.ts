@@ -422,7 +422,7 @@ export function registerLife(router: Router, deps: LifeDeps): void {
       (ctx) => noticeFormCard(ctx),
     )
     .command(
-      { name: 'meeting.notice', keywords: ['会议通知', '通知'], args: /^[\s\S]+$/, changes: true, help: 'manager', examples: ['通知 主题党日 12月5日 14:30 三楼会议室 主题：学习党章'] },
+      { name: 'meeting.notice', keywords: ['会议通知', '通知'], args: /^[\s\S]+$/, attached: new RegExp(`^${KIND}[\\s\\S]*$`), changes: true, help: 'manager', examples: ['通知 主题党日 12月5日 14:30 三楼会议室 主题：学习党章'] },
       (ctx, m) => noticeFromText(ctx, rest(m), o),
     )
     .command(

@@ -19,6 +19,8 @@ export function registerPrompts(router: Router): void {
       name: 'prompts.send',
       keywords: ['工作提示'],
       args: /^([\s\S]*)$/,
+      // Written on at once (工作提示请各支部…), a prompt is a sentence, not a short reply (工作提示收到).
+      attached: /^([\s\S]{8,})$/,
       guard: 'organ.any',
       changes: true,
       help: 'organ',
