@@ -16,6 +16,7 @@ import { parsePeriod, periodOf, subPeriods, type PeriodRange } from '../domain/l
 import { computeCompliance } from '../domain/life/compliance.js';
 import type { FrequencyRule } from '../domain/meeting-kinds.js';
 import { DEFAULT_LIFE, type LifeOptions } from '../domain/life/options.js';
+import { latestStarted } from '../domain/life/sessions.js';
 
 /** What a ledger covers: one branch, or a 机关党委 and every branch under it. */
 export interface LedgerScope {
@@ -149,7 +150,7 @@ export async function ledgerData(unit: Unit, input: { nodeId: string; period: Pe
   const audits = attendanceIds.length
     ? await tx.auditLog.findMany({ where: { action: 'attendance.correct', entityType: 'Attendance', entityId: { in: attendanceIds } }, orderBy: { createdAt: 'asc' } })
     : [];
-  const memberIds = [...new Set([...started.flatMap((s) => [s.hostId, s.recorderId, s.minutes?.recordedById]), ...audits.map((a) => a.actorId)].filter((x): x is string => !!x))];
+  const memberIds = [...new Set([...started.flatMap((s) => [s.hostId, s.recorderId, s.lecturerId, s.minutes?.recordedById]), ...audits.map((a) => a.actorId)].filter((x): x is string => !!x))];
   const names = new Map((await tx.member.findMany({ where: { id: { in: memberIds } }, select: { id: true, name: true } })).map((m) => [m.id, m.name]));
 
   const meetings = started.map((s): LedgerMeeting => {
@@ -176,7 +177,7 @@ export async function ledgerData(unit: Unit, input: { nodeId: string; period: Pe
       checkinOpen,
       host: s.hostId ? (names.get(s.hostId) ?? null) : null,
       recorder: (s.recorderId ? names.get(s.recorderId) : s.minutes ? names.get(s.minutes.recordedById) : undefined) ?? null,
-      lecturer: s.minutes?.lecturer ?? null,
+      lecturer: s.minutes?.lecturer ?? (s.lecturerId ? (names.get(s.lecturerId) ?? null) : null),
       expected: rows.length,
       present: by('PRESENT').map((a) => a.member.name),
       late: by('LATE').map((a) => ({ name: a.member.name, reason: reasonOf(a, 'LATE') })),
@@ -275,4 +276,12 @@ export async function meetingRecord(unit: Unit, input: { sessionId: string }, o:
 /** A personal link was opened: the one-time code goes privately to the member it was sent to (view: a wording key). */
 export async function sendLinkCode(unit: Unit, input: { memberId: string; code: string; key: string }): Promise<void> {
   unit.notify({ member: input.memberId }, 'ledger.identity_code_dm', { code: input.code }, input.key, { category: 'reply' });
+}
+
+/** The latest meeting of a branch that has started (of `kindId` when given), for its printable record. */
+export async function recordTarget(unit: Unit, input: { branchId: string; kindId?: string | null }): Promise<{ id: string; kind: { name: string }; topic: string; startsAt: Date }> {
+  await ledgerAccess(unit, input.branchId);
+  const s = await latestStarted(unit.tx, { branchId: input.branchId, kindId: input.kindId, since: 'start', now: unit.now });
+  if (!s) fail('meeting.nothing_to_record');
+  return s;
 }

@@ -121,7 +121,7 @@ async function memberByName(unit: Unit, s: SessionView, name: string | null | un
 export interface SavedMinutes {
   session: SessionView;
   minutes: MinutesRecord;
-  /** Names by what the check-ins say: 出席 (签到 and 补签), 请假, 缺席 (marked or never answered). */
+  /** Names by what the check-ins say: 出席 (签到 and 补签), 请假, 缺席 (marked, or never answered once check-in closed). */
   names: Record<'present' | 'leave' | 'absent', string[]>;
   counts: Counts;
 }
@@ -153,5 +153,7 @@ export async function saveMinutes(unit: Unit, input: SaveMinutesInput, o: LifeOp
 
   const rows = await tx.attendance.findMany({ where: { sessionId: s.id }, include: { member: { select: { name: true } } }, orderBy: { member: { name: 'asc' } } });
   const names = (st: AttendanceStatus[]) => rows.filter((r) => st.includes(r.status)).map((r) => r.member.name);
-  return { session: s, minutes: record, names: { present: names(['PRESENT', 'LATE']), leave: names(['LEAVE']), absent: names(['ABSENT', 'PENDING']) }, counts: await attendanceCounts(tx, s.id) };
+  // While check-in runs, those who have not answered are not absent (yet).
+  const absent: AttendanceStatus[] = unit.now < s.checkinClosesAt ? ['ABSENT'] : ['ABSENT', 'PENDING'];
+  return { session: s, minutes: record, names: { present: names(['PRESENT', 'LATE']), leave: names(['LEAVE']), absent: names(absent) }, counts: await attendanceCounts(tx, s.id) };
 }

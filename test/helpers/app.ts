@@ -14,3 +14,14 @@ export async function startTestApp(env: Record<string, string | undefined>, opts
   const config = loadConfig({ NODE_ENV: 'test', PORT: '0', LOG_LEVEL: 'silent', ...env });
   return startApp(config, createLogger({ level: config.logLevel, pretty: false }), opts);
 }
+
+/**
+ * The service on `kind` with the demo organ: PostgreSQL (a fresh database, with Redis) or embedded
+ * PGlite (its own data directory). `drop` removes the PostgreSQL database after `app.stop()`.
+ */
+export async function startDemoOn(kind: 'postgres' | 'pglite', opts: StartOptions = {}): Promise<{ app: App; drop: () => Promise<void> }> {
+  if (kind === 'pglite') return { app: await startTestApp({ DATA_DIR: tempDataDir(), SEED_DEMO: 'true' }, opts), drop: async () => {} };
+  const { freshPostgres, REDIS_URL, redisPrefix } = await import('./env.js');
+  const db = await freshPostgres();
+  return { app: await startTestApp({ DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: redisPrefix(), DATA_DIR: tempDataDir(), SEED_DEMO: 'true' }, opts), drop: db.drop };
+}

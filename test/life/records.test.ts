@@ -11,9 +11,9 @@ import { memberPrincipal } from '../../src/access/principal.js';
 import { decide } from '../../src/services/attendance.js';
 import { complianceOf } from '../../src/services/compliance.js';
 import { ledgerData } from '../../src/services/ledger.js';
+import { saveMinutes } from '../../src/services/minutes.js';
 import { parsePeriod } from '../../src/domain/life/period.js';
-import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
-import { startTestApp, tempDataDir } from '../helpers/app.js';
+import { startDemoOn } from '../helpers/app.js';
 import { ChatDriver, direct, group } from '../helpers/chat.js';
 
 describe.each(['postgres', 'pglite'] as const)('meeting records on %s', (kind) => {
@@ -31,11 +31,7 @@ describe.each(['postgres', 'pglite'] as const)('meeting records on %s', (kind) =
   };
 
   beforeAll(async () => {
-    if (kind === 'postgres') {
-      const db = await freshPostgres();
-      drop = db.drop;
-      app = await startTestApp({ DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: redisPrefix(), DATA_DIR: tempDataDir(), SEED_DEMO: 'true' }, { clock: () => now });
-    } else app = await startTestApp({ DATA_DIR: tempDataDir(), SEED_DEMO: 'true' }, { clock: () => now });
+    ({ app, drop } = await startDemoOn(kind, { clock: () => now }));
     chat = new ChatDriver(app);
     for (const u of ['m101', 'm102', 'm103', 'm107']) chat.watch(direct(u));
     await chat.say('m101', group(1), '通知 主题党日 12月12日 15:00 三楼会议室 主题：学习党章');
@@ -119,6 +115,12 @@ describe.each(['postgres', 'pglite'] as const)('meeting records on %s', (kind) =
     await said(group(1), (t) => t.includes('才能查看签到情况'));
   });
 
+  it('minutes saved while check-in is still open call nobody absent who has not answered yet', async () => {
+    const s = await sessionOn(12);
+    const r = await asMember('m102', (u) => saveMinutes(u, { sessionId: s.id, summary: '学习党章。', untitled: (n) => `附件${n}` }));
+    expect(r.names).toEqual({ present: ['张伟'], leave: ['王建国'], absent: [] });
+  });
+
   it('补录 enters a meeting held before Zhibu with its attendance and minutes; it counts in compliance and the ledger', async () => {
     now = new Date('2026-12-13T10:00:00+08:00');
     const q4 = parsePeriod('2026Q4', now)!;
@@ -148,5 +150,16 @@ describe.each(['postgres', 'pglite'] as const)('meeting records on %s', (kind) =
     ]);
     expect(ledger.plan.find((r) => r.kindCode === 'theme_day' && r.part.key === '2026-10')!.held).toBe(1);
     expect(await p().auditLog.count({ where: { action: 'meeting.backfill' } })).toBe(1);
+  });
+
+  it('会议记录 sends the printable record of the latest meeting privately, as a link bound to the asker', async () => {
+    await chat.say('m101', group(1), '会议记录 主题党日');
+    await said(group(1), (t) => t === '下载链接已私信发给您。');
+    const dm = await said(direct('m101'), (t) => t.includes('会议记录（可打印）'));
+    const url = /(\/files\/meeting-record\?t=\S+)/.exec(text(dm))![1]!;
+    expect(text(dm)).toContain('主题党日「学习党章」');
+    const res = await fetch(`${app.url}${url}`);
+    expect(res.status).toBe(401); // no identity: the confirmation page, not the record
+    expect(await res.text()).not.toContain('学习党章。');
   });
 });

@@ -7,8 +7,7 @@ import type { App } from '../../src/app.js';
 import { Unit } from '../../src/services/kernel.js';
 import { SYSTEM } from '../../src/access/principal.js';
 import { activeCampaignIds, campaignReminders } from '../../src/services/pledges-oversight.js';
-import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
-import { startTestApp, tempDataDir } from '../helpers/app.js';
+import { startDemoOn } from '../helpers/app.js';
 import { ChatDriver, direct, group } from '../helpers/chat.js';
 
 /** What a browser submits for a page's form when the user fills `typed` and leaves the rest alone. */
@@ -33,11 +32,7 @@ describe.each(['postgres', 'pglite'] as const)('pledge campaigns on %s', (kind) 
   const asSystem = <T>(fn: (u: Unit) => Promise<T>) => app.db.transaction((scope) => fn(new Unit(scope, SYSTEM, now)));
 
   beforeAll(async () => {
-    if (kind === 'postgres') {
-      const db = await freshPostgres();
-      drop = db.drop;
-      app = await startTestApp({ DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: redisPrefix(), DATA_DIR: tempDataDir(), SEED_DEMO: 'true' }, { clock: () => now });
-    } else app = await startTestApp({ DATA_DIR: tempDataDir(), SEED_DEMO: 'true' }, { clock: () => now });
+    ({ app, drop } = await startDemoOn(kind, { clock: () => now }));
     chat = new ChatDriver(app);
     for (const c of ['m102', 'm103', 'm105']) chat.watch(direct(c));
     await chat.say('m102', direct('m102'), '发起承诺');

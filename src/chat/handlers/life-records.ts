@@ -14,6 +14,9 @@ import type { SessionView } from '../../domain/life/sessions.js';
 import { branchKinds } from '../../services/meetings.js';
 import { rollCall } from '../../services/attendance.js';
 import { backfillMeeting } from '../../services/backfill.js';
+import { recordTarget } from '../../services/ledger.js';
+import { RECORD_ACTION } from '../../web/ledger-files.js';
+import { meetingTitle } from '../../domain/life/sessions.js';
 import { backfilledCard, backfillForm, RECORD_ACTIONS, rollCallCard } from '../presenters/life-records.js';
 
 // 12月18日 / 12月18号 / 2026年12月18日 / 12-18 / 12.18 / 12/18 (half- or full-width digits).
@@ -116,6 +119,20 @@ async function backfillSubmit(ctx: Context, claims: TokenClaims, o: LifeOptions)
   ctx.toast('success', say('meeting.backfilled_toast'));
 }
 
+const RECORD_LINK_TTL_SECONDS = 30 * 60;
+
+/** 会议记录: a link to the printable record (会议记录 layout) of the latest meeting, sent privately and bound to the asker. */
+async function recordLink(ctx: Context, hint: string): Promise<void> {
+  const kind = hint.trim() ? findKindIn(await branchKinds(ctx.unit), hint) : null;
+  if (hint.trim() && !kind) fail('meeting.record_usage');
+  const s = await recordTarget(ctx.unit, { branchId: await ctx.chatBranchId(), kindId: kind?.id });
+  const token = ctx.tokens.sign({ action: RECORD_ACTION, target: s.id, member: ctx.me.id }, RECORD_LINK_TTL_SECONDS, ctx.now);
+  const url = `${ctx.presenters.options.publicUrl.replace(/\/$/, '')}/files/meeting-record?t=${encodeURIComponent(token)}`;
+  const text = say('meeting.record_link', { title: meetingTitle(s), url, minutes: RECORD_LINK_TTL_SECONDS / 60 });
+  if (ctx.inbound.chat.kind === 'GROUP' && (await ctx.dm(ctx.me.id, text, `record:${ctx.inbound.eventId}`))) ctx.reply(say('ledger.sent_privately'));
+  else ctx.reply(text);
+}
+
 export function registerLifeRecords(router: Router, deps: Partial<LifeOptions> = {}): void {
   const o: LifeOptions = { ...DEFAULT_LIFE, ...Object.fromEntries(Object.entries(deps).filter(([, v]) => v !== undefined)) };
   router
@@ -123,6 +140,7 @@ export function registerLifeRecords(router: Router, deps: Partial<LifeOptions> =
       { name: 'meeting.roll_call', keywords: ['签到情况', '签到名单', '未签到名单'], args: /^.{0,20}$/, guard: 'branch.manage', help: 'manager', examples: ['签到情况', '签到情况 主题党日'] },
       (ctx, m) => rollCallText(ctx, m[0], o),
     )
+    .command({ name: 'meeting.record', keywords: ['打印会议记录', '会议记录'], args: /^.{0,20}$/, guard: 'branch.manage', help: 'manager', examples: ['会议记录', '会议记录 主题党日'] }, (ctx, m) => recordLink(ctx, m[0]))
     .command({ name: 'meeting.backfill', keywords: ['补录会议', '补录'], guard: 'branch.manage', help: 'manager', examples: ['补录会议'] }, (ctx) => backfillFormCard(ctx))
     .action(RECORD_ACTIONS.backfillSubmit, (ctx, c) => backfillSubmit(ctx, c, o));
 }
