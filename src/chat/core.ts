@@ -150,7 +150,7 @@ async function resolveCardChats(sql: Sql, items: Work[]): Promise<void> {
 }
 
 /**
- * The platform tenant an event came from is kept when accounts or chats are stored under it (an organ
+ * The platform tenant an event came from is kept when members' accounts are stored under it (an organ
  * with several tenants, imported with 企业ID): the same user id in two tenants is two identities. A
  * single-tenant install stores every row under '' and its events are read as ''. One query per batch.
  */

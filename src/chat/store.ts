@@ -44,15 +44,15 @@ export async function findBoundMembers(db: SqlLike, accounts: Array<{ platform: 
 export const memberKey = (a: { platform: Platform; tenantKey: string; userId: string }) => `${a.platform}/${a.tenantKey}/${a.userId}`;
 
 /**
- * Which of these platform tenants (Lark tenant_key, DingTalk corpId) the database knows: some account or
- * chat is stored under it. One query; keys are `platform/tenantKey`.
+ * Which of these platform tenants (Lark tenant_key, DingTalk corpId) the database knows: some member's
+ * account is stored under it (chats follow the events, so they never make a tenant known by themselves).
+ * One query; keys are `platform/tenantKey`.
  */
 export async function knownTenants(db: SqlLike, tenants: Array<{ platform: Platform; tenantKey: string }>): Promise<Set<string>> {
   if (!tenants.length) return new Set();
   const rows = await asSql(db).query<{ platform: Platform; tenantKey: string }>(
     `SELECT v.platform, v."tenantKey" FROM unnest($1::text[], $2::text[]) AS v(platform, "tenantKey")
-      WHERE EXISTS (SELECT 1 FROM "PlatformIdentity" i WHERE i.platform = v.platform::"Platform" AND i."tenantKey" = v."tenantKey")
-         OR EXISTS (SELECT 1 FROM "Chat" c WHERE c.platform = v.platform::"Platform" AND c."tenantKey" = v."tenantKey")`,
+      WHERE EXISTS (SELECT 1 FROM "PlatformIdentity" i WHERE i.platform = v.platform::"Platform" AND i."tenantKey" = v."tenantKey")`,
     [tenants.map((t) => t.platform), tenants.map((t) => t.tenantKey)],
   );
   return new Set(rows.map((r) => `${r.platform}/${r.tenantKey}`));

@@ -30,7 +30,7 @@ async function cli(fn: typeof orgCommand, args: string[]): Promise<{ code: numbe
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
-const sentTo = (to: string, match: (s: FakeSent) => boolean, what: string) => waitUntil(what, () => fake.sent.find((s) => s.to === to && match(s)), 10_000);
+const sentTo = (to: string, match: (s: FakeSent) => boolean, what: string) => waitUntil(what, () => fake.sent.find((s) => s.to === to && match(s)), 20_000);
 
 beforeAll(async () => {
   fake = await LarkFake.start({ mode: 'ws' });
@@ -126,8 +126,8 @@ describe('a real organ on day one (production mode, PostgreSQL, Lark)', () => {
 
     now = new Date('2026-12-05T14:10:00+08:00');
     for (const no of ['100003', '100004', '100005']) await fake.pushCardClick(fake.userId(no), group, notice, '签到');
-    await waitUntil('three check-ins stored', async () => (await app.db.prisma.attendance.count({ where: { sessionId: session.id, status: 'PRESENT' } })) === 3 || undefined);
-    await waitUntil('the counter updated', () => notice.updates.some((u) => u.includes('已签到 3')) || fake.sent.some((s) => s.to === group.id && s.text.includes('已签到 3')) || undefined);
+    await waitUntil('three check-ins stored', async () => (await app.db.prisma.attendance.count({ where: { sessionId: session.id, status: 'PRESENT' } })) === 3 || undefined, 20_000);
+    await waitUntil('the counter updated', () => notice.updates.some((u) => u.includes('已签到 3')) || fake.sent.some((s) => s.to === group.id && s.text.includes('已签到 3')) || undefined, 20_000);
   });
 
   it('keeps platform tenants apart: the same user id in two tenants is two members; an unknown tenant reads as the single-tenant rows', async () => {
