@@ -197,7 +197,6 @@ export async function decide(unit: Unit, input: { requestId: string; approved: b
   await authorize(tx, unit.principal, 'branch.manage', sessionBranchId(s), 'meeting.what_approve');
   const me = actingMember(unit.principal);
   if (req.attendance.memberId === me.id) fail('meeting.no_self_approval');
-  if (req.attendance.memberId === me.id) fail('meeting.no_self_approval');
   const done = await tx.attendanceRequest.updateMany({ where: { id: req.id, status: 'PENDING' }, data: { status: approved ? 'APPROVED' : 'REJECTED', decidedById: me.id, decidedAt: now } });
   if (done.count === 0) {
     const current = await tx.attendanceRequest.findUniqueOrThrow({ where: { id: req.id } });
