@@ -8,6 +8,7 @@ import type { Router } from '../../src/chat/router.js';
 import type { Card } from '../../src/chat/card.js';
 import type { PlatformHooks } from '../../src/platforms/index.js';
 import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
+import { DELIVER_QUEUE } from '../../jobs/deliver.js';
 import { startTestApp, tempDataDir } from '../helpers/app.js';
 import { type ChatAddress, type FakeSent, type PlatformFake, sleep, waitUntil } from './fakes/common.js';
 
@@ -259,6 +260,31 @@ export function conformance(name: string, startFake: () => Promise<PlatformFake>
       });
       await app.deliverer.enqueue(rows.map((r) => r.id));
       await sentTo(u, (s) => s.text.includes('主动提醒'), 'the proactive message');
+    });
+
+    it('puts back a direct message the batch API throttled and gives up one it calls invalid, never recording either as sent', async (ctx) => {
+      if (!fake.transport.partialBatch || !fake.batchRefuse) return ctx.skip(`${name}: not applicable, direct messages are not sent through a batch API with per-recipient results`);
+      const throttled = fake.userId('m114');
+      const invalid = fake.userId('m115');
+      fake.batchRefuse(throttled, 'flowControlled', 1);
+      fake.batchRefuse(invalid, 'invalid');
+      const key = `conformance-batch:${crypto.randomUUID()}`;
+      const rows = await app.db.prisma.outboxMessage.createManyAndReturn({
+        data: [throttled, invalid].map((u, i) => ({ dedupeKey: `${key}:${i}`, platform: fake.platform, tenantKey: '', target: u, targetKind: 'DIRECT' as const, kind: 'text', category: 'notice' as const, payload: { kind: 'text', text: `批量提醒 ${i}` }, notBefore: new Date(Date.now() - 1000) })),
+        select: { id: true },
+      });
+      await app.deliverer.enqueue(rows.map((r) => r.id));
+      const dead = await waitUntil('the invalid recipient given up', () => app.db.prisma.outboxMessage.findFirst({ where: { dedupeKey: `${key}:1`, status: 'DEAD' } }).then((r) => r ?? undefined), 15_000);
+      expect(dead.lastError).toContain('invalidStaffIdList');
+      const retry = await waitUntil('the throttled recipient waiting for a retry', () => app.db.prisma.outboxMessage.findFirst({ where: { dedupeKey: `${key}:0`, status: 'RETRY' } }).then((r) => r ?? undefined), 15_000);
+      expect(retry.lastError).toContain('flowControlledStaffIdList');
+      expect(retry.notBefore.getTime()).toBeGreaterThan(Date.now() + 30_000);
+      expect(fake.sent.some((s) => s.to === throttled || s.to === invalid)).toBe(false);
+      // Its delivery job waits for that retry (no attempt spent meanwhile), the recipient's bucket held as long.
+      const job = await app.queue.createQueue(DELIVER_QUEUE).getJob(retry.id);
+      expect(await job?.isDelayed()).toBe(true);
+      expect(retry.attempts).toBe(1);
+      expect(fake.sent.some((s) => s.to === invalid)).toBe(false);
     });
 
     it('runs the organizational-life loop: notice, leave approval, check-in', async (ctx) => {

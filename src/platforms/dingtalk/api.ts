@@ -20,9 +20,26 @@ export interface DingTalkApiOptions {
   quotaRetryMs: number;
   /** Time limit per call. */
   timeoutMs: number;
+  /** Wait before a recipient DingTalk named in flowControlledStaffIdList is tried again. */
+  flowControlRetryMs: number;
 }
 
-const DEFAULTS: DingTalkApiOptions = { throttleRetryMs: 1000, quotaRetryMs: 60 * 60_000, timeoutMs: 10_000 };
+const DEFAULTS: DingTalkApiOptions = { throttleRetryMs: 1000, quotaRetryMs: 60 * 60_000, timeoutMs: 10_000, flowControlRetryMs: 60_000 };
+
+/** What oToMessages/batchSend answers (200 even when some recipients were not reached). */
+export interface BatchSendResult {
+  processQueryKey: string;
+  /** 推送频繁，被限流的用户: not sent now, to be tried later. */
+  flowControlled: string[];
+  /** Not valid recipients of this robot: never sent. */
+  invalid: string[];
+}
+
+/**
+ * A robot webhook (sessionWebhook) answered 130101 "send too fast": DingTalk allows 20 messages a
+ * minute per robot webhook and then blocks it for 10 minutes.
+ */
+export const SESSION_WEBHOOK_BLOCK_MS = 10 * 60_000;
 
 export class DingTalkApi {
   private token: { value: string; expiresAt: number } | undefined;
@@ -89,6 +106,7 @@ export class DingTalkApi {
     const res = await this.http('POST', url, body);
     const errcode = Number(res.body.errcode ?? 0);
     if (res.status >= 200 && res.status < 300 && errcode === 0) return;
+    if (errcode === 130101) throw new SessionWebhookThrottled(`dingtalk session webhook: 130101 ${String(res.body.errmsg ?? '').slice(0, 100)}`.trim());
     const err = this.failure('session webhook', res.status, res.body, res.headers);
     if (err.retryable && err.retryAfterMs !== undefined) throw err;
     throw new SessionWebhookGone(err.message);
@@ -136,11 +154,23 @@ export class DingTalkApi {
     return String(r.processQueryKey ?? '');
   }
 
-  /** Direct messages to at most 20 users per call. */
-  async batchSend(userIds: string[], msgKey: string, msgParam: Json): Promise<string> {
+  /**
+   * Direct messages to at most 20 users per call. DingTalk answers 200 with the recipients it did not
+   * reach: flowControlledStaffIdList (throttled) and invalidStaffIdList (BatchSendOTOResponseBody).
+   */
+  async batchSend(userIds: string[], msgKey: string, msgParam: Json): Promise<BatchSendResult> {
     if (!userIds.length || userIds.length > 20) throw new SendError(`dingtalk batch send: ${userIds.length} users (1–20 per call)`, false);
     const r = await this.call('direct message', 'POST', '/v1.0/robot/oToMessages/batchSend', { robotCode: this.config.robotCode, userIds, msgKey, msgParam: JSON.stringify(msgParam) });
-    return String(r.processQueryKey ?? '');
+    const ids = (v: unknown) => (Array.isArray(v) ? v.map(String) : []);
+    return { processQueryKey: String(r.processQueryKey ?? ''), flowControlled: ids(r.flowControlledStaffIdList), invalid: ids(r.invalidStaffIdList) };
+  }
+
+  /** One user's direct message; a throttled recipient is retryable, an invalid one is not. */
+  async directSend(userId: string, msgKey: string, msgParam: Json): Promise<string> {
+    const r = await this.batchSend([userId], msgKey, msgParam);
+    if (r.invalid.includes(userId)) throw new SendError(`dingtalk direct message: ${userId} is in invalidStaffIdList (not a user this robot can reach)`, false);
+    if (r.flowControlled.includes(userId)) throw new SendError(`dingtalk direct message: ${userId} is in flowControlledStaffIdList (throttled by DingTalk)`, true, this.opts.flowControlRetryMs);
+    return r.processQueryKey;
   }
 
   async createAndDeliver(outTrackId: string, to: { group?: string; user?: string }, cardParamMap: Record<string, string>): Promise<void> {
@@ -174,3 +204,6 @@ export class DingTalkApi {
 
 /** The sessionWebhook is expired or refused: send through the Open API instead. */
 export class SessionWebhookGone extends Error {}
+
+/** The sessionWebhook answered 130101: blocked for SESSION_WEBHOOK_BLOCK_MS; send through the Open API meanwhile. */
+export class SessionWebhookThrottled extends Error {}

@@ -7,7 +7,7 @@ import type { Card } from '../../chat/card.js';
 import type { ConversationStore } from '../adapter.js';
 import type { NumberedCards } from '../numbered.js';
 import { type Capabilities, type PlatformSender, type SendRequest, SendError } from '../types.js';
-import { type DingTalkApi, SessionWebhookGone } from './api.js';
+import { type DingTalkApi, SESSION_WEBHOOK_BLOCK_MS, SessionWebhookGone, SessionWebhookThrottled } from './api.js';
 import { cardParamMap, dingtalkTrackId, fallbackMessage, sessionBody, slotTokens } from './card.js';
 
 export function dingtalkCapabilities(templated: boolean): Capabilities {
@@ -39,6 +39,14 @@ export class DingTalkState {
     await this.store.delete('DINGTALK', { chatKey: `session:${chatId}`, userKey: '' });
   }
 
+  /** The chat's sessionWebhook answered 130101: not used again before `until`. */
+  holdSession(chatId: string, until: Date): Promise<void> {
+    return this.put(`session-hold:${chatId}`, 'dingtalk.session_hold', {}, until);
+  }
+  async sessionHeld(chatId: string): Promise<boolean> {
+    return (await this.get<object>(`session-hold:${chatId}`)) !== undefined;
+  }
+
   /** The tokens behind a template card's button slots, as last shown. */
   saveSlots(outTrackId: string, card: Card): Promise<void> {
     return this.put(`card:${outTrackId}`, 'dingtalk.card', { tokens: slotTokens(card) }, new Date(Date.now() + CARD_SLOTS_TTL_MS));
@@ -55,11 +63,16 @@ export function dingtalkSender(api: DingTalkApi, state: DingTalkState, numbered:
   async function viaSession(chatId: string, body: Record<string, unknown>): Promise<boolean> {
     if (!api.config.useSessionWebhook) return false;
     const url = await state.session(chatId);
-    if (!url) return false;
+    if (!url || (await state.sessionHeld(chatId))) return false;
     try {
       await api.session(url, body);
       return true;
     } catch (e) {
+      // 130101: DingTalk blocks the webhook for 10 minutes; the Open API still works meanwhile.
+      if (e instanceof SessionWebhookThrottled) {
+        await state.holdSession(chatId, new Date(Date.now() + SESSION_WEBHOOK_BLOCK_MS));
+        return false;
+      }
       if (!(e instanceof SessionWebhookGone)) throw e;
       await state.forgetSession(chatId);
       return false;
@@ -86,7 +99,7 @@ export function dingtalkSender(api: DingTalkApi, state: DingTalkState, numbered:
       const message = body.kind === 'text' ? { msgKey: 'sampleText' as const, param: { content: body.text } } : fallbackMessage(body.card, group);
       if (body.kind === 'card') await numbered.remember(to.target, '', body.card);
       if (await viaSession(to.target, sessionBody(message))) return { messageId: `session_${randomUUID()}` };
-      const id = group ? await api.groupSend(to.target, message.msgKey, message.param) : await api.batchSend([to.target], message.msgKey, message.param);
+      const id = group ? await api.groupSend(to.target, message.msgKey, message.param) : await api.directSend(to.target, message.msgKey, message.param);
       return { messageId: id || `dingtalk_${randomUUID()}` };
     },
   };

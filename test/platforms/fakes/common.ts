@@ -77,6 +77,8 @@ export interface FakeTransport {
   timestamps?: { redeliveredUpTo: number; neverOlderThan: number };
   /** Webhook URL verification that the platform may send unsigned (Lark url_verification). */
   unsignedChallenge?: boolean;
+  /** Direct messages go through a batch API that answers 200 naming throttled and invalid recipients (batchRefuse). */
+  partialBatch?: boolean;
 }
 
 export type NonTextKind = 'richText' | 'voice' | 'image' | 'file' | 'other';
@@ -105,6 +107,8 @@ export interface PlatformFake {
   pushChallenge?(opts: { token?: string }): Promise<{ status: number; challenge?: string; sent: string }>;
   /** The same signed delivery `copies` times at once (a redelivery storm); the HTTP statuses. */
   pushParallel?(chat: ChatAddress, user: string, text: string, copies: number): Promise<number[]>;
+  /** The batch API names `user` as throttled (the next `times` calls) or invalid (transport.partialBatch). */
+  batchRefuse?(user: string, how: 'flowControlled' | 'invalid', times?: number): void;
   /** A delivery with a wrong signature (webhook modes). */
   pushBadSignature?(chat: ChatAddress, user: string, text: string): Promise<PushAck>;
   readonly sent: FakeSent[];

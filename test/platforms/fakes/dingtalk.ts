@@ -40,7 +40,7 @@ export interface DingTalkFakeOptions {
 export class DingTalkFake implements PlatformFake {
   readonly platform = 'DINGTALK' as const;
   readonly ackDeadlineMs = 3000;
-  readonly transport = { signedDeliveries: false, rateLimitedSends: true, expiringTokens: true, nonText: ['richText', 'voice', 'image', 'file', 'other'] as NonTextKind[] };
+  readonly transport = { signedDeliveries: false, rateLimitedSends: true, expiringTokens: true, nonText: ['richText', 'voice', 'image', 'file', 'other'] as NonTextKind[], partialBatch: true };
   readonly clientId = 'dingfakeappkey01';
   readonly clientSecret = 'fake-dingtalk-secret';
   readonly templateId = 'fake-template.schema';
@@ -117,8 +117,18 @@ export class DingTalkFake implements PlatformFake {
       const b = req.body as { userIds: string[]; msgKey: string; msgParam: string };
       if (!b.userIds?.length || b.userIds.length > 20) return { status: 400, body: { code: 'invalidParameter.userIds', message: 'userIds 1-20' } };
       const key = crypto.randomUUID();
-      for (const u of b.userIds) this.record(u, readMessage(b.msgKey, JSON.parse(b.msgParam) as Json));
-      return { body: { processQueryKey: key, invalidStaffIdList: [], flowControlledStaffIdList: [] } };
+      // 200 with the recipients it did not reach (BatchSendOTOResponseBody): never delivered to them.
+      const flowControlled: string[] = [];
+      const invalid: string[] = [];
+      for (const u of b.userIds) {
+        const outcome = this.batchOutcomes.get(u);
+        if (outcome === 'invalid') invalid.push(u);
+        else if (outcome && outcome.flowControlled > 0) {
+          outcome.flowControlled--;
+          flowControlled.push(u);
+        } else this.record(u, readMessage(b.msgKey, JSON.parse(b.msgParam) as Json));
+      }
+      return { body: { processQueryKey: key, invalidStaffIdList: invalid, flowControlledStaffIdList: flowControlled } };
     });
     h.route('POST', /^\/v1\.0\/card\/instances\/createAndDeliver$/, (req) => {
       const denied = this.guard(req, true);
@@ -205,6 +215,11 @@ export class DingTalkFake implements PlatformFake {
   }
   rateLimitNext(n: number) {
     this.rateLimitBudget = n;
+  }
+  private readonly batchOutcomes = new Map<string, 'invalid' | { flowControlled: number }>();
+  /** batchSend names `user` in flowControlledStaffIdList the next `times` calls, or always in invalidStaffIdList. */
+  batchRefuse(user: string, how: 'flowControlled' | 'invalid', times = 1) {
+    this.batchOutcomes.set(user, how === 'invalid' ? 'invalid' : { flowControlled: times });
   }
   /** Every token and sessionWebhook handed out so far stops working. */
   expireTokens() {
