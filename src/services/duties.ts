@@ -4,7 +4,8 @@
 // obligations not yet met this quarter; an import writes the next version of a unit's list. Results are
 // data: src/chat/presenters/duties.ts turns them into cards and text.
 import type { ParsedList } from '../domain/duties/list-file.js';
-import { activeListForBranch, DutyIndexCache, itemRows, type ActiveList } from '../domain/duties/store.js';
+import { activeListForBranch, DutyIndexCache, itemRows, unitOf, type ActiveList } from '../domain/duties/store.js';
+import { computeObligations, type ObligationStatus } from '../domain/obligations/engine.js';
 import type { DutyHit } from '../domain/duties/search.js';
 import { computeCompliance, daysLeftIn, type ComplianceItem } from '../domain/life/compliance.js';
 import { periodOf } from '../domain/life/period.js';
@@ -84,6 +85,8 @@ export interface MemberDue {
   missed: Array<MeetingRef & { state: 'late_ok' | 'pending' | 'absent'; lateUntil: Date }>;
   /** Meetings still open that the member has not answered. */
   upcoming: MeetingRef[];
+  /** The member's own list duties (党费, 双报到, 委员述职 …) of windows already begun and not yet met. */
+  duties: Array<{ code: string; content: string; window: string; required: number; met: number; status: ObligationStatus; daysLeft: number }>;
 }
 
 export interface DueOptions {
@@ -159,7 +162,13 @@ export async function memberDue(unit: Unit, input: DueOptions & { memberId?: str
     const state = a.status === 'ABSENT' ? 'absent' : now < lateUntil ? 'late_ok' : 'pending';
     missed.push({ ...ref, state, lateUntil });
   }
-  return { member: { id: member.id, name: member.name }, period: { key: quarter.key, label: quarter.label }, pledges, reports, missed, upcoming };
+  // The member's own obligations from the list (src/domain/obligations/engine.ts), over their unit.
+  const unitNode = await unitOf(tx, member.branchId);
+  const own = unitNode ? (await computeObligations(tx, { rootId: unitNode.id, period: quarter, now, tz: input.timezone })).obligations : [];
+  const duties: MemberDue['duties'] = own
+    .filter((o) => o.holder.member?.id === member.id && o.status !== 'done' && o.window.start <= now)
+    .map((o) => ({ code: o.itemCode, content: o.content, window: o.window.label, required: o.required, met: o.met, status: o.status, daysLeft: o.daysLeft }));
+  return { member: { id: member.id, name: member.name }, period: { key: quarter.key, label: quarter.label }, pledges, reports, missed, upcoming, duties };
 }
 
 export interface BranchDue {

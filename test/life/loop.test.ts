@@ -358,7 +358,9 @@ describe('a theme day from notice to ledger', () => {
     await footerBecomes(group(1), card.messageId, '应到 10 · 已签到 1 · 请假 0 · 未响应 9');
     await chat.say('m103', group(1), '本季度三会一课完成情况');
     const after = await chat.waitForCard(group(1), /2026年第四季度三会一课完成情况/);
-    expect(after.card.markdown).toContain('✅ 支部党员大会：应开 1 次，已开 1 次');
+    // One of ten checked in: not more than half, so not held (条例 第十一条), and the card says why.
+    expect(after.card.markdown).toContain('⭕ 支部党员大会：应开 1 次，已开 0 次');
+    expect(after.card.markdown).toContain('　· 12月8日 09:00 的支部党员大会到会 1/10 人，未过半数，不计为已召开');
     expect(after.card.markdown).toContain('党小组会（第一党小组）');
     expect(after.card.markdown).toContain('支部书记为党员讲党课'); // responsibility-list item with its own yearly rule
   });
@@ -402,9 +404,10 @@ describe('change and cancel', () => {
 describe('the quarter boundary at midnight Asia/Shanghai', () => {
   it('counts a meeting at 23:59 on 31 December in Q4 and one at 00:00 on 1 January in Q1', async () => {
     setNow('2026-12-31T12:00:00+08:00');
-    await chat.say('m201', group(2), '通知 党员大会 12月31日 23:59 会议室 主题：跨年之前');
+    // Named attendees, so that the check-ins below are more than half of those expected (the quorum).
+    await chat.say('m201', group(2), '通知 党员大会 12月31日 23:59 会议室 主题：跨年之前 参加：马超');
     const late = await chat.waitForCard(group(2), '会议通知 · 支部党员大会');
-    await chat.say('m201', group(2), '通知 党员大会 2027-01-01 00:00 会议室 主题：新年第一会');
+    await chat.say('m201', group(2), '通知 党员大会 2027-01-01 00:00 会议室 主题：新年第一会 参加：马超、朱琳');
     const firstEvent = await chat.waitFor(group(2), (e) => e.type === 'message' && e.card?.fields?.[0]?.value === '新年第一会');
     const first = chat.currentCard(group(2), firstEvent.messageId).card;
 

@@ -12,6 +12,12 @@ import { obligationsCommand } from '../../src/cli/obligations.js';
 import { obligationsOf, recordDuty } from '../../src/services/obligations.js';
 import { DomainError } from '../../src/services/kernel.js';
 import { complianceCard } from '../../src/chat/presenters/life.js';
+import { memberDueCard } from '../../src/chat/presenters/duties.js';
+import { memberDue } from '../../src/services/duties.js';
+import { buildPresenters } from '../../src/chat/presenters/index.js';
+import { TokenSigner } from '../../src/chat/token.js';
+
+const presenters = buildPresenters({ tokens: new TokenSigner('e'.repeat(64)), timezone: 'Asia/Shanghai', publicUrl: 'http://localhost' });
 
 const sh = (local: string) => new Date(`${local}+08:00`);
 const TZ = 'Asia/Shanghai';
@@ -178,6 +184,26 @@ describe.each(['pglite', 'postgres'] as const)('obligations on %s', (backend) =>
     // 党费 by name: the member's own, this month.
     const { result } = await h.run(await h.member('m105'), at, (u) => recordDuty(u, { item: '党费', text: '12月党费已交', timezone: TZ }));
     expect(result).toMatchObject({ item: { code: 'B-10' }, member: { name: '陈静' }, obligation: { status: 'done', window: { key: '2026-12' } } });
+  });
+
+  it('shows a member their own list duties in 我还有哪些没完成, until they record them', async () => {
+    const at = sh('2026-12-03T11:00');
+    const me = await h.member('m106');
+    const due = async () => (await h.run(me, at, (u) => memberDue(u, { timezone: TZ, lateCheckinDays: 7 }))).result;
+    const before = await due();
+    const dues = before.duties.filter((d) => d.code === 'B-10');
+    expect(dues.map((d) => [d.window, d.status])).toEqual([
+      ['2026年10月', 'missed'],
+      ['2026年11月', 'missed'],
+      ['2026年12月', 'open'],
+    ]);
+    expect(before.duties.map((d) => d.code)).toEqual(expect.arrayContaining(['B-11', 'B-17', 'B-18', 'B-23']));
+    expect(before.duties.every((d) => !d.code.startsWith('O-') && !d.code.startsWith('P-'))).toBe(true); // 杨帆 holds no 机关党委 or 党组 post
+    const card = memberDueCard(presenters.env(at), before);
+    expect(card.markdown).toContain('**责任清单**\n');
+    expect(card.markdown).toContain('· B-10 按月交纳党费：2026年12月应完成 1 次，已完成 0 次（还剩 28 天），做好后发送「记录 B-10 做了什么」登记');
+    await h.run(me, at, (u) => recordDuty(u, { item: 'B-10', text: '12月党费已交', timezone: TZ }));
+    expect((await due()).duties.filter((d) => d.code === 'B-10').map((d) => d.window)).toEqual(['2026年10月', '2026年11月']);
   });
 });
 
