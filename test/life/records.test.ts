@@ -162,4 +162,18 @@ describe.each(['postgres', 'pglite'] as const)('meeting records on %s', (kind) =
     expect(res.status).toBe(401); // no identity: the confirmation page, not the record
     expect(await res.text()).not.toContain('学习党章。');
   });
+
+  it('a notice names its 主持人 (主持人：…), else the branch secretary hosts', async () => {
+    await chat.say('m101', group(1), '通知 党课 12月20日 09:00 三楼会议室 主持人：李秀英 主题：新时代党的建设');
+    await chat.waitForCard(group(1), '会议通知 · 党课');
+    const s = await p().meetingSession.findFirstOrThrow({ where: { kind: { code: 'party_lecture' } } });
+    expect([s.topic, s.hostId]).toEqual(['新时代党的建设', (await p().member.findFirstOrThrow({ where: { employeeNo: 'm102' } })).id]);
+    expect((await sessionOn(12)).hostId).toBe((await p().member.findFirstOrThrow({ where: { employeeNo: 'm101' } })).id);
+  });
+
+  it('导出台账 in the 机关党委 chat links the workbook covering every branch, privately', async () => {
+    await chat.say('m101', { kind: 'GROUP', id: 'unit' }, '导出台账 本季度');
+    const dm = await said(direct('m101'), (t) => t.includes('机关党委 2026年第四季度 组织生活台账'));
+    expect(text(dm)).toMatch(/\/files\/ledger\?t=/);
+  });
 });

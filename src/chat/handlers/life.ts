@@ -97,17 +97,22 @@ function noticePosted(ctx: Context, r: meetings.NoticeResult): void {
   if (ctx.inbound.kind === 'action') ctx.toast('success', say('meeting.notice_posted_toast'));
 }
 
+const HOST_LABEL = /(?:^|\s|[，,。；;])主持人?\s*[:：]\s*([^\s，,。；;：:]{2,10})/;
+
 async function noticeFromText(ctx: Context, text: string, o: LifeDeps & LifeOptions): Promise<void> {
   // In a 机关党委's or unit's chat the notice is about their own meetings (委员会议, 中心组学习 …).
   const subject = await ctx.subject();
   const branchId = subject.kind === 'ORGAN_COMMITTEE' || subject.kind === 'UNIT' ? subject.id : await ctx.chatBranchId();
   const kinds = await meetings.branchKinds(ctx.unit, subject);
+  // 主持人：张伟 names the host (else the branch secretary); the rest is the notice.
+  const host = HOST_LABEL.exec(text);
+  if (host) text = text.replace(host[0], ' ').trim();
   const parsed = parseNotice(text, kinds, ctx.now, o.timezone);
   if (!parsed.ok) {
     if (parsed.problem === 'no_kind') fail('meeting.notice_no_kind', { kinds: kinds.map((k) => k.name).join('、') });
     meetings.failWhen(parsed.problem, parsed);
   }
-  const r = await meetings.createNotice(ctx.unit, { branchId, draft: parsed.draft, origin: { ...ctx.origin, chat: ctx.inbound.chat } }, o);
+  const r = await meetings.createNotice(ctx.unit, { branchId, draft: parsed.draft, hostName: host?.[1] ?? null, origin: { ...ctx.origin, chat: ctx.inbound.chat } }, o);
   o.onReminderPlan?.(r.plan);
   noticePosted(ctx, r);
 }
@@ -128,7 +133,7 @@ async function submitNotice(unit: Unit, claims: TokenClaims, values: Record<stri
   const when = parseWhen(`${values.date} ${values.time}`, unit.now, o.timezone);
   if (!when.ok) meetings.failWhen(when.problem, when);
   const draft = { kind, at: when.at, end: when.end ?? null, place: values.place || null, topic: values.topic ?? '', attendeeNames: splitNames(values.attendees ?? ''), groupName: null };
-  const r = await meetings.createNotice(unit, { branchId: claims.target, draft, origin }, o);
+  const r = await meetings.createNotice(unit, { branchId: claims.target, draft, hostName: values.host || null, origin }, o);
   o.onReminderPlan?.(r.plan);
   return r;
 }
