@@ -30,7 +30,19 @@ describe('life form pages', () => {
     expect(r.result).toBe('通知已发布');
     expect(r.intents).toEqual([expect.objectContaining({ view: 'meeting.notice_card' })]);
     sessionId = (await h.db.prisma.meetingSession.findFirstOrThrow({ where: { topic: '学习党章' } })).id;
-    await expect(h.run(await h.member('m101'), NOW, (u) => page(MEETING_ACTIONS.noticeSubmit).submit(u, claims, { ...values, time: '两点半' }))).rejects.toMatchObject({ code: 'meeting.when_invalid' });
+    // The time field reads what a secretary writes (issue 18): 两点半 is asked back, 下午两点半 and a range are taken.
+    const m101 = await h.member('m101');
+    const submit = (v: Record<string, string>) => h.run(m101, NOW, (u) => page(MEETING_ACTIONS.noticeSubmit).submit(u, claims, { ...values, ...v }));
+    await expect(submit({ time: '两点半' })).rejects.toMatchObject({ code: 'meeting.when_ambiguous_hour' });
+    await expect(submit({ time: '三楼' })).rejects.toMatchObject({ code: 'meeting.form_time_invalid' });
+    await expect(submit({ time: '14:30 三楼' })).rejects.toMatchObject({ code: 'meeting.form_time_invalid' });
+    await submit({ date: '2026-12-12', time: '下午两点半', topic: '学习条例' });
+    await submit({ date: '2026-12-19', time: '14:30-16:30', topic: '学习准则' });
+    const times = await h.db.prisma.meetingSession.findMany({ where: { topic: { in: ['学习条例', '学习准则'] } }, orderBy: { startsAt: 'asc' }, select: { startsAt: true, endsAt: true } });
+    expect(times.map((t) => [t.startsAt.toISOString(), t.endsAt?.toISOString() ?? null])).toEqual([
+      ['2026-12-12T06:30:00.000Z', null],
+      ['2026-12-19T06:30:00.000Z', '2026-12-19T08:30:00.000Z'],
+    ]);
     await expect(h.run(await h.member('m103'), NOW, (u) => page(MEETING_ACTIONS.noticeSubmit).submit(u, claims, values))).rejects.toMatchObject({ code: 'errors.not_allowed' });
   });
 
