@@ -129,8 +129,9 @@ async function submitNotice(unit: Unit, claims: TokenClaims, values: Record<stri
   const kinds = await meetings.branchKinds(unit);
   const kind = kinds.find((k) => k.code === values.kind);
   if (!kind) fail('meeting.notice_no_kind', { kinds: kinds.map((k) => k.name).join('、') });
-  if (!/^\d{1,2}[:：]\d{2}$/.test(values.time ?? '')) fail('meeting.when_invalid');
-  const when = parseWhen(`${values.date} ${values.time}`, unit.now, o.timezone);
+  // The time field is read like a notice's time (14:30, 下午两点半, 14:30-16:30); anything else in it is refused.
+  const when = parseWhen(`${values.date} ${values.time ?? ''}`, unit.now, o.timezone);
+  if (when.rest || (!when.ok && ['missing', 'no_time', 'no_date', 'invalid'].includes(when.problem))) fail('meeting.form_time_invalid');
   if (!when.ok) meetings.failWhen(when.problem, when);
   const draft = { kind, at: when.at, end: when.end ?? null, place: values.place || null, topic: values.topic ?? '', attendeeNames: splitNames(values.attendees ?? ''), groupName: null };
   const r = await meetings.createNotice(unit, { branchId: claims.target, draft, hostName: values.host || null, origin }, o);

@@ -125,7 +125,7 @@ export function noticeForm(kinds: KindRef[], token: string): CardForm {
       { name: 'kind', label: say('meeting.form_kind'), type: 'select', required: true, options: kinds.map((k) => ({ value: k.code, label: k.name })) },
       { name: 'topic', label: say('meeting.field_topic'), type: 'text', required: true, maxLength: 100 },
       { name: 'date', label: say('meeting.form_date'), type: 'date', required: true },
-      { name: 'time', label: say('meeting.form_time'), type: 'text', required: true, maxLength: 5, placeholder: '14:30' },
+      { name: 'time', label: say('meeting.form_time'), type: 'text', required: true, maxLength: 20, placeholder: '14:30' },
       { name: 'place', label: say('meeting.field_place'), type: 'text', maxLength: 60 },
       { name: 'attendees', label: say('meeting.form_attendees'), type: 'text', maxLength: 500, placeholder: say('meeting.form_attendees_hint') },
       { name: 'host', label: say('meeting.minutes_host'), type: 'text', maxLength: 20, placeholder: say('meeting.notice_host_hint') },
