@@ -80,5 +80,5 @@ describe('PostgreSQL and Redis', () => {
 
     await adminQuery(`ALTER DATABASE "${db.name}" ALLOW_CONNECTIONS true`);
     expect((await get(app, '/readyz')).status).toBe(200);
-  });
+  }, 60_000); // an embedded queue start-up on a busy 2-core machine
 });
