@@ -133,7 +133,10 @@ describe.each(['pglite', 'postgres'] as const)('obligations on %s', (backend) =>
     // The quarterly 党课 itself is met by that lecture.
     const r = await computeObligations(h.db.prisma as never, { rootId: branch.id, period: periodRange('quarter', 2026, 2), now: NOW, itemCodes: ['B-04'] });
     expect(r.obligations[0]!.status).toBe('done');
-    await session('party_lecture', 'demo-branch-3', sh('2026-11-10T14:30'), 8, { lecturerCode: 'm301' });
+    // The minutes name the secretary (郑凯) as lecturer: that 党课 counts.
+    const given = await session('party_lecture', 'demo-branch-3', sh('2026-11-10T14:30'), 8);
+    expect((await b05()).status).not.toBe('done');
+    await h.db.prisma.minutes.create({ data: { sessionId: given.id, summary: '书记讲党课', recordedById: (await member('m301')).id, lecturer: '郑凯' } });
     expect((await b05()).status).toBe('done');
   });
 

@@ -7,7 +7,8 @@
 //   those expected (the session's attendance rows) must have attended; otherwise it is not counted and
 //   the reason is kept so that compliance can say why;
 // - lecturer: an obligation that names who gives a 党课 (书记讲党课) counts only sessions whose
-//   lecturer holds that post (checked by the caller with `lecturerId`).
+//   lecturer holds that post (checked by the caller with `lecturerId`: the session's, else the branch
+//   member the minutes name as 主讲人).
 import type { Tx } from '../../db/client.js';
 
 export interface HeldSession {
@@ -49,7 +50,10 @@ interface Row extends HeldSession {
 export async function takenPlace(tx: Tx, nodeIds: string[], from: Date, to: Date, now: Date): Promise<{ counted: HeldSession[]; refused: NotCounted[] }> {
   if (!nodeIds.length) return { counted: [], refused: [] };
   const rows = await tx.$queryRawUnsafe<Row[]>(
-    `SELECT s.id, s."kindId", k.code AS "kindCode", k.name AS "kindName", k.quorum, s."orgNodeId", s."startsAt", s.topic, s."lecturerId",
+    `SELECT s.id, s."kindId", k.code AS "kindCode", k.name AS "kindName", k.quorum, s."orgNodeId", s."startsAt", s.topic,
+            -- the lecturer set on the session, else the branch member named as lecturer in the minutes
+            COALESCE(s."lecturerId", (SELECT m.id FROM "Minutes" mi JOIN "Member" m ON m.name = mi.lecturer AND m."branchId" = s."orgNodeId"
+                                       WHERE mi."sessionId" = s.id ORDER BY m.active DESC, m.id LIMIT 1)) AS "lecturerId",
             (SELECT count(*)::int FROM "Attendance" a WHERE a."sessionId" = s.id AND a.status IN ('PRESENT', 'LATE')) AS attended,
             (SELECT count(*)::int FROM "Attendance" a WHERE a."sessionId" = s.id) AS expected
        FROM "MeetingSession" s JOIN "MeetingKind" k ON k.id = s."kindId"
