@@ -17,7 +17,7 @@ import { pledgeCli, PLEDGE_USAGE, serviceSecret } from './cli/pledges.js';
 import { exportLedgerFile } from './cli/ledger.js';
 import { importDutiesCommand } from './cli/duties.js';
 import { obligationsCommand, OBLIGATIONS_USAGE } from './cli/obligations.js';
-import { adminCommand, chatCommand, directoryCommand, orgCommand, ORG_USAGE } from './cli/org.js';
+import { adminCommand, chatCommand, directoryCommand, meetingKindsCommand, orgCommand, ORG_USAGE } from './cli/org.js';
 import { buildDirectory } from './platforms/directory.js';
 import { createLogger } from './log.js';
 import { jobsCli, JOBS_USAGE } from '../jobs/cli.js';
@@ -154,8 +154,9 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'org':
     case 'admin':
-    case 'chat': {
-      const run = { org: orgCommand, admin: adminCommand, chat: chatCommand }[command];
+    case 'chat':
+    case 'meeting-kinds': {
+      const run = { org: orgCommand, admin: adminCommand, chat: chatCommand, 'meeting-kinds': meetingKindsCommand }[command];
       process.exitCode = await run(rest, (fn) => withDatabase(async (db) => (await db.migrate(), fn(db.prisma))));
       return;
     }

@@ -12,6 +12,8 @@ import { importRoster, type ImportStep, type MemberLine, type PostLine, type Ros
 import { grantAdmin, listAdmins, revokeAdmin } from '../services/admins.js';
 import { bindChat, bindTarget, listChats, unbindChat } from '../services/chats.js';
 import { bindDirectoryMatches, membersToMatch } from '../services/directory.js';
+import { listMeetingKinds, updateMeetingKind } from '../services/meeting-kinds.js';
+import { formatPeriodRule, parsePeriodRule, PERIOD_RULE_HINT, splitKeywords } from '../domain/duties/list-file.js';
 import type { Directory } from '../platforms/directory.js';
 import { readRoster, RosterFileError, ORG_KIND_NAMES, STATUS_NAMES, PLATFORM_NAMES } from '../domain/roster/file.js';
 import { writeRosterTemplate } from '../domain/roster/template.js';
@@ -29,6 +31,9 @@ export const ORG_USAGE = `  npm run cli -- org template --out 组织与党员.xl
   npm run cli -- chat bind <飞书|钉钉|企业微信> <群ID> <组织编码> [--tenant <企业ID>] [--title <群名>]
   npm run cli -- chat unbind <飞书|钉钉|企业微信> <群ID> [--tenant <企业ID>]
                                        查看、绑定、解绑工作群（群里也可以由管理员或支部书记发「绑定本群 支部名称」）
+  npm run cli -- meeting-kinds list
+  npm run cli -- meeting-kinds set <代码> [--name 名称] [--rule 每季度至少1次] [--aliases 支委会、支部委员会]
+                                       查看或修改本单位跟踪的会议类型及其频次（修改留审计记录）
   npm run cli -- directory match <飞书|钉钉> [--tenant <企业ID>] [--dry-run]
                                        按手机号在平台通讯录中查找党员账号并绑定，列出没有找到的党员`;
 
@@ -254,4 +259,29 @@ export async function directoryCommand(args: string[], withPrisma: WithPrisma, d
     if (r.unmatched.length) out.log('下一步：核对未找到党员的手机号，或用 import-bindings 导入账号对照表，或由书记发「生成绑定码 姓名」。');
     return 0;
   });
+}
+
+/** `meeting-kinds list|set`: the meeting kinds and their frequency rules, as an organ changes them. */
+export async function meetingKindsCommand(args: string[], withPrisma: WithPrisma, out: Out = console): Promise<number> {
+  const [sub, code] = positional(args, ['--name', '--rule', '--aliases']);
+  if (sub === 'list') {
+    const kinds = await withPrisma(async (prisma) => (await runService(prisma, SYSTEM, new Date(), (u) => listMeetingKinds(u))).result);
+    for (const k of kinds) out.log(`${k.code}  ${k.name}（${k.category}）  ${formatPeriodRule(k.frequency)}  也可写作：${k.aliases.join('、') || '—'}`);
+    return 0;
+  }
+  const ruleText = option(args, 'rule');
+  const rule = ruleText ? parsePeriodRule(ruleText) : undefined;
+  if (sub !== 'set' || !code || (ruleText && !rule)) return (out.error(ruleText && !rule ? PERIOD_RULE_HINT : ORG_USAGE), 1);
+  const aliases = option(args, 'aliases');
+  try {
+    const { result } = await withPrisma((prisma) =>
+      runService(prisma, SYSTEM, new Date(), (u) => updateMeetingKind(u, { code, name: option(args, 'name'), frequency: rule ?? undefined, aliases: aliases === undefined ? undefined : splitKeywords(aliases) })),
+    );
+    const k = result.kind;
+    out.log(`${result.changed ? '已修改' : '没有变化：'} ${k.code}  ${k.name}  ${formatPeriodRule(k.frequency)}  也可写作：${k.aliases.join('、') || '—'}`);
+    return 0;
+  } catch (e) {
+    if (e instanceof DomainError && e.code === 'meeting_kind.unknown') return (out.error(`没有会议类型 ${code}，可用 meeting-kinds list 查看。`), 1);
+    throw e;
+  }
 }

@@ -16,8 +16,9 @@ import { grantAdmin, revokeAdmin } from '../../src/services/admins.js';
 import { bindChat, bindTarget, chatBinding, firstSightOfUnboundGroup, unbindChat } from '../../src/services/chats.js';
 import { branchKinds, createNotice } from '../../src/services/meetings.js';
 import { meetingReminderNotes } from '../../src/services/reminders.js';
+import { installMeetingKinds } from '../../src/domain/norms.js';
 import { fillTemplate, makeRoster, writeWorkbook, type RosterData } from '../helpers/roster.js';
-import { formatDiff, orgCommand } from '../../src/cli/org.js';
+import { formatDiff, meetingKindsCommand, orgCommand } from '../../src/cli/org.js';
 
 let db: Database;
 let dir: string;
@@ -331,5 +332,29 @@ describe('administrators and chat binding', () => {
     const file = path.join(dir, 'third.xlsx');
     expect(counts(await importFile(file, true, await principal('100002')))).toMatchObject({ added: 0, moved: 0 });
     await expect(importFile(file, true, await principal('100003'))).rejects.toMatchObject({ code: 'errors.not_allowed' });
+  });
+});
+
+describe('meeting kinds', () => {
+  const cliRun = async (args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await meetingKindsCommand(args, (f) => f(db.prisma as never), { log: (x) => out.push(x), error: (x) => err.push(x) });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+
+  it('are listed and an organ changes a rule and the words its secretaries type; audited; bad input refused', async () => {
+    expect((await cliRun(['list'])).out).toContain('branch_committee  支部委员会会议（三会一课）  每月1次');
+    const set = await cliRun(['set', 'party_lecture', '--rule', '每半年1次', '--aliases', '上党课、讲党课、微党课']);
+    expect(set).toMatchObject({ code: 0 });
+    expect(set.out).toContain('已修改 party_lecture  党课  每半年1次  也可写作：上党课、讲党课、微党课');
+    expect(await db.prisma.meetingKind.findUniqueOrThrow({ where: { code: 'party_lecture' } })).toMatchObject({ frequency: { period: 'half', atLeast: 1 }, aliases: ['上党课', '讲党课', '微党课'] });
+    expect(await db.prisma.auditLog.count({ where: { action: 'meeting_kind.updated' } })).toBe(1);
+    expect((await cliRun(['set', 'party_lecture', '--rule', '每半年1次'])).out).toContain('没有变化');
+    expect(await cliRun(['set', 'party_lecture', '--rule', '偶尔'])).toMatchObject({ code: 1, err: expect.stringContaining('周期规则应写成') });
+    expect(await cliRun(['set', 'no_such', '--name', 'x'])).toMatchObject({ code: 1, err: expect.stringContaining('没有会议类型 no_such') });
+    // The next start installs only what is missing: the organ's change stays.
+    await db.transaction(async (scope) => installMeetingKinds(scope.tx));
+    expect((await db.prisma.meetingKind.findUniqueOrThrow({ where: { code: 'party_lecture' } })).frequency).toEqual({ period: 'half', atLeast: 1 });
   });
 });
