@@ -24,7 +24,7 @@ describe('life form pages', () => {
     branchId = (await h.db.prisma.orgNode.findUniqueOrThrow({ where: { code: 'demo-branch-1' } })).id;
     const claims = { action: MEETING_ACTIONS.noticeSubmit, target: branchId };
     const spec = await page(MEETING_ACTIONS.noticeSubmit).spec(h.db.prisma, claims, NOW);
-    expect(spec?.fields.map((f) => f.name)).toEqual(['kind', 'topic', 'date', 'time', 'place', 'attendees']);
+    expect(spec?.fields.map((f) => f.name)).toEqual(['kind', 'topic', 'date', 'time', 'place', 'attendees', 'host']);
     const values = { kind: 'theme_day', topic: '学习党章', date: '2026-12-05', time: '14:30', place: '三楼会议室', attendees: '' };
     const r = await h.run(await h.member('m101'), NOW, (u) => page(MEETING_ACTIONS.noticeSubmit).submit(u, claims, values));
     expect(r.result).toBe('通知已发布');
