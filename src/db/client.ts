@@ -33,11 +33,9 @@ const MIGRATION_LOCK = 'SELECT pg_advisory_lock(7310, 2026)';
 const MIGRATION_UNLOCK = 'SELECT pg_advisory_unlock(7310, 2026)';
 
 export async function openPostgres(url: string): Promise<Database> {
-  // Prepared statements (sql.ts) are planned on every execution: after five runs PostgreSQL may keep
-  // a generic plan for good, and one made while a table was nearly empty (a new deployment, no
-  // ANALYZE yet) keeps scanning the whole table as it grows. Measured: the batch outcome statement
-  // went from 0.2 ms to 4 ms over a 30 s benchmark with the cached plan.
-  const pool = new JoinablePool({ connectionString: url, max: 10, connectionTimeoutMillis: 3000, options: '-c plan_cache_mode=force_custom_plan' });
+  // Only statements marked keyed are prepared and may keep a generic plan (sql.ts); the rest,
+  // Prisma's included, are unnamed and planned with their parameters every time.
+  const pool = new JoinablePool({ connectionString: url, max: 10, connectionTimeoutMillis: 3000 });
   pool.on('error', () => {}); // an idle client dropping must not crash the process; ping() reports it
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {

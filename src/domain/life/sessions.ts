@@ -1,7 +1,7 @@
 // Meeting sessions as data: loading, 签到 in one statement, attendance counts, the branch a session
 // belongs to. Shared by the services, the presenters, the reminders and the ledger.
 import type { Tx } from '../../db/client.js';
-import { asSql, type SqlLike } from '../../db/sql.js';
+import { asSql, keyed, type SqlLike } from '../../db/sql.js';
 import type { ChatKind, OrgKind, Platform } from '../../generated/prisma/enums.js';
 import type { MeetingSession } from '../../generated/prisma/client.js';
 import { CHAT_DESTINATION } from '../../outbox/reach.js';
@@ -40,6 +40,18 @@ export async function loadSession(db: SqlLike, id: string): Promise<SessionView 
   return rows[0] ?? null;
 }
 
+const CHECK_IN = keyed(`WITH s AS (SELECT * FROM "MeetingSession" WHERE id = $1),
+     changed AS (
+       UPDATE "Attendance" a SET status = 'PRESENT', "checkedInAt" = $3::timestamptz, "updatedAt" = now()
+         FROM s
+        WHERE a."sessionId" = s.id AND a."memberId" = $2 AND a.status IN ('PENDING', 'LEAVE', 'ABSENT')
+          AND s.status <> 'CANCELLED' AND s."checkinOpensAt" <= $3::timestamptz AND $3::timestamptz < s."checkinClosesAt"
+       RETURNING a.id)
+     SELECT ${SESSION_VIEW}, a.id AS "attendanceId", a.status::text AS "attendanceStatus",
+            EXISTS (SELECT 1 FROM "AttendanceRequest" r WHERE r."attendanceId" = a.id AND r.status = 'PENDING') AS "pendingRequest",
+            EXISTS (SELECT 1 FROM changed) AS "checkedIn"
+       FROM s ${SESSION_JOINS} LEFT JOIN "Attendance" a ON a."sessionId" = s.id AND a."memberId" = $2`);
+
 /**
  * 签到 in one statement (it runs on every click): the session with the member's attendance as it
  * was before, and whether this call checked them in. The row changes only for a session that is not
@@ -53,17 +65,7 @@ export async function checkInFor(
   now: Date,
 ): Promise<(SessionView & { attendance: { id: string; status: string; pendingRequest: boolean } | null; checkedIn: boolean }) | null> {
   const rows = await asSql(db).query<SessionView & { attendanceId: string | null; attendanceStatus: string; pendingRequest: boolean; checkedIn: boolean }>(
-    `WITH s AS (SELECT * FROM "MeetingSession" WHERE id = $1),
-     changed AS (
-       UPDATE "Attendance" a SET status = 'PRESENT', "checkedInAt" = $3::timestamptz, "updatedAt" = now()
-         FROM s
-        WHERE a."sessionId" = s.id AND a."memberId" = $2 AND a.status IN ('PENDING', 'LEAVE', 'ABSENT')
-          AND s.status <> 'CANCELLED' AND s."checkinOpensAt" <= $3::timestamptz AND $3::timestamptz < s."checkinClosesAt"
-       RETURNING a.id)
-     SELECT ${SESSION_VIEW}, a.id AS "attendanceId", a.status::text AS "attendanceStatus",
-            EXISTS (SELECT 1 FROM "AttendanceRequest" r WHERE r."attendanceId" = a.id AND r.status = 'PENDING') AS "pendingRequest",
-            EXISTS (SELECT 1 FROM changed) AS "checkedIn"
-       FROM s ${SESSION_JOINS} LEFT JOIN "Attendance" a ON a."sessionId" = s.id AND a."memberId" = $2`,
+    CHECK_IN,
     [id, memberId, now],
   );
   const row = rows[0];
@@ -130,17 +132,16 @@ export function meetingTitle(s: { kind: { name: string }; topic: string }): stri
   return s.topic && s.topic !== s.kind.name ? `${s.kind.name}「${s.topic}」` : s.kind.name;
 }
 
+const BUMP_FOR_CARD = keyed(`WITH s AS (UPDATE "MeetingSession" SET version = version + 1, "updatedAt" = now() WHERE id = $1 RETURNING *)
+     SELECT ${SESSION_VIEW}, ${CHAT_DESTINATION} AS "to"
+       FROM s ${SESSION_JOINS} LEFT JOIN "Chat" c ON c.id = s."chatId"`);
+
 /**
  * Bump the session's version and load it with its chat's destination, in one statement (it runs on
  * every 签到 click, see the 'meeting' card in src/chat/presenters/life.ts). Bumping first takes the
  * row lock, so concurrent answers serialise here and each version's counter includes every earlier answer.
  */
 export async function bumpForCard(db: SqlLike, sessionId: string): Promise<(SessionView & { to: ChatTarget | null }) | null> {
-  const [row] = await asSql(db).query<SessionView & { to: ChatTarget | null }>(
-    `WITH s AS (UPDATE "MeetingSession" SET version = version + 1, "updatedAt" = now() WHERE id = $1 RETURNING *)
-     SELECT ${SESSION_VIEW}, ${CHAT_DESTINATION} AS "to"
-       FROM s ${SESSION_JOINS} LEFT JOIN "Chat" c ON c.id = s."chatId"`,
-    [sessionId],
-  );
+  const [row] = await asSql(db).query<SessionView & { to: ChatTarget | null }>(BUMP_FOR_CARD, [sessionId]);
   return row ?? null;
 }
