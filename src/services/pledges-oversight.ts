@@ -5,7 +5,7 @@ import type { PledgeStatus } from '../generated/prisma/enums.js';
 import { can, managedBranchIds, viewableBranchIds } from '../access/index.js';
 import { currentFulfilmentPeriod, localParts, type Period } from '../domain/pledges/rules.js';
 import { fail, type Unit } from './kernel.js';
-import { DEFAULT_GUARDRAILS, isSendableTime, nextWorkingMorning, type GuardrailOptions } from '../domain/guardrails.js';
+import { DEFAULT_GUARDRAILS, inQuietHours, nextWorkingMorning, type GuardrailOptions } from '../domain/guardrails.js';
 import { audienceMembers, audienceOf, syncAudience, tallyCampaign, withoutIdentity, type CampaignRow, type Tally } from './pledges-audience.js';
 import { PLEDGE_VIEWS } from './pledges.js';
 
@@ -193,8 +193,8 @@ const remind = (unit: Unit, r: DueReminder, notBefore?: Date | null) => unit.not
 
 /**
  * 催交承诺: remind the members of the secretary's branches who still owe something, at most once a
- * day each. Like the scheduled reminders it keeps quiet hours and non-working days: asked then, the
- * messages wait for the next working morning (`deferredTo`).
+ * day each. Like the scheduled reminders it keeps quiet hours: asked at night, the messages wait
+ * for the next working morning (`deferredTo`). By day it sends at once, also on a rest day (asked for).
  */
 export async function remindCampaign(
   unit: Unit,
@@ -208,7 +208,7 @@ export async function remindCampaign(
   const already = new Set((await tx.outboxMessage.findMany({ where: { dedupeKey: { in: due.map((r) => r.key) } }, select: { dedupeKey: true } })).map((r) => r.dedupeKey));
   const fresh = due.filter((r) => !already.has(r.key));
   const rules = input.guardrails ?? { ...DEFAULT_GUARDRAILS, timezone: input.tz };
-  const deferredTo = isSendableTime(unit.now, rules) ? null : nextWorkingMorning(unit.now, rules);
+  const deferredTo = inQuietHours(unit.now, rules) ? nextWorkingMorning(unit.now, rules) : null;
   fresh.forEach((r) => remind(unit, r, deferredTo));
   unit.audit({ action: 'pledge.remind', entityType: 'PledgeCampaign', entityId: c.id, detail: { sent: fresh.length, skipped: already.size, ...(deferredTo ? { deferredTo: deferredTo.toISOString() } : {}) } });
   return { campaign: c, sent: fresh.length, skipped: already.size, due: due.length, deferredTo };
