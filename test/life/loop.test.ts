@@ -382,10 +382,13 @@ describe('change and cancel', () => {
     expect(hour.dueAt.toISOString()).toBe('2026-12-21T00:00:00.000Z');
     const updated = await chat.waitFor(group(1), (e) => e.type === 'card_update' && e.messageId === card.messageId && e.card.fields?.some((f) => f.value === '四楼会议室') === true);
     expect(updated.type).toBe('card_update');
+    // 改到 before the change is not part of the place; a time alone keeps the meeting's day (issue 18).
+    await chat.say('m101', group(1), '修改通知 党课 改到 10:00 五楼会议室');
+    await textIn(group(1), (t) => t.startsWith('已修改 党课「党章学习」：时间改为 2026年12月21日（周一）10:00；地点改为 五楼会议室'));
 
     await chat.say('m101', group(1), '取消会议 党课');
     await textIn(group(1), (t) => t === '已取消 党课「党章学习」，已回应的党员会收到取消提醒。');
-    await textIn(direct('m103'), (t) => t === '会议已取消：党课「党章学习」（原定 2026年12月21日（周一）09:00）。');
+    await textIn(direct('m103'), (t) => t === '会议已取消：党课「党章学习」（原定 2026年12月21日（周一）10:00）。');
     await chat.waitFor(group(1), (e) => e.type === 'card_update' && e.messageId === card.messageId && e.card.title === '会议已取消 · 党课' && !e.card.buttons);
     expect((await p().reminder.findMany({ where: { sessionId: s.id } })).map((r) => r.status)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED', 'CANCELLED']);
     expect((await p().attendanceRequest.findFirstOrThrow({ where: { attendance: { sessionId: s.id } } })).status).toBe('REJECTED');

@@ -163,8 +163,15 @@ async function changeNotice(ctx: Context, rest: string, o: LifeDeps & LifeOption
     if (picked.list.length > 1) return ctx.reply({ kind: 'card', card: pickCard(picked.list, 'change', text, ctx.tokens, ctx.now, o.timezone) });
     return applyChange(ctx, picked.list[0]!, onDayOf(picked.list[0]!, picked.rest, o.timezone), o);
   }
-  return applyChange(ctx, candidates[0]!, text, o);
+  // One meeting: with 改为 its date may be written first (12月21日 改为 …), and 改为 10:00 keeps its day.
+  const one = candidates[0]!;
+  if (!CHANGE_WORD.test(text)) return applyChange(ctx, one, text, o);
+  return applyChange(ctx, one, onDayOf(one, pickByDate([one], text, o.timezone).rest.replace(CHANGE_TO, ''), o.timezone), o);
 }
+
+/** 改为 / 改到 … before the new time or place. */
+const CHANGE_WORD = /改为|改到|改成|改在|调整为|调整到|推迟到|提前到/;
+const CHANGE_TO = new RegExp(`^(?:的?会议?)?\\s*(?:${CHANGE_WORD.source})\\s*[:：]?\\s*`);
 
 /** The change written after the meeting (a new time, place or 主题：…) applied to `s`. */
 async function applyChange(ctx: Context, s: SessionView, change: string, o: LifeDeps & LifeOptions): Promise<void> {
