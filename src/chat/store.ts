@@ -3,23 +3,22 @@
 // statements run on PostgreSQL and PGlite; domain handlers keep using the Prisma client.
 import { randomUUID } from 'node:crypto';
 import type { Platform } from '../generated/prisma/enums.js';
-import { asSql, type SqlLike } from '../db/sql.js';
+import { asSql, keyed, type SqlLike } from '../db/sql.js';
 import type { MemberInfo } from '../domain/org.js';
 import type { QueuedOutbox } from './types.js';
 import { OUTBOX_INSERT, OUTBOX_INSERT_PARAMS, insertedRows, outboxInsertParams } from '../outbox/store.js';
 import type { AuditEntry } from './context.js';
 
+const INSERT_INBOUND = keyed(`INSERT INTO "InboundEvent" (id, platform, "eventId", payload)
+     SELECT id, platform::"Platform", "eventId", payload::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(id, platform, "eventId", payload)
+     ON CONFLICT (platform, "eventId") DO NOTHING
+     RETURNING id`);
+
 /** Store inbound events in one statement; returns the new row id per event, null for one seen before. */
 export async function insertInbound(db: SqlLike, events: Array<{ platform: Platform; eventId: string; json: string }>): Promise<Array<string | null>> {
   if (!events.length) return [];
   const ids = events.map(() => randomUUID());
-  const rows = await asSql(db).query<{ id: string }>(
-    `INSERT INTO "InboundEvent" (id, platform, "eventId", payload)
-     SELECT id, platform::"Platform", "eventId", payload::jsonb FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(id, platform, "eventId", payload)
-     ON CONFLICT (platform, "eventId") DO NOTHING
-     RETURNING id`,
-    [ids, events.map((e) => e.platform), events.map((e) => e.eventId), events.map((e) => e.json)],
-  );
+  const rows = await asSql(db).query<{ id: string }>(INSERT_INBOUND, [ids, events.map((e) => e.platform), events.map((e) => e.eventId), events.map((e) => e.json)]);
   const inserted = new Set(rows.map((r) => r.id));
   return ids.map((id) => (inserted.has(id) ? id : null));
 }
