@@ -43,7 +43,9 @@ export function updateAsText(card: Card): string {
 
 export function withDegradation(sender: PlatformSender, opts: RenderOptions): PlatformSender {
   const caps = sender.capabilities;
-  const withLink = (card: Card): Card => (card.form && !caps.forms ? { ...card, form: { ...card.form, url: formLink(card, opts) } } : card);
+  // The form goes to the H5 page where cards cannot hold it, or cannot hold one of its fields.
+  const tooLong = (card: Card) => !!caps.formFieldMaxLength && !!card.form?.fields.some((f) => (f.maxLength ?? 0) > caps.formFieldMaxLength!);
+  const withLink = (card: Card): Card => (card.form && (!caps.forms || tooLong(card)) ? { ...card, form: { ...card.form, url: formLink(card, opts) } } : card);
   return {
     platform: sender.platform,
     capabilities: caps,
@@ -57,4 +59,63 @@ export function withDegradation(sender: PlatformSender, opts: RenderOptions): Pl
       return sender.send(req);
     },
   };
+}
+
+/**
+ * A card split into pages that each fit the platform's size limit (`fits`): the first page keeps
+ * the title, fields, buttons and form and as much of the markdown as fits, and says 更多 follows;
+ * the next pages carry the rest of the markdown, line by line ("续 2/3"). One page when it fits.
+ */
+export function pageCard(card: Card, fits: (c: Card) => boolean): Card[] {
+  if (fits(card)) return [card];
+  // Fields that alone would not fit become markdown lines, which can be paged.
+  let lines = (card.markdown ?? '').split('\n');
+  let first: Card = { ...card };
+  if (!fits({ ...card, markdown: undefined })) {
+    lines = [...(card.fields ?? []).map((f) => `**${f.label}**：${f.value}`), ...lines];
+    first = { ...card, fields: undefined };
+  }
+  // Lines longer than a page on their own are cut into pieces that fit.
+  const bare = (md: string): Card => ({ title: card.title, tone: card.tone, markdown: md, footer: say('platforms.page_more', { n: 99, total: 99 }) });
+  lines = lines.flatMap((l) => {
+    if (fits(bare(l))) return [l];
+    const out: string[] = [];
+    let rest = [...l];
+    while (rest.length) {
+      let n = rest.length;
+      while (n > 1 && !fits(bare(rest.slice(0, n).join('')))) n = Math.floor(n / 2);
+      out.push(rest.slice(0, n).join(''));
+      rest = rest.slice(n);
+    }
+    return out;
+  });
+  const pages: Array<{ base: Card; lines: string[] }> = [];
+  let i = 0;
+  while (i < lines.length || !pages.length) {
+    const base: Card = pages.length ? { title: card.title, tone: card.tone } : first;
+    const note = say('platforms.page_more', { n: 99, total: 99 });
+    const footer = [pages.length ? undefined : card.footer, note].filter(Boolean).join('\n');
+    const withLines = (n: number): Card => ({ ...base, markdown: lines.slice(i, i + n).join('\n'), footer });
+    // The most lines that fit, by halving then stepping (a page holds at least one line).
+    let lo = 1;
+    let hi = lines.length - i;
+    if (hi > 0 && !fits(withLines(hi))) {
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2);
+        if (fits(withLines(mid))) lo = mid;
+        else hi = mid - 1;
+      }
+    }
+    const n = Math.max(1, hi);
+    pages.push({ base, lines: lines.slice(i, i + n) });
+    i += n;
+  }
+  const total = pages.length;
+  return pages.map((p, k) => {
+    const last = k === total - 1;
+    const more = last ? undefined : say('platforms.page_more', { n: k + 1, total });
+    // The first page keeps the card's footer (often the live counter: it is the page updated later).
+    const footer = [k === 0 ? card.footer : undefined, more].filter(Boolean).join('\n') || undefined;
+    return { ...p.base, ...(k ? { title: say('platforms.page_title', { title: card.title, n: k + 1, total }) } : {}), markdown: p.lines.join('\n') || undefined, footer };
+  });
 }

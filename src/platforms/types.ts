@@ -13,6 +13,8 @@ export interface Capabilities {
   directMessages: boolean;
   /** The send API takes an idempotency key, so an uncertain send may be retried safely. */
   idempotentSend: boolean;
+  /** Longest text a form field in a card may take (Lark input max_length ≤ 1000); a longer field sends the form to the H5 page. */
+  formFieldMaxLength?: number;
 }
 
 export interface SendRequest {

@@ -28,6 +28,20 @@ export function conformanceRoutes(router: Router): void {
       card.buttons!.push({ actionId: 'conformance.slow', label: '慢操作', token: slow });
       ctx.send({ to: ctx.here, body: { kind: 'card', card }, dedupeKey: key });
     })
+    .command({ name: 'conformance.long', keywords: ['测试长卡片'] }, async (ctx) => {
+      // 4,000 names: about 36 KB as a Lark card, over every platform's card size.
+      const names = Array.from({ length: 4000 }, (_, i) => `- 第${i + 1}名 党员${String(i + 1).padStart(4, '0')} 已提交`);
+      const key = `conformance-long:${ctx.inbound.platform}:${ctx.inbound.eventId}`;
+      const token = ctx.tokens.sign({ action: 'conformance.count', target: key }, 3600, ctx.now);
+      ctx.send({ to: ctx.here, body: { kind: 'card', card: { title: '承诺提交情况', markdown: names.join('\n'), buttons: [{ actionId: 'conformance.count', label: '点一下', token }], footer: '已提交 4000 / 4000' } }, dedupeKey: key });
+    })
+    .command({ name: 'conformance.longform', keywords: ['测试长表单'] }, async (ctx) => {
+      const key = `conformance-form:${ctx.inbound.platform}:${ctx.inbound.eventId}`;
+      // Long-lived: the suite's clock is pinned weeks before the wall clock the H5 link is signed on.
+      const token = ctx.tokens.sign({ action: 'conformance.count', target: key }, 90 * 86_400, ctx.now);
+      const form = { actionId: 'conformance.count', token, submitLabel: '提交纪实', fields: [{ name: 'minutes', label: '会议纪实', type: 'textarea' as const, required: true, maxLength: 5000 }, { name: 'note', label: '备注', type: 'text' as const, maxLength: 200 }] };
+      ctx.send({ to: ctx.here, body: { kind: 'card', card: { title: '填写纪实', markdown: '请填写本次会议纪实。', form } }, dedupeKey: key });
+    })
     .action('conformance.count', async (ctx, claims) => {
       const before = await ctx.tx.auditLog.count({ where: { action: 'conformance.click', entityId: claims.target } });
       const count = before + 1;
@@ -285,6 +299,33 @@ export function conformance(name: string, startFake: () => Promise<PlatformFake>
       expect(await job?.isDelayed()).toBe(true);
       expect(retry.attempts).toBe(1);
       expect(fake.sent.some((s) => s.to === invalid)).toBe(false);
+    });
+
+    it('delivers a card over the platform\'s size limit whole, in pages each within the limit (更多)', async (ctx) => {
+      if (!fake.transport.cardSizeLimit) return ctx.skip(`${name}: not applicable, the fake knows no card size limit of this platform`);
+      const u = fake.userId('m102');
+      const before = fake.sent.length;
+      const refusedBefore = fake.refusedForSize ?? 0;
+      await fake.pushMessage(group, u, '测试长卡片');
+      await waitUntil('every name delivered', () => {
+        const text = fake.sent.slice(before).filter((s) => s.to === group.id).map((s) => s.text).join('\n');
+        return text.includes('党员0001') && text.includes('党员2000') && text.includes('党员4000') || undefined;
+      }, 20_000);
+      const pages = fake.sent.slice(before).filter((s) => s.to === group.id);
+      expect(pages.length).toBeGreaterThan(1);
+      expect(pages[0]!.text).toContain('更多内容见下一条');
+      expect(pages[0]!.buttons.map((b) => b.label)).toContain('点一下');
+      expect(fake.refusedForSize ?? 0).toBe(refusedBefore);
+    });
+
+    it('offers a form whose field is longer than the card\'s input takes through the H5 page', async (ctx) => {
+      if (!fake.transport.cardSizeLimit) return ctx.skip(`${name}: not applicable, forms always go through the H5 page here`);
+      const u = fake.userId('m105');
+      await fake.pushMessage(group, u, '测试长表单');
+      const card = await sentTo(group.id, (s) => s.text.startsWith('填写纪实') && s.text.includes('请填写本次会议纪实'), 'the minutes form');
+      expect(card.text).toContain('/h5/form?t=');
+      expect(card.text).not.toContain('<minutes>');
+      expect(fake.refusedForSize ?? 0).toBe(0);
     });
 
     it('runs the organizational-life loop: notice, leave approval, check-in', async (ctx) => {

@@ -27,4 +27,13 @@ describe('Lark card rendering', () => {
     expect(form.elements[0]).toMatchObject({ tag: 'input', name: 'reason', required: true, max_length: 200, input_type: 'multiline_text' });
     expect(form.elements[1]).toMatchObject({ tag: 'button', form_action_type: 'submit' });
   });
+
+  it('keeps an input within max_length 1–1,000 and opens the H5 page instead of a form that has a link', () => {
+    const field = { name: 'minutes', label: '纪实', type: 'textarea' as const, maxLength: 5000 };
+    const inCard = JSON.stringify(renderLarkCard({ title: '填写纪实', form: { actionId: 'x', token: 't', submitLabel: '提交', fields: [field] } }));
+    expect(inCard).toContain('"max_length":1000');
+    const linked = renderLarkCard({ title: '填写纪实', form: { actionId: 'x', token: 't', submitLabel: '提交', fields: [field], url: 'https://zb.example/h5/form?t=1' } }) as { body: { elements: Array<Record<string, unknown>> } };
+    expect(linked.body.elements.some((e) => e.tag === 'form')).toBe(false);
+    expect(linked.body.elements).toContainEqual(expect.objectContaining({ tag: 'button', behaviors: [{ type: 'open_url', default_url: 'https://zb.example/h5/form?t=1' }] }));
+  });
 });

@@ -4,6 +4,18 @@ import type { Card, FormField } from '../../chat/card.js';
 
 type Json = Record<string, unknown>;
 
+/** Card JSON 2.0 input component: max_length 1–1,000 (docs/platforms/lark.md). */
+export const LARK_INPUT_MAX_LENGTH = 1000;
+/**
+ * Card message request body limit, 30 KB (send/patch docs); kept below it for the request's other
+ * fields and the JSON escaping of `content`.
+ */
+export const LARK_CARD_MAX_BYTES = 30 * 1024;
+const CARD_BUDGET_BYTES = LARK_CARD_MAX_BYTES - 1024;
+
+/** Whether a card's send request stays within Lark's size limit (content is JSON in a JSON string). */
+export const larkCardFits = (card: Card) => Buffer.byteLength(JSON.stringify(JSON.stringify(renderLarkCard(card)))) <= CARD_BUDGET_BYTES;
+
 const text = (content: string): Json => ({ tag: 'plain_text', content });
 
 const TEMPLATE: Record<NonNullable<Card['tone']>, string> = { blue: 'blue', green: 'green', orange: 'orange', red: 'red', grey: 'grey' };
@@ -32,7 +44,8 @@ function field(f: FormField): Json {
         ...common,
         ...(f.type === 'textarea' ? { input_type: 'multiline_text', rows: 4, auto_resize: true } : {}),
         placeholder: text(f.placeholder ?? ''),
-        ...(f.maxLength ? { max_length: f.maxLength } : {}),
+        // The input component takes max_length 1–1,000 (card JSON 2.0 input); longer fields go to the H5 page (render.ts).
+        ...(f.maxLength ? { max_length: Math.min(Math.max(1, f.maxLength), LARK_INPUT_MAX_LENGTH) } : {}),
         ...(f.value ? { default_value: f.value } : {}),
       };
   }
@@ -61,7 +74,10 @@ export function renderLarkCard(card: Card): Json {
       })),
     });
   }
-  if (card.form) {
+  if (card.form?.url) {
+    // The form is on the H5 page (a field longer than the card's input takes): a button opens it.
+    elements.push({ tag: 'button', text: text(card.form.submitLabel || '填写'), type: 'primary_filled', behaviors: [{ type: 'open_url', default_url: card.form.url }] });
+  } else if (card.form) {
     elements.push({
       tag: 'form',
       name: 'form',

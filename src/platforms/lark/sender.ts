@@ -7,13 +7,14 @@ import type { Card } from '../../chat/card.js';
 import type { Logger } from '../../log.js';
 import { type Capabilities, type PlatformSender, type SendRequest, SendError } from '../types.js';
 import type { LarkConfig } from './config.js';
-import { renderLarkCard } from './card.js';
+import { LARK_INPUT_MAX_LENGTH, larkCardFits, renderLarkCard } from './card.js';
+import { pageCard } from '../render.js';
 import { sdkLogger } from '../sdk-log.js';
 
 /** Time limit of every Open API call (a hanging platform must not hold a delivery slot). */
 export const LARK_TIMEOUT_MS = 10_000;
 
-export const LARK_CAPABILITIES: Capabilities = { cardUpdate: true, forms: true, memberList: true, directMessages: true, idempotentSend: true };
+export const LARK_CAPABILITIES: Capabilities = { cardUpdate: true, forms: true, memberList: true, directMessages: true, idempotentSend: true, formFieldMaxLength: LARK_INPUT_MAX_LENGTH };
 
 /** Token codes meaning "the tenant_access_token is no longer valid". */
 const TOKEN_INVALID = new Set([99991663, 99991661, 99991668, 99991671]);
@@ -154,18 +155,25 @@ export function larkSender(api: LarkApi): PlatformSender {
     async send({ to, body, key, originalMessageId }: SendRequest) {
       if (body.kind === 'card_update') {
         if (!originalMessageId) throw new SendError('card update without the original message', false);
-        await api.call('patch card', () => api.client.im.v1.message.patch({ path: { message_id: originalMessageId }, data: { content: JSON.stringify(renderLarkCard(body.card)) } }));
+        // A card over 30 KB is refused: the update shows the first page (the rest went out with the card).
+        const card = pageCard(body.card, larkCardFits)[0]!;
+        await api.call('patch card', () => api.client.im.v1.message.patch({ path: { message_id: originalMessageId }, data: { content: JSON.stringify(renderLarkCard(card)) } }));
         return { messageId: originalMessageId };
       }
-      const content = body.kind === 'text' ? JSON.stringify({ text: body.text }) : JSON.stringify(renderLarkCard(body.card));
-      const r = await api.call('send message', () =>
-        api.client.im.v1.message.create({
-          params: { receive_id_type: to.targetKind === 'GROUP' ? 'chat_id' : 'open_id' },
-          data: { receive_id: to.target, msg_type: body.kind === 'text' ? 'text' : 'interactive', content, uuid: larkUuid(key) },
-        }),
-      );
-      const messageId = r.data?.message_id;
-      if (!messageId) throw new SendError('send message: no message id in the answer', true);
+      const create = async (msgType: 'text' | 'interactive', content: string, uuid: string) => {
+        const r = await api.call('send message', () =>
+          api.client.im.v1.message.create({ params: { receive_id_type: to.targetKind === 'GROUP' ? 'chat_id' : 'open_id' }, data: { receive_id: to.target, msg_type: msgType, content, uuid } }),
+        );
+        const messageId = r.data?.message_id;
+        if (!messageId) throw new SendError('send message: no message id in the answer', true);
+        return messageId;
+      };
+      if (body.kind === 'text') return { messageId: await create('text', JSON.stringify({ text: body.text }), larkUuid(key)) };
+      // A card over 30 KB goes out as pages (更多…, 续 2/3); each page has its own uuid, so a retry
+      // after a partial send re-sends nothing twice. The first page is the card (updates go to it).
+      const pages = pageCard(body.card, larkCardFits);
+      const messageId = await create('interactive', JSON.stringify(renderLarkCard(pages[0]!)), larkUuid(key));
+      for (const [i, page] of pages.slice(1).entries()) await create('interactive', JSON.stringify(renderLarkCard(page)), larkUuid(`${key}#page${i + 2}`));
       return { messageId };
     },
   };

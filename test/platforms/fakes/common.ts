@@ -77,6 +77,8 @@ export interface FakeTransport {
   timestamps?: { redeliveredUpTo: number; neverOlderThan: number };
   /** Webhook URL verification that the platform may send unsigned (Lark url_verification). */
   unsignedChallenge?: boolean;
+  /** The fake refuses cards (and inputs) over the platform's documented limits: the bytes it checks. */
+  cardSizeLimit?: number;
   /** Direct messages go through a batch API that answers 200 naming throttled and invalid recipients (batchRefuse). */
   partialBatch?: boolean;
 }
@@ -112,6 +114,8 @@ export interface PlatformFake {
   /** A delivery with a wrong signature (webhook modes). */
   pushBadSignature?(chat: ChatAddress, user: string, text: string): Promise<PushAck>;
   readonly sent: FakeSent[];
+  /** Sends the fake refused for size or an input's max_length (transport.cardSizeLimit). */
+  readonly refusedForSize?: number;
   /** Answer the next n send calls with the platform's rate-limit error. */
   rateLimitNext(n: number): void;
   /** How many sends were refused by rateLimitNext. */

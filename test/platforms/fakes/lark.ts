@@ -100,7 +100,8 @@ function readCard(card: Json): { text: string; buttons: FakeSent['buttons'] } {
       if (el.tag === 'markdown') lines.push(String(el.content).replace(/\*\*/g, ''));
       if (el.tag === 'button') {
         const label = String((el.text as Json)?.content ?? '');
-        lines.push(`[${label}]`);
+        const behavior = ((el.behaviors as Json[]) ?? [])[0];
+        lines.push(behavior?.type === 'open_url' ? `[${label}](${String(behavior.default_url)})` : `[${label}]`);
         buttons.push({ label, value: ((el.behaviors as Json[]) ?? [])[0]?.value });
       }
       if (el.tag === 'input' || el.tag === 'select_static' || el.tag === 'date_picker') lines.push(`<${String(el.name)}>`);
@@ -145,7 +146,7 @@ export class LarkFake implements PlatformFake {
   constructor(readonly opts: LarkFakeOptions) {}
 
   get transport() {
-    return { signedDeliveries: this.opts.mode === 'webhook', rateLimitedSends: true, expiringTokens: true, nonText: ['richText', 'image', 'file', 'other'] as NonTextKind[],
+    return { signedDeliveries: this.opts.mode === 'webhook', rateLimitedSends: true, expiringTokens: true, cardSizeLimit: 30 * 1024, nonText: ['richText', 'image', 'file', 'other'] as NonTextKind[],
       // Pushes again 15 s, 5 min, 1 h, 6 h after a failed push (about 7.1 h); whether the timestamp is renewed is not documented.
       ...(this.opts.mode === 'webhook' ? { timestamps: { redeliveredUpTo: 6 * 3600 + 3600 + 300 + 15, neverOlderThan: 2 * 86_400 }, unsignedChallenge: true } : {}) };
   }
@@ -170,6 +171,18 @@ export class LarkFake implements PlatformFake {
       return { status: 429, headers: { 'x-ogw-ratelimit-limit': '5', 'x-ogw-ratelimit-reset': '1' }, body: { code: 99991400, msg: 'request trigger frequency limit' } };
     }
     return undefined;
+  }
+
+  refusedForSize = 0;
+
+  /** Card and rich-text requests are limited to 30 KB, text to 150 KB; an input's max_length to 1–1,000. */
+  private oversize(req: RecordedRequest, msgType: string, content: string) {
+    const bytes = Buffer.byteLength(JSON.stringify(req.body));
+    const limit = msgType === 'text' ? 150 * 1024 : 30 * 1024;
+    const inputs = msgType === 'interactive' ? [...content.matchAll(/"max_length":(\d+)/g)].map((m) => Number(m[1])) : [];
+    if (bytes <= limit && inputs.every((n) => n >= 1 && n <= 1000)) return undefined;
+    this.refusedForSize++;
+    return { status: 400, body: { code: 230025, msg: bytes > limit ? `message content exceeds ${limit} bytes` : 'input max_length must be 1~1000' } };
   }
 
   async listen(): Promise<void> {
@@ -198,6 +211,8 @@ export class LarkFake implements PlatformFake {
       const denied = this.guard(req, true);
       if (denied) return denied;
       const b = req.body as { receive_id: string; msg_type: string; content: string; uuid?: string };
+      const oversize = this.oversize(req, b.msg_type, b.content);
+      if (oversize) return oversize;
       if (b.uuid && this.byUuid.has(b.uuid)) return { body: { code: 0, data: { message_id: this.byUuid.get(b.uuid) } } };
       const id = `om_${crypto.randomBytes(6).toString('hex')}`;
       if (b.uuid) this.byUuid.set(b.uuid, id);
@@ -211,6 +226,8 @@ export class LarkFake implements PlatformFake {
       if (denied) return denied;
       const msg = this.sent.find((s) => s.id === m[1]);
       if (!msg) return { status: 400, body: { code: 230001, msg: 'message not found' } };
+      const oversize = this.oversize(req, 'interactive', (req.body as { content: string }).content);
+      if (oversize) return oversize;
       const content = JSON.parse((req.body as { content: string }).content) as Json;
       if (!(content.config as Json | undefined)?.update_multi) return { status: 400, body: { code: 230099, msg: 'card is not shared (update_multi)' } };
       const card = readCard(content);
