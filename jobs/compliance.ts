@@ -7,7 +7,7 @@ import type { Database } from '../src/db/client.js';
 import type { Logger } from '../src/log.js';
 import type { Presenters } from '../src/chat/presenters/index.js';
 import { complianceAlerts, scannedBranches } from '../src/services/reminders.js';
-import { escalate } from '../src/services/obligations.js';
+import { escalate, memberReminders } from '../src/services/obligations.js';
 import { periodOf, previousPeriod } from '../src/domain/life/period.js';
 import type { Deliverer } from './deliver.js';
 import { runAsSystem } from './run.js';
@@ -36,6 +36,9 @@ export async function complianceScan(db: Database, presenters: Presenters, deliv
     summaries += result;
     await deliverer.enqueue(ids);
   }
-  if (alerts || summaries) log.info({ alerts, summaries }, 'compliance alerts sent');
+  // Members' own duties about to fall due (党费, 双报到 …): one private message per member and day.
+  const reminded = await runAsSystem(db, presenters, now, (unit) => memberReminders(unit, { timezone: o.timezone, atRiskDays: Math.min(...o.thresholds) }));
+  await deliverer.enqueue(reminded.ids);
+  if (alerts || summaries || reminded.result) log.info({ alerts, summaries, members: reminded.result }, 'compliance alerts sent');
   return alerts;
 }

@@ -154,6 +154,8 @@ export async function recordDuty(unit: Unit, input: RecordInput): Promise<Record
 export const OBLIGATION_VIEWS = {
   /** One summary to the level above: EscalationData. */
   escalation: 'obligations.escalation',
+  /** A member's own duties about to fall due: MemberReminderData. */
+  memberReminder: 'obligations.member_reminder',
 } as const;
 
 export interface EscalationData {
@@ -222,6 +224,41 @@ export async function escalate(unit: Unit, input: { period: PeriodRange; timezon
       nodes: [...g.byNode.values()].sort((a, b) => a.name.localeCompare(b.name)).map((n) => ({ name: n.name, items: [...n.items.values()].sort((a, b) => a.code.localeCompare(b.code)) })),
     };
     unit.notify({ member: to.memberId }, OBLIGATION_VIEWS.escalation, data as unknown as Record<string, unknown>, `escalation:${g.above.id}:${input.period.key}:${g.status}`, { category: 'notice' });
+    sent++;
+  }
+  return sent;
+}
+
+// ───────────────────────── reminders to members ─────────────────────────
+
+export interface MemberReminderData {
+  items: Array<{ code: string; content: string; window: string; daysLeft: number }>;
+}
+
+/**
+ * The daily reminder of a member's own list duties (党费, 双报到, 承诺 …; the system): obligations held by a
+ * member that are at risk now get one private message per member and day listing them, each obligation
+ * only once (a ComplianceAlert row per obligation and window, threshold `member`). Returns how many members.
+ */
+export async function memberReminders(unit: Unit, input: { timezone: string; atRiskDays: number }): Promise<number> {
+  if (unit.principal.kind !== 'system') fail('errors.internal');
+  const { tx, now } = unit;
+  const quarter = periodOf('quarter', now, input.timezone);
+  const report = await computeObligations(tx, { period: quarter, now, tz: input.timezone, atRiskDays: input.atRiskDays });
+  const byMember = new Map<string, Obligation[]>();
+  for (const o of report.obligations) {
+    if (o.status !== 'at_risk' || o.holder.kind !== 'member' || !o.holder.member) continue;
+    byMember.set(o.holder.member.id, [...(byMember.get(o.holder.member.id) ?? []), o]);
+  }
+  let sent = 0;
+  for (const [memberId, obs] of byMember) {
+    const rows = obs.map((o) => ({ orgNodeId: o.holder.node.id, obligationKey: o.key, periodKey: o.window.key, threshold: 'member' }));
+    const created = await tx.complianceAlert.createManyAndReturn({ data: rows, skipDuplicates: true, select: { obligationKey: true } });
+    const fresh = obs.filter((o) => created.some((c) => c.obligationKey === o.key));
+    if (!fresh.length) continue;
+    const data: MemberReminderData = { items: fresh.map((o) => ({ code: o.itemCode, content: o.content, window: o.window.label, daysLeft: o.daysLeft })) };
+    const day = localDay(now, input.timezone);
+    unit.notify({ member: memberId }, OBLIGATION_VIEWS.memberReminder, data as unknown as Record<string, unknown>, `duties:${memberId}:${day.year}-${day.month}-${day.day}`, { category: 'reminder' });
     sent++;
   }
   return sent;

@@ -3,9 +3,9 @@
 // the daily compliance scan also looks at the 机关党委 and the unit and tells their secretary.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceHarness } from '../helpers/services.js';
-import { escalate, OBLIGATION_VIEWS, type EscalationData } from '../../src/services/obligations.js';
+import { escalate, memberReminders, OBLIGATION_VIEWS, recordDuty, type EscalationData, type MemberReminderData } from '../../src/services/obligations.js';
 import { complianceAlerts, scannedBranches } from '../../src/services/reminders.js';
-import { escalationText } from '../../src/chat/presenters/obligations.js';
+import { escalationText, memberReminderText } from '../../src/chat/presenters/obligations.js';
 import { periodRange } from '../../src/domain/life/period.js';
 import { DEMO_MEMBERS } from '../../src/seed/demo-org.js';
 import type { NotifyIntent } from '../../src/services/kernel.js';
@@ -46,6 +46,25 @@ describe.each(['pglite', 'postgres'] as const)('escalation on %s', (backend) => 
     expect(again.result).toBe(0);
     expect(again.intents).toEqual([]);
     expect(await h.db.prisma.escalationNotice.count({ where: { periodKey: '2026Q3' } })).toBe(2);
+  });
+
+  it('reminds each member once, in one message, of their own duties about to fall due', async () => {
+    const at = sh('2026-12-29T09:00'); // three days left in December, the quarter and the year
+    const m106 = (await h.db.prisma.member.findFirstOrThrow({ where: { employeeNo: 'm106' } })).id;
+    const m107 = (await h.db.prisma.member.findFirstOrThrow({ where: { employeeNo: 'm107' } })).id;
+    await h.run(await h.member('m107'), sh('2026-12-28T09:00'), (u) => recordDuty(u, { item: 'B-10', text: '12月党费已交', timezone: TZ }));
+    const first = await h.run(h.system, at, (u) => memberReminders(u, { timezone: TZ, atRiskDays: 3 }));
+    const notes = first.intents.filter((i): i is NotifyIntent => i.type === 'notify');
+    expect(first.result).toBe(30);
+    expect(notes.every((n) => n.view === OBLIGATION_VIEWS.memberReminder && 'member' in n.to && n.category === 'reminder')).toBe(true);
+    const codes = (id: string) => (notes.find((n) => 'member' in n.to && n.to.member === id)!.data as unknown as MemberReminderData).items.map((i) => i.code);
+    expect(codes(m106)).toEqual(expect.arrayContaining(['B-10', 'B-11', 'B-17', 'B-18', 'B-23']));
+    expect(codes(m107)).not.toContain('B-10'); // recorded
+    const text = memberReminderText(notes.find((n) => 'member' in n.to && n.to.member === m106)!.data as unknown as MemberReminderData);
+    expect(text).toContain('· B-10 按月交纳党费（2026年12月，还剩 2 天）');
+    // The next day: nothing again for the same obligations.
+    const again = await h.run(h.system, sh('2026-12-30T09:00'), (u) => memberReminders(u, { timezone: TZ, atRiskDays: 3 }));
+    expect(again.result).toBe(0);
   });
 
   it('scans the 机关党委 and the unit too, and tells their secretary', async () => {

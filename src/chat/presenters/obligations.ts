@@ -1,6 +1,6 @@
 // What the bot says about obligations and the records that meet them (src/services/obligations.ts).
 import { say } from '../wording.js';
-import { OBLIGATION_VIEWS, type EscalationData, type RecordResult } from '../../services/obligations.js';
+import { OBLIGATION_VIEWS, type EscalationData, type MemberReminderData, type RecordResult } from '../../services/obligations.js';
 import type { Presenters } from './registry.js';
 import type { ObligationStatus } from '../../domain/obligations/engine.js';
 
@@ -26,6 +26,14 @@ export function escalationText(d: EscalationData): string {
   return [say(d.status === 'missed' ? 'obligations.escalation_missed' : 'obligations.escalation_at_risk', { to: d.to, period: d.period, nodes: d.nodes.length }), ...lines, say('obligations.escalation_footer')].join('\n');
 }
 
+/** A member's own duties about to fall due, in one message. */
+export function memberReminderText(d: MemberReminderData): string {
+  const lines = d.items.map((i) => say('obligations.reminder_item', { code: i.code, content: i.content, window: i.window, days: i.daysLeft }));
+  return [say('obligations.reminder_head'), ...lines, say('obligations.reminder_footer', { code: d.items[0]?.code ?? '' })].join('\n');
+}
+
 export function registerObligationsPresenters(presenters: Presenters): void {
-  presenters.view(OBLIGATION_VIEWS.escalation, (data) => ({ kind: 'text', text: escalationText(data as unknown as EscalationData) }));
+  presenters
+    .view(OBLIGATION_VIEWS.escalation, (data) => ({ kind: 'text', text: escalationText(data as unknown as EscalationData) }))
+    .view(OBLIGATION_VIEWS.memberReminder, (data) => ({ kind: 'text', text: memberReminderText(data as unknown as MemberReminderData) }));
 }

@@ -211,6 +211,24 @@ export async function computeObligations(tx: Tx, q: ObligationQuery): Promise<Ob
       })
     : [];
 
+  // Indexes, so that a large tree stays linear: by node (and kind or item), by member.
+  const group = <T>(rows: T[], key: (r: T) => string) => {
+    const m = new Map<string, T[]>();
+    for (const r of rows) {
+      const k = key(r);
+      const list = m.get(k);
+      if (list) list.push(r);
+      else m.set(k, [r]);
+    }
+    return m;
+  };
+  const countedAt = group(counted, (s) => `${s.kindId}|${s.orgNodeId}`);
+  const refusedAt = group(refused, (r) => `${r.kindId}|${r.orgNodeId}`);
+  const checkinsOf = group(checkins, (c) => `${c.memberId}|${c.session.kind.code}`);
+  const recordsAt = group(records, (r) => `${r.itemCode}|${r.orgNodeId}`);
+  const membersAt = group(members, (m) => m.branchId);
+  const employeeNo = new Map(members.map((m) => [m.id, m.employeeNo]));
+
   const report: ObligationReport = { period: q.period, ruledItems: [], obligations: [], untracked: [] };
   for (const unitId of units) {
     for (const item of lists.get(unitId) ?? []) {
@@ -233,7 +251,7 @@ export async function computeObligations(tx: Tx, q: ObligationQuery): Promise<Ob
       for (const node of nodes) {
         const where = node.kind === 'GROUP' && node.parentId ? `${all.get(node.parentId)?.name ?? ''}${node.name}` : node.name;
         let holders: Holder[];
-        if (hk === 'member') holders = members.filter((m) => m.branchId === node.id).map((m) => ({ kind: 'member' as const, node, where, member: { id: m.id, name: m.name } }));
+        if (hk === 'member') holders = (membersAt.get(node.id) ?? []).map((m) => ({ kind: 'member' as const, node, where, member: { id: m.id, name: m.name } }));
         else if (hk === 'post') {
           const seen = new Set<string>();
           const people = holdersAt(node).filter((m) => !seen.has(m.id) && seen.add(m.id));
@@ -247,25 +265,25 @@ export async function computeObligations(tx: Tx, q: ObligationQuery): Promise<Ob
             const metBy: MetBy[] = [];
             const notCounted: NotCounted[] = [];
             if (kind && hk === 'node') {
-              for (const s of counted) {
-                if (s.kindId !== kind.id || s.orgNodeId !== node.id || !inWindow(s.startsAt)) continue;
+              for (const s of countedAt.get(`${kind.id}|${node.id}`) ?? []) {
+                if (!inWindow(s.startsAt)) continue;
                 if (lecturers && !(s.lecturerId && lecturers.has(s.lecturerId))) notCounted.push(wrongLecturer(s));
                 else metBy.push({ kind: 'meeting', id: s.id, at: s.startsAt, what: s.kindName, topic: s.topic });
               }
-              for (const r of refused) if (r.kindId === kind.id && r.orgNodeId === node.id && inWindow(r.startsAt)) notCounted.push(r);
+              for (const r of refusedAt.get(`${kind.id}|${node.id}`) ?? []) if (inWindow(r.startsAt)) notCounted.push(r);
             }
             if (kind && hk === 'member' && holder.member) {
-              for (const c of checkins) if (c.memberId === holder.member.id && c.session.kind.code === kind.code && inWindow(c.session.startsAt)) metBy.push({ kind: 'attendance', id: c.session.id, at: c.session.startsAt, what: c.session.kind.name, topic: c.session.topic });
+              for (const c of checkinsOf.get(`${holder.member.id}|${kind.code}`) ?? []) if (inWindow(c.session.startsAt)) metBy.push({ kind: 'attendance', id: c.session.id, at: c.session.startsAt, what: c.session.kind.name, topic: c.session.topic });
             }
             if (!kind || hk === 'member') {
-              for (const r of records) {
-                if (r.itemCode !== item.code || r.orgNodeId !== node.id || !inWindow(r.occurredAt)) continue;
+              for (const r of recordsAt.get(`${item.code}|${node.id}`) ?? []) {
+                if (!inWindow(r.occurredAt)) continue;
                 if (holder.member ? r.memberId !== holder.member.id : false) continue;
                 metBy.push({ kind: 'record', id: r.id, at: r.occurredAt, what: r.text, topic: null });
               }
             }
             const { status, daysLeft } = statusOf(item.rule.atLeast, metBy.length, w, q.now, atRiskDays, tz);
-            const who = holder.member ? `:${members.find((m) => m.id === holder.member!.id)?.employeeNo ?? holder.member.id}` : '';
+            const who = holder.member ? `:${employeeNo.get(holder.member.id) ?? holder.member.id}` : '';
             report.obligations.push({
               key: `${item.code}@${node.code}${who}:${w.key}`,
               unitId,
