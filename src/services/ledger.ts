@@ -91,6 +91,7 @@ export interface LedgerData {
   scope: LedgerScope;
   period: PeriodRange;
   months: Array<{ key: string; label: string }>;
+  /** The branches covered (for a 机关党委: every branch under it, then the 机关党委 itself). */
   branches: Array<{ id: string; name: string }>;
   meetings: LedgerMeeting[];
   plan: LedgerPlanRow[];
@@ -129,8 +130,10 @@ export async function ledgerData(unit: Unit, input: { nodeId: string; period: Pe
   const { tx, now } = unit;
   const { period } = input;
   const branches = scope.kind === 'BRANCH' ? [{ id: scope.id, name: scope.name }] : await branchesUnder(tx, scope.id);
+  // A 机关党委's workbook also holds its own meetings (委员会议, 警示教育 …), as a row after its branches.
+  const units = scope.kind === 'BRANCH' ? branches : [...branches, { id: scope.id, name: scope.name }];
   const groups = await tx.orgNode.findMany({ where: { parentId: { in: branches.map((b) => b.id) }, kind: 'GROUP' }, select: { id: true, parentId: true } });
-  const branchOf = new Map<string, string>([...branches.map((b) => [b.id, b.name] as [string, string]), ...groups.map((g) => [g.id, branches.find((b) => b.id === g.parentId)!.name] as [string, string])]);
+  const branchOf = new Map<string, string>([...units.map((b) => [b.id, b.name] as [string, string]), ...groups.map((g) => [g.id, branches.find((b) => b.id === g.parentId)!.name] as [string, string])]);
   const nodeIds = [...branchOf.keys()];
 
   const sessions = await tx.meetingSession.findMany({
@@ -201,8 +204,8 @@ export async function ledgerData(unit: Unit, input: { nodeId: string; period: Pe
   });
 
   const months = subPeriods('month', period, o.timezone);
-  const plan = await planRows(unit, branches, period, months, o);
-  return { scope, period, months: months.map((m) => ({ key: m.key, label: m.label })), branches, meetings, plan, upcoming, now };
+  const plan = await planRows(unit, units, period, months, o);
+  return { scope, period, months: months.map((m) => ({ key: m.key, label: m.label })), branches: units, meetings, plan, upcoming, now };
 }
 
 /** 应开 versus 实开 per branch, kind (per 党小组 for 党小组会) and obligation window, with the monthly counts. */

@@ -60,6 +60,11 @@ describe.each(['pglite', 'postgres'] as const)('the inspection ledger on %s', (k
     const b2 = (await h.db.prisma.orgNode.findUniqueOrThrow({ where: { code: 'demo-branch-2' } })).id;
     const t2 = await notice(await who('m201'), b2, 'theme_day', '2026-12-03T15:00:00+08:00', '学习党章');
     await h.run(await who('m202'), at('2026-12-03T15:00:00+08:00'), (u) => checkIn(u, { sessionId: t2 }));
+    // The 机关党委's own 委员会议 on 4 December, with two of its members present.
+    const organKinds = (await h.run(h.system, EXPORT, (u) => branchKinds(u, { kind: 'ORGAN_COMMITTEE' }))).result;
+    const draft = { kind: organKinds.find((x) => x.code === 'organ_committee')!, at: at('2026-12-04T09:00:00+08:00'), place: '机关党委会议室', topic: '研究四季度工作', attendeeNames: [], groupName: null };
+    const oc = (await h.run(secretary, at('2026-11-20T10:00:00+08:00'), (u) => createNotice(u, { branchId: organ, draft }))).result.session.id;
+    for (const code of ['m101', 'm107']) await h.run(await who(code), at('2026-12-04T08:55:00+08:00'), (u) => checkIn(u, { sessionId: oc }));
   }, 120_000);
   afterAll(() => h?.close());
 
@@ -120,19 +125,26 @@ describe.each(['pglite', 'postgres'] as const)('the inspection ledger on %s', (k
 
   it('gives the 机关党委 one workbook covering every branch under it, and refuses others', async () => {
     const d = (await h.run(secretary, EXPORT, (u) => ledgerData(u, { nodeId: organ, period: Q4 }))).result;
-    expect(d.branches.map((b) => b.name)).toEqual(['第一党支部（办公室）', '第二党支部（规划处）', '第三党支部（综合处）']);
+    const organName = '示例市发展和改革委员会机关党委';
+    expect(d.branches.map((b) => b.name)).toEqual(['第一党支部（办公室）', '第二党支部（规划处）', '第三党支部（综合处）', organName]);
     const wb = await reopen(d);
     const summary = wb.getWorksheet('汇总')!;
-    expect([3, 4, 5].map((r) => values(summary, r).slice(0, 2))).toEqual([
+    expect([3, 4, 5, 6, 7].map((r) => values(summary, r).slice(0, 2))).toEqual([
       ['第一党支部（办公室）', 1],
       ['第二党支部（规划处）', 1],
       ['第三党支部（综合处）', 0],
+      [organName, 1],
+      ['合计', 3],
     ]);
+    // its own meetings get their sheet, with the 机关党委 as the organisation
+    const own = wb.getWorksheet('机关党委委员会议')!;
+    expect([own.getRow(3).getCell(2).value, own.getRow(3).getCell(6).value]).toEqual([organName, '研究四季度工作']);
     const theme = wb.getWorksheet('主题党日')!;
     expect([3, 4].map((r) => theme.getRow(r).getCell(2).value)).toEqual(['第二党支部（规划处）', '第一党支部（办公室）']);
     const plan = wb.getWorksheet('应开实开')!;
-    const branches = new Set(Array.from({ length: plan.rowCount - 2 }, (_, i) => plan.getRow(i + 3).getCell(1).value));
-    expect(branches.size).toBe(3);
+    const rows = Array.from({ length: plan.rowCount - 2 }, (_, i) => values(plan, i + 3));
+    expect(new Set(rows.map((r) => r[0]))).toEqual(new Set(d.branches.map((b) => b.name)));
+    expect(rows.find((r) => r[0] === organName && r[1] === '机关党委委员会议')!.slice(4, 8)).toEqual(['2026年第四季度', 1, 1, '是']);
 
     // a 机关党委 committee member (branch 2's secretary) may have it; a plain member may not
     const r = await h.run(await who('m201'), EXPORT, (u) => requestLedger(u, { nodeId: organ, phrase: '本季度' }));
