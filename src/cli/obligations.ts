@@ -64,7 +64,7 @@ export async function obligationsCommand(
     }
     const { result: r } = await runService(prisma, SYSTEM, now, (u) => obligationsOf(u, { nodeId, period, timezone: o.timezone, atRiskDays: o.atRiskDays }));
     const shown = statuses ? r.obligations.filter((x) => statuses.includes(x.status)) : r.obligations;
-    out.log(`${period.label}${org ? ` · ${org}` : ''}：共 ${r.obligations.length} 项义务，来自 ${new Set(r.ruledItems.map((i) => i.itemCode)).size} 个有频次的清单条目`);
+    out.log(`${period.label}${org ? ` · ${org}` : ''}：共 ${r.obligations.length} 项义务，来自 ${new Set(r.obligations.map((i) => i.itemCode)).size} 个有频次的清单条目`);
     for (const x of shown) out.log(obligationLine(x, o.timezone));
     const count = (s: ObligationStatus) => r.obligations.filter((x) => x.status === s).length;
     out.log(`已完成 ${count('done')}，进行中 ${count('open')}，有风险 ${count('at_risk')}，未完成 ${count('missed')}`);
