@@ -313,8 +313,8 @@ export function conformance(name: string, startFake: () => Promise<PlatformFake>
       }, 20_000);
       const pages = fake.sent.slice(before).filter((s) => s.to === group.id);
       expect(pages.length).toBeGreaterThan(1);
-      expect(pages[0]!.text).toContain('更多内容见下一条');
-      expect(pages[0]!.buttons.map((b) => b.label)).toContain('点一下');
+      expect(pages.some((p) => p.text.includes('更多内容见下一条'))).toBe(true);
+      expect(pages.some((p) => p.buttons.some((b) => b.label === '点一下'))).toBe(true);
       expect(fake.refusedForSize ?? 0).toBe(refusedBefore);
     });
 

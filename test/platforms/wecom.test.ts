@@ -7,10 +7,39 @@ import { WeComFake } from './fakes/wecom.js';
 import { waitUntil } from './fakes/common.js';
 import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
 import { startTestApp, tempDataDir } from '../helpers/app.js';
-import { cardEventKey, renderTemplateCard } from '../../src/platforms/wecom/card.js';
+import { cardEventKey, markdownPages, renderTemplateCard, templateCardHolds, wecomCardMessages } from '../../src/platforms/wecom/card.js';
+import { readWeComContent, stripMentions } from '../../src/platforms/wecom/receiver.js';
+import { pageCard } from '../../src/platforms/render.js';
 
 conformance('WeCom AI bot (long connection)', () => WeComFake.start({ mode: 'ws' }));
 conformance('WeCom AI bot (webhook, encrypted)', () => WeComFake.start({ mode: 'webhook' }));
+
+describe('WeCom messages as WeCom sends them', () => {
+  it('strips @mentions wherever they are, keeping e-mail addresses', () => {
+    expect(stripMentions('@支部助手 签到')).toBe('签到');
+    expect(stripMentions('签到 @支部助手')).toBe('签到');
+    expect(stripMentions('请假\u2005@支部助手\u2005家中有事')).toBe('请假 家中有事');
+    expect(stripMentions('发到 a@b.cn 邮箱')).toBe('发到 a@b.cn 邮箱');
+  });
+
+  it('reads mixed text, voice transcripts, pictures and files', () => {
+    expect(readWeComContent({ msgtype: 'mixed', mixed: { msg_item: [{ msgtype: 'text', text: { content: '@支部助手 签到' } }, { msgtype: 'image', image: { url: 'https://x/1' } }] } })).toEqual({ text: '@支部助手 签到', attachments: [{ kind: 'image', key: 'https://x/1' }] });
+    expect(readWeComContent({ msgtype: 'voice', voice: { content: '帮助' } }).text).toBe('帮助');
+    expect(readWeComContent({ msgtype: 'file', file: { url: 'https://x/2' } }).attachments).toEqual([{ kind: 'file', key: 'https://x/2' }]);
+    expect(readWeComContent({ msgtype: 'location' }).unsupported).toBe('location');
+  });
+
+  it('sends a card whose text a template card would cut as the whole text first, then the card with its buttons', () => {
+    const long = { title: '主题党日', markdown: '学习内容：'.repeat(40), buttons: [{ actionId: 'm.checkin', label: '签到', token: 'tok-1' }], footer: '已签到 0 / 10' };
+    expect(templateCardHolds(long)).toBe(false);
+    const msgs = wecomCardMessages(long, 'k', pageCard);
+    expect(msgs.map((m) => m.msgtype)).toEqual(['markdown', 'template_card']);
+    expect(JSON.stringify(msgs[0])).toContain('学习内容：'.repeat(40));
+    const short = { title: '主题党日', buttons: long.buttons, footer: '已签到 0 / 10' };
+    expect(wecomCardMessages(short, 'k', pageCard).map((m) => m.msgtype)).toEqual(['template_card']);
+    expect(markdownPages('行\n'.repeat(20_000)).every((p) => Buffer.byteLength(p) <= 20_480)).toBe(true);
+  });
+});
 
 describe('WeCom cards', () => {
   it('reads the clicked key from both event shapes', () => {

@@ -36,10 +36,68 @@ export function renderMarkdown(card: Card): string {
   return lines.join('\n');
 }
 
-/** WeCom body for a neutral card. */
+/** WeCom body for a neutral card (one message; see wecomCardMessages for cards that do not fit). */
 export function wecomCardBody(card: Card, key: string): Json {
   if (card.buttons?.length) return { msgtype: 'template_card', template_card: renderTemplateCard(card, wecomTaskId(key)) };
   return { msgtype: 'markdown', markdown: { content: renderMarkdown(card) } };
+}
+
+/** Markdown content: at most 20,480 bytes, UTF-8 (SDK ReplyMsgItem / markdown: 最长不超过 20480 个字节). */
+export const WECOM_MARKDOWN_MAX_BYTES = 20_480;
+const markdownFits = (card: Card) => Buffer.byteLength(renderMarkdown(card)) <= WECOM_MARKDOWN_MAX_BYTES - 256;
+
+/**
+ * Template card text limits, from the SDK's TemplateCard documentation: main_title ≤ 26 characters,
+ * sub_title_text ≤ 112, horizontal_content_list ≤ 6 items with keyname ≤ 5 and value ≤ 26,
+ * button_list ≤ 6 buttons of ≤ 10 characters. True when nothing of the card would be cut.
+ */
+export function templateCardHolds(card: Card): boolean {
+  const len = (s: string) => [...s].length;
+  const sub = [card.footer ?? '', card.markdown ? plain(card.markdown) : ''].filter(Boolean).join(' ');
+  return (
+    len(card.title) <= 26 &&
+    len(sub) <= 112 &&
+    (card.fields?.length ?? 0) <= 6 &&
+    (card.fields ?? []).every((f) => len(f.label) <= 5 && len(f.value) <= 26) &&
+    (card.buttons?.length ?? 0) <= 6
+  );
+}
+
+/** Long text as markdown messages of at most 20,480 bytes each, split between lines. */
+export function markdownPages(text: string): string[] {
+  const pages: string[] = [];
+  let page = '';
+  for (const line of text.split('\n')) {
+    for (const piece of Buffer.byteLength(line) > WECOM_MARKDOWN_MAX_BYTES - 256 ? [...line].reduce<string[]>((acc, ch) => {
+      const last = acc[acc.length - 1] ?? '';
+      if (!acc.length || Buffer.byteLength(last + ch) > WECOM_MARKDOWN_MAX_BYTES - 256) acc.push(ch);
+      else acc[acc.length - 1] = last + ch;
+      return acc;
+    }, []) : [line]) {
+      const next = page ? `${page}\n${piece}` : piece;
+      if (Buffer.byteLength(next) > WECOM_MARKDOWN_MAX_BYTES - 256 && page) {
+        pages.push(page);
+        page = piece;
+      } else page = next;
+    }
+  }
+  if (page || !pages.length) pages.push(page);
+  return pages;
+}
+
+/**
+ * The messages one card becomes, in sending order, where the bot may send several (long
+ * connection): a card whose text a template card would cut goes first as markdown (paged within
+ * 20,480 bytes, 更多 on each page but the last), then the template card with its buttons, whose
+ * task_id stays the card's. A card that fits is one message.
+ */
+export function wecomCardMessages(card: Card, key: string, render: (c: Card, fits: (c: Card) => boolean) => Card[]): Json[] {
+  const buttons = !!card.buttons?.length;
+  if (buttons && templateCardHolds(card)) return [wecomCardBody(card, key)];
+  const full: Card = { ...card, buttons: undefined };
+  const pages = render(full, markdownFits).map((c) => ({ msgtype: 'markdown', markdown: { content: renderMarkdown(c) } }));
+  if (!buttons) return pages;
+  return [...pages, { msgtype: 'template_card', template_card: renderTemplateCard({ title: card.title, tone: card.tone, buttons: card.buttons, footer: card.footer, form: card.form }, wecomTaskId(key)) }];
 }
 
 /** The clicked button's key, from either event shape (SDK types vs webhook doc nesting). */

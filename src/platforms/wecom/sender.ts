@@ -4,7 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import type { WSClient } from '@wecom/aibot-node-sdk';
 import { type Capabilities, type PlatformSender, type SendRequest, SendError } from '../types.js';
-import { wecomCardBody, wecomTaskId } from './card.js';
+import { markdownPages, wecomCardMessages, wecomTaskId } from './card.js';
+import { pageCard } from '../render.js';
 
 export const WECOM_CAPABILITIES: Capabilities = { cardUpdate: false, forms: false, memberList: false, directMessages: true, idempotentSend: false };
 
@@ -19,9 +20,11 @@ export function wecomSender(client: () => WSClient | undefined, opts: { retryAft
       const ws = client();
       if (!ws) throw new SendError('wecom: not connected', true, opts.retryAfterMs);
       if (body.kind === 'card_update') throw new SendError('wecom: cards are updated only in the click answer', false);
-      const msg = body.kind === 'text' ? { msgtype: 'markdown', markdown: { content: body.text } } : wecomCardBody(body.card, key);
+      // Over WeCom's limits a card or text goes out as several messages (markdown ≤ 20,480 bytes, a
+      // template card that would cut its text preceded by the whole text): see card.ts.
+      const msgs = body.kind === 'text' ? markdownPages(body.text).map((content) => ({ msgtype: 'markdown', markdown: { content } })) : wecomCardMessages(body.card, key, pageCard);
       try {
-        await ws.sendMessage(to.target, msg as never);
+        for (const msg of msgs) await ws.sendMessage(to.target, msg as never);
       } catch (e) {
         const f = e as { errcode?: number; errmsg?: string; message?: string };
         if (typeof f.errcode === 'number') {

@@ -66,7 +66,7 @@ export class WeComFake implements PlatformFake {
   // Webhook: signed deliveries; answers go through response_url (no token), nothing proactive.
   get transport() {
     return this.mode === 'ws'
-      ? { signedDeliveries: false, rateLimitedSends: true, expiringTokens: true, proactiveSends: true, nonText: NON_TEXT }
+      ? { signedDeliveries: false, rateLimitedSends: true, expiringTokens: true, proactiveSends: true, nonText: NON_TEXT, cardSizeLimit: 20_480 }
       : // Retries an unanswered callback within 5 s, three times (about 20 s).
         { signedDeliveries: true, rateLimitedSends: true, expiringTokens: false, proactiveSends: false, nonText: NON_TEXT, timestamps: { redeliveredUpTo: 20, neverOlderThan: 3600 } };
   }
@@ -86,6 +86,16 @@ export class WeComFake implements PlatformFake {
       this.authed = false;
       socket.on('message', (data: Buffer) => this.onFrame(socket, JSON.parse(data.toString('utf8')) as Json));
     });
+  }
+
+  refusedForSize = 0;
+
+  /** Markdown content is limited to 20,480 bytes (SDK: 最长不超过 20480 个字节). */
+  private tooBig(body: Json): { errcode: number; errmsg: string } | undefined {
+    const md = body.msgtype === 'markdown' ? String((body.markdown as Json | undefined)?.content ?? '') : '';
+    if (Buffer.byteLength(md) <= 20_480) return undefined;
+    this.refusedForSize++;
+    return { errcode: 40058, errmsg: 'markdown content exceeds 20480 bytes' };
   }
 
   private ack(socket: WebSocket, reqId: string, errcode = 0, errmsg = 'ok') {
@@ -110,6 +120,8 @@ export class WeComFake implements PlatformFake {
           this.rateLimited++;
           return this.ack(socket, reqId, 45009, 'api freq out of limit');
         }
+        const tooBig = this.tooBig(body);
+        if (tooBig) return this.ack(socket, reqId, tooBig.errcode, tooBig.errmsg);
         const r = readBody(body);
         const msg: FakeSent = { id: r.taskId || crypto.randomUUID(), to: String(body.chatid), kind: r.kind, text: r.text, buttons: r.buttons, updates: [] };
         if (r.taskId) this.taskIds.set(r.taskId, msg);
