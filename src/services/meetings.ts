@@ -31,6 +31,7 @@ const WHEN_ERRORS: Record<WhenProblem, string> = {
   day_passed: 'meeting.when_day_passed',
   bad_range: 'meeting.when_bad_range',
   two_times: 'meeting.when_two_times',
+  recurring: 'meeting.when_recurring',
 };
 
 /**

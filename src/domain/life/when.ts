@@ -17,7 +17,8 @@ export type WhenProblem =
   | 'date_conflict' // two day phrases that name different days (明天 12月9日); `at` is the first reading
   | 'day_passed' // 5号 after the 5th of this month: `at` is the next month's 5th
   | 'bad_range' // an end not after the start (14:30-13:00)
-  | 'two_times'; // a second clock time besides the one read (14:00签到 14:30开会); `at` is the first
+  | 'two_times' // a second clock time besides the one read (14:00签到 14:30开会); `at` is the first
+  | 'recurring'; // 每周三, 每月5号: a notice is for one meeting
 
 export type WhenResult =
   | { ok: true; at: Date; end?: Date; rest: string }
@@ -66,7 +67,7 @@ const DATE_FULL = new RegExp(`(\\d{4})\\s*[-/.年]\\s*(${NUM})\\s*[-/.月]\\s*($
 const DAY_END = `(?:\\s*[日号](?![${NOT_DAY_AFTER}])|(?![\\d日号${NOT_DAY_AFTER}]))`;
 const DATE_REL_MONTH = new RegExp(`(本|这个?|下下个?|下个?)月(?:份)?的?\\s*(?:(底|末)|(${NUM})${DAY_END})`);
 const DATE_MONTH_DAY = new RegExp(`(?<!\\d)(${NUM})\\s*月(?:份)?\\s*(?:(底)|(${NUM})${DAY_END})`);
-const numericDate = (seps: string) => new RegExp(`(?<![\\d:.\\/-])(\\d{1,2})\\s*[${seps}]\\s*(\\d{1,2})\\s*(?:[日号])?(?![\\d:.]|\\s*[点时${NOT_DAY_AFTER}])`);
+const numericDate = (seps: string) => new RegExp(`(?<![\\d:.\\/-])(\\d{1,2})\\s*[${seps}]\\s*(\\d{1,2})\\s*(?:[日号])?(?![\\d:.]|\\s*[点时会${NOT_DAY_AFTER}])`);
 const DATE_NUMERIC = numericDate('/.\\-');
 const DATE_NUMERIC_NO_DOT = numericDate('/\\-');
 /** 5号会议室 is a room; 5号 会议室 a day and a room. */
@@ -87,6 +88,8 @@ const CLOCK = new RegExp(`${PERIOD}?\\s*${CLOCK_BODY}`);
 /** Without a day read, 9.30 is not taken as a time (it may be a date the reader did not take). */
 const CLOCK_NO_DOT = new RegExp(`${PERIOD}?\\s*${clockBody(false)}`);
 const RANGE_TAIL = new RegExp(`^\\s*(?:开始)?[\\s,，]*(?:-+|~+|至|到)\\s*${PERIOD}?\\s*${CLOCK_BODY}\\s*(?:结束|止)?`);
+/** 每周三下午3点, 每月5号: a rule for many meetings, not the day of one. */
+const RECURRING = /每(?:个)?(?:周|星期|礼拜|月|天|日)|每逢/;
 /** 第二个周六, 最后一个周五: a day this reader does not count; asked rather than taken as the coming 周六. */
 const ORDINAL_WEEKDAY = /(?:第[一二三四五1-5]|最后一)个?(?:周|星期|礼拜)/;
 /** A day or a time still in the text once one was read: the notice names two (12月5日或6日). */
@@ -277,7 +280,8 @@ export function parseWhen(input: string, now: Date, tz = DEFAULT_TZ): WhenResult
     text = t.rest;
   }
 
-  const rest = clean(text);
+  let rest = clean(text);
+  if (RECURRING.test(input)) return { ok: false, problem: 'recurring', rest };
   if (invalid || ORDINAL_WEEKDAY.test(input)) return { ok: false, problem: 'invalid', rest };
   if (clock && !validClock(clock)) return { ok: false, problem: 'invalid', rest };
   if (end && !validClock(end)) return { ok: false, problem: 'invalid', rest };
@@ -299,9 +303,17 @@ export function parseWhen(input: string, now: Date, tz = DEFAULT_TZ): WhenResult
   const at = instant(date, hour, clock.minute);
   const endAt = end && endHour !== undefined ? instant(date, endHour, end.minute) : undefined;
   if (days.some((d) => !sameDay(d, date)) || SECOND_DAY.test(text)) return { ok: false, problem: 'date_conflict', rest, at };
-  if (CLOCK_NO_DOT.test(text)) return { ok: false, problem: 'two_times', rest, at };
+  let ambiguous = clock.ambiguous;
+  const second = text.match(CLOCK_NO_DOT);
+  if (second && second.index !== undefined) {
+    // 14:30（下午两点半）and 两点半（14:30）say one time twice (the second settles 两点半); another second time is asked about.
+    const c = readClock(second, 1, undefined);
+    if (c.ambiguous || c.hour !== hour || c.minute !== clock.minute) return { ok: false, problem: 'two_times', rest, at };
+    ambiguous = false;
+    rest = clean(`${text.slice(0, second.index)} ${text.slice(second.index + second[0].length)}`);
+  }
   if (weekdayNamed !== null && weekdayOfDay(date) !== weekdayNamed) return { ok: false, problem: 'weekday_mismatch', rest, at, weekday: weekdayNamed };
-  if (clock.ambiguous) return { ok: false, problem: 'ambiguous_hour', rest, at, end: endAt };
+  if (ambiguous) return { ok: false, problem: 'ambiguous_hour', rest, at, end: endAt };
   if (endAt && endAt.getTime() <= at.getTime()) return { ok: false, problem: 'bad_range', rest, at, end: endAt };
   if (at.getTime() <= now.getTime()) {
     if (dayOnly && dayNumber(date) < dayNumber(today)) {
