@@ -492,7 +492,7 @@ export class DutyIndex {
     let considered = 0;
     for (const r of results) {
       const id = r.id as number;
-      if ((howOften || when) && !this.periodic[id] && !(when && this.occasional[id])) continue;
+      if ((howOften || when) && !this.periodic[id] && !this.occasional[id]) continue;
       if (++considered > CANDIDATES) break;
       if (howMuch && !this.quantified[id]) continue;
       let covered = 0;
