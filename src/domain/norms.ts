@@ -24,10 +24,10 @@ export async function installDefaultDutyLists(tx: Tx, unitIds: string[], year?: 
   const missing = unitIds.filter((id) => !have.has(id));
   if (!missing.length) return 0;
   const list = readDefaultList();
+  const items = itemRows(list);
   for (const unitId of missing) {
-    await tx.responsibilityList.create({
-      data: { unitId, year: year ?? list.year, version: 1, sourceFile: 'prisma/seed/responsibility-list.yaml', items: { create: itemRows(list) } },
-    });
+    const row = await tx.responsibilityList.create({ data: { unitId, year: year ?? list.year, version: 1, sourceFile: 'prisma/seed/responsibility-list.yaml' }, select: { id: true } });
+    await tx.responsibilityItem.createMany({ data: items.map((it) => ({ ...it, listId: row.id })) });
   }
   return missing.length;
 }

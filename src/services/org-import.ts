@@ -154,10 +154,9 @@ export async function importRoster(unit: Unit, input: ImportRosterInput): Promis
   }
   const listed = new Set(roster.orgs.map((o) => o.code));
   const missingNodes = await tx.orgNode.findMany({ where: { id: { in: [...scope] }, code: { notIn: [...listed] } }, select: { code: true, name: true, kind: true }, orderBy: { code: 'asc' } });
-  const memberSelect = { id: true, employeeNo: true, name: true, branchId: true, groupId: true, active: true, mobile: true, leftReason: true } as const;
-  const dbMembers: MemberRow[] = [];
-  for (const part of chunks(roster.members.map((m) => m.employeeNo))) dbMembers.push(...(await tx.member.findMany({ where: { employeeNo: { in: part } }, select: memberSelect })));
-  const inScope = await tx.member.findMany({ where: { branchId: { in: [...scope] }, active: true }, select: memberSelect });
+  const memberColumns = `id, "employeeNo", name, "branchId", "groupId", active, mobile, "leftReason"`;
+  const dbMembers = await unit.sql.query<MemberRow>(`SELECT ${memberColumns} FROM "Member" WHERE "employeeNo" = ANY($1::text[])`, [roster.members.map((m) => m.employeeNo)]);
+  const inScope = await unit.sql.query<MemberRow>(`SELECT ${memberColumns} FROM "Member" WHERE "branchId" = ANY($1::text[]) AND active`, [[...scope]]);
   const byNo = new Map(dbMembers.map((m) => [m.employeeNo!, m]));
   const fileNos = new Set(roster.members.map((m) => m.employeeNo));
 
@@ -233,8 +232,10 @@ export async function importRoster(unit: Unit, input: ImportRosterInput): Promis
     }
   }
   const known = [...new Set([...dbMembers.map((m) => m.id), ...leftIds])];
-  const current: Array<{ id: string; memberId: string; orgNodeId: string; title: PostTitle; until: Date | null }> = [];
-  for (const part of chunks(known)) current.push(...(await tx.post.findMany({ where: { memberId: { in: part } }, select: { id: true, memberId: true, orgNodeId: true, title: true, until: true } })));
+  const current = await unit.sql.query<{ id: string; memberId: string; orgNodeId: string; title: PostTitle; until: Date | null }>(
+    `SELECT id, "memberId", "orgNodeId", title::text AS title, until FROM "Post" WHERE "memberId" = ANY($1::text[])`,
+    [known],
+  );
   const currentByKey = new Map(current.map((p) => [`${p.memberId}|${p.orgNodeId}|${p.title}`, p]));
   const who = new Map<string, { employeeNo: string; name: string }>([...dbMembers, ...inScope].map((m) => [m.id, { employeeNo: m.employeeNo ?? '', name: m.name }]));
   for (const m of roster.members) who.set(memberId.get(m.employeeNo)!, { employeeNo: m.employeeNo, name: m.name });
@@ -258,11 +259,11 @@ export async function importRoster(unit: Unit, input: ImportRosterInput): Promis
   // ── platform accounts ──
   const accountRows = roster.accounts.map((a) => ({ platform: a.platform as Platform, tenantKey: a.tenantKey, platformUserId: a.platformUserId, memberId: memberId.get(a.employeeNo)! }));
   const boundNow = new Map<string, { id: string; memberId: string }>();
-  for (const part of chunks(accountRows)) {
-    const rows = await tx.platformIdentity.findMany({
-      where: { platformUserId: { in: part.map((a) => a.platformUserId) } },
-      select: { id: true, platform: true, tenantKey: true, platformUserId: true, memberId: true },
-    });
+  if (accountRows.length) {
+    const rows = await unit.sql.query<{ id: string; platform: string; tenantKey: string; platformUserId: string; memberId: string }>(
+      `SELECT id, platform::text AS platform, "tenantKey", "platformUserId", "memberId" FROM "PlatformIdentity" WHERE "platformUserId" = ANY($1::text[])`,
+      [accountRows.map((a) => a.platformUserId)],
+    );
     rows.forEach((r) => boundNow.set(`${r.platform}|${r.tenantKey}|${r.platformUserId}`, r));
   }
   const accountCreates: typeof accountRows = [];
@@ -290,8 +291,14 @@ export async function importRoster(unit: Unit, input: ImportRosterInput): Promis
   const memberTotal = creates.length + updates.length + leftIds.length;
   let done = 0;
   progress('members', 0, memberTotal);
+  // Plain SQL with arrays: one statement per chunk (Prisma's createMany costs ~1 s per 2,000 rows here).
   for (const part of chunks(creates)) {
-    await tx.member.createMany({ data: part.map((c) => ({ ...c, joinedAt: now })) });
+    await unit.sql.query(
+      `INSERT INTO "Member" (id, "employeeNo", name, "branchId", "groupId", active, mobile, "leftReason", "leftAt", "joinedAt")
+       SELECT v.id, v.no, v.name, v.b, v.g, v.active, v.mobile, v.reason, v."leftAt", $10::timestamptz
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::boolean[], $7::text[], $8::text[], $9::timestamptz[]) AS v(id, no, name, b, g, active, mobile, reason, "leftAt")`,
+      [part.map((c) => c.id), part.map((c) => c.employeeNo), part.map((c) => c.name), part.map((c) => c.branchId), part.map((c) => c.groupId), part.map((c) => c.active), part.map((c) => c.mobile), part.map((c) => c.leftReason), part.map((c) => c.leftAt), now],
+    );
     progress('members', (done += part.length), memberTotal);
   }
   for (const part of chunks(updates)) {
@@ -326,7 +333,13 @@ export async function importRoster(unit: Unit, input: ImportRosterInput): Promis
   progress('posts', postTotal, postTotal);
 
   progress('accounts', 0, accountCreates.length + accountMoves.length);
-  for (const part of chunks(accountCreates)) await tx.platformIdentity.createMany({ data: part });
+  for (const part of chunks(accountCreates)) {
+    await unit.sql.query(
+      `INSERT INTO "PlatformIdentity" (id, platform, "tenantKey", "platformUserId", "memberId")
+       SELECT v.id, v.platform::"Platform", v.tenant, v.uid, v.mid FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[]) AS v(id, platform, tenant, uid, mid)`,
+      [part.map(() => randomUUID()), part.map((a) => a.platform), part.map((a) => a.tenantKey), part.map((a) => a.platformUserId), part.map((a) => a.memberId)],
+    );
+  }
   for (const a of accountMoves) await tx.platformIdentity.update({ where: { id: a.id }, data: { memberId: a.memberId } });
   progress('accounts', accountCreates.length + accountMoves.length, accountCreates.length + accountMoves.length);
 
