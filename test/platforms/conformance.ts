@@ -301,6 +301,26 @@ export function conformance(name: string, startFake: () => Promise<PlatformFake>
       expect(fake.sent.some((s) => s.to === invalid)).toBe(false);
     });
 
+    it('keeps delivering to other chats while one destination hangs, and delivers to it once it answers', async (ctx) => {
+      if (!fake.transport.hangs || !fake.hang) return ctx.skip(`${name}: not applicable, sends do not go through an HTTP API the fake can hold`);
+      const hung = fake.userId('m106');
+      const other = fake.userId('m107');
+      const release = fake.hang(hung);
+      try {
+        const key = `conformance-hang:${crypto.randomUUID()}`;
+        const row = (target: string, i: number) => ({ dedupeKey: `${key}:${i}`, platform: fake.platform, tenantKey: '', target, targetKind: 'DIRECT' as const, kind: 'text', category: 'notice' as const, payload: { kind: 'text', text: `挂起测试 ${i}` } });
+        const rows = await app.db.prisma.outboxMessage.createManyAndReturn({ data: [row(hung, 0), row(hung, 1), row(hung, 2), row(hung, 3), row(other, 4)], select: { id: true } });
+        const t0 = Date.now();
+        await app.deliverer.enqueue(rows.map((r) => r.id));
+        await sentTo(other, (s) => s.text.includes('挂起测试 4'), 'the other chat served meanwhile', 5000);
+        expect(Date.now() - t0).toBeLessThan(5000);
+        expect(fake.sent.some((s) => s.to === hung && s.text.includes('挂起测试'))).toBe(false);
+      } finally {
+        release();
+      }
+      await waitUntil('the hung chat served once it answers', () => [0, 1, 2, 3].every((i) => fake.sent.some((s) => s.to === hung && s.text.includes(`挂起测试 ${i}`))) || undefined, 20_000);
+    });
+
     it('delivers a card over the platform\'s size limit whole, in pages each within the limit (更多)', async (ctx) => {
       if (!fake.transport.cardSizeLimit) return ctx.skip(`${name}: not applicable, the fake knows no card size limit of this platform`);
       const u = fake.userId('m102');

@@ -77,6 +77,8 @@ export interface FakeTransport {
   timestamps?: { redeliveredUpTo: number; neverOlderThan: number };
   /** Webhook URL verification that the platform may send unsigned (Lark url_verification). */
   unsignedChallenge?: boolean;
+  /** Sends go through an HTTP API that the fake can make hang (hang()). */
+  hangs?: boolean;
   /** The fake refuses cards (and inputs) over the platform's documented limits: the bytes it checks. */
   cardSizeLimit?: number;
   /** Direct messages go through a batch API that answers 200 naming throttled and invalid recipients (batchRefuse). */
@@ -111,6 +113,8 @@ export interface PlatformFake {
   pushParallel?(chat: ChatAddress, user: string, text: string, copies: number): Promise<number[]>;
   /** The batch API names `user` as throttled (the next `times` calls) or invalid (transport.partialBatch). */
   batchRefuse?(user: string, how: 'flowControlled' | 'invalid', times?: number): void;
+  /** Sends to `target` get no answer until the returned function is called (transport.hangs). */
+  hang?(target: string): () => void;
   /** A delivery with a wrong signature (webhook modes). */
   pushBadSignature?(chat: ChatAddress, user: string, text: string): Promise<PushAck>;
   readonly sent: FakeSent[];
@@ -183,6 +187,23 @@ export class FakeHttp {
     rec.status = 404;
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: 'no route', path: rec.path }));
+  }
+}
+
+/** Targets whose sends hang, and the promise each waits on (shared by the HTTP fakes). */
+export class Hangs {
+  private readonly waiting = new Map<string, Promise<void>>();
+  hang(target: string): () => void {
+    let release!: () => void;
+    this.waiting.set(target, new Promise<void>((r) => (release = r)));
+    return () => {
+      this.waiting.delete(target);
+      release();
+    };
+  }
+  /** Resolves at once, or when the target is released. */
+  async pass(target: string): Promise<void> {
+    await this.waiting.get(target);
   }
 }
 

@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { App } from '../../../src/app.js';
-import { type ChatAddress, FakeHttp, type FakeSent, type NonTextKind, type PlatformFake, type PushAck, type RecordedRequest, waitUntil } from './common.js';
+import { type ChatAddress, FakeHttp, Hangs, type FakeSent, type NonTextKind, type PlatformFake, type PushAck, type RecordedRequest, waitUntil } from './common.js';
 
 type Json = Record<string, unknown>;
 
@@ -40,7 +40,7 @@ export interface DingTalkFakeOptions {
 export class DingTalkFake implements PlatformFake {
   readonly platform = 'DINGTALK' as const;
   readonly ackDeadlineMs = 3000;
-  readonly transport = { signedDeliveries: false, rateLimitedSends: true, expiringTokens: true, nonText: ['richText', 'voice', 'image', 'file', 'other'] as NonTextKind[], partialBatch: true };
+  readonly transport = { signedDeliveries: false, rateLimitedSends: true, expiringTokens: true, nonText: ['richText', 'voice', 'image', 'file', 'other'] as NonTextKind[], partialBatch: true, hangs: true };
   readonly clientId = 'dingfakeappkey01';
   readonly clientSecret = 'fake-dingtalk-secret';
   readonly templateId = 'fake-template.schema';
@@ -103,18 +103,20 @@ export class DingTalkFake implements PlatformFake {
       this.tokens.set(token, { expiresAt: Date.now() + 7200_000, revoked: false });
       return { body: { accessToken: token, expireIn: 7200 } };
     });
-    h.route('POST', /^\/v1\.0\/robot\/groupMessages\/send$/, (req) => {
+    h.route('POST', /^\/v1\.0\/robot\/groupMessages\/send$/, async (req) => {
       const denied = this.guard(req, true);
       if (denied) return denied;
       const b = req.body as { robotCode: string; openConversationId: string; msgKey: string; msgParam: string };
+      await this.hangs.pass(b.openConversationId);
       if (b.robotCode !== this.clientId) return { status: 400, body: { code: 'invalidRobotCode', message: 'robot not found' } };
       const id = this.record(b.openConversationId, readMessage(b.msgKey, JSON.parse(b.msgParam) as Json));
       return { body: { processQueryKey: id } };
     });
-    h.route('POST', /^\/v1\.0\/robot\/oToMessages\/batchSend$/, (req) => {
+    h.route('POST', /^\/v1\.0\/robot\/oToMessages\/batchSend$/, async (req) => {
       const denied = this.guard(req, true);
       if (denied) return denied;
       const b = req.body as { userIds: string[]; msgKey: string; msgParam: string };
+      for (const u of b.userIds ?? []) await this.hangs.pass(u);
       if (!b.userIds?.length || b.userIds.length > 20) return { status: 400, body: { code: 'invalidParameter.userIds', message: 'userIds 1-20' } };
       const key = crypto.randomUUID();
       // 200 with the recipients it did not reach (BatchSendOTOResponseBody): never delivered to them.
@@ -215,6 +217,10 @@ export class DingTalkFake implements PlatformFake {
   }
   rateLimitNext(n: number) {
     this.rateLimitBudget = n;
+  }
+  private readonly hangs = new Hangs();
+  hang(target: string) {
+    return this.hangs.hang(target);
   }
   private readonly batchOutcomes = new Map<string, 'invalid' | { flowControlled: number }>();
   /** batchSend names `user` in flowControlledStaffIdList the next `times` calls, or always in invalidStaffIdList. */

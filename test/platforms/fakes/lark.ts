@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { App } from '../../../src/app.js';
-import { type ChatAddress, FakeHttp, type FakeSent, type NonTextKind, type PlatformFake, type PushAck, type RecordedRequest, waitUntil } from './common.js';
+import { type ChatAddress, FakeHttp, Hangs, type FakeSent, type NonTextKind, type PlatformFake, type PushAck, type RecordedRequest, waitUntil } from './common.js';
 
 // ── pbbp2.Frame, hand-encoded (field numbers from the SDK's generated encoder) ──
 interface Frame {
@@ -146,7 +146,7 @@ export class LarkFake implements PlatformFake {
   constructor(readonly opts: LarkFakeOptions) {}
 
   get transport() {
-    return { signedDeliveries: this.opts.mode === 'webhook', rateLimitedSends: true, expiringTokens: true, cardSizeLimit: 30 * 1024, nonText: ['richText', 'image', 'file', 'other'] as NonTextKind[],
+    return { signedDeliveries: this.opts.mode === 'webhook', rateLimitedSends: true, expiringTokens: true, cardSizeLimit: 30 * 1024, hangs: true, nonText: ['richText', 'image', 'file', 'other'] as NonTextKind[],
       // Pushes again 15 s, 5 min, 1 h, 6 h after a failed push (about 7.1 h); whether the timestamp is renewed is not documented.
       ...(this.opts.mode === 'webhook' ? { timestamps: { redeliveredUpTo: 6 * 3600 + 3600 + 300 + 15, neverOlderThan: 2 * 86_400 }, unsignedChallenge: true } : {}) };
   }
@@ -174,6 +174,10 @@ export class LarkFake implements PlatformFake {
   }
 
   refusedForSize = 0;
+  private readonly hangs = new Hangs();
+  hang(target: string) {
+    return this.hangs.hang(target);
+  }
 
   /** Card and rich-text requests are limited to 30 KB, text to 150 KB; an input's max_length to 1–1,000. */
   private oversize(req: RecordedRequest, msgType: string, content: string) {
@@ -207,10 +211,11 @@ export class LarkFake implements PlatformFake {
         },
       };
     });
-    h.route('POST', /^\/open-apis\/im\/v1\/messages$/, (req) => {
+    h.route('POST', /^\/open-apis\/im\/v1\/messages$/, async (req) => {
       const denied = this.guard(req, true);
       if (denied) return denied;
       const b = req.body as { receive_id: string; msg_type: string; content: string; uuid?: string };
+      await this.hangs.pass(b.receive_id);
       const oversize = this.oversize(req, b.msg_type, b.content);
       if (oversize) return oversize;
       if (b.uuid && this.byUuid.has(b.uuid)) return { body: { code: 0, data: { message_id: this.byUuid.get(b.uuid) } } };
