@@ -188,7 +188,7 @@ const LEVEL_WORDS: ReadonlyArray<readonly [string, DutyLevelCode]> = [
 ];
 /** What a period question may say besides the period, a level or a post: "what is there to do". */
 const LISTING_FILLER = new Set(
-  '工作 事情 事儿 任务 事项 安排 重点 还要 还有 还需 还需要 剩下 剩余 没做 没有 未 要干 要做 干什么 做什么 干啥 做啥 干嘛 啥 本 这 这个 当 今 每 些 完成 落实 开展 前 之前 以前 以内 内 底 底前 重要 主要 日常 党建 党建工作 活动 会议 职责 责任 义务 本职 须 得 该 必需'.split(' '),
+  '工作 事情 事儿 任务 事项 安排 重点 还要 还有 还需 还需要 剩下 剩余 没做 没有 没 未 不 做完 做了 要干 要做 干什么 做什么 干啥 做啥 干嘛 啥 本 这 这个 当 今 每 些 完成 落实 开展 前 之前 以前 以内 内 底 底前 重要 主要 日常 党建 党建工作 活动 会议 职责 责任 义务 本职 须 得 该 必需'.split(' '),
 );
 /** Score of the first tier of a period list; each further tier and item ranks a little lower. */
 const LIST_SCORE = 10;
