@@ -24,3 +24,33 @@ export function sdkLogger(log: Logger) {
   const line = (level: 'debug' | 'warn') => (...args: unknown[]) => log[level]({ sdk: sdkLine(args) }, 'sdk');
   return { error: line('warn'), warn: line('debug'), info: line('debug'), debug: line('debug'), trace: line('debug') };
 }
+
+const routed = new WeakSet<Logger>();
+let consoleRoutes: Array<{ marker: string; log: Logger }> = [];
+
+/**
+ * SDKs without a logger option (dingtalk-stream writes console.info("connect success") and
+ * console.warn("ERROR", err) with the whole error object): their console calls — recognised by the
+ * SDK's path in the caller's stack — go to pino as one short line; every other console call is
+ * left as it was. Installed once per process; `marker` is the package's folder name.
+ */
+export function routeSdkConsole(marker: string, log: Logger): void {
+  if (routed.has(log) && consoleRoutes.some((r) => r.marker === marker)) return;
+  routed.add(log);
+  consoleRoutes = [...consoleRoutes.filter((r) => r.marker !== marker), { marker, log }];
+  const c = console as unknown as Record<string, ((...a: unknown[]) => void) & { sdkRouted?: boolean }>;
+  for (const [method, level] of [['log', 'debug'], ['info', 'debug'], ['debug', 'debug'], ['warn', 'warn'], ['error', 'warn']] as const) {
+    const original = c[method]!;
+    if (original.sdkRouted) continue;
+    const wrapped = Object.assign(
+      (...args: unknown[]) => {
+        const stack = new Error().stack ?? '';
+        const route = consoleRoutes.find((r) => stack.includes(`node_modules/${r.marker}/`));
+        if (route) route.log[level]({ sdk: sdkLine(args), package: route.marker }, 'sdk');
+        else original.apply(console, args);
+      },
+      { sdkRouted: true },
+    );
+    c[method] = wrapped;
+  }
+}

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { conformance } from './conformance.js';
 import { LarkFake } from './fakes/lark.js';
 import { renderLarkCard } from '../../src/platforms/lark/card.js';
+import { LarkApi } from '../../src/platforms/lark/sender.js';
+import { createLogger } from '../../src/log.js';
+import { SendError } from '../../src/platforms/types.js';
 
 conformance('Lark (long connection)', () => LarkFake.start({ mode: 'ws' }));
 conformance('Lark (webhook, encrypted)', () => LarkFake.start({ mode: 'webhook' }));
@@ -35,5 +38,21 @@ describe('Lark card rendering', () => {
     const linked = renderLarkCard({ title: '填写纪实', form: { actionId: 'x', token: 't', submitLabel: '提交', fields: [field], url: 'https://zb.example/h5/form?t=1' } }) as { body: { elements: Array<Record<string, unknown>> } };
     expect(linked.body.elements.some((e) => e.tag === 'form')).toBe(false);
     expect(linked.body.elements).toContainEqual(expect.objectContaining({ tag: 'button', behaviors: [{ type: 'open_url', default_url: 'https://zb.example/h5/form?t=1' }] }));
+  });
+});
+
+describe('Lark send limits', () => {
+  const api = new LarkApi({ appId: 'cli_0123456789abcdef', appSecret: 's', domain: 'http://127.0.0.1:9', mode: 'ws', webhookPath: '/w', cardAckMs: 1000, autoReconnect: false }, createLogger({ level: 'silent', pretty: false }));
+
+  it('retries the per-chat limit 230020 (HTTP 400) and the message service limit 11232, and gives up other 4xx', async () => {
+    for (const code of [230020, 11232]) {
+      const inBody = await api.call('send', async () => ({ code, msg: 'limit' })).catch((e: unknown) => e);
+      expect(inBody).toBeInstanceOf(SendError);
+      expect(inBody).toMatchObject({ retryable: true, retryAfterMs: 1000 });
+      const thrown = await api.call('send', async () => Promise.reject({ response: { status: 400, data: { code, msg: 'limit' } } })).catch((e: unknown) => e);
+      expect(thrown).toMatchObject({ retryable: true, retryAfterMs: 1000 });
+    }
+    const bad = await api.call('send', async () => Promise.reject({ response: { status: 400, data: { code: 230001, msg: 'invalid param' } } })).catch((e: unknown) => e);
+    expect(bad).toMatchObject({ retryable: false });
   });
 });
