@@ -21,6 +21,8 @@ import { backfilledCard, backfillForm, RECORD_ACTIONS, rollCallCard } from '../p
 
 // 12月18日 / 12月18号 / 2026年12月18日 / 12-18 / 12.18 / 12/18 (half- or full-width digits).
 const DATE = /(?:(\d{4})\s*年\s*)?(\d{1,2})\s*(?:月\s*(\d{1,2})\s*[日号]?|[./-](\d{1,2})(?!\d))/;
+// 改为 / 改到 …: what follows is the change.
+const CHANGE_TO = /^(?:的?会议?)?\s*(?:改为|改到|改成|调整为|调整到|改在)\s*[:：]?\s*/;
 const narrow = (s: string) => s.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0)).replace(/[．／－]/g, (c) => ({ '．': '.', '／': '/', '－': '-' })[c]!);
 
 /**
@@ -42,14 +44,15 @@ export function pickByDate(list: SessionView[], text: string, tz: string): { lis
   let rest = (t.slice(0, m.index) + t.slice(m.index + m[0].length)).trim();
   // 12月18日 15:00 改为 …: a clock time right after the date names the meeting too.
   rest = rest.replace(/^(?:\d{1,2}[:：]\d{2}|[上下]午\s*\d{1,2}\s*点(?:半|\d{1,2}分?)?)\s*/, '');
-  rest = rest.replace(/^(?:的?会议?)?\s*(?:改为|改到|改成|调整为|调整到|改在)\s*[:：]?\s*/, '').trim();
+  rest = rest.replace(CHANGE_TO, '').trim();
   return { list: same, rest };
 }
 
 const TIME_FIRST = /^(?:\d{1,2}\s*[:：]\s*\d{2}|[上下]午|早上|上午|中午|晚上|傍晚|\d{1,2}\s*点)/;
 
 /** A date in a change of a picked meeting that gives a time only (改为 15:00) keeps the meeting's day. */
-export function onDayOf(s: SessionView, text: string, tz: string): string {
+export function onDayOf(s: SessionView, change: string, tz: string): string {
+  const text = change.replace(CHANGE_TO, '').trim();
   if (!text || DATE.test(narrow(text)) || !TIME_FIRST.test(narrow(text))) return text;
   const l = toLocal(s.startsAt, tz);
   return `${l.month}月${l.day}日 ${text}`;
