@@ -250,14 +250,19 @@ export async function memberReminders(unit: Unit, input: { timezone: string; atR
     if (o.status !== 'at_risk' || o.holder.kind !== 'member' || !o.holder.member) continue;
     byMember.set(o.holder.member.id, [...(byMember.get(o.holder.member.id) ?? []), o]);
   }
+  // One statement records every obligation told about (in chunks); only those new today are sent.
+  const all = [...byMember.values()].flat();
+  const fresh = new Set<string>();
+  for (let i = 0; i < all.length; i += 5000) {
+    const rows = all.slice(i, i + 5000).map((o) => ({ orgNodeId: o.holder.node.id, obligationKey: o.key, periodKey: o.window.key, threshold: 'member' }));
+    for (const c of await tx.complianceAlert.createManyAndReturn({ data: rows, skipDuplicates: true, select: { obligationKey: true } })) fresh.add(c.obligationKey);
+  }
+  const day = localDay(now, input.timezone);
   let sent = 0;
   for (const [memberId, obs] of byMember) {
-    const rows = obs.map((o) => ({ orgNodeId: o.holder.node.id, obligationKey: o.key, periodKey: o.window.key, threshold: 'member' }));
-    const created = await tx.complianceAlert.createManyAndReturn({ data: rows, skipDuplicates: true, select: { obligationKey: true } });
-    const fresh = obs.filter((o) => created.some((c) => c.obligationKey === o.key));
-    if (!fresh.length) continue;
-    const data: MemberReminderData = { items: fresh.map((o) => ({ code: o.itemCode, content: o.content, window: o.window.label, daysLeft: o.daysLeft })) };
-    const day = localDay(now, input.timezone);
+    const items = obs.filter((o) => fresh.has(o.key));
+    if (!items.length) continue;
+    const data: MemberReminderData = { items: items.map((o) => ({ code: o.itemCode, content: o.content, window: o.window.label, daysLeft: o.daysLeft })) };
     unit.notify({ member: memberId }, OBLIGATION_VIEWS.memberReminder, data as unknown as Record<string, unknown>, `duties:${memberId}:${day.year}-${day.month}-${day.day}`, { category: 'reminder' });
     sent++;
   }

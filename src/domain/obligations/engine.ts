@@ -127,8 +127,7 @@ export function windowsOf(rule: FrequencyRule, period: PeriodRange, tz = DEFAULT
   return SPAN[rule.period] <= SPAN[period.kind] ? subPeriods(rule.period, period, tz) : [periodOf(rule.period, period.start, tz)];
 }
 
-export function statusOf(required: number, count: number, window: { start: Date; end: Date }, now: Date, atRiskDays: number, tz = DEFAULT_TZ): { status: ObligationStatus; daysLeft: number } {
-  const daysLeft = daysLeftIn(window, now, tz);
+export function statusOf(required: number, count: number, window: { start: Date; end: Date }, now: Date, atRiskDays: number, tz = DEFAULT_TZ, daysLeft = daysLeftIn(window, now, tz)): { status: ObligationStatus; daysLeft: number } {
   if (count >= required) return { status: 'done', daysLeft };
   if (now >= window.end) return { status: 'missed', daysLeft };
   return { status: now >= window.start && daysLeft <= atRiskDays ? 'at_risk' : 'open', daysLeft };
@@ -229,6 +228,12 @@ export async function computeObligations(tx: Tx, q: ObligationQuery): Promise<Ob
   const membersAt = group(members, (m) => m.branchId);
   const employeeNo = new Map(members.map((m) => [m.id, m.employeeNo]));
 
+  // Local-time arithmetic is the costly part: each rule's windows and each window's days left once.
+  const windowCache = new Map<Period, PeriodRange[]>();
+  const windowsFor = (rule: FrequencyRule) => windowCache.get(rule.period) ?? windowCache.set(rule.period, windowsOf(rule, q.period, tz)).get(rule.period)!;
+  const daysCache = new Map<string, number>();
+  const daysLeftOf = (w: PeriodRange) => daysCache.get(w.key) ?? daysCache.set(w.key, daysLeftIn(w, q.now, tz)).get(w.key)!;
+
   const report: ObligationReport = { period: q.period, ruledItems: [], obligations: [], untracked: [] };
   for (const unitId of units) {
     for (const item of lists.get(unitId) ?? []) {
@@ -260,7 +265,7 @@ export async function computeObligations(tx: Tx, q: ObligationQuery): Promise<Ob
         const lecturers = kind?.code === 'party_lecture' && titles ? new Set(holdersAt(node).map((m) => m.id)) : null;
 
         for (const holder of holders) {
-          for (const w of windowsOf(item.rule, q.period, tz)) {
+          for (const w of windowsFor(item.rule)) {
             const inWindow = (t: Date) => t >= w.start && t < w.end;
             const metBy: MetBy[] = [];
             const notCounted: NotCounted[] = [];
@@ -282,7 +287,7 @@ export async function computeObligations(tx: Tx, q: ObligationQuery): Promise<Ob
                 metBy.push({ kind: 'record', id: r.id, at: r.occurredAt, what: r.text, topic: null });
               }
             }
-            const { status, daysLeft } = statusOf(item.rule.atLeast, metBy.length, w, q.now, atRiskDays, tz);
+            const { status, daysLeft } = statusOf(item.rule.atLeast, metBy.length, w, q.now, atRiskDays, tz, daysLeftOf(w));
             const who = holder.member ? `:${employeeNo.get(holder.member.id) ?? holder.member.id}` : '';
             report.obligations.push({
               key: `${item.code}@${node.code}${who}:${w.key}`,
