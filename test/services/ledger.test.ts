@@ -12,6 +12,9 @@ import { saveMinutes } from '../../src/services/minutes.js';
 import { ledgerData, requestLedger, type LedgerData } from '../../src/services/ledger.js';
 import { ledgerColumns, ledgerWorkbook } from '../../src/chat/presenters/ledger-workbook.js';
 import { parsePeriod } from '../../src/domain/life/period.js';
+import { exportLedgerFile } from '../../src/cli/ledger.js';
+import os from 'node:os';
+import path from 'node:path';
 
 const at = (iso: string) => new Date(iso);
 const Q4 = parsePeriod('2026Q4', at('2026-11-01T00:00:00+08:00'))!;
@@ -160,5 +163,15 @@ describe.each(['pglite', 'postgres'] as const)('the inspection ledger on %s', (k
     expect(m.checkinOpen).toBe(true);
     expect(m.absent.map((a) => a.name)).toEqual(['吴敏']); // marked by hand only
     expect(m.notAnswered).toEqual(['黄丽']);
+  });
+
+  it('the operator CLI writes the same workbook for a branch or the 机关党委 by code', async () => {
+    const out = path.join(os.tmpdir(), `ledger-${kind}-${Date.now()}.xlsx`);
+    const r = await exportLedgerFile(h.db, { code: 'demo-organ', period: '2026Q4', out, now: EXPORT });
+    expect(r).toEqual({ scope: '示例市发展和改革委员会机关党委', period: '2026年第四季度', meetings: 3 });
+    const wb = new ExcelJS.Workbook();
+    await wb.xlsx.readFile(out);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['汇总', '应开实开', '主题党日', '机关党委委员会议', '更正记录']);
+    await expect(exportLedgerFile(h.db, { code: 'demo-branch-1-g1', period: '2026Q4', out, now: EXPORT })).rejects.toThrow('没有代码为「demo-branch-1-g1」的党支部或机关党委');
   });
 });
