@@ -23,6 +23,7 @@ import { createLogger } from './log.js';
 import { jobsCli, JOBS_USAGE } from '../jobs/cli.js';
 import { holidaysCli, HOLIDAYS_USAGE } from './cli/holidays.js';
 import { backupCli, BACKUP_USAGE } from './cli/backup.js';
+import { sessionsCommand, SESSIONS_USAGE } from './cli/sessions.js';
 
 const usage = `用法：
   npm run migrate                      应用未执行的数据库迁移
@@ -166,13 +167,17 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = await directoryCommand(rest, (fn) => withDatabase(async (db) => (await db.migrate(), fn(db.prisma))), (p) => buildDirectory(p, config.platforms, log));
       return;
     }
+    case 'sessions': {
+      process.exitCode = await sessionsCommand(rest, (fn) => withDatabase(async (db) => (await db.migrate(), fn(db.prisma))));
+      return;
+    }
     case 'outbox':
     case 'prompt': {
       console.log(await withDatabase((db) => jobsCli(db, command, rest)));
       return;
     }
     default:
-      console.log(`${usage}\n${OBLIGATIONS_USAGE}\n${ORG_USAGE}\n${BACKUP_USAGE}\n${HOLIDAYS_USAGE}\n${PLEDGE_USAGE}\n${JOBS_USAGE}`);
+      console.log(`${usage}\n${OBLIGATIONS_USAGE}\n${ORG_USAGE}\n${BACKUP_USAGE}\n${HOLIDAYS_USAGE}\n${PLEDGE_USAGE}\n${JOBS_USAGE}\n${SESSIONS_USAGE}`);
       if (command && !['help', '--help', '-h'].includes(command)) process.exitCode = 1;
   }
 }

@@ -1,0 +1,459 @@
+// 驾驶舱: how every branch and unit stands for a period, for the 机关党委 (its branches) and the 工委
+// (its units, rolled up), with the previous period beside it (domain review §4a).
+//
+// Figures per branch come from the same places the branch itself sees them: obligations from the
+// compliance service's computation (src/domain/life/compliance.ts, so the numbers equal the branch's
+// own 完成情况), 纪实 from the held sessions and their minutes, attendance as rates, pledges as counts,
+// 工作提示 as delivered / acknowledged. Never shown: an order of branches or members by any figure,
+// per-member figures or leave reasons above the branch, read or response times. Branches and units come
+// in the order of their codes (the roster's order), never sorted by a figure.
+//
+// Who sees what (src/access): a branch's view for its 支委 (and everyone above who may see the branch);
+// a 机关党委's or a unit's view for their posts and the 工委 above; the 工委's for its posts. Names of
+// people appear only in a branch's meeting list, and only to that branch's managers (branch.manage).
+import type { OrgKind } from '../generated/prisma/enums.js';
+import { can, ORGAN_POSTS, WORK_COMMITTEE_POSTS, BRANCH_COMMITTEE_POSTS, adminGrantsAt } from '../access/index.js';
+import { computeCompliance, type ComplianceItem, type ComplianceStatus } from '../domain/life/compliance.js';
+import { takenPlace } from '../domain/life/held.js';
+import { previousPeriod, type PeriodRange } from '../domain/life/period.js';
+import { audienceOf } from './pledges-audience.js';
+import { fail, type Unit } from './kernel.js';
+
+export interface DashboardOptions {
+  timezone: string;
+  atRiskDays: number;
+}
+
+export type StatusCounts = Record<ComplianceStatus, number>;
+
+export interface RecordFigures {
+  /** Sessions that took place (counted or not) in the period. */
+  held: number;
+  withMinutes: number;
+  withHost: number;
+}
+
+export interface AttendanceFigures {
+  /** 应到人次 / 实到人次 (签到 + 补签) / 请假人次 over the held sessions. */
+  expected: number;
+  attended: number;
+  leave: number;
+}
+
+export interface PledgeFigures {
+  /** Members asked by the campaigns open in the period. */
+  audience: number;
+  submitted: number;
+  approved: number;
+  /** Approved pledges with a 践诺 report (not rejected) for a period within this one. */
+  reported: number;
+}
+
+export interface PromptFigures {
+  /** 工作提示 of the period that reached one of the branch's chats, and those it answered. */
+  delivered: number;
+  acknowledged: number;
+}
+
+export interface ObligationLine {
+  key: string;
+  name: string;
+  itemCode: string | null;
+  kindCode: string;
+  status: ComplianceStatus;
+  required: number;
+  held: number;
+  /** Labels of the parts (months …) that are over and short: 2026年11月. */
+  missedParts: string[];
+}
+
+export interface Figures {
+  obligations: StatusCounts;
+  records: RecordFigures;
+  attendance: AttendanceFigures;
+  pledges: PledgeFigures;
+  prompts: PromptFigures;
+}
+
+export interface BranchFigures extends Figures {
+  id: string;
+  code: string;
+  name: string;
+  /** Every obligation of the period done. */
+  allDone: boolean;
+  lines: ObligationLine[];
+}
+
+export interface RollUp extends Figures {
+  branches: number;
+  branchesAllDone: number;
+  missed: number;
+}
+
+/** A 机关党委 (or a unit through its 机关党委): its own obligations and its branches. */
+export interface OrganFigures {
+  id: string;
+  code: string;
+  name: string;
+  kind: OrgKind;
+  /** The organ's and the 党组's own obligations (委员会议, 中心组学习 …). */
+  own: ObligationLine[];
+  ownCounts: StatusCounts;
+  branches: BranchFigures[];
+  rollUp: RollUp;
+}
+
+export interface PeriodRef {
+  key: string;
+  label: string;
+}
+
+export type DashboardView =
+  | { level: 'committee'; node: NodeRef; period: PeriodRef; previous: PeriodRef; units: Array<{ id: string; code: string; name: string; own: StatusCounts; rollUp: RollUp; previous: RollUp }>; rollUp: RollUp; previousRollUp: RollUp }
+  | { level: 'organ'; node: NodeRef; period: PeriodRef; previous: PeriodRef; organ: OrganFigures; previousRollUp: RollUp }
+  | { level: 'branch'; node: NodeRef; period: PeriodRef; previous: PeriodRef; branch: BranchFigures; previousBranch: BranchFigures; meetings: MeetingLine[]; names: boolean };
+
+export interface NodeRef {
+  id: string;
+  name: string;
+  kind: OrgKind;
+}
+
+/** A branch's meeting in the period (drill-down below an obligation); `names` only for its managers. */
+export interface MeetingLine {
+  sessionId: string;
+  kindCode: string;
+  kindName: string;
+  orgNodeName: string;
+  topic: string;
+  startsAt: Date;
+  counted: boolean;
+  hasMinutes: boolean;
+  expected: number;
+  attended: number;
+  leave: number;
+  /** Present only for the branch's managers: who attended, who was on leave (no reasons), who was absent. */
+  names?: { attended: string[]; leave: string[]; absent: string[] };
+}
+
+const zero = (): StatusCounts => ({ done: 0, open: 0, at_risk: 0, missed: 0 });
+const emptyFigures = (): Figures => ({
+  obligations: zero(),
+  records: { held: 0, withMinutes: 0, withHost: 0 },
+  attendance: { expected: 0, attended: 0, leave: 0 },
+  pledges: { audience: 0, submitted: 0, approved: 0, reported: 0 },
+  prompts: { delivered: 0, acknowledged: 0 },
+});
+
+interface TreeNode {
+  id: string;
+  code: string;
+  name: string;
+  kind: OrgKind;
+  parentId: string | null;
+}
+
+async function subtree(unit: Unit, rootId: string): Promise<TreeNode[]> {
+  return unit.tx.$queryRawUnsafe<TreeNode[]>(
+    `WITH RECURSIVE down AS (
+       SELECT id, code, name, kind::text AS kind, "parentId", 0 AS depth FROM "OrgNode" WHERE id = $1
+       UNION ALL
+       SELECT o.id, o.code, o.name, o.kind::text, o."parentId", down.depth + 1 FROM "OrgNode" o JOIN down ON o."parentId" = down.id WHERE down.depth < 16)
+     SELECT id, code, name, kind, "parentId" FROM down ORDER BY code`,
+    rootId,
+  );
+}
+
+/**
+ * Where the principal's 驾驶舱 starts: the 工委 for its posts, else the 机关党委 for its posts, else an
+ * administrator's node, else the branch of a 支委 post. Members without any of these are refused.
+ */
+export async function dashboardHome(unit: Unit): Promise<NodeRef> {
+  const p = unit.principal;
+  if (p.kind !== 'member' || !p.member.active) fail('dashboard.not_allowed');
+  const posts = p.member.posts;
+  const pick = posts.find((x) => WORK_COMMITTEE_POSTS.includes(x.title))?.orgNodeId ?? posts.find((x) => ORGAN_POSTS.includes(x.title))?.orgNodeId ?? (await adminGrantsAt(unit.tx, p.member.id))[0] ?? posts.find((x) => BRANCH_COMMITTEE_POSTS.includes(x.title))?.orgNodeId;
+  if (!pick) fail('dashboard.not_allowed');
+  const node = await unit.tx.orgNode.findUniqueOrThrow({ where: { id: pick }, select: { id: true, name: true, kind: true } });
+  return node;
+}
+
+/** Refuse unless the principal may see the node's 驾驶舱 (branch.view for a branch, tree.view above). */
+async function authorizeNode(unit: Unit, nodeId: string): Promise<NodeRef> {
+  const node = await unit.tx.orgNode.findUnique({ where: { id: nodeId }, select: { id: true, name: true, kind: true } });
+  if (!node || node.kind === 'GROUP') fail('dashboard.not_allowed');
+  if (unit.principal.kind !== 'system') {
+    const ability = node.kind === 'BRANCH' ? 'branch.view' : 'tree.view';
+    // Posts of a single member (a 党小组长, a 党组成员 seeing only through tree.view) do not make a viewer: the
+    // 驾驶舱 is for the 支委, the 机关党委, the 工委 and administrators.
+    const posts = unit.principal.kind === 'member' ? unit.principal.member.posts : [];
+    const viewer = posts.some((x) => [...WORK_COMMITTEE_POSTS, ...ORGAN_POSTS, ...BRANCH_COMMITTEE_POSTS, 'PARTY_GROUP_SECRETARY'].includes(x.title));
+    const admin = unit.principal.kind === 'member' && (await adminGrantsAt(unit.tx, unit.principal.member.id)).length > 0;
+    if (!viewer && !admin) fail('dashboard.not_allowed');
+    if (!(await can(unit.tx, unit.principal, ability, node.id))) fail('dashboard.not_allowed');
+  }
+  return node;
+}
+
+/** The 驾驶舱 of `nodeId` for `period` (工委, unit or 机关党委, or branch), with the previous period beside it. */
+export async function dashboardView(unit: Unit, input: { nodeId: string; period: PeriodRange }, o: DashboardOptions): Promise<DashboardView> {
+  const node = await authorizeNode(unit, input.nodeId);
+  const prev = previousPeriod(input.period, o.timezone);
+  const ref = (p: PeriodRange): PeriodRef => ({ key: p.key, label: p.label });
+  const nodes = await subtree(unit, node.id);
+  const branches = nodes.filter((n) => n.kind === 'BRANCH');
+  const [now, before] = [await branchFigures(unit, branches, nodes, input.period, o), await branchFigures(unit, branches, nodes, prev, o)];
+
+  if (node.kind === 'BRANCH') {
+    const branch = now.get(node.id)!;
+    const names = await can(unit.tx, unit.principal, 'branch.manage', node.id);
+    const meetings = await meetingLines(unit, nodes, input.period, names);
+    return { level: 'branch', node, period: ref(input.period), previous: ref(prev), branch, previousBranch: before.get(node.id)!, meetings, names };
+  }
+  if (node.kind === 'WORK_COMMITTEE') {
+    const units = nodes.filter((n) => n.kind === 'UNIT');
+    const out = [];
+    for (const u of units) {
+      const under = branchesUnderNode(nodes, u.id);
+      const own = await ownLines(unit, nodes, u.id, input.period, o);
+      out.push({ id: u.id, code: u.code, name: u.name, own: countLines(own), rollUp: rollUp(under.map((b) => now.get(b.id)!)), previous: rollUp(under.map((b) => before.get(b.id)!)) });
+    }
+    return { level: 'committee', node, period: ref(input.period), previous: ref(prev), units: out, rollUp: rollUp([...now.values()]), previousRollUp: rollUp([...before.values()]) };
+  }
+  const own = await ownLines(unit, nodes, node.id, input.period, o);
+  const list = branches.map((b) => now.get(b.id)!);
+  return {
+    level: 'organ',
+    node,
+    period: ref(input.period),
+    previous: ref(prev),
+    organ: { id: node.id, code: nodes[0]?.code ?? '', name: node.name, kind: node.kind, own, ownCounts: countLines(own), branches: list, rollUp: rollUp(list) },
+    previousRollUp: rollUp([...before.values()]),
+  };
+}
+
+/** One obligation of a branch with the meetings that could meet it (the drill-down below the obligation). */
+export async function obligationDetail(unit: Unit, input: { branchId: string; key: string; period: PeriodRange }, o: DashboardOptions): Promise<{ branch: NodeRef; line: ObligationLine; meetings: MeetingLine[]; names: boolean }> {
+  const view = await dashboardView(unit, { nodeId: input.branchId, period: input.period }, o);
+  if (view.level !== 'branch') fail('dashboard.not_allowed');
+  const line = view.branch.lines.find((l) => l.key === input.key);
+  if (!line) fail('dashboard.no_obligation');
+  return { branch: view.node, line, meetings: view.meetings.filter((m) => m.kindCode === line.kindCode), names: view.names };
+}
+
+function branchesUnderNode(nodes: TreeNode[], rootId: string): TreeNode[] {
+  const inside = new Set([rootId]);
+  // Repeat until stable: codes need not order parents before children.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const n of nodes) if (n.parentId && inside.has(n.parentId) && !inside.has(n.id)) (inside.add(n.id), (changed = true));
+  }
+  return nodes.filter((n) => n.kind === 'BRANCH' && inside.has(n.id));
+}
+
+function lineOf(i: ComplianceItem, now: Date): ObligationLine {
+  return {
+    key: i.obligationKey,
+    name: i.group ? `${i.name}（${i.group.name}）` : i.name,
+    itemCode: i.itemCode,
+    kindCode: i.kindCode,
+    status: i.status,
+    required: i.required,
+    held: i.held,
+    missedParts: i.parts.filter((p) => now >= p.end && p.held < p.required).map((p) => p.label),
+  };
+}
+
+function countLines(lines: ObligationLine[]): StatusCounts {
+  const c = zero();
+  for (const l of lines) c[l.status]++;
+  return c;
+}
+
+/** The obligations of a 机关党委 or unit node itself and, for a unit, of its 机关党委 (never its branches). */
+async function ownLines(unit: Unit, nodes: TreeNode[], nodeId: string, period: PeriodRange, o: DashboardOptions): Promise<ObligationLine[]> {
+  const targets = nodes.filter((n) => n.id === nodeId || (n.parentId === nodeId && n.kind === 'ORGAN_COMMITTEE'));
+  const lines: ObligationLine[] = [];
+  for (const t of targets) {
+    if (t.kind !== 'UNIT' && t.kind !== 'ORGAN_COMMITTEE') continue;
+    const r = await computeCompliance(unit.tx, { orgNodeId: t.id, period, now: unit.now, tz: o.timezone, atRiskDays: o.atRiskDays });
+    lines.push(...r.items.map((i) => lineOf(i, unit.now)));
+  }
+  return lines;
+}
+
+function rollUp(list: BranchFigures[]): RollUp {
+  const r: RollUp = { ...emptyFigures(), branches: list.length, branchesAllDone: 0, missed: 0 };
+  for (const b of list) {
+    if (b.allDone) r.branchesAllDone++;
+    r.missed += b.obligations.missed;
+    for (const k of Object.keys(r.obligations) as ComplianceStatus[]) r.obligations[k] += b.obligations[k];
+    for (const k of Object.keys(r.records) as Array<keyof RecordFigures>) r.records[k] += b.records[k];
+    for (const k of Object.keys(r.attendance) as Array<keyof AttendanceFigures>) r.attendance[k] += b.attendance[k];
+    for (const k of Object.keys(r.pledges) as Array<keyof PledgeFigures>) r.pledges[k] += b.pledges[k];
+    for (const k of Object.keys(r.prompts) as Array<keyof PromptFigures>) r.prompts[k] += b.prompts[k];
+  }
+  return r;
+}
+
+/** The figures of each branch for the period, keyed by branch id. */
+async function branchFigures(unit: Unit, branches: TreeNode[], nodes: TreeNode[], period: PeriodRange, o: DashboardOptions): Promise<Map<string, BranchFigures>> {
+  const { tx } = unit;
+  const out = new Map<string, BranchFigures>();
+  const branchOf = new Map<string, string>();
+  for (const b of branches) branchOf.set(b.id, b.id);
+  for (const n of nodes) if (n.kind === 'GROUP' && n.parentId && branchOf.has(n.parentId)) branchOf.set(n.id, n.parentId);
+  for (const b of branches) {
+    const report = await computeCompliance(tx, { orgNodeId: b.id, period, now: unit.now, tz: o.timezone, atRiskDays: o.atRiskDays });
+    const lines = report.items.map((i) => lineOf(i, unit.now));
+    out.set(b.id, { id: b.id, code: b.code, name: b.name, ...emptyFigures(), obligations: countLines(lines), allDone: lines.every((l) => l.status === 'done'), lines });
+  }
+  if (!branches.length) return out;
+
+  // 纪实 and attendance over the sessions that took place in the period (branches and their 党小组).
+  const nodeIds = [...branchOf.keys()];
+  const { counted, refused } = await takenPlace(tx, nodeIds, period.start, period.end, unit.now);
+  const sessions = [...counted.map((s) => ({ id: s.id, orgNodeId: s.orgNodeId })), ...refused.map((s) => ({ id: s.sessionId, orgNodeId: s.orgNodeId }))];
+  const ids = sessions.map((s) => s.id);
+  if (ids.length) {
+    const [rows, att] = await Promise.all([
+      tx.meetingSession.findMany({ where: { id: { in: ids } }, select: { id: true, hostId: true, minutes: { select: { id: true } } } }),
+      tx.attendance.groupBy({ by: ['sessionId', 'status'], where: { sessionId: { in: ids } }, _count: { _all: true } }),
+    ]);
+    const info = new Map(rows.map((r) => [r.id, r]));
+    const nodeOfSession = new Map(sessions.map((s) => [s.id, s.orgNodeId]));
+    for (const s of sessions) {
+      const f = out.get(branchOf.get(s.orgNodeId)!)!;
+      f.records.held++;
+      if (info.get(s.id)?.minutes) f.records.withMinutes++;
+      if (info.get(s.id)?.hostId) f.records.withHost++;
+    }
+    for (const g of att) {
+      const f = out.get(branchOf.get(nodeOfSession.get(g.sessionId)!)!)!;
+      f.attendance.expected += g._count._all;
+      if (g.status === 'PRESENT' || g.status === 'LATE') f.attendance.attended += g._count._all;
+      if (g.status === 'LEAVE') f.attendance.leave += g._count._all;
+    }
+  }
+
+  // Pledges: campaigns open at some time in the period whose audience holds the branch.
+  const campaigns = await tx.pledgeCampaign.findMany({
+    where: { createdAt: { lt: period.end }, OR: [{ closedAt: null }, { closedAt: { gte: period.start } }] },
+    select: { id: true, audience: true, orgNodeId: true },
+  });
+  const wanted = campaigns.filter((c) => audienceOf(c).branchIds.some((b) => out.has(b)));
+  if (wanted.length) {
+    const pledges = await tx.pledge.findMany({
+      where: { campaignId: { in: wanted.map((c) => c.id) }, status: { not: 'WITHDRAWN' }, member: { branchId: { in: branches.map((b) => b.id) } } },
+      select: { status: true, member: { select: { branchId: true } }, items: { select: { reports: { where: { reviewStatus: { not: 'REJECTED' }, submittedAt: { gte: period.start, lt: period.end } }, select: { id: true } } } } },
+    });
+    for (const p of pledges) {
+      const f = out.get(p.member.branchId);
+      if (!f) continue;
+      f.pledges.audience++;
+      if (p.status !== 'DRAFT') f.pledges.submitted++;
+      if (p.status === 'APPROVED') {
+        f.pledges.approved++;
+        if (p.items.some((i) => i.reports.length)) f.pledges.reported++;
+      }
+    }
+  }
+
+  // 工作提示 of the period: delivered to a chat bound to the branch (or one of its 党小组), and acknowledged by the branch.
+  const delivered = await tx.$queryRawUnsafe<Array<{ nodeId: string; broadcasts: number }>>(
+    `SELECT c."orgNodeId" AS "nodeId", count(DISTINCT o."broadcastId")::int AS broadcasts
+       FROM "OutboxMessage" o JOIN "PromptBroadcast" b ON b.id = o."broadcastId"
+       JOIN "Chat" c ON c."platformChatId" = o.target AND c."orgNodeId" = ANY($1::text[])
+      WHERE b."createdAt" >= $2 AND b."createdAt" < $3 AND o.status = 'SENT'
+      GROUP BY c."orgNodeId"`,
+    nodeIds,
+    period.start,
+    period.end,
+  );
+  for (const d of delivered) out.get(branchOf.get(d.nodeId)!)!.prompts.delivered += d.broadcasts;
+  const acks = await tx.$queryRawUnsafe<Array<{ nodeId: string; broadcasts: number }>>(
+    `SELECT a."orgNodeId" AS "nodeId", count(DISTINCT a."broadcastId")::int AS broadcasts
+       FROM "PromptAck" a JOIN "PromptBroadcast" b ON b.id = a."broadcastId"
+      WHERE a."orgNodeId" = ANY($1::text[]) AND b."createdAt" >= $2 AND b."createdAt" < $3
+      GROUP BY a."orgNodeId"`,
+    nodeIds,
+    period.start,
+    period.end,
+  );
+  for (const a of acks) {
+    const f = out.get(branchOf.get(a.nodeId)!)!;
+    f.prompts.acknowledged += a.broadcasts;
+    f.prompts.delivered = Math.max(f.prompts.delivered, f.prompts.acknowledged);
+  }
+  return out;
+}
+
+/** The meetings of a branch (and its 党小组) that took place in the period; names only when `names`. */
+async function meetingLines(unit: Unit, nodes: TreeNode[], period: PeriodRange, names: boolean): Promise<MeetingLine[]> {
+  const { tx } = unit;
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const { counted, refused } = await takenPlace(tx, nodes.map((n) => n.id), period.start, period.end, unit.now);
+  const all = [
+    ...counted.map((s) => ({ id: s.id, kindCode: s.kindCode, kindName: s.kindName, orgNodeId: s.orgNodeId, topic: s.topic, startsAt: s.startsAt, counted: true })),
+    ...refused.map((s) => ({ id: s.sessionId, kindCode: '', kindName: s.kindName, orgNodeId: s.orgNodeId, topic: s.topic, startsAt: s.startsAt, counted: false })),
+  ].sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
+  if (!all.length) return [];
+  const rows = await tx.meetingSession.findMany({
+    where: { id: { in: all.map((s) => s.id) } },
+    select: { id: true, kind: { select: { code: true } }, minutes: { select: { id: true } }, attendances: { select: { status: true, member: { select: { name: true, employeeNo: true } } }, orderBy: { member: { employeeNo: 'asc' } } } },
+  });
+  const info = new Map(rows.map((r) => [r.id, r]));
+  return all.map((s) => {
+    const r = info.get(s.id);
+    const att = r?.attendances ?? [];
+    const by = (...st: string[]) => att.filter((a) => st.includes(a.status)).map((a) => a.member.name);
+    const line: MeetingLine = {
+      sessionId: s.id,
+      kindCode: r?.kind.code ?? s.kindCode,
+      kindName: s.kindName,
+      orgNodeName: byId.get(s.orgNodeId)?.name ?? '',
+      topic: s.topic,
+      startsAt: s.startsAt,
+      counted: s.counted,
+      hasMinutes: !!r?.minutes,
+      expected: att.length,
+      attended: by('PRESENT', 'LATE').length,
+      leave: by('LEAVE').length,
+    };
+    if (names) line.names = { attended: by('PRESENT', 'LATE'), leave: by('LEAVE'), absent: by('ABSENT', 'PENDING') };
+    return line;
+  });
+}
+
+/**
+ * The node a chat card is about: `organ` (本机关本季度党建情况) the 机关党委 whose chat it is, else the
+ * member's own 机关党委 post, else the 机关党委 above the chat's branch for those who may see it; `committee`
+ * (各单位本季度情况) the member's 工委 post, else a 工委 under an administrator's grant. Refused otherwise.
+ */
+export async function cardNode(unit: Unit, input: { which: 'organ' | 'committee'; subjectId: string }): Promise<NodeRef> {
+  const p = unit.principal;
+  if (p.kind !== 'member' || !p.member.active) fail('dashboard.card.not_allowed');
+  const { tx } = unit;
+  let id: string | undefined;
+  if (input.which === 'committee') {
+    id = p.member.posts.find((x) => WORK_COMMITTEE_POSTS.includes(x.title))?.orgNodeId;
+    if (!id) {
+      const grants = await adminGrantsAt(tx, p.member.id);
+      id = (await tx.orgNode.findFirst({ where: { id: { in: grants }, kind: 'WORK_COMMITTEE' }, select: { id: true } }))?.id;
+    }
+  } else {
+    const path = await tx.$queryRawUnsafe<Array<{ id: string; kind: string }>>(
+      `WITH RECURSIVE up AS (SELECT id, kind::text AS kind, "parentId", 0 AS d FROM "OrgNode" WHERE id = $1
+         UNION ALL SELECT o.id, o.kind::text, o."parentId", up.d + 1 FROM "OrgNode" o JOIN up ON o.id = up."parentId" WHERE up.d < 16)
+       SELECT id, kind FROM up ORDER BY d`,
+      input.subjectId,
+    );
+    const above = path.find((n) => n.kind === 'ORGAN_COMMITTEE')?.id;
+    const own = p.member.posts.find((x) => ORGAN_POSTS.includes(x.title))?.orgNodeId;
+    id = path[0]?.kind === 'ORGAN_COMMITTEE' ? path[0].id : (own ?? above);
+  }
+  if (!id || !(await can(tx, p, 'tree.view', id))) fail('dashboard.card.not_allowed');
+  const viewer = p.member.posts.some((x) => [...WORK_COMMITTEE_POSTS, ...ORGAN_POSTS].includes(x.title)) || (await adminGrantsAt(tx, p.member.id)).length > 0;
+  if (!viewer) fail('dashboard.card.not_allowed');
+  return tx.orgNode.findUniqueOrThrow({ where: { id }, select: { id: true, name: true, kind: true } });
+}

@@ -1,0 +1,83 @@
+// Sign-in to web pages (the 驾驶舱) without a password: the bot sends a one-time link privately; the
+// link names a WebSession row that may be opened once, within minutes, and then holds a browser session
+// (the hash of a random cookie) for hours, until it expires or is revoked. The surface signs the link
+// (src/chat/token.ts) and sets the cookie; the rules are here.
+import { createHash, randomBytes } from 'node:crypto';
+import type { Tx } from '../db/client.js';
+import { dashboardHome, type NodeRef } from './dashboard.js';
+import { fail, type Unit } from './kernel.js';
+
+export const SIGN_IN_LINK_SECONDS = 5 * 60;
+export const SESSION_SECONDS = 8 * 3600;
+
+export const hashCookie = (value: string): string => createHash('sha256').update(value).digest('base64url');
+
+/**
+ * 驾驶舱 in chat: a sign-in link for the acting member, who must have a 驾驶舱 (a 支委, 机关党委 or 工委
+ * post, or an administrator's grant). Returns the row the link names and where the 驾驶舱 starts.
+ */
+export async function requestSignIn(unit: Unit): Promise<{ sessionId: string; memberId: string; home: NodeRef; expiresAt: Date }> {
+  const home = await dashboardHome(unit);
+  if (unit.principal.kind !== 'member') fail('errors.internal');
+  const memberId = unit.principal.member.id;
+  const expiresAt = new Date(unit.now.getTime() + SIGN_IN_LINK_SECONDS * 1000);
+  const row = await unit.tx.webSession.create({ data: { memberId, linkExpiresAt: expiresAt, createdAt: unit.now }, select: { id: true } });
+  unit.audit({ action: 'web.sign_in_link', entityType: 'WebSession', entityId: row.id, detail: { home: home.id } });
+  return { sessionId: row.id, memberId, home, expiresAt };
+}
+
+/**
+ * The link was opened (its signature checked by the surface): once only, before it expires, for the
+ * member it was sent to. Returns the cookie value to set; a replayed, expired or revoked link is refused.
+ */
+export async function openSignIn(unit: Unit, input: { sessionId: string; memberId: string }): Promise<{ cookie: string; expiresAt: Date }> {
+  const cookie = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(unit.now.getTime() + SESSION_SECONDS * 1000);
+  const r = await unit.tx.webSession.updateMany({
+    where: { id: input.sessionId, memberId: input.memberId, openedAt: null, revokedAt: null, linkExpiresAt: { gt: unit.now } },
+    data: { openedAt: unit.now, cookieHash: hashCookie(cookie), expiresAt },
+  });
+  if (r.count !== 1) fail('dashboard.link_used');
+  const member = await unit.tx.member.findUnique({ where: { id: input.memberId }, select: { active: true } });
+  if (!member?.active) fail('dashboard.link_used');
+  unit.audit({ action: 'web.sign_in', entityType: 'WebSession', entityId: input.sessionId, detail: { memberId: input.memberId } });
+  return { cookie, expiresAt };
+}
+
+/** The member a browser session cookie belongs to, while it is open, unexpired and not revoked; else null. */
+export async function sessionMember(tx: Tx, cookie: string, now: Date): Promise<{ sessionId: string; memberId: string } | null> {
+  if (!cookie || cookie.length > 100) return null;
+  const row = await tx.webSession.findUnique({ where: { cookieHash: hashCookie(cookie) }, select: { id: true, memberId: true, expiresAt: true, revokedAt: true } });
+  if (!row || row.revokedAt || !row.expiresAt || row.expiresAt <= now) return null;
+  return { sessionId: row.id, memberId: row.memberId };
+}
+
+/**
+ * Revoke sessions (and unopened links): one by id, all of a member's, or every open one. The operator
+ * (the system) may revoke any; a member only their own (退出登录). Returns how many. Audited.
+ */
+export async function revokeSessions(unit: Unit, input: { sessionId?: string; memberId?: string; all?: boolean }): Promise<number> {
+  const mine = unit.principal.kind === 'member' ? unit.principal.member.id : null;
+  if (unit.principal.kind !== 'system' && !mine) fail('errors.internal');
+  if (!input.sessionId && !input.memberId && !input.all) fail('dashboard.revoke_usage');
+  const where = {
+    revokedAt: null,
+    OR: [{ expiresAt: null }, { expiresAt: { gt: unit.now } }],
+    ...(input.sessionId ? { id: input.sessionId } : {}),
+    ...(input.memberId ? { memberId: input.memberId } : {}),
+    ...(mine ? { memberId: mine } : {}),
+  };
+  const rows = await unit.tx.webSession.findMany({ where, select: { id: true } });
+  if (!rows.length) return 0;
+  await unit.tx.webSession.updateMany({ where: { id: { in: rows.map((r) => r.id) } }, data: { revokedAt: unit.now, revokedById: mine } });
+  for (const r of rows) unit.audit({ action: 'web.session_revoke', entityType: 'WebSession', entityId: r.id });
+  return rows.length;
+}
+
+/** Open sessions, newest first, for the operator (npm run cli -- sessions list). */
+export async function listSessions(unit: Unit): Promise<Array<{ id: string; memberId: string; name: string; openedAt: Date | null; expiresAt: Date | null }>> {
+  if (unit.principal.kind !== 'system') fail('errors.internal');
+  const rows = await unit.tx.webSession.findMany({ where: { revokedAt: null, expiresAt: { gt: unit.now } }, orderBy: { openedAt: 'desc' }, take: 200, select: { id: true, memberId: true, openedAt: true, expiresAt: true } });
+  const names = new Map((await unit.tx.member.findMany({ where: { id: { in: rows.map((r) => r.memberId) } }, select: { id: true, name: true } })).map((m) => [m.id, m.name]));
+  return rows.map((r) => ({ ...r, name: names.get(r.memberId) ?? '' }));
+}
