@@ -330,7 +330,7 @@ const FUNCTION_WEIGHT = 0.3;
 const PHRASE_TAG = 'kw';
 const SINGLE_CHAR_WEIGHT = 0.5;
 /** A topic word no item uses weighs more than a matched one: 单位停车位 is not answered by an item naming 单位. */
-const UNKNOWN_WEIGHT = 1.5;
+const UNKNOWN_WEIGHT = 2;
 const UNKNOWN_DF_SHARE = 0.01;
 /** An unknown verb weighs this share of an unknown noun. */
 const UNKNOWN_VERB_SHARE = 0.7;
