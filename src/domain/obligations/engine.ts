@@ -192,12 +192,13 @@ export async function computeObligations(tx: Tx, q: ObligationQuery): Promise<Ob
   const to = new Date(Math.max(year.end.getTime(), q.period.end.getTime()));
   const scopedIds = scoped.map((n) => n.id);
   const branchIds = scoped.filter((n) => n.kind === 'BRANCH').map((n) => n.id);
-  const [{ counted, refused }, posts, members, records] = await Promise.all([
-    takenPlace(tx, scopedIds, from, to, q.now),
-    tx.post.findMany({ where: { orgNodeId: { in: scopedIds }, until: null, member: { active: true } }, select: { orgNodeId: true, title: true, member: { select: { id: true, name: true } } }, orderBy: [{ since: 'asc' }, { id: 'asc' }] }),
-    tx.member.findMany({ where: { branchId: { in: branchIds }, active: true }, select: { id: true, name: true, branchId: true, employeeNo: true }, orderBy: [{ employeeNo: 'asc' }, { id: 'asc' }] }),
-    tx.dutyRecord.findMany({ where: { orgNodeId: { in: scopedIds }, voidedAt: null, occurredAt: { gte: from, lt: to } }, orderBy: { occurredAt: 'asc' } }),
-  ]);
+  // One after another: inside a transaction they share one connection.
+  const { counted, refused } = await takenPlace(tx, scopedIds, from, to, q.now);
+  const [posts, members, records] = [
+    await tx.post.findMany({ where: { orgNodeId: { in: scopedIds }, until: null, member: { active: true } }, select: { orgNodeId: true, title: true, member: { select: { id: true, name: true } } }, orderBy: [{ since: 'asc' }, { id: 'asc' }] }),
+    await tx.member.findMany({ where: { branchId: { in: branchIds }, active: true }, select: { id: true, name: true, branchId: true, employeeNo: true }, orderBy: [{ employeeNo: 'asc' }, { id: 'asc' }] }),
+    await tx.dutyRecord.findMany({ where: { orgNodeId: { in: scopedIds }, voidedAt: null, occurredAt: { gte: from, lt: to } }, orderBy: { occurredAt: 'asc' } }),
+  ];
   const memberKinds = [...new Set([...lists.values()].flat().filter((i) => i.post === '党员' && i.meetingKind).map((i) => i.meetingKind!))];
   const checkins = memberKinds.length
     ? await tx.attendance.findMany({
