@@ -187,7 +187,7 @@ export function registerDashboard(server: FastifyInstance, deps: DashboardDeps):
       });
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
-      await refuse(reply, err.code.endsWith('not_allowed') ? 403 : 404, errorText(err, deps.timezone));
+      await refuse(reply, err.code.endsWith('not_allowed') || err.code === 'dashboard.link_used' ? 403 : 404, errorText(err, deps.timezone));
       return undefined;
     }
   }

@@ -1,0 +1,275 @@
+// 驾驶舱 through the whole service on PostgreSQL: the sign-in link from chat (once, 5 minutes, bound to its
+// member), the session cookie (revocable), scopes (a unit's 机关党委 cannot open another unit; the 工委 sees
+// both; a member cannot open it; a branch secretary gets his branch), no member's name in any response above
+// the branch (pages, JSON, cards), and figures equal to the compliance computation for every branch.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { runUnit } from '../../src/chat/effects.js';
+import { findMember } from '../../src/domain/org.js';
+import { memberPrincipal, SYSTEM } from '../../src/access/principal.js';
+import type { Unit } from '../../src/services/kernel.js';
+import { branchKinds, createNotice } from '../../src/services/meetings.js';
+import { checkIn } from '../../src/services/attendance.js';
+import { saveMinutes } from '../../src/services/minutes.js';
+import { computeCompliance } from '../../src/domain/life/compliance.js';
+import { periodOf } from '../../src/domain/life/period.js';
+import { dashboardView } from '../../src/services/dashboard.js';
+import { SIGN_IN_ACTION } from '../../src/web/dashboard.js';
+import { sessionsCommand } from '../../src/cli/sessions.js';
+import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
+import { startTestApp, tempDataDir } from '../helpers/app.js';
+import { ChatDriver, direct } from '../helpers/chat.js';
+
+const TZ = 'Asia/Shanghai';
+let app: App;
+let chat: ChatDriver;
+let drop: () => Promise<void>;
+let now = new Date('2026-11-20T10:00:00+08:00');
+const ids: Record<string, string> = {};
+const node: Record<string, string> = {};
+let names: string[] = [];
+
+async function as<T>(code: string, at: string, fn: (u: Unit) => Promise<T>): Promise<T> {
+  now = new Date(at);
+  const member = (await findMember(app.db.prisma, ids[code]!))!;
+  return (await runUnit(app.db, memberPrincipal(member, 'chat'), now, app.core.presenters, fn)).result;
+}
+
+/** What the bot last sent to `code` privately (text or card), as JSON text. */
+async function lastDm(code: string): Promise<string> {
+  const row = await app.db.prisma.outboxMessage.findFirstOrThrow({ where: { target: code, targetKind: 'DIRECT' }, orderBy: { seq: 'desc' } });
+  return JSON.stringify(row.payload);
+}
+
+/** `驾驶舱` in a direct chat; the sign-in link from the reply (path and query). */
+async function signInLink(code: string): Promise<string> {
+  await chat.say(code, direct(code), '驾驶舱');
+  const m = /(\/dashboard\/sign-in\?t=[^\s"\\)]+)/.exec(await lastDm(code));
+  if (!m) throw new Error(`no link in ${await lastDm(code)}`);
+  return m[1]!;
+}
+
+const get = (path: string, cookie?: string) => fetch(`${app.url}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+
+async function signIn(code: string): Promise<string> {
+  const r = await get(await signInLink(code));
+  expect(r.status).toBe(303);
+  const c = r.headers.get('set-cookie')!;
+  expect(c).toMatch(/HttpOnly/);
+  expect(c).toMatch(/Max-Age=28800/);
+  return c.split(';')[0]!;
+}
+
+const noNames = (text: string) => expect(names.filter((n) => text.includes(n))).toEqual([]);
+
+beforeAll(async () => {
+  const db = await freshPostgres();
+  drop = db.drop;
+  app = await startTestApp({ DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: redisPrefix(), DATA_DIR: tempDataDir(), SEED_DEMO: 'true', RUN_WORKERS: 'false' }, { clock: () => now });
+  chat = new ChatDriver(app);
+  const p = app.db.prisma;
+  for (const n of await p.orgNode.findMany({ select: { id: true, code: true } })) node[n.code] = n.id;
+  // A second unit under the same 工委: its 机关党委 secretary, a branch secretary, and a 工委 secretary.
+  const unitB = await p.orgNode.create({ data: { code: 'b-unit', kind: 'UNIT', name: '示例市财政局', parentId: node['demo-committee']! } });
+  const organB = await p.orgNode.create({ data: { code: 'b-organ', kind: 'ORGAN_COMMITTEE', name: '示例市财政局机关党委', parentId: unitB.id } });
+  const branchB = await p.orgNode.create({ data: { code: 'b-branch-1', kind: 'BRANCH', name: '财政局第一党支部', parentId: organB.id } });
+  Object.assign(node, { 'b-unit': unitB.id, 'b-organ': organB.id, 'b-branch-1': branchB.id });
+  const people: Array<[string, string, Array<[string, string]>]> = [
+    ['b01', '钱多多', [['ORGAN_SECRETARY', organB.id]]],
+    ['b02', '孙有余', [['BRANCH_SECRETARY', branchB.id]]],
+    ['w01', '周工委', [['WORK_COMMITTEE_SECRETARY', node['demo-committee']!]]],
+  ];
+  for (const [code, name, posts] of people) {
+    const m = await p.member.create({ data: { name, employeeNo: code, branchId: branchB.id, posts: { create: posts.map(([title, orgNodeId]) => ({ title: title as never, orgNodeId })) } } });
+    await p.platformIdentity.create({ data: { platform: 'CONSOLE', tenantKey: '', platformUserId: code, memberId: m.id } });
+  }
+  for (const m of await p.member.findMany({ select: { id: true, employeeNo: true, name: true } })) ids[m.employeeNo!] = m.id;
+  names = (await p.member.findMany({ select: { name: true } })).map((m) => m.name);
+
+  // Branch 1 holds a 主题党日 in November with minutes; branch 2 holds nothing.
+  const b1 = node['demo-branch-1']!;
+  const kind = (await as('m101', '2026-11-01T10:00:00+08:00', (u) => branchKinds(u))).find((k) => k.code === 'theme_day')!;
+  const sessionId = (await as('m101', '2026-11-01T10:00:00+08:00', (u) => createNotice(u, { branchId: b1, draft: { kind, at: new Date('2026-11-05T14:30:00+08:00'), place: '三楼会议室', topic: '学习贯彻四中全会精神', attendeeNames: [], groupName: null } }))).session.id;
+  for (const code of ['m101', 'm102', 'm103', 'm104', 'm105', 'm106']) await as(code, '2026-11-05T14:10:00+08:00', (u) => checkIn(u, { sessionId }));
+  await as('m102', '2026-11-05T17:00:00+08:00', (u) => saveMinutes(u, { sessionId, summary: '集体学习四中全会公报。', resolutions: '', speakers: '', attachments: '', untitled: (n) => `附件${n}`, recorder: '李秀英', observers: '', endsAt: null }));
+  now = new Date('2026-12-10T10:00:00+08:00');
+}, 180_000);
+
+afterAll(async () => {
+  chat?.close();
+  await app?.stop();
+  await drop?.();
+});
+
+describe('sign-in link', () => {
+  it('opens a session once; a replayed, expired or forged link is refused; a revoked session is refused', async () => {
+    const link = await signInLink('m101');
+    expect(await lastDm('m101')).toContain('5 分钟内有效');
+    const first = await get(link);
+    expect(first.status).toBe(303);
+    expect(first.headers.get('location')).toBe('/dashboard');
+    const cookie = first.headers.get('set-cookie')!.split(';')[0]!;
+    const replay = await get(link);
+    expect(replay.status).toBe(403);
+    expect(await replay.text()).toContain('登录链接已使用或已失效');
+
+    const home = await get('/dashboard', cookie);
+    expect(home.status).toBe(200);
+    const html = await home.text();
+    expect(html).toContain('示例市发展和改革委员会机关党委');
+    expect(html).toContain('第二党支部（规划处）');
+    noNames(html);
+
+    // Forged: another member's id in a token signed with a different secret, or an edited signature.
+    const t = decodeURIComponent(link.split('t=')[1]!);
+    const forged = await get(`/dashboard/sign-in?t=${encodeURIComponent(t.slice(0, -3) + (t.endsWith('AAA') ? 'BBB' : 'AAA'))}`);
+    expect(forged.status).toBe(403);
+    // Expired: a link signed six minutes ago for five minutes.
+    const row = await app.db.prisma.webSession.create({ data: { memberId: ids.m101!, linkExpiresAt: new Date(now.getTime() + 60_000) } });
+    const old = app.tokens.sign({ action: SIGN_IN_ACTION, target: row.id, member: ids.m101! }, 300, new Date(now.getTime() - 6 * 60_000));
+    const expired = await get(`/dashboard/sign-in?t=${encodeURIComponent(old)}`);
+    expect(expired.status).toBe(410);
+    // A link of another action (a ledger link) is not a sign-in.
+    const other = app.tokens.sign({ action: 'ledger.record', target: row.id, member: ids.m101! }, 300, now);
+    expect((await get(`/dashboard/sign-in?t=${encodeURIComponent(other)}`)).status).toBe(403);
+    // No cookie, or a made-up one.
+    expect((await get('/dashboard')).status).toBe(401);
+    expect((await get('/dashboard', 'zhibu_dash=made-up')).status).toBe(401);
+
+    // Revoked by the operator: the cookie no longer opens anything.
+    const out: string[] = [];
+    const code = await sessionsCommand(['revoke', '--member', 'm101'], async (fn) => fn(app.db.prisma), { log: (s) => out.push(s), error: (s) => out.push(s) }, now);
+    expect(code).toBe(0);
+    expect(out.join('\n')).toMatch(/已注销 [1-9]\d* 个会话/);
+    expect((await get('/dashboard', cookie)).status).toBe(401);
+    const audits = await app.db.prisma.auditLog.count({ where: { action: { in: ['web.sign_in', 'web.session_revoke', 'web.sign_in_link'] } } });
+    expect(audits).toBeGreaterThanOrEqual(3);
+  });
+
+  it('the session lasts 8 hours', async () => {
+    const cookie = await signIn('m101');
+    now = new Date(now.getTime() + 7.9 * 3600_000);
+    expect((await get('/dashboard', cookie)).status).toBe(200);
+    now = new Date(now.getTime() + 0.2 * 3600_000);
+    expect((await get('/dashboard', cookie)).status).toBe(401);
+    now = new Date('2026-12-10T10:00:00+08:00');
+  });
+
+  it('a member without a post is refused in chat and gets no link', async () => {
+    const before = await app.db.prisma.webSession.count();
+    await chat.say('m108', direct('m108'), '驾驶舱');
+    expect(await lastDm('m108')).toContain('驾驶舱供支部委员、机关党委、工委的同志和管理员使用');
+    expect(await app.db.prisma.webSession.count()).toBe(before);
+  });
+});
+
+describe('scopes', () => {
+  it("unit A's 机关党委 cannot open unit B, and unit B's cannot open unit A; the 工委 sees both", async () => {
+    const a = await signIn('m101');
+    expect((await get(`/dashboard/node/${node['b-organ']}`, a)).status).toBe(403);
+    expect((await get(`/dashboard/node/${node['b-branch-1']}`, a)).status).toBe(403);
+    expect((await get(`/dashboard/data/${node['b-unit']}`, a)).status).toBe(403);
+    const b = await signIn('b01');
+    expect((await get(`/dashboard/node/${node['demo-organ']}`, b)).status).toBe(403);
+    expect((await get(`/dashboard/node/${node['demo-branch-1']}`, b)).status).toBe(403);
+    const own = await get('/dashboard', b);
+    expect(own.status).toBe(200);
+    expect(await own.text()).toContain('财政局第一党支部');
+
+    const w = await signIn('w01');
+    const home = await (await get('/dashboard', w)).text();
+    expect(home).toContain('示例市发展和改革委员会');
+    expect(home).toContain('示例市财政局');
+    noNames(home);
+    for (const code of ['demo-unit', 'demo-organ', 'b-unit', 'b-organ']) {
+      const r = await get(`/dashboard/node/${node[code]}`, w);
+      expect(r.status).toBe(200);
+      noNames(await r.text());
+      const j = await get(`/dashboard/data/${node[code]}`, w);
+      expect(j.status).toBe(200);
+      noNames(await j.text());
+    }
+    const committeeJson = await (await get(`/dashboard/data/${node['demo-committee']}`, w)).text();
+    noNames(committeeJson);
+    expect(JSON.parse(committeeJson).units.map((u: { name: string }) => u.name)).toEqual(expect.arrayContaining(['示例市财政局', '示例市发展和改革委员会']));
+  });
+
+  it("a branch secretary gets his own branch; names of a meeting only for the branch's managers", async () => {
+    const s = await signIn('b02');
+    const r = await get('/dashboard', s);
+    expect(r.status).toBe(200);
+    expect(await r.text()).toContain('本支部情况');
+    expect((await get(`/dashboard/node/${node['b-organ']}`, s)).status).toBe(403);
+
+    const manager = await signIn('m102'); // 组织委员 of branch 1
+    const page = await (await get(`/dashboard/node/${node['demo-branch-1']}`, manager)).text();
+    expect(page).toContain('学习贯彻四中全会精神');
+    expect(page).toContain('王建国'); // who attended: the branch's managers see names
+    const viewer = await signIn('m103'); // 宣传委员: sees the branch, not the names
+    const plain = await get(`/dashboard/node/${node['demo-branch-1']}`, viewer);
+    expect(plain.status).toBe(200);
+    const text = await plain.text();
+    expect(text).toContain('学习贯彻四中全会精神');
+    noNames(text);
+    // The organ secretary above sees branch 1's figures, and names there as a manager of the branch (branch.manage).
+    const organ = await signIn('m101');
+    const organPage = await (await get(`/dashboard/node/${node['demo-organ']}`, organ)).text();
+    noNames(organPage);
+  });
+});
+
+describe('figures', () => {
+  it("equal the compliance computation for every branch, and the roll-up counts branches with everything done", async () => {
+    const period = periodOf('quarter', now, TZ);
+    const { result: v } = await runUnit(app.db, SYSTEM, now, app.core.presenters, (u) => dashboardView(u, { nodeId: node['demo-organ']!, period }, { timezone: TZ, atRiskDays: 10 }));
+    if (v.level !== 'organ') throw new Error('organ view expected');
+    expect(v.organ.branches.map((b) => b.name)).toEqual(['第一党支部（办公室）', '第二党支部（规划处）', '第三党支部（综合处）']);
+    let allDone = 0;
+    for (const b of v.organ.branches) {
+      const c = await computeCompliance(app.db.prisma as never, { orgNodeId: b.id, period, now, tz: TZ, atRiskDays: 10 });
+      const counts = { done: 0, open: 0, at_risk: 0, missed: 0 };
+      for (const i of c.items) counts[i.status]++;
+      expect(b.obligations).toEqual(counts);
+      expect(b.lines.map((l) => [l.key, l.status, l.held, l.required])).toEqual(c.items.map((i) => [i.obligationKey, i.status, i.held, i.required]));
+      if (c.items.every((i) => i.status === 'done')) allDone++;
+    }
+    expect(v.organ.rollUp.branchesAllDone).toBe(allDone);
+    // Branch 1: one 主题党日 held in November with minutes, 6 of 10 at it; branch 2 held nothing and misses November's.
+    const [b1, b2] = v.organ.branches;
+    expect(b1!.records).toEqual({ held: 1, withMinutes: 1, withHost: 1 });
+    expect(b1!.attendance.attended).toBe(6);
+    expect(b1!.attendance.expected).toBe(10);
+    expect(b2!.records.held).toBe(0);
+    const theme = b2!.lines.find((l) => l.kindCode === 'theme_day')!;
+    expect(theme.missedParts).toContain('2026年11月');
+    expect(b1!.lines.find((l) => l.kindCode === 'theme_day')!.missedParts).not.toContain('2026年11月');
+    noNames(JSON.stringify(v));
+  });
+});
+
+describe('chat cards', () => {
+  it('本机关本季度党建情况 and 各单位本季度情况 carry the figures, no names, and a [查看明细] link to that place', async () => {
+    await chat.say('m101', direct('m101'), '本机关本季度党建情况');
+    const organCard = await lastDm('m101');
+    expect(organCard).toContain('本机关本季度党建情况');
+    expect(organCard).toContain('第二党支部（规划处）');
+    expect(organCard).toContain('查看明细');
+    noNames(organCard);
+    const link = /(\/dashboard\/sign-in\?t=[^\s"\\)]+)/.exec(organCard)![1]!;
+    const opened = await get(link);
+    expect(opened.status).toBe(303);
+    expect(opened.headers.get('location')).toBe(`/dashboard/node/${node['demo-organ']}?p=2026Q4`);
+
+    await chat.say('w01', direct('w01'), '各单位本季度情况');
+    const committeeCard = await lastDm('w01');
+    expect(committeeCard).toContain('各单位本季度情况');
+    expect(committeeCard).toContain('示例市财政局');
+    expect(committeeCard).toContain('示例市发展和改革委员会');
+    noNames(committeeCard);
+
+    await chat.say('m108', direct('m108'), '各单位本季度情况');
+    expect(await lastDm('m108')).toContain('这张情况卡片供机关党委、工委的同志查看');
+    await chat.say('m101', direct('m101'), '各单位本季度情况');
+    expect(await lastDm('m101')).toContain('这张情况卡片供机关党委、工委的同志查看');
+  });
+});
