@@ -161,7 +161,9 @@ export class Deliverer {
   ) {
     this.opts = { ...DEFAULT_DELIVER, ...opts };
     const c = this.opts.concurrency;
-    this.inFlight = new InFlight(this.opts.perDestination ?? 2, this.opts.perPlatform ?? Math.max(1, c - Math.ceil(c / 4)));
+    // A platform's cap only matters when another platform needs the slots (the console is local).
+    const platforms = senders.filter((x) => x.platform !== 'CONSOLE').length;
+    this.inFlight = new InFlight(this.opts.perDestination ?? 2, this.opts.perPlatform ?? (platforms > 1 ? Math.max(1, c - Math.ceil(c / 4)) : c));
     for (const s of senders) this.senders.set(s.platform, s);
     this.queue = backend.createQueue(DELIVER_QUEUE);
   }
@@ -224,21 +226,23 @@ export class Deliverer {
       return this.deliverCards();
     }
     const data = job.data as SendJobData;
+    // The rate limit first: it spreads a burst over its windows, so few jobs reach the in-flight
+    // check below at once (a refused job is moved, not spun on).
+    if (this.opts.limiter && data.to) {
+      const r = await this.opts.limiter.reserve(data.to);
+      if (!r.ok) {
+        // Wait for a free slot without spending an attempt.
+        await job.moveToDelayed(Date.now() + r.waitMs, token);
+        throw new DelayedError();
+      }
+    }
     // A destination (or platform) with its sends in flight waits its turn without a slot or an attempt.
     const leave = data.to ? this.inFlight.enter(data.to) : () => {};
     if (!leave) {
-      await job.moveToDelayed(Date.now() + BUSY_RETRY_MS, token);
+      await job.moveToDelayed(Date.now() + BUSY_RETRY_MS + Math.floor(Math.random() * BUSY_RETRY_MS), token);
       throw new DelayedError();
     }
     try {
-      if (this.opts.limiter && data.to) {
-        const r = await this.opts.limiter.reserve(data.to);
-        if (!r.ok) {
-          // Wait for a free slot without spending an attempt.
-          await job.moveToDelayed(Date.now() + r.waitMs, token);
-          throw new DelayedError();
-        }
-      }
       const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       return await this.deliverOne(String(data.id), final);
     } finally {
