@@ -49,6 +49,7 @@ nav{display:flex;flex-wrap:wrap;gap:6px;margin:6px 0 10px}nav a,nav span{padding
 .table{overflow-x:auto;background:#fff;border-radius:6px}table{border-collapse:collapse;width:100%;min-width:640px}th,td{border-bottom:1px solid #eee;padding:6px 8px;text-align:left;vertical-align:top}th{background:#fafafa;font-weight:600;white-space:nowrap}
 .bar{display:inline-block;width:90px;height:8px;background:#eee;border-radius:4px;vertical-align:middle;margin-right:6px}.bar i{display:block;height:8px;border-radius:4px;background:#c33}
 .st{padding:1px 6px;border-radius:8px;font-size:12px;white-space:nowrap}.st-done{background:#e6f4ea;color:#1e7b34}.st-open{background:#eef;color:#335}.st-at_risk{background:#fff4e0;color:#a35a00}.st-missed{background:#fde8e8;color:#b00}
+td.name{min-width:9em}td.items{min-width:14em;max-width:28em;font-size:13px}
 .tools{display:flex;justify-content:space-between;align-items:center;gap:8px}.tools form{margin:0}button{padding:4px 10px;border:1px solid #ccc;background:#fff;border-radius:4px}
 @media (max-width:480px){body{padding:8px;font-size:13px}table{min-width:0}.wide{display:none}.bar{width:56px}}
 @media print{body{background:#fff;max-width:none}nav,.tools button,.tools form{display:none}.table{overflow:visible}table{min-width:0}th{background:none}a{color:#000;text-decoration:none}}`;
@@ -137,12 +138,12 @@ export function renderView(v: DashboardView, tz: string, now: Date): string {
   if (v.level === 'committee') {
     const rows = v.units.map(
       (u) =>
-        `<tr><td><a href="/dashboard/node/${encodeURIComponent(u.id)}${p}">${e(u.name)}</a></td><td>${share(u.rollUp.branchesAllDone, u.rollUp.branches)}<div class="muted">${e(say('dashboard.col.previous'))} ${e(pct(u.previous.branchesAllDone, u.previous.branches))}</div></td><td>${u.rollUp.missed}</td><td class="wide">${counts(u.own)}</td>${figureCells(u.rollUp)}</tr>`,
+        `<tr><td class="name"><a href="/dashboard/node/${encodeURIComponent(u.id)}${p}">${e(u.name)}</a></td><td>${share(u.rollUp.branchesAllDone, u.rollUp.branches)}<div class="muted">${e(say('dashboard.col.previous'))} ${e(pct(u.previous.branchesAllDone, u.previous.branches))}</div></td><td>${u.rollUp.missed}</td><td class="wide">${counts(u.own)}</td>${figureCells(u.rollUp)}</tr>`,
     );
     body = `<h2>${e(say('dashboard.level_committee', { period: v.period.label }))}</h2><p class="summary">${summaryLine(v.rollUp)}<br><span class="muted">${e(say('dashboard.col.previous'))}（${e(v.previous.label)}）：${summaryLine(v.previousRollUp)}</span></p>
 <div class="table"><table><tr><th>${e(say('dashboard.col.unit'))}</th><th>${e(say('dashboard.col.all_done'))}</th><th>${e(say('dashboard.col.missed'))}</th><th class="wide">${e(say('dashboard.own'))} ${e(say('dashboard.col.status'))}</th>${figureHeads()}</tr>${rows.join('')}</table></div>`;
   } else if (v.level === 'organ') {
-    const rows = v.organ.branches.map((b: BranchFigures) => `<tr><td><a href="/dashboard/node/${encodeURIComponent(b.id)}${p}">${e(b.name)}</a></td><td>${counts(b.obligations)}</td><td>${e(b.lines.filter((l) => l.status === 'missed').map((l) => `${l.name}${l.missedParts.length ? ` ${l.missedParts.join('、')}` : ''}`).join('；') || say('dashboard.none'))}</td>${figureCells(b)}</tr>`);
+    const rows = v.organ.branches.map((b: BranchFigures) => `<tr><td class="name"><a href="/dashboard/node/${encodeURIComponent(b.id)}${p}">${e(b.name)}</a></td><td>${counts(b.obligations)}</td><td class="items">${e(b.lines.filter((l) => l.status === 'missed').map((l) => l.name).join('、') || say('dashboard.none'))}</td>${figureCells(b)}</tr>`);
     body = `<h2>${e(say('dashboard.level_organ', { period: v.period.label }))}</h2><p class="summary">${summaryLine(v.organ.rollUp)}<br><span class="muted">${e(say('dashboard.col.previous'))}（${e(v.previous.label)}）：${summaryLine(v.previousRollUp)}</span></p>
 <div class="table"><table><tr><th>${e(say('dashboard.col.branch'))}</th><th>${e(say('dashboard.col.status'))}</th><th>${e(say('dashboard.col.missed'))}</th>${figureHeads()}</tr>${rows.join('')}</table></div>
 <h2>${e(say('dashboard.own'))}</h2>${linesTable(v.organ.own)}`;

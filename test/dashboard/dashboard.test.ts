@@ -5,48 +5,31 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { runUnit } from '../../src/chat/effects.js';
-import { findMember } from '../../src/domain/org.js';
-import { memberPrincipal, SYSTEM } from '../../src/access/principal.js';
-import type { Unit } from '../../src/services/kernel.js';
-import { branchKinds, createNotice } from '../../src/services/meetings.js';
-import { checkIn } from '../../src/services/attendance.js';
-import { saveMinutes } from '../../src/services/minutes.js';
+import { SYSTEM } from '../../src/access/principal.js';
 import { computeCompliance } from '../../src/domain/life/compliance.js';
 import { periodOf } from '../../src/domain/life/period.js';
 import { dashboardView } from '../../src/services/dashboard.js';
 import { SIGN_IN_ACTION } from '../../src/web/dashboard.js';
 import { sessionsCommand } from '../../src/cli/sessions.js';
-import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
-import { startTestApp, tempDataDir } from '../helpers/app.js';
 import { ChatDriver, direct } from '../helpers/chat.js';
+import { lastDm as lastDmOf, signInPath, startDashboardOrgan, type DashboardOrgan } from '../helpers/dashboard.js';
 
 const TZ = 'Asia/Shanghai';
+let o: DashboardOrgan;
 let app: App;
 let chat: ChatDriver;
-let drop: () => Promise<void>;
-let now = new Date('2026-11-20T10:00:00+08:00');
-const ids: Record<string, string> = {};
-const node: Record<string, string> = {};
+let ids: Record<string, string>;
+let node: Record<string, string>;
 let names: string[] = [];
+const clock = () => o.clock;
+const START = new Date('2026-12-10T10:00:00+08:00');
 
-async function as<T>(code: string, at: string, fn: (u: Unit) => Promise<T>): Promise<T> {
-  now = new Date(at);
-  const member = (await findMember(app.db.prisma, ids[code]!))!;
-  return (await runUnit(app.db, memberPrincipal(member, 'chat'), now, app.core.presenters, fn)).result;
-}
-
-/** What the bot last sent to `code` privately (text or card), as JSON text. */
-async function lastDm(code: string): Promise<string> {
-  const row = await app.db.prisma.outboxMessage.findFirstOrThrow({ where: { target: code, targetKind: 'DIRECT' }, orderBy: { seq: 'desc' } });
-  return JSON.stringify(row.payload);
-}
+const lastDm = (code: string) => lastDmOf(app, code);
 
 /** `驾驶舱` in a direct chat; the sign-in link from the reply (path and query). */
 async function signInLink(code: string): Promise<string> {
   await chat.say(code, direct(code), '驾驶舱');
-  const m = /(\/dashboard\/sign-in\?t=[^\s"\\)]+)/.exec(await lastDm(code));
-  if (!m) throw new Error(`no link in ${await lastDm(code)}`);
-  return m[1]!;
+  return signInPath(await lastDm(code));
 }
 
 const get = (path: string, cookie?: string) => fetch(`${app.url}${path}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
@@ -63,42 +46,15 @@ async function signIn(code: string): Promise<string> {
 const noNames = (text: string) => expect(names.filter((n) => text.includes(n))).toEqual([]);
 
 beforeAll(async () => {
-  const db = await freshPostgres();
-  drop = db.drop;
-  app = await startTestApp({ DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: redisPrefix(), DATA_DIR: tempDataDir(), SEED_DEMO: 'true', RUN_WORKERS: 'false' }, { clock: () => now });
+  o = await startDashboardOrgan();
+  ({ app, ids, node, names } = o);
   chat = new ChatDriver(app);
-  const p = app.db.prisma;
-  for (const n of await p.orgNode.findMany({ select: { id: true, code: true } })) node[n.code] = n.id;
-  // A second unit under the same 工委: its 机关党委 secretary, a branch secretary, and a 工委 secretary.
-  const unitB = await p.orgNode.create({ data: { code: 'b-unit', kind: 'UNIT', name: '示例市财政局', parentId: node['demo-committee']! } });
-  const organB = await p.orgNode.create({ data: { code: 'b-organ', kind: 'ORGAN_COMMITTEE', name: '示例市财政局机关党委', parentId: unitB.id } });
-  const branchB = await p.orgNode.create({ data: { code: 'b-branch-1', kind: 'BRANCH', name: '财政局第一党支部', parentId: organB.id } });
-  Object.assign(node, { 'b-unit': unitB.id, 'b-organ': organB.id, 'b-branch-1': branchB.id });
-  const people: Array<[string, string, Array<[string, string]>]> = [
-    ['b01', '钱多多', [['ORGAN_SECRETARY', organB.id]]],
-    ['b02', '孙有余', [['BRANCH_SECRETARY', branchB.id]]],
-    ['w01', '周工委', [['WORK_COMMITTEE_SECRETARY', node['demo-committee']!]]],
-  ];
-  for (const [code, name, posts] of people) {
-    const m = await p.member.create({ data: { name, employeeNo: code, branchId: branchB.id, posts: { create: posts.map(([title, orgNodeId]) => ({ title: title as never, orgNodeId })) } } });
-    await p.platformIdentity.create({ data: { platform: 'CONSOLE', tenantKey: '', platformUserId: code, memberId: m.id } });
-  }
-  for (const m of await p.member.findMany({ select: { id: true, employeeNo: true, name: true } })) ids[m.employeeNo!] = m.id;
-  names = (await p.member.findMany({ select: { name: true } })).map((m) => m.name);
-
-  // Branch 1 holds a 主题党日 in November with minutes; branch 2 holds nothing.
-  const b1 = node['demo-branch-1']!;
-  const kind = (await as('m101', '2026-11-01T10:00:00+08:00', (u) => branchKinds(u))).find((k) => k.code === 'theme_day')!;
-  const sessionId = (await as('m101', '2026-11-01T10:00:00+08:00', (u) => createNotice(u, { branchId: b1, draft: { kind, at: new Date('2026-11-05T14:30:00+08:00'), place: '三楼会议室', topic: '学习贯彻四中全会精神', attendeeNames: [], groupName: null } }))).session.id;
-  for (const code of ['m101', 'm102', 'm103', 'm104', 'm105', 'm106']) await as(code, '2026-11-05T14:10:00+08:00', (u) => checkIn(u, { sessionId }));
-  await as('m102', '2026-11-05T17:00:00+08:00', (u) => saveMinutes(u, { sessionId, summary: '集体学习四中全会公报。', resolutions: '', speakers: '', attachments: '', untitled: (n) => `附件${n}`, recorder: '李秀英', observers: '', endsAt: null }));
-  now = new Date('2026-12-10T10:00:00+08:00');
 }, 180_000);
 
 afterAll(async () => {
   chat?.close();
   await app?.stop();
-  await drop?.();
+  await o?.drop();
 });
 
 describe('sign-in link', () => {
@@ -125,6 +81,7 @@ describe('sign-in link', () => {
     const forged = await get(`/dashboard/sign-in?t=${encodeURIComponent(t.slice(0, -3) + (t.endsWith('AAA') ? 'BBB' : 'AAA'))}`);
     expect(forged.status).toBe(403);
     // Expired: a link signed six minutes ago for five minutes.
+    const now = clock().now;
     const row = await app.db.prisma.webSession.create({ data: { memberId: ids.m101!, linkExpiresAt: new Date(now.getTime() + 60_000) } });
     const old = app.tokens.sign({ action: SIGN_IN_ACTION, target: row.id, member: ids.m101! }, 300, new Date(now.getTime() - 6 * 60_000));
     const expired = await get(`/dashboard/sign-in?t=${encodeURIComponent(old)}`);
@@ -148,11 +105,11 @@ describe('sign-in link', () => {
 
   it('the session lasts 8 hours', async () => {
     const cookie = await signIn('m101');
-    now = new Date(now.getTime() + 7.9 * 3600_000);
+    clock().now = new Date(START.getTime() + 7.9 * 3600_000);
     expect((await get('/dashboard', cookie)).status).toBe(200);
-    now = new Date(now.getTime() + 0.2 * 3600_000);
+    clock().now = new Date(START.getTime() + 8.1 * 3600_000);
     expect((await get('/dashboard', cookie)).status).toBe(401);
-    now = new Date('2026-12-10T10:00:00+08:00');
+    clock().now = START;
   });
 
   it('a member without a post is refused in chat and gets no link', async () => {
@@ -220,6 +177,7 @@ describe('scopes', () => {
 
 describe('figures', () => {
   it("equal the compliance computation for every branch, and the roll-up counts branches with everything done", async () => {
+    const now = clock().now;
     const period = periodOf('quarter', now, TZ);
     const { result: v } = await runUnit(app.db, SYSTEM, now, app.core.presenters, (u) => dashboardView(u, { nodeId: node['demo-organ']!, period }, { timezone: TZ, atRiskDays: 10 }));
     if (v.level !== 'organ') throw new Error('organ view expected');
