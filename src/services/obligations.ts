@@ -5,7 +5,7 @@
 import type { DutyLevel, OrgKind, PostTitle } from '../generated/prisma/enums.js';
 import { authorize, can, pathOf, type NodeRef } from '../access/index.js';
 import { activeListForBranch } from '../domain/duties/store.js';
-import { computeObligations, holderKindOf, POST_HOLDERS, windowsOf, type Obligation, type ObligationReport } from '../domain/obligations/engine.js';
+import { computeObligations, holderKindOf, PAIR_KIND, POST_HOLDERS, windowsOf, type Obligation, type ObligationReport } from '../domain/obligations/engine.js';
 import { periodOf, type PeriodRange } from '../domain/life/period.js';
 import { localDay } from '../domain/life/time.js';
 import { fail, type Unit } from './kernel.js';
@@ -124,12 +124,22 @@ export async function recordDuty(unit: Unit, input: RecordInput): Promise<Record
 
   const links = [...text.matchAll(URL)].map((m) => ({ kind: 'link' as const, url: m[0] }));
   const evidence = [...links, ...(input.attachments ?? [])];
+  // 谈心谈话 is with someone: 记录 谈心谈话 与张伟 … counts for both (a member of the same branch).
+  let partner: { id: string; name: string } | null = null;
+  if (item.meetingKind === PAIR_KIND && member) {
+    const named = /^(?:与|和|同)\s*([^\s，,。]+)/.exec(text);
+    if (!named) fail('obligations.talk_partner');
+    const found = await tx.member.findMany({ where: { branchId: nodeId, active: true, name: named[1] }, select: { id: true, name: true } });
+    if (found.length !== 1 || found[0]!.id === member.id) fail('obligations.talk_partner_unknown', { name: named[1]! });
+    partner = found[0]!;
+  }
   const row = await tx.dutyRecord.create({
     data: { itemCode: item.code, orgNodeId: nodeId, memberId: member?.id ?? null, occurredAt: now, text: text || '（见附件）', evidence: evidence as never, recordedById: me.id },
     select: { id: true },
   });
+  if (partner) await tx.dutyRecord.create({ data: { itemCode: item.code, orgNodeId: nodeId, memberId: partner.id, occurredAt: now, text: `与${member!.name}：${text}`, evidence: evidence as never, recordedById: me.id } });
   const node = await tx.orgNode.findUniqueOrThrow({ where: { id: nodeId }, select: { id: true, name: true } });
-  unit.audit({ action: 'duty.record', entityType: 'DutyRecord', entityId: row.id, detail: { item: item.code, orgNodeId: nodeId, memberId: member?.id ?? null, evidence: evidence.length } });
+  unit.audit({ action: 'duty.record', entityType: 'DutyRecord', entityId: row.id, detail: { item: item.code, orgNodeId: nodeId, memberId: member?.id ?? null, partnerId: partner?.id ?? null, evidence: evidence.length } });
 
   // Where the item stands now for this holder, in the window that contains today.
   const rule = item.rule as { period: PeriodRange['kind']; atLeast: number } | null;

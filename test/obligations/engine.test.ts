@@ -66,6 +66,7 @@ describe.each(['pglite', 'postgres'] as const)('obligations on %s', (backend) =>
     expect(count('B-10')).toBe(30 * 12); // every member, monthly (党费)
     expect(count('B-11')).toBe(30); // every member, 4 a year (双报到)
     expect(count('O-02')).toBe(4 * 2); // each 机关党委委员 (书记, 专职副书记, two 委员), half-yearly
+    expect(count('B-09')).toBe(30); // 谈心谈话: every member, once a year
     expect(count('P-03')).toBe(1); // the 党组's 中心组学习, 12 a year
     expect(r.obligations.find((o) => o.itemCode === 'P-03')!.required).toBe(12);
     // Nothing has been done in the demo: the first half's are missed, December's open.
@@ -187,6 +188,19 @@ describe.each(['pglite', 'postgres'] as const)('obligations on %s', (backend) =>
     // 党费 by name: the member's own, this month.
     const { result } = await h.run(await h.member('m105'), at, (u) => recordDuty(u, { item: '党费', text: '12月党费已交', timezone: TZ }));
     expect(result).toMatchObject({ item: { code: 'B-10' }, member: { name: '陈静' }, obligation: { status: 'done', window: { key: '2026-12' } } });
+  });
+
+  it('records a 谈心谈话 for both members who talked', async () => {
+    const at = sh('2026-12-03T11:00');
+    const b09 = async () => (await computeObligations(h.db.prisma as never, { period: periodRange('year', 2026, 1), now: at, itemCodes: ['B-09'] })).obligations;
+    const { result } = await h.run(await h.member('m102'), at, (u) => recordDuty(u, { item: '谈心谈话', text: '与陈静 交流思想和工作', timezone: TZ }));
+    expect(result).toMatchObject({ item: { code: 'B-09' }, member: { name: '李秀英' }, obligation: { status: 'done' } });
+    const done = (await b09()).filter((o) => o.status === 'done').map((o) => o.holder.member!.name).sort();
+    expect(done).toEqual(['李秀英', '陈静'].sort());
+    const refused = async (text: string) => ((await h.run(await h.member('m102'), at, (u) => recordDuty(u, { item: 'B-09', text, timezone: TZ })).catch((e: unknown) => e)) as DomainError).code;
+    expect(await refused('交流思想')).toBe('obligations.talk_partner');
+    expect(await refused('与徐强 交流')).toBe('obligations.talk_partner_unknown'); // another branch
+    expect(await refused('与李秀英 交流')).toBe('obligations.talk_partner_unknown'); // oneself
   });
 
   it('shows a member their own list duties in 我还有哪些没完成, until they record them', async () => {

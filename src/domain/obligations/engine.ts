@@ -7,6 +7,8 @@
 //   a 党课 item whose post names a person (支部书记讲党课) counts only the sessions that person gave;
 // - post 党员: each active member of each branch (党费, 双报到, 承诺), met by records for that member,
 //   and for a meeting kind (双报到 community_service) also by the member's check-ins at such sessions;
+// - 谈心谈话 (heart_talk): each member, met by a talk recorded with a partner (one record for each of
+//   the two) or by a check-in at a 谈心谈话 session;
 // - a post held by people (党组书记, 机关党委委员, 支部书记 …): each holder of that post at the node
 //   (委员述职 per 委员), met by records for that holder; a vacant post leaves the node as the holder;
 // - anything else: the node of the item's level, met by records for the node (DutyRecord).
@@ -115,9 +117,13 @@ export const POST_HOLDERS: Record<string, PostTitle[]> = {
   党小组长: ['GROUP_LEADER'],
 };
 
+/** The meeting kind recorded as talks between two members, each counting for both. */
+export const PAIR_KIND = 'heart_talk';
+
 /** Who holds an item's obligation (see the top of this file). */
 export function holderKindOf(item: { post: string; meetingKind: string | null }): HolderKind {
-  if (item.post === '党员') return 'member';
+  // 谈心谈话 is between two people (条例: 委员之间、委员和党员、党员之间), not a branch meeting: each member needs one.
+  if (item.post === '党员' || item.meetingKind === PAIR_KIND) return 'member';
   if (item.meetingKind) return 'node';
   return POST_HOLDERS[item.post] ? 'post' : 'node';
 }
