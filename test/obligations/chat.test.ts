@@ -52,8 +52,9 @@ describe('the 工委’s plan list in the chat', () => {
     await p.post.create({ data: { memberId: m110.id, orgNodeId: (await p.orgNode.findUniqueOrThrow({ where: { code: 'demo-committee' } })).id, title: 'WORK_COMMITTEE_STAFF' } });
     await chat.say('m110', direct('m110'), '主题党日计划 1.学习贯彻全会精神 2.重温入党誓词');
     await chat.waitFor(direct('m110'), (x) => !!textOf(x)?.startsWith('已向 4 个机关党委群和支部群下发2027年1月的清单'));
-    const { card } = await chat.waitForCard(group(1), '2027年1月主题党日计划清单');
-    await chat.waitForCard({ kind: 'GROUP', id: 'unit' }, '2027年1月主题党日计划清单');
+    // Four cards go out one after another: allow for a busy machine.
+    const { card } = await chat.waitForCard(group(1), '2027年1月主题党日计划清单', 15_000);
+    await chat.waitForCard({ kind: 'GROUP', id: 'unit' }, '2027年1月主题党日计划清单', 15_000);
     await chat.click('m101', group(1), button(card, '已收到'));
     await chat.waitFor(group(1), (x) => textOf(x) === '第一党支部（办公室）：已收到。');
     await chat.say('m110', direct('m110'), '计划清单情况');
