@@ -8,7 +8,11 @@
 //   GET  /dashboard/meeting/:id          one meeting's printable record (the branch's managers only)
 //   GET  /dashboard/data/:id[?p=]        the same figures as JSON
 //   POST /dashboard/sign-out             revoke this browser's session
+//   GET  /dashboard/assets/echarts.min.js  ECharts from node_modules (intranets are air-gapped: no CDN)
 // Access is the services' (src/services/dashboard.ts) as the signed-in member (memberPrincipal 'web').
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseCookie, stringifySetCookie } from 'cookie';
 import type { Database } from '../db/client.js';
@@ -50,6 +54,7 @@ nav{display:flex;flex-wrap:wrap;gap:6px;margin:6px 0 10px}nav a,nav span{padding
 .bar{display:inline-block;width:90px;height:8px;background:#eee;border-radius:4px;vertical-align:middle;margin-right:6px}.bar i{display:block;height:8px;border-radius:4px;background:#c33}
 .st{padding:1px 6px;border-radius:8px;font-size:12px;white-space:nowrap}.st-done{background:#e6f4ea;color:#1e7b34}.st-open{background:#eef;color:#335}.st-at_risk{background:#fff4e0;color:#a35a00}.st-missed{background:#fde8e8;color:#b00}
 td.name{min-width:9em}td.items{min-width:14em;max-width:28em;font-size:13px}
+.chart{background:#fff;border-radius:6px;margin:8px 0;padding:6px}
 .tools{display:flex;justify-content:space-between;align-items:center;gap:8px}.tools form{margin:0}button{padding:4px 10px;border:1px solid #ccc;background:#fff;border-radius:4px}
 @media (max-width:480px){body{padding:8px;font-size:13px}table{min-width:0}.wide{display:none}.bar{width:56px}}
 @media print{body{background:#fff;max-width:none}nav,.tools button,.tools form{display:none}.table{overflow:visible}table{min-width:0}th{background:none}a{color:#000;text-decoration:none}}`;
@@ -61,6 +66,37 @@ const STATUS_WORDS: Record<keyof StatusCounts, string> = { done: 'dashboard.stat
 const status = (s: keyof StatusCounts) => `<span class="st st-${s}">${e(say(STATUS_WORDS[s]))}</span>`;
 const STATUS_KEYS = ['done', 'open', 'at_risk', 'missed'] as const;
 const counts = (c: StatusCounts) => STATUS_KEYS.map((k) => `${c[k]}`).join(' / ');
+
+/** ECharts' browser build from the installed package (read once). */
+let echartsJs: Buffer | undefined;
+function echartsFile(): Buffer {
+  // The package's entry lies inside it (its exports do not list dist/): its root is the last …/echarts/ of that path.
+  const entry = createRequire(import.meta.url).resolve('echarts');
+  const root = entry.slice(0, entry.lastIndexOf(`${path.sep}echarts${path.sep}`) + `${path.sep}echarts`.length);
+  echartsJs ??= fs.readFileSync(path.join(root, 'dist', 'echarts.min.js'));
+  return echartsJs;
+}
+
+/**
+ * A stacked bar chart of obligation statuses per row (branches or units, in the roster's order, never
+ * sorted by a figure), drawn by ECharts when it loads; the tables below hold the same figures.
+ */
+function statusChart(rows: Array<{ name: string; counts: StatusCounts }>): string {
+  if (!rows.length) return '';
+  const data = {
+    names: rows.map((r) => r.name),
+    series: STATUS_KEYS.map((k) => ({ name: say(STATUS_WORDS[k]), key: k, data: rows.map((r) => r.counts[k]) })),
+  };
+  const json = JSON.stringify(data).replace(/</g, '\\u003c');
+  const height = 60 + rows.length * 34;
+  return `<div id="chart" class="chart" style="height:${height}px"></div><script type="application/json" id="chart-data">${json}</script>
+<script src="/dashboard/assets/echarts.min.js"></script><script>(function(){var el=document.getElementById('chart');if(!window.echarts||!el)return;var d=JSON.parse(document.getElementById('chart-data').textContent);
+var colors={done:'#1e7b34',open:'#8a94c8',at_risk:'#e0a030',missed:'#c33'};var c=echarts.init(el,null,{renderer:'svg'});
+c.setOption({animation:false,grid:{left:8,right:16,top:30,bottom:8,containLabel:true},legend:{top:0},tooltip:{trigger:'axis',axisPointer:{type:'shadow'}},
+xAxis:{type:'value',minInterval:1},yAxis:{type:'category',inverse:true,data:d.names,axisLabel:{width:110,overflow:'truncate'}},
+series:d.series.map(function(s){return{name:s.name,type:'bar',stack:'all',data:s.data,itemStyle:{color:colors[s.key]}}})});
+window.addEventListener('resize',function(){c.resize()});el.setAttribute('data-ready','1');})();</script>`;
+}
 
 function page(title: string, body: string): string {
   return htmlPage(title, body, DASHBOARD_STYLE);
@@ -141,10 +177,12 @@ export function renderView(v: DashboardView, tz: string, now: Date): string {
         `<tr><td class="name"><a href="/dashboard/node/${encodeURIComponent(u.id)}${p}">${e(u.name)}</a></td><td>${share(u.rollUp.branchesAllDone, u.rollUp.branches)}<div class="muted">${e(say('dashboard.col.previous'))} ${e(pct(u.previous.branchesAllDone, u.previous.branches))}</div></td><td>${u.rollUp.missed}</td><td class="wide">${counts(u.own)}</td>${figureCells(u.rollUp)}</tr>`,
     );
     body = `<h2>${e(say('dashboard.level_committee', { period: v.period.label }))}</h2><p class="summary">${summaryLine(v.rollUp)}<br><span class="muted">${e(say('dashboard.col.previous'))}（${e(v.previous.label)}）：${summaryLine(v.previousRollUp)}</span></p>
+${statusChart(v.units.map((u) => ({ name: u.name, counts: u.rollUp.obligations })))}
 <div class="table"><table><tr><th>${e(say('dashboard.col.unit'))}</th><th>${e(say('dashboard.col.all_done'))}</th><th>${e(say('dashboard.col.missed'))}</th><th class="wide">${e(say('dashboard.own'))} ${e(say('dashboard.col.status'))}</th>${figureHeads()}</tr>${rows.join('')}</table></div>`;
   } else if (v.level === 'organ') {
     const rows = v.organ.branches.map((b: BranchFigures) => `<tr><td class="name"><a href="/dashboard/node/${encodeURIComponent(b.id)}${p}">${e(b.name)}</a></td><td>${counts(b.obligations)}</td><td class="items">${e(b.lines.filter((l) => l.status === 'missed').map((l) => l.name).join('、') || say('dashboard.none'))}</td>${figureCells(b)}</tr>`);
     body = `<h2>${e(say('dashboard.level_organ', { period: v.period.label }))}</h2><p class="summary">${summaryLine(v.organ.rollUp)}<br><span class="muted">${e(say('dashboard.col.previous'))}（${e(v.previous.label)}）：${summaryLine(v.previousRollUp)}</span></p>
+${statusChart(v.organ.branches.map((b) => ({ name: b.name, counts: b.obligations })))}
 <div class="table"><table><tr><th>${e(say('dashboard.col.branch'))}</th><th>${e(say('dashboard.col.status'))}</th><th>${e(say('dashboard.col.missed'))}</th>${figureHeads()}</tr>${rows.join('')}</table></div>
 <h2>${e(say('dashboard.own'))}</h2>${linesTable(v.organ.own)}`;
   } else {
@@ -216,6 +254,8 @@ export function registerDashboard(server: FastifyInstance, deps: DashboardDeps):
       .header('location', next)
       .send();
   });
+
+  server.get('/dashboard/assets/echarts.min.js', async (_req, reply) => reply.type('application/javascript; charset=utf-8').header('cache-control', 'public, max-age=86400').send(echartsFile()));
 
   server.post('/dashboard/sign-out', async (req, reply) => {
     const who = await principal(req, reply);

@@ -89,6 +89,10 @@ describe('sign-in link', () => {
     // A link of another action (a ledger link) is not a sign-in.
     const other = app.tokens.sign({ action: 'ledger.record', target: row.id, member: ids.m101! }, 300, now);
     expect((await get(`/dashboard/sign-in?t=${encodeURIComponent(other)}`)).status).toBe(403);
+    // ECharts comes from the service itself.
+    const js = await get('/dashboard/assets/echarts.min.js');
+    expect(js.status).toBe(200);
+    expect((await js.text()).length).toBeGreaterThan(500_000);
     // No cookie, or a made-up one.
     expect((await get('/dashboard')).status).toBe(401);
     expect((await get('/dashboard', 'zhibu_dash=made-up')).status).toBe(401);

@@ -54,6 +54,8 @@ describe.skipIf(SKIP)('驾驶舱 in Chromium', () => {
       const committee = await w.content();
       expect(committee).toContain('示例市财政局');
       noNames(committee);
+      // The chart is drawn by ECharts served by the service itself (no CDN): an SVG per unit's bars.
+      await w.locator('#chart[data-ready] svg').waitFor();
       await shot(w, `committee-${width}`);
       await w.getByRole('link', { name: '示例市发展和改革委员会', exact: true }).click();
       await w.locator('text=各支部情况').waitFor();
@@ -67,6 +69,7 @@ describe.skipIf(SKIP)('驾驶舱 in Chromium', () => {
       const m = await signedIn('m101', width);
       await m.locator('text=各支部情况').waitFor();
       noNames(await m.content());
+      await m.locator('#chart[data-ready] svg').waitFor();
       await shot(m, `organ-${width}`);
       await m.getByRole('link', { name: '第一党支部（办公室）' }).click();
       await m.locator('text=本支部情况').waitFor();
