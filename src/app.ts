@@ -19,7 +19,7 @@ import { ConsoleHub } from './platforms/console/hub.js';
 import { consoleSender } from './platforms/console/sender.js';
 import { registerConsole } from './platforms/console/routes.js';
 import type { Deliverer } from '../jobs/deliver.js';
-import { Jobs, MAINTENANCE_QUEUE } from '../jobs/index.js';
+import { guardrailsFrom, Jobs, MAINTENANCE_QUEUE } from '../jobs/index.js';
 import { DELIVER_QUEUE } from '../jobs/deliver.js';
 import { REMIND_QUEUE } from '../jobs/remind.js';
 import { PROMPT_QUEUE } from '../jobs/prompt.js';
@@ -110,7 +110,7 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
     const tokens = new TokenSigner(secret, config.appSecretPrevious);
     const hub = new ConsoleHub();
     // onReminderPlan (jobs, issue 5): reminders due soon get their job as soon as a notice is written.
-    const router = buildRouter({ publicUrl: config.publicUrl, tokens, life: { timezone: config.timezone, ...config.life, onReminderPlan: (plan) => jobs.reminders.planned(plan) }, duties: { llm: config.llm, log: log.child({ component: 'duties' }) } });
+    const router = buildRouter({ publicUrl: config.publicUrl, tokens, life: { timezone: config.timezone, ...config.life, onReminderPlan: (plan) => jobs.reminders.planned(plan) }, duties: { llm: config.llm, log: log.child({ component: 'duties' }) }, guardrails: guardrailsFrom(config) });
     opts.extendRouter?.(router);
     const core = new ChatCore(db, router, tokens, log.child({ component: 'chat' }), undefined, opts.clock);
     // Platform adapters: senders to the Deliverer (degraded by capabilities), receivers below.

@@ -1,5 +1,6 @@
 // The bot's routes: every handler module registers here. Order matters for text commands
 // (first match wins); the fallback answers anything else.
+import type { GuardrailOptions } from '../domain/guardrails.js';
 import { Router } from './router.js';
 import { registerBasics } from './handlers/basics.js';
 import { registerChats } from './handlers/chats.js';
@@ -22,6 +23,8 @@ export interface BotDeps {
   tokens: TokenSigner;
   /** Organizational life settings (time zone, check-in window …); defaults when absent. */
   life?: Omit<LifeDeps, 'publicUrl'>;
+  /** Quiet hours and working days for reminders a person asks for (催交承诺); the defaults when absent. */
+  guardrails?: GuardrailOptions;
   /** Responsibility-list answers (optional model phrasing, logger). */
   duties?: Pick<DutiesDeps, 'llm' | 'log'>;
 }
@@ -33,7 +36,7 @@ export function buildRouter(deps: BotDeps): Router {
   registerPrompts(router);
   registerLife(router, { ...deps.life, publicUrl: deps.publicUrl });
   registerLifeRecords(router, deps.life);
-  registerPledges(router, { publicUrl: deps.publicUrl });
+  registerPledges(router, { publicUrl: deps.publicUrl, guardrails: deps.guardrails });
   registerObligations(router, { timezone: deps.life?.timezone });
   registerDashboardCommands(router, deps.life);
   registerPlans(router, { timezone: deps.life?.timezone });

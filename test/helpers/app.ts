@@ -17,11 +17,12 @@ export async function startTestApp(env: Record<string, string | undefined>, opts
 
 /**
  * The service on `kind` with the demo organ: PostgreSQL (a fresh database, with Redis) or embedded
- * PGlite (its own data directory). `drop` removes the PostgreSQL database after `app.stop()`.
+ * PGlite (its own data directory), with `env` over the test settings. `drop` removes the PostgreSQL
+ * database after `app.stop()`.
  */
-export async function startDemoOn(kind: 'postgres' | 'pglite', opts: StartOptions = {}): Promise<{ app: App; drop: () => Promise<void> }> {
-  if (kind === 'pglite') return { app: await startTestApp({ DATA_DIR: tempDataDir(), SEED_DEMO: 'true' }, opts), drop: async () => {} };
+export async function startDemoOn(kind: 'postgres' | 'pglite', opts: StartOptions = {}, env: Record<string, string> = {}): Promise<{ app: App; drop: () => Promise<void> }> {
+  if (kind === 'pglite') return { app: await startTestApp({ DATA_DIR: tempDataDir(), SEED_DEMO: 'true', ...env }, opts), drop: async () => {} };
   const { freshPostgres, REDIS_URL, redisPrefix } = await import('./env.js');
   const db = await freshPostgres();
-  return { app: await startTestApp({ DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: redisPrefix(), DATA_DIR: tempDataDir(), SEED_DEMO: 'true' }, opts), drop: db.drop };
+  return { app: await startTestApp({ DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: redisPrefix(), DATA_DIR: tempDataDir(), SEED_DEMO: 'true', ...env }, opts), drop: db.drop };
 }

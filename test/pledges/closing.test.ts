@@ -32,7 +32,8 @@ describe.each(['postgres', 'pglite'] as const)('pledge campaigns on %s', (kind) 
   const asSystem = <T>(fn: (u: Unit) => Promise<T>) => app.db.transaction((scope) => fn(new Unit(scope, SYSTEM, now)));
 
   beforeAll(async () => {
-    ({ app, drop } = await startDemoOn(kind, { clock: () => now }));
+    // The organ's own quiet hours, which 催交承诺 keeps like the scheduled reminders.
+    ({ app, drop } = await startDemoOn(kind, { clock: () => now }, { QUIET_HOURS: '20:00-08:00' }));
     chat = new ChatDriver(app);
     for (const c of ['m102', 'm103', 'm105']) chat.watch(direct(c));
     await chat.say('m102', direct('m102'), '发起承诺');
@@ -75,6 +76,10 @@ describe.each(['postgres', 'pglite'] as const)('pledge campaigns on %s', (kind) 
     const fresh = (await p().outboxMessage.findMany({ where: { category: 'reminder' }, orderBy: { seq: 'asc' } })).slice(before);
     expect(fresh.length).toBeGreaterThan(0);
     for (const r of fresh) expect(r.notBefore.getTime()).toBeLessThanOrEqual(now.getTime() + 1000);
+    // 20:30 is inside the configured quiet hours (20:00-08:00), though not the built-in ones.
+    now = new Date('2027-01-14T20:30:00+08:00');
+    await chat.say('m102', direct('m102'), '催交承诺');
+    await said(direct('m102'), (t) => t.startsWith('现在是休息时间') && t.includes('2027年1月15日'));
   });
 
   it('closes a campaign for those who run it; a closed campaign reminds nobody', async () => {

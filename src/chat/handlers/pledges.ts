@@ -2,6 +2,7 @@
 // secretary's review cards (通过 / 退回 with a comment), 汇报践诺 and its review, 承诺提交情况,
 // 导出承诺 (signed download link) and 催交承诺. Each handler reads the text or form, calls a pledge
 // service (src/services/pledges*.ts) and presents the result (src/chat/presenters/pledges.ts).
+import type { GuardrailOptions } from '../../domain/guardrails.js';
 import type { Router } from '../router.js';
 import type { Context } from '../context.js';
 import type { TokenClaims } from '../token.js';
@@ -35,6 +36,8 @@ import {
 
 export interface PledgeDeps {
   publicUrl: string;
+  /** Quiet hours and working days (催交承诺 keeps them like the scheduled reminders); the defaults when absent. */
+  guardrails?: GuardrailOptions;
 }
 
 const tzOf = (ctx: Context) => ctx.presenters.options.timezone;
@@ -144,8 +147,8 @@ async function exportCommand(ctx: Context, match: RegExpMatchArray): Promise<voi
   if (ctx.inbound.chat.kind !== 'DIRECT') ctx.reply(say('pledge.export_sent_direct'));
 }
 
-async function remind(ctx: Context, match: RegExpMatchArray): Promise<void> {
-  const r = await remindCampaign(ctx.unit, { name: match[1], nodeId: (await ctx.subject()).id, tz: tzOf(ctx) });
+async function remind(ctx: Context, match: RegExpMatchArray, guardrails: GuardrailOptions | undefined): Promise<void> {
+  const r = await remindCampaign(ctx.unit, { name: match[1], nodeId: (await ctx.subject()).id, tz: tzOf(ctx), guardrails });
   if (!r.due) return ctx.reply(say('pledge.remind_nothing', { campaign: r.campaign.name }));
   if (r.deferredTo) return ctx.reply(say('pledge.remind_deferred', { campaign: r.campaign.name, n: r.sent, skipped: r.skipped, time: formatLocal(r.deferredTo, tzOf(ctx)) }));
   ctx.reply(say('pledge.remind_done', { campaign: r.campaign.name, n: r.sent, skipped: r.skipped }));
@@ -205,7 +208,6 @@ function registerPages(router: Router, tz: string): void {
 const CAMPAIGN_NAME = /^(?![\s\S]*(?:吗|么|呢|怎|如何|哪|[?？]))([\s\S]*)$/;
 
 export function registerPledges(router: Router, d: PledgeDeps): void {
-  void d;
   registerPages(router, router.presenters?.options.timezone ?? DEFAULT_TZ);
   router
     .command({ name: 'pledge.start', keywords: ['发起承诺'], args: /^([\s\S]*)$/, changes: true, help: 'manager', examples: ['发起承诺', '发起承诺 2027年度党员承诺践诺 截止 2027年1月31日 每人1-5条'] }, startCommand)
@@ -216,7 +218,7 @@ export function registerPledges(router: Router, d: PledgeDeps): void {
       status,
     )
     .command({ name: 'pledge.export', keywords: ['导出承诺'], args: CAMPAIGN_NAME, help: 'manager', examples: ['导出承诺', '导出承诺 2027年度党员承诺践诺'] }, exportCommand)
-    .command({ name: 'pledge.remind', keywords: ['催交承诺'], args: CAMPAIGN_NAME, changes: true, help: 'manager', examples: ['催交承诺', '催交承诺 2027年度党员承诺践诺'] }, remind)
+    .command({ name: 'pledge.remind', keywords: ['催交承诺'], args: CAMPAIGN_NAME, changes: true, help: 'manager', examples: ['催交承诺', '催交承诺 2027年度党员承诺践诺'] }, (ctx, m) => remind(ctx, m, d.guardrails))
     .command({ name: 'pledge.close', keywords: ['结束承诺', '关闭承诺', '结束承诺活动'], args: CAMPAIGN_NAME, changes: true, help: 'manager', examples: ['结束承诺', '结束承诺 2027年度党员承诺践诺'] }, closeCommand)
     .action(A.start, startForm)
     .action(A.submit, submit)
