@@ -76,6 +76,12 @@ export interface DeliverOptions {
    * DEAD with the UNCERTAIN note for an operator, like a row left in SENDING.
    */
   sendTimeoutMs?: number;
+  /**
+   * How long an answer waits for its rows to reach the queue (handOff). The rows are stored
+   * already; with the queue backend down (Redis gone, ioredis holding commands until it is back)
+   * the answer goes out after this and the outbox sweep enqueues the rows once it answers.
+   */
+  handOffTimeoutMs?: number;
 }
 
 export const DEFAULT_DELIVER: DeliverOptions = { attempts: 8, backoffMs: 1000, concurrency: 8, maxBackoffMs: 10 * 60_000, stuckAfterMs: 5 * 60_000, perDestination: 2, sendTimeoutMs: 30_000 };
@@ -176,6 +182,19 @@ export class Deliverer {
     // failed job of the same id, or adding it again would be a no-op.
     await Promise.all(rows.filter((r) => r.status === 'RETRY' && r.attempts === 0).map((r) => this.queue.remove(r.id).catch(() => 0)));
     await this.enqueueRows(rows.map((r) => ({ id: r.id, to: destinationOf(r), notBefore: r.notBefore, updateOfKey: r.updateOfKey })), delayMs);
+  }
+
+  /**
+   * Hand committed rows to the queue for the one waiting on them (a chat answer, a form page),
+   * within handOffTimeoutMs (default 2 s), and never fail: while the queue backend is down the
+   * caller gets its answer and the rows, stored already, are enqueued by the outbox sweep later.
+   */
+  async handOff(rows: QueuedOutbox[]): Promise<void> {
+    try {
+      await withTimeout(this.enqueueRows(rows), this.opts.handOffTimeoutMs ?? 2000, '队列后端');
+    } catch (e) {
+      this.log.warn({ err: e, rows: rows.length }, 'outbox rows not handed to the queue (backend down or slow); the sweep enqueues them');
+    }
   }
 
   /** Hand committed rows to the queue. Re-adding a row (or a card window) still queued is a no-op (job id). */

@@ -60,13 +60,13 @@ async function main(): Promise<void> {
     const router = buildRouter({ publicUrl: config.publicUrl, tokens, life: { timezone: config.timezone } });
     const core = new ChatCore(db, router, tokens, log.child({ component: 'chat' }));
     const deps = { core, tokens, log: log.child({ component: 'platform' }), publicUrl: config.publicUrl, state: conversationStore(db.sql) };
-    const platforms = buildAdapters(config.platforms, deps);
+    const platforms = await buildAdapters(config.platforms, deps);
     // Console messages sent from a separate process reach no browser (the console lives in the
     // service's memory); they are still marked sent. Use real platforms with separate workers.
     const jobs = await Jobs.create({ config, db, queue, senders: [consoleSender(new ConsoleHub()), ...platformSenders(platforms, deps, config.platforms)], log, tokens, presenters: router.presenters });
     // Card refreshes render here too: this bot's card presenters, the same as the service's.
     jobs.deliverer.renderCardsWith((sql, card, id) => core.renderCard(sql, card, id));
-    core.onOutbox((rows) => jobs.deliverer.enqueueRows(rows));
+    core.onOutbox((rows) => jobs.deliverer.handOff(rows));
     cleanups.push(() => jobs.close());
     await jobs.startWorkers();
     log.info({ queue: queue.kind }, '支部助手 worker 已启动');

@@ -3,7 +3,8 @@
 // 工号 or 姓名 to find the member. All rows are checked first; nothing is written if any is bad.
 // Reading and checking the file is this surface's job; the write is src/services/identity.ts.
 import path from 'node:path';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { newWorkbook } from '../domain/workbook.js';
 import type { Platform } from '../generated/prisma/enums.js';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { SYSTEM, type Principal } from '../access/index.js';
@@ -27,7 +28,7 @@ export interface ImportReport {
 }
 
 async function readRows(file: string): Promise<string[][]> {
-  const wb = new ExcelJS.Workbook();
+  const wb = await newWorkbook();
   const sheet = file.toLowerCase().endsWith('.csv') ? await wb.csv.readFile(file) : (await wb.xlsx.readFile(file), wb.worksheets[0]);
   if (!sheet) return [];
   const rows: string[][] = [];

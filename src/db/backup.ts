@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { Database } from './client.js';
+import { PGLITE_SETTINGS } from '../queue/pglite-pool.js';
 
 export const BACKUPS_DIR = 'backups';
 const NAME = /^zhibu-\d{8}T\d{6}Z\.tar\.gz$/;
@@ -47,7 +48,7 @@ export async function restoreFrom(dataDir: string, file: string, now = new Date(
   fs.rmSync(staging, { recursive: true, force: true });
   // Load into a staging directory first: a bad file leaves the current database untouched.
   try {
-    const db = await PGlite.create({ dataDir: staging, loadDataDir: blob, startParams: [...PGlite.defaultStartParams, '-c', 'log_startup_progress_interval=0'] });
+    const db = await PGlite.create({ dataDir: staging, loadDataDir: blob, startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS] });
     await db.query('SELECT 1');
     await db.close();
   } catch (e) {

@@ -76,7 +76,7 @@ export function pgliteSession(db: PGlite): SqlSession {
 }
 
 export async function openEmbedded(dataDir: string): Promise<Database> {
-  const db = await openPGlite(dataDir === 'memory://' ? dataDir : path.join(dataDir, 'app'));
+  const db = await openPGlite(dataDir === 'memory://' ? dataDir : path.join(dataDir, 'app'), 'app');
   const prisma = new PrismaClient({ adapter: new EmbeddedPGliteAdapterFactory(db) });
   return {
     kind: 'embedded',

@@ -103,7 +103,7 @@ export async function openQueueBackend(opts: QueueBackendOptions): Promise<Queue
     return tracked('postgres', postgres, pool, undefined, () => pool.query('SELECT 1'), () => pool.end());
   }
   const dir = opts.dataDir ?? 'memory://';
-  const db: PGlite = await openPGlite(dir.startsWith('memory://') ? dir : path.join(dir, 'queue'));
+  const db: PGlite = await openPGlite(dir.startsWith('memory://') ? dir : path.join(dir, 'queue'), 'queue');
   const pool = createPGlitePool(db);
   await migrateQueue(pool);
   return tracked('embedded', postgres, pool, undefined, () => db.query('SELECT 1'), async () => {

@@ -1,21 +1,13 @@
 // Self-healing schedules: a Redis that comes back empty loses every BullMQ job scheduler. The service
 // reports the missing ones in /readyz and creates them again within a minute, with no restart.
 // The test owns its Redis: a redis-server on a free port without persistence, flushed mid-test.
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
+import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { startTestApp, tempDataDir } from '../helpers/app.js';
 import { RECONCILE_EVERY_MS } from '../../jobs/index.js';
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+import { freePort, startRedisServer } from '../helpers/redis-server.js';
 
 let redis: ChildProcess;
 let port: number;
@@ -23,15 +15,7 @@ let app: App | undefined;
 
 beforeAll(async () => {
   port = await freePort();
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  const client = new Redis({ port, lazyConnect: true, retryStrategy: () => 100 });
-  client.on('error', () => {}); // refused until the server is up
-  for (let i = 0; i < 50; i++) {
-    if (await client.connect().then(() => true, () => false)) break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await client.ping();
-  client.disconnect();
+  redis = await startRedisServer(port);
 });
 
 afterAll(async () => {

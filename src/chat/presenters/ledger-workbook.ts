@@ -3,7 +3,8 @@
 // of each month, zeros included), one sheet per meeting kind with the full record of every meeting
 // that took place, and 更正记录. Headings and words come from prompts/replies/ledger.yaml. Member
 // text is written as plain strings (a text that looks like a formula stays text).
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { newWorkbook } from '../../domain/workbook.js';
 import type { LedgerData, LedgerMeeting, LedgerPlanRow } from '../../services/ledger.js';
 import type { AttendanceStatus } from '../../generated/prisma/enums.js';
 import { DEFAULT_TZ, formatDateTime, toLocal } from '../../domain/life/time.js';
@@ -131,7 +132,7 @@ const sum = <T>(xs: T[], f: (x: T) => number) => xs.reduce((a, x) => a + f(x), 0
 const PAGE = { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 } as const;
 
 export async function ledgerWorkbook(d: LedgerData, tz = DEFAULT_TZ): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = await newWorkbook();
   wb.creator = '支部助手';
   wb.created = d.now;
   const vars = { scope: d.scope.name, period: d.period.label };

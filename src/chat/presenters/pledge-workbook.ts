@@ -2,7 +2,8 @@
 // 承诺清单 (one row per pledge item; a member with nothing submitted gets one row) and 践诺情况 (one
 // row per progress report). Member text is written as plain string cells in text format: a text
 // that looks like a formula (=HYPERLINK(…)) stays text. Times in the configured zone.
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { newWorkbook } from '../../domain/workbook.js';
 import { formatLocal } from '../../domain/pledges/rules.js';
 import { STATUS_NAMES } from './pledges.js';
 import type { ExportData } from '../../services/pledges-oversight.js';
@@ -12,7 +13,7 @@ const DECISION_NAMES = { PENDING: '待审核', APPROVED: '已通过', REJECTED: 
 
 export async function campaignWorkbook({ campaign: c, pledges }: ExportData, tz: string): Promise<{ buffer: Buffer; filename: string }> {
 
-  const wb = new ExcelJS.Workbook();
+  const wb = await newWorkbook();
   wb.creator = '支部助手';
   wb.created = new Date();
 

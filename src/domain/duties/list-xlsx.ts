@@ -8,7 +8,8 @@
 // 会议类型 is a standard meeting name (支部党员大会…) or a code. Other columns after I are ignored (备注 etc.).
 // The year is not in the workbook: the importer passes it (the import form asks for it), so one file can be
 // imported again for the next year unchanged. Rows are validated with the same schema as the YAML format.
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { newWorkbook } from '../workbook.js';
 import { STANDARD_MEETING_KINDS } from '../meeting-kinds.js';
 import {
   FIELD_LABELS,
@@ -39,7 +40,7 @@ type XlsxData = Buffer | Uint8Array | ArrayBuffer;
 /** Parse an xlsx list; throws a ListFileError naming file, row, column and field for every problem. */
 export async function parseListXlsx(data: XlsxData, fileName: string, opts: XlsxListOptions): Promise<ParsedList> {
   if (!Number.isInteger(opts.year) || opts.year < 2000 || opts.year > 2100) throw new ListFileError([`${fileName}：年度 ${opts.year} 不对，应为 2000–2100 之间的年份`]);
-  const wb = new ExcelJS.Workbook();
+  const wb = await newWorkbook();
   try {
     // exceljs declares its own Buffer type; any Node Buffer or ArrayBuffer works at run time.
     await wb.xlsx.load(toArrayBuffer(data) as unknown as ExcelJS.Buffer);
@@ -107,7 +108,7 @@ export async function parseListXlsx(data: XlsxData, fileName: string, opts: Xlsx
 
 /** The items as a workbook in the import layout (with the 会议类型 column and the 填写说明 sheet). */
 export async function writeListXlsx(items: ReadonlyArray<ListItem>): Promise<Buffer> {
-  const wb = new ExcelJS.Workbook();
+  const wb = await newWorkbook();
   wb.creator = '支部助手';
   const sheet = wb.addWorksheet(XLSX_SHEET, { views: [{ state: 'frozen', ySplit: 1 }] });
   const fields = [...XLSX_COLUMNS, OPTIONAL_COLUMN] as const;

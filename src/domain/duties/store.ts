@@ -9,7 +9,8 @@ import type { Tx } from '../../db/client.js';
 import type { OrgKind } from '../../generated/prisma/enums.js';
 import { ListFileError, parseListYaml, type ParsedList } from './list-file.js';
 import { parseListXlsx } from './list-xlsx.js';
-import { DutyIndex, type DutyItem } from './search.js';
+// The search module (jieba, MiniSearch, pinyin-pro) loads with the first question, not at start.
+import type { DutyIndex, DutyItem } from './search.js';
 
 export interface ActiveList {
   id: string;
@@ -81,7 +82,7 @@ export class DutyIndexCache {
       this.entries.set(listId, entry);
       return entry;
     }
-    entry = listItems(tx, listId).then((items) => new DutyIndex(items));
+    entry = Promise.all([listItems(tx, listId), import('./search.js')]).then(([items, search]) => new search.DutyIndex(items));
     entry.catch(() => this.entries.delete(listId));
     this.entries.set(listId, entry);
     while (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);

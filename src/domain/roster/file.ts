@@ -8,7 +8,8 @@
 //   党员     工号 | 姓名 | 所在组织编码 (a 党支部 or 党小组) | 职务 (zero or more, separated by 、) | 手机号 | 状态
 //   平台账号 工号 | 平台 (飞书, 钉钉, 企业微信) | 平台用户ID | 企业ID (optional: the platform tenant)
 import path from 'node:path';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { newWorkbook } from '../workbook.js';
 import type { OrgKind, Platform, PostTitle } from '../../generated/prisma/enums.js';
 import { POST_NAMES } from '../org.js';
 
@@ -145,7 +146,7 @@ export async function readRosterFiles(files: string[]): Promise<{ name: string; 
   const names = files.map((f) => path.basename(f));
   for (const file of files) {
     const base = path.basename(file);
-    const wb = new ExcelJS.Workbook();
+    const wb = await newWorkbook();
     try {
       if (/\.csv$/i.test(file)) {
         const sheet = await wb.csv.readFile(file);

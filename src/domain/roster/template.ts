@@ -1,7 +1,8 @@
 // The empty workbook an organ fills in (`npm run cli -- org template --out 组织与党员.xlsx`): an instructions
 // sheet, the three sheets with their headers and an example row each, and drop-down lists where Excel
 // allows one (组织类型, 状态, 平台; 职务 holds several posts, so it lists them on the 选项 sheet instead).
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
+import { newWorkbook } from '../workbook.js';
 import { POST_NAMES } from '../org.js';
 import { ACCOUNT_COLUMNS, MEMBER_COLUMNS, ORG_COLUMNS, ORG_KIND_NAMES, PLATFORM_NAMES, SHEETS, STATUS_NAMES, type RosterMember, type RosterOrg } from './file.js';
 
@@ -57,7 +58,7 @@ const EXAMPLE: TemplateExample = {
 
 /** Write the template workbook to `out`. */
 export async function writeRosterTemplate(out: string): Promise<void> {
-  const wb = new ExcelJS.Workbook();
+  const wb = await newWorkbook();
   wb.creator = '支部助手';
 
   const guide = wb.addWorksheet('填写说明');
