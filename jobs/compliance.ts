@@ -8,6 +8,7 @@ import type { Logger } from '../src/log.js';
 import type { Presenters } from '../src/chat/presenters/index.js';
 import { complianceAlerts, scannedBranches } from '../src/services/reminders.js';
 import { escalate, memberReminders } from '../src/services/obligations.js';
+import { freezeSnapshots } from '../src/services/dashboard.js';
 import { periodOf, previousPeriod } from '../src/domain/life/period.js';
 import type { Deliverer } from './deliver.js';
 import { runAsSystem } from './run.js';
@@ -17,6 +18,8 @@ export interface ComplianceScanOptions {
   /** Days before a window ends at which to warn; each is its own alert (e.g. 10 and 3). */
   thresholds: number[];
   clock: () => Date;
+  /** Days after a quarter ends at which the 驾驶舱 freezes its figures (DASHBOARD_SNAPSHOT_DAYS). */
+  snapshotDays?: number;
 }
 
 /** One transaction per branch; the alerts of each are handed to delivery as soon as they are written. */
@@ -39,6 +42,9 @@ export async function complianceScan(db: Database, presenters: Presenters, deliv
   // Members' own duties about to fall due (党费, 双报到 …): one private message per member and day.
   const reminded = await runAsSystem(db, presenters, now, (unit) => memberReminders(unit, { timezone: o.timezone, atRiskDays: Math.min(...o.thresholds) }));
   await deliverer.enqueue(reminded.ids);
+  // The 驾驶舱's last quarter, frozen once its days have passed (one snapshot per 工委, unit and 机关党委).
+  const frozen = await runAsSystem(db, presenters, now, (unit) => freezeSnapshots(unit, { timezone: o.timezone, atRiskDays: Math.max(...o.thresholds), afterDays: o.snapshotDays ?? 5 }));
+  if (frozen.result) log.info({ snapshots: frozen.result }, 'dashboard snapshots frozen');
   if (alerts || summaries || reminded.result) log.info({ alerts, summaries, members: reminded.result }, 'compliance alerts sent');
   return alerts;
 }

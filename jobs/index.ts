@@ -114,6 +114,7 @@ export class Jobs {
         return complianceScan(db, this.presenters, this.deliverer, log.child({ component: 'compliance' }), {
           timezone: config.timezone,
           thresholds: [config.life.atRiskDays, 3].filter((d, i, a) => a.indexOf(d) === i),
+          snapshotDays: config.dashboard.snapshotDays,
           clock: this.deps.clock ?? (() => new Date()),
         });
       }

@@ -78,6 +78,8 @@ const schema = z
     CHECKIN_CLOSES_AFTER_MINUTES: z.coerce.number({ message: '必须是分钟数' }).int('必须是整数').min(10, '至少 10 分钟').max(1440, '至多 1440 分钟').default(120),
     LATE_CHECKIN_DAYS: z.coerce.number({ message: '必须是天数' }).int('必须是整数').min(0, '不能为负').max(60, '至多 60 天').default(7),
     COMPLIANCE_AT_RISK_DAYS: z.coerce.number({ message: '必须是天数' }).int('必须是整数').min(0, '不能为负').max(90, '至多 90 天').default(10),
+    // ── 驾驶舱 (issue 16): a quarter's figures are frozen this many days after it ends ──
+    DASHBOARD_SNAPSHOT_DAYS: z.coerce.number({ message: '必须是天数' }).int('必须是整数').min(0, '不能为负').max(90, '至多 90 天').default(5),
     // ── Platform adapters (issue 7): each starts only when its credentials are set ──
     LARK_APP_ID: z.string().optional(),
     LARK_APP_SECRET: z.string().optional(),
@@ -209,6 +211,8 @@ export interface Config {
   queueStartTimeoutMs: number;
   /** Organizational life: check-in window, 补签 period, compliance at-risk threshold. */
   life: { checkinOpensBeforeMinutes: number; checkinClosesAfterMinutes: number; lateCheckinDays: number; atRiskDays: number };
+  /** 驾驶舱: days after a quarter ends at which its snapshot is frozen. */
+  dashboard: { snapshotDays: number };
   /** Platform adapters; a platform is absent when its credentials are not set. */
   platforms: PlatformsConfig;
   /** Model phrasing of responsibility-list answers; absent (off) unless LLM_BASE_URL and LLM_MODEL are set. */
@@ -294,6 +298,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       lateCheckinDays: e.LATE_CHECKIN_DAYS,
       atRiskDays: e.COMPLIANCE_AT_RISK_DAYS,
     },
+    dashboard: { snapshotDays: e.DASHBOARD_SNAPSHOT_DAYS },
     platforms: platformsConfig(e),
     backup: { cron: e.BACKUP_CRON, keep: e.BACKUP_KEEP },
     metricsEnabled: e.METRICS_ENABLED,

@@ -15,7 +15,7 @@ import type { OrgKind } from '../generated/prisma/enums.js';
 import { can, ORGAN_POSTS, WORK_COMMITTEE_POSTS, BRANCH_COMMITTEE_POSTS, adminGrantsAt } from '../access/index.js';
 import { computeCompliance, type ComplianceItem, type ComplianceStatus } from '../domain/life/compliance.js';
 import { takenPlace } from '../domain/life/held.js';
-import { previousPeriod, type PeriodRange } from '../domain/life/period.js';
+import { periodOf, previousPeriod, type PeriodRange } from '../domain/life/period.js';
 import { audienceOf } from './pledges-audience.js';
 import { fail, type Unit } from './kernel.js';
 
@@ -456,4 +456,36 @@ export async function cardNode(unit: Unit, input: { which: 'organ' | 'committee'
   const viewer = p.member.posts.some((x) => [...WORK_COMMITTEE_POSTS, ...ORGAN_POSTS].includes(x.title)) || (await adminGrantsAt(tx, p.member.id)).length > 0;
   if (!viewer) fail('dashboard.card.not_allowed');
   return tx.orgNode.findUniqueOrThrow({ where: { id }, select: { id: true, name: true, kind: true } });
+}
+
+// ───────────────────────── quarterly snapshots ─────────────────────────
+
+const SNAPSHOT_KINDS: OrgKind[] = ['WORK_COMMITTEE', 'UNIT', 'ORGAN_COMMITTEE'];
+
+/**
+ * Freeze the last quarter's figures (the system, daily): once `afterDays` days have passed since the
+ * quarter ended, every 工委, unit and 机关党委 gets one snapshot of its view for that quarter (never
+ * replaced: later minutes of that quarter change the live view only). Returns how many were written.
+ */
+export async function freezeSnapshots(unit: Unit, o: DashboardOptions & { afterDays: number }): Promise<number> {
+  if (unit.principal.kind !== 'system') fail('errors.internal');
+  const quarter = previousPeriod(periodOf('quarter', unit.now, o.timezone), o.timezone);
+  if (unit.now.getTime() < quarter.end.getTime() + o.afterDays * 86_400_000) return 0;
+  const nodes = await unit.tx.orgNode.findMany({ where: { kind: { in: SNAPSHOT_KINDS } }, select: { id: true }, orderBy: { code: 'asc' } });
+  const taken = new Set((await unit.tx.dashboardSnapshot.findMany({ where: { periodKey: quarter.key }, select: { nodeId: true } })).map((r) => r.nodeId));
+  let written = 0;
+  for (const n of nodes) {
+    if (taken.has(n.id)) continue;
+    const view = await dashboardView(unit, { nodeId: n.id, period: quarter }, o);
+    const rows = await unit.tx.dashboardSnapshot.createManyAndReturn({ data: [{ nodeId: n.id, periodKey: quarter.key, takenAt: unit.now, data: JSON.parse(JSON.stringify(view)) }], skipDuplicates: true, select: { id: true } });
+    written += rows.length;
+  }
+  return written;
+}
+
+/** The frozen view of a node for a quarter, for whoever may see the node's 驾驶舱; null when none was taken. */
+export async function snapshotOf(unit: Unit, input: { nodeId: string; periodKey: string }): Promise<{ takenAt: Date; view: DashboardView } | null> {
+  await authorizeNode(unit, input.nodeId);
+  const row = await unit.tx.dashboardSnapshot.findUnique({ where: { nodeId_periodKey: { nodeId: input.nodeId, periodKey: input.periodKey } }, select: { takenAt: true, data: true } });
+  return row ? { takenAt: row.takenAt, view: row.data as unknown as DashboardView } : null;
 }

@@ -20,12 +20,12 @@ import type { TokenSigner } from '../chat/token.js';
 import { say } from '../chat/wording.js';
 import { errorText } from '../chat/presenters/registry.js';
 import { findMember } from '../domain/org.js';
-import { formatDateTime } from '../domain/life/time.js';
+import { formatDateTime, formatIso } from '../domain/life/time.js';
 import { parsePeriod, periodOf, previousPeriod, type PeriodRange } from '../domain/life/period.js';
 import type { Period } from '../domain/meeting-kinds.js';
 import { memberPrincipal, type Principal } from '../access/principal.js';
 import { DomainError, Unit } from '../services/kernel.js';
-import { dashboardHome, dashboardView, obligationDetail, type BranchFigures, type DashboardView, type Figures, type MeetingLine, type ObligationLine, type RollUp, type StatusCounts } from '../services/dashboard.js';
+import { dashboardHome, dashboardView, obligationDetail, snapshotOf, type BranchFigures, type DashboardView, type Figures, type MeetingLine, type ObligationLine, type RollUp, type StatusCounts } from '../services/dashboard.js';
 import { openSignIn, revokeSessions, sessionMember, SESSION_SECONDS } from '../services/web-sessions.js';
 import { meetingRecord } from '../services/ledger.js';
 import { DEFAULT_LIFE } from '../domain/life/options.js';
@@ -165,11 +165,17 @@ function meetingsTable(meetings: MeetingLine[], tz: string, names: boolean): str
 }
 
 /** The page for a view. Names of people appear only in a branch view's meetings, and only when the view carries them. */
-export function renderView(v: DashboardView, tz: string, now: Date): string {
+export function renderView(v: DashboardView, tz: string, now: Date, snapshot?: { takenAt: Date; shown: boolean }): string {
   const base = `/dashboard/node/${encodeURIComponent(v.node.id)}`;
   const p = `?p=${encodeURIComponent(v.period.key)}`;
   const periodRange = parsePeriod(v.period.key, now, tz)!;
   const head = `<div class="tools"><h1>${e(v.node.name)}</h1><div><button onclick="window.print()">${e(say('dashboard.print'))}</button></div></div>${periodNav(base, periodRange, tz, now)}`;
+  const date = snapshot ? formatIso(new Date(snapshot.takenAt), tz).slice(0, 10) : '';
+  const frozen = !snapshot
+    ? ''
+    : snapshot.shown
+      ? `<p class="summary">${e(say('dashboard.snapshot', { date }))} <a href="${base}${p}&live=1">${e(say('dashboard.live_link'))}</a></p>`
+      : `<p class="summary muted"><a href="${base}${p}">${e(say('dashboard.snapshot_link', { date }))}</a></p>`;
   let body = '';
   if (v.level === 'committee') {
     const rows = v.units.map(
@@ -193,7 +199,7 @@ ${linesTable(b.lines, (l) => `${base}/obligation?k=${encodeURIComponent(l.key)}&
 <h2>${e(say('dashboard.col.meetings'))}</h2>${meetingsTable(v.meetings, tz, v.names)}`;
   }
   const foot = `<form method="post" action="/dashboard/sign-out" class="tools"><span class="muted">${e(say('dashboard.title'))}</span><button type="submit">${e(say('dashboard.sign_out'))}</button></form>`;
-  return page(`${say('dashboard.title')} · ${v.node.name}`, `${head}${body}${foot}`);
+  return page(`${say('dashboard.title')} · ${v.node.name}`, `${head}${frozen}${body}${foot}`);
 }
 
 export function registerDashboard(server: FastifyInstance, deps: DashboardDeps): void {
@@ -272,10 +278,17 @@ export function registerDashboard(server: FastifyInstance, deps: DashboardDeps):
     const who = await principal(req, reply);
     if (!who) return reply;
     const period = periodFrom(req, who.now);
-    const view = await run(reply, who, async (u) => dashboardView(u, { nodeId: nodeId ?? (await dashboardHome(u)).id, period }, o));
-    if (!view) return reply;
-    if (json) return reply.header('cache-control', 'no-store').send(view);
-    return html(reply, 200, renderView(view, deps.timezone, who.now));
+    const live = (req.query as { live?: string }).live === '1';
+    // A quarter frozen for inspection shows its snapshot, with the live view a click away (and the reverse).
+    const r = await run(reply, who, async (u) => {
+      const id = nodeId ?? (await dashboardHome(u)).id;
+      const snap = period.kind === 'quarter' ? await snapshotOf(u, { nodeId: id, periodKey: period.key }) : null;
+      const view = snap && !live ? snap.view : await dashboardView(u, { nodeId: id, period }, o);
+      return { view, snapshot: snap ? { takenAt: snap.takenAt, shown: !live } : undefined };
+    });
+    if (!r) return reply;
+    if (json) return reply.header('cache-control', 'no-store').send(r.snapshot?.shown ? { ...r.view, snapshot: { takenAt: r.snapshot.takenAt } } : r.view);
+    return html(reply, 200, renderView(r.view, deps.timezone, who.now, r.snapshot));
   };
 
   server.get('/dashboard', (req, reply) => show(req, reply, null, false));

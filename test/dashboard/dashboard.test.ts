@@ -8,7 +8,7 @@ import { runUnit } from '../../src/chat/effects.js';
 import { SYSTEM } from '../../src/access/principal.js';
 import { computeCompliance } from '../../src/domain/life/compliance.js';
 import { periodOf } from '../../src/domain/life/period.js';
-import { dashboardView } from '../../src/services/dashboard.js';
+import { dashboardView, freezeSnapshots, snapshotOf } from '../../src/services/dashboard.js';
 import { SIGN_IN_ACTION } from '../../src/web/dashboard.js';
 import { sessionsCommand } from '../../src/cli/sessions.js';
 import { ChatDriver, direct } from '../helpers/chat.js';
@@ -233,5 +233,52 @@ describe('chat cards', () => {
     expect(await lastDm('m108')).toContain('这张情况卡片供机关党委、工委的同志查看');
     await chat.say('m101', direct('m101'), '各单位本季度情况');
     expect(await lastDm('m101')).toContain('这张情况卡片供机关党委、工委的同志查看');
+  });
+});
+
+describe('quarterly snapshots', () => {
+  it('the snapshot of 2026Q4 taken on 2027-01-06 does not change when a December meeting is recorded later; the live view does', async () => {
+    const o16 = { timezone: TZ, atRiskDays: 10 };
+    const sys = <T>(at: string, fn: Parameters<typeof runUnit<T>>[4]) => {
+      clock().now = new Date(at);
+      return runUnit(app.db, SYSTEM, clock().now, app.core.presenters, fn).then((r) => r.result);
+    };
+    // Not yet: four days after the quarter.
+    expect(await sys('2027-01-04T09:00:00+08:00', (u) => freezeSnapshots(u, { ...o16, afterDays: 5 }))).toBe(0);
+    const frozen = await sys('2027-01-06T09:00:00+08:00', (u) => freezeSnapshots(u, { ...o16, afterDays: 5 }));
+    expect(frozen).toBe(5); // the 工委, two units, two 机关党委
+    expect(await sys('2027-01-07T09:00:00+08:00', (u) => freezeSnapshots(u, { ...o16, afterDays: 5 }))).toBe(0);
+
+    // On 2027-01-10 branch 2 records a 支委会 held on 2026-12-15, with minutes.
+    const p = app.db.prisma;
+    const kind = await p.meetingKind.findFirstOrThrow({ where: { code: 'branch_committee' } });
+    const b2 = node['demo-branch-2']!;
+    const s = await p.meetingSession.create({
+      data: { kindId: kind.id, orgNodeId: b2, topic: '研究年度工作', startsAt: new Date('2026-12-15T09:00:00+08:00'), checkinOpensAt: new Date('2026-12-15T08:30:00+08:00'), checkinClosesAt: new Date('2026-12-15T11:00:00+08:00'), status: 'HELD', createdById: ids.m201!, backfilled: true },
+    });
+    await p.minutes.create({ data: { sessionId: s.id, summary: '研究年度工作。', recordedById: ids.m201!, recordedAt: new Date('2027-01-10T10:00:00+08:00') } });
+
+    const q4 = periodOf('quarter', new Date('2026-12-01T00:00:00+08:00'), TZ);
+    const live = await sys('2027-01-10T11:00:00+08:00', (u) => dashboardView(u, { nodeId: node['demo-organ']!, period: q4 }, o16));
+    const snap = await sys('2027-01-10T11:00:00+08:00', (u) => snapshotOf(u, { nodeId: node['demo-organ']!, periodKey: '2026Q4' }));
+    if (live.level !== 'organ' || snap?.view.level !== 'organ') throw new Error('organ views expected');
+    expect(live.organ.branches[1]!.records.held).toBe(1);
+    expect(snap.view.organ.branches[1]!.records.held).toBe(0);
+    expect(new Date(snap.takenAt).toISOString()).toBe(new Date('2027-01-06T09:00:00+08:00').toISOString());
+
+    // The page shows the frozen figures for that quarter, the live ones a click away; no names either way.
+    const cookie = await signIn('m101');
+    const frozenJson = await (await get(`/dashboard/data/${node['demo-organ']}?p=2026Q4`, cookie)).json();
+    expect(frozenJson.snapshot).toBeTruthy();
+    expect(frozenJson.organ.branches[1].records.held).toBe(0);
+    const liveJson = await (await get(`/dashboard/data/${node['demo-organ']}?p=2026Q4&live=1`, cookie)).json();
+    expect(liveJson.snapshot).toBeUndefined();
+    expect(liveJson.organ.branches[1].records.held).toBe(1);
+    const pageHtml = await (await get(`/dashboard/node/${node['demo-organ']}?p=2026Q4`, cookie)).text();
+    expect(pageHtml).toContain('2027-01-06 冻结的本季度数据');
+    noNames(pageHtml);
+    // Unit B's 机关党委 cannot read unit A's snapshot either.
+    const b = await signIn('b01');
+    expect((await get(`/dashboard/data/${node['demo-organ']}?p=2026Q4`, b)).status).toBe(403);
   });
 });
