@@ -7,6 +7,7 @@
 // The workbook and the printable record are rendered by the surfaces (src/chat/presenters/
 // ledger-workbook.ts, src/web/ledger-files.ts); the download link is signed by the surface that hands
 // it out, and the right is checked again here on download.
+import { takenPlace } from '../domain/life/held.js';
 import type { Unit } from './kernel.js';
 import { fail } from './kernel.js';
 import { authorize } from '../access/index.js';
@@ -240,17 +241,10 @@ async function planRows(unit: Unit, branches: Array<{ id: string; name: string }
   return rows;
 }
 
-/** Sessions that took place (the compliance rule: minutes saved, or started with someone checked in). */
+/** Sessions that count as held (实开): the rule compliance and the obligation engine use (src/domain/life/held.ts, the kind's quorum included). */
 async function heldIn(tx: Tx, nodeIds: string[], from: Date, to: Date, now: Date) {
-  return tx.meetingSession.findMany({
-    where: {
-      orgNodeId: { in: nodeIds },
-      startsAt: { gte: from, lt: to, lte: now },
-      status: { not: 'CANCELLED' },
-      OR: [{ status: 'HELD' }, { minutes: { isNot: null } }, { attendances: { some: { status: { in: ['PRESENT', 'LATE'] } } } }],
-    },
-    select: { orgNodeId: true, startsAt: true, kind: { select: { code: true } } },
-  });
+  const { counted } = await takenPlace(tx, nodeIds, from, to, now);
+  return counted.map((s) => ({ orgNodeId: s.orgNodeId, startsAt: s.startsAt, kind: { code: s.kindCode } }));
 }
 
 async function branchesUnder(tx: Tx, rootId: string): Promise<Array<{ id: string; name: string }>> {

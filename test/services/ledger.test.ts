@@ -174,4 +174,18 @@ describe.each(['pglite', 'postgres'] as const)('the inspection ledger on %s', (k
     expect(wb.worksheets.map((w) => w.name)).toEqual(['汇总', '应开实开', '主题党日', '机关党委委员会议', '更正记录']);
     await expect(exportLedgerFile(h.db, { code: 'demo-branch-1-g1', period: '2026Q4', out, now: EXPORT })).rejects.toThrow('没有代码为「demo-branch-1-g1」的党支部或机关党委');
   });
+
+  it('does not count a 党员大会 attended by half or fewer of those expected as held (实开), and flags it', async () => {
+    const b3 = (await h.db.prisma.orgNode.findUniqueOrThrow({ where: { code: 'demo-branch-3' } })).id;
+    const kinds = (await h.run(h.system, EXPORT, (u) => branchKinds(u))).result;
+    const draft = { kind: kinds.find((x) => x.code === 'branch_assembly')!, at: at('2026-12-08T14:30:00+08:00'), place: '三楼会议室', topic: '讨论发展对象', attendeeNames: [], groupName: null };
+    const id = (await h.run(await who('m301'), at('2026-11-20T10:00:00+08:00'), (u) => createNotice(u, { branchId: b3, draft }))).result.session.id;
+    await h.run(await who('m302'), at('2026-12-08T14:20:00+08:00'), (u) => checkIn(u, { sessionId: id }));
+    const d = (await h.run(secretary, EXPORT, (u) => ledgerData(u, { nodeId: b3, period: Q4 }))).result;
+    expect(d.meetings.filter((m) => m.kindCode === 'branch_assembly').map((m) => m.quorum)).toEqual([false]);
+    const ws = (await reopen(d)).getWorksheet('应开实开')!;
+    const rows = Array.from({ length: ws.rowCount - 2 }, (_, i) => values(ws, i + 3));
+    const assembly = rows.find((r) => r[1] === draft.kind.name)!;
+    expect([assembly[5], assembly[6], assembly[7]]).toEqual([1, 0, '否']);
+  });
 });
