@@ -18,7 +18,7 @@ import { escalate, memberReminders } from '../../src/services/obligations.js';
 
 const sh = (local: string) => new Date(`${local}+08:00`);
 
-async function seedCity(db: Database, units: number, branches: number, membersPer: number): Promise<{ members: number; sessions: number; records: number }> {
+export async function seedCity(db: Database, units: number, branches: number, membersPer: number): Promise<{ members: number; sessions: number; records: number }> {
   const p = db.prisma;
   await truncateAll(p);
   for (const k of STANDARD_MEETING_KINDS) await p.meetingKind.create({ data: { ...k, frequency: { ...k.frequency } } });
