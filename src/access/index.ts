@@ -178,29 +178,31 @@ export async function chatSubject(tx: Tx, chat: { platform: string; tenantKey: s
   return member ? { id: member.branchId, kind: 'BRANCH' } : null;
 }
 
+/** Who answers for a node (approves its members' requests, is told about its obligations), in order. */
+const ANSWERABLE: Partial<Record<OrgKind, PostTitle[]>> = {
+  BRANCH: APPROVER_ORDER,
+  ORGAN_COMMITTEE: ORGAN_MANAGER_POSTS,
+  UNIT: ['PARTY_GROUP_SECRETARY'],
+  WORK_COMMITTEE: ['WORK_COMMITTEE_SECRETARY', 'WORK_COMMITTEE_DEPUTY_SECRETARY'],
+};
+
 /**
- * Who receives a branch's approval requests: the first post holder in APPROVER_ORDER who is active;
- * with `except` (the requester), never that member: the next branch manager, else a manager of the
- * 机关党委 above (ORGAN_MANAGER_POSTS). Null when nobody is left.
+ * Who receives a node's approval requests: a branch's 书记, else a 副书记, else the 组织委员; a
+ * 机关党委's 书记, else its 专职副书记; a unit's 党组书记; a 工委's 书记, else a 副书记 (the first
+ * active holder). With `except` (the requester), never that member: the next one in that order,
+ * else the first of the levels above who can. Null when nobody is left.
  */
-export async function approverOf(tx: Tx, branchId: string, opts: { except?: string } = {}): Promise<{ id: string; name: string } | null> {
+export async function approverOf(tx: Tx, nodeId: string, opts: { except?: string } = {}): Promise<{ id: string; name: string } | null> {
   const not = opts.except ? { id: { not: opts.except } } : {};
-  const posts = await tx.post.findMany({
-    where: { orgNodeId: branchId, title: { in: APPROVER_ORDER }, until: null, member: { active: true, ...not } },
-    select: { title: true, member: { select: { id: true, name: true } } },
-  });
-  for (const title of APPROVER_ORDER) {
-    const post = posts.find((p) => p.title === title);
-    if (post) return post.member;
-  }
-  if (!opts.except) return null;
-  const organs = (await pathOf(tx, branchId)).filter((n) => n.kind === 'ORGAN_COMMITTEE').map((n) => n.id);
-  const above = await tx.post.findMany({
-    where: { orgNodeId: { in: organs }, title: { in: ORGAN_MANAGER_POSTS }, until: null, member: { active: true, ...not } },
-    select: { title: true, member: { select: { id: true, name: true } } },
-  });
-  for (const title of ORGAN_MANAGER_POSTS) {
-    const post = above.find((p) => p.title === title);
+  const path = (await pathOf(tx, nodeId)).filter((n) => ANSWERABLE[n.kind]);
+  const levels = opts.except ? path : path.slice(0, 1);
+  for (const node of levels) {
+    const order = ANSWERABLE[node.kind]!;
+    const posts = await tx.post.findMany({
+      where: { orgNodeId: node.id, title: { in: order }, until: null, member: { active: true, ...not } },
+      select: { title: true, member: { select: { id: true, name: true } } },
+    });
+    const post = order.map((t) => posts.find((p) => p.title === t)).find(Boolean);
     if (post) return post.member;
   }
   return null;

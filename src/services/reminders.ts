@@ -394,14 +394,6 @@ export async function scannedBranches(tx: Tx): Promise<Array<{ id: string; name:
   return tx.orgNode.findMany({ where: { kind: { in: ['BRANCH', 'ORGAN_COMMITTEE', 'UNIT'] } }, select: { id: true, name: true, kind: true }, orderBy: { id: 'asc' } });
 }
 
-/** Who is told about a node's own obligations: a branch's approver, a 机关党委's 书记 (else 专职副书记), a unit's 党组书记. */
-async function answerableFor(tx: Tx, node: { id: string; kind?: OrgKind }): Promise<{ id: string } | null> {
-  if (!node.kind || node.kind === 'BRANCH') return approverOf(tx, node.id);
-  const order: PostTitle[] = node.kind === 'ORGAN_COMMITTEE' ? ['ORGAN_SECRETARY', 'ORGAN_DEPUTY_SECRETARY'] : node.kind === 'UNIT' ? ['PARTY_GROUP_SECRETARY'] : [];
-  const posts = await tx.post.findMany({ where: { orgNodeId: node.id, title: { in: order }, until: null, member: { active: true } }, select: { title: true, memberId: true } });
-  const post = order.map((t) => posts.find((p) => p.title === t)).find(Boolean);
-  return post ? { id: post.memberId } : null;
-}
 
 /**
  * The daily scan of one branch (the system only): every obligation of the current quarter that is
@@ -418,7 +410,8 @@ export async function complianceAlerts(unit: Unit, input: { branch: { id: string
   const report = await computeCompliance(tx, { orgNodeId: branch.id, period, now, tz: timezone, atRiskDays: Math.max(...thresholds) });
   const atRisk = report.items.filter((i) => i.atRisk);
   if (!atRisk.length) return 0;
-  const secretary = await answerableFor(tx, branch);
+  // Who answers for the node: a branch's approver, a 机关党委's 书记 (else 专职副书记), a unit's 党组书记.
+  const secretary = await approverOf(tx, branch.id);
   if (!secretary || !(await memberDestinations(tx, [secretary.id])).size) return 0;
   let alerts = 0;
   for (const item of atRisk) {

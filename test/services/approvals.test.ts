@@ -48,4 +48,28 @@ describe.each(['pglite', 'postgres'] as const)('approvers on %s', (kind) => {
     const r3 = await h.run(await h.member('m103'), at('2026-12-01T09:00:00+08:00'), (u) => requestLeave(u, { sessionId: s1, reason: '出差' }));
     expect(r3.result.approver?.name).toBe('王建国');
   });
+
+  it("sends leave from a 机关党委 meeting to the 机关党委书记, and the 书记's own to the 专职副书记", async () => {
+    const organ = await h.db.prisma.orgNode.findUniqueOrThrow({ where: { code: 'demo-organ' } });
+    const kinds = (await h.run(h.system, at('2026-11-20T10:00:00+08:00'), (u) => branchKinds(u, { kind: 'ORGAN_COMMITTEE' }))).result;
+    const draft = { kind: kinds.find((k) => k.code === 'organ_committee')!, at: at('2026-12-15T09:00:00+08:00'), place: '机关党委会议室', topic: '研究年终考核', attendeeNames: [], groupName: null };
+    const s = (await h.run(await h.member('m101'), at('2026-11-20T10:00:00+08:00'), (u) => createNotice(u, { branchId: organ.id, draft }))).result.session.id;
+    const committee = await h.db.prisma.post.findFirstOrThrow({ where: { orgNodeId: organ.id, title: 'ORGAN_COMMITTEE_MEMBER', until: null }, select: { member: { select: { employeeNo: true } } } });
+    const theirs = await h.run(await h.member(committee.member.employeeNo), at('2026-12-01T09:00:00+08:00'), (u) => requestLeave(u, { sessionId: s, reason: '外出开会' }));
+    expect(theirs.result.approver?.name).toBe('王建国');
+    const own = await h.run(await h.member('m101'), at('2026-12-01T09:00:00+08:00'), (u) => requestLeave(u, { sessionId: s, reason: '到省里汇报' }));
+    const deputy = await h.db.prisma.member.findFirstOrThrow({ where: { employeeNo: 'm107' } });
+    expect(own.result.approver?.name).toBe(deputy.name);
+    const ok = await h.run(await h.member('m107'), at('2026-12-01T10:00:00+08:00'), (u) => decide(u, { requestId: own.result.requestId, approved: true }));
+    expect(ok.result.approved).toBe(true);
+  });
+
+  it("sends leave from a 党组 meeting (中心组学习) to the 党组书记", async () => {
+    const unit = await h.db.prisma.orgNode.findUniqueOrThrow({ where: { code: 'demo-unit' } });
+    const kinds = (await h.run(h.system, at('2026-11-20T10:00:00+08:00'), (u) => branchKinds(u, { kind: 'UNIT' }))).result;
+    const draft = { kind: kinds.find((k) => k.code === 'center_group_study')!, at: at('2026-12-16T09:00:00+08:00'), place: '党组会议室', topic: '专题学习', attendeeNames: [], groupName: null };
+    const s = (await h.run(await h.member('m101'), at('2026-11-20T10:00:00+08:00'), (u) => createNotice(u, { branchId: unit.id, draft }))).result.session.id;
+    const leave = await h.run(await h.member('m201'), at('2026-12-01T09:00:00+08:00'), (u) => requestLeave(u, { sessionId: s, reason: '外出调研' }));
+    expect(leave.result.approver?.name).toBe('王建国');
+  });
 });
