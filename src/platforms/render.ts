@@ -24,7 +24,8 @@ export function formLink(card: Card, opts: RenderOptions, now = new Date()): str
   if (form.url) return form.url;
   const check = opts.tokens.verify(form.token, now);
   if (!check.ok) return undefined;
-  const t = opts.tokens.sign(check.claims, opts.formLinkTtlSeconds, now);
+  // Never longer than the card's own token, which lives as long as the meeting or campaign it serves.
+  const t = opts.tokens.sign(check.claims, Math.min(opts.formLinkTtlSeconds, Math.floor((check.expiresAt.getTime() - now.getTime()) / 1000)), now);
   return `${opts.publicUrl}/h5/form?t=${encodeURIComponent(t)}`;
 }
 

@@ -9,7 +9,7 @@ import { formLink, type FormPage } from '../forms.js';
 import type { Unit } from '../../services/kernel.js';
 import type { AttendanceStatus } from '../../generated/prisma/enums.js';
 import { fail } from '../../services/kernel.js';
-import { DEFAULT_LIFE, type LifeOptions } from '../../domain/life/options.js';
+import { DEFAULT_LIFE, cardTokenTtlSeconds, type LifeOptions } from '../../domain/life/options.js';
 import { STANDARD_MEETING_KINDS } from '../../domain/meeting-kinds.js';
 import { findKindIn, matchKind, parseNotice, splitNames, type NoticeDraft } from '../../domain/life/notice.js';
 import { parseWhen } from '../../domain/life/when.js';
@@ -278,7 +278,7 @@ async function lateText(ctx: Context, rest: string, o: LifeOptions): Promise<voi
 /** The [请假] button: a reason form, sent privately when possible. */
 async function leaveButton(ctx: Context, claims: TokenClaims, o: LifeOptions): Promise<void> {
   const s = await attendance.leaveFormFor(ctx.unit, { sessionId: claims.target });
-  const token = ctx.tokens.sign({ action: MEETING_ACTIONS.leaveSubmit, target: s.id, member: ctx.me.id }, FORM_TTL_SECONDS, ctx.now);
+  const token = ctx.tokens.sign({ action: MEETING_ACTIONS.leaveSubmit, target: s.id, member: ctx.me.id }, Math.min(FORM_TTL_SECONDS, cardTokenTtlSeconds(s.checkinClosesAt, ctx.now, o)), ctx.now);
   const form = leaveForm(token);
   form.url = formLink(o.publicUrl, token);
   const card = { title: say('meeting.leave_form_title', { title: meetingTitle(s) }), tone: 'blue' as const, fields: [{ label: say('meeting.field_time'), value: formatDateTime(s.startsAt, o.timezone) }], form };

@@ -35,10 +35,20 @@ export const A = {
 export type CardEnv = Pick<PresentEnv, 'tokens' | 'publicUrl' | 'now' | 'timezone'>;
 
 const DAY = 86_400;
-/** Submit and report forms stay usable through the fulfilment year; the rules decide what is accepted. */
-export function formTtl(c: { deadline: Date; reportUntil: Date | null }, now: Date): number {
+/** How long forms outlive the campaign's dates, for what the rules still accept then (a returned
+ *  pledge's resubmission, late submissions under ACCEPT_MARKED) and for their refusals in words. */
+export const FORM_GRACE_DAYS = 60;
+
+/**
+ * Submit and report forms live as long as the campaign they serve (issue 17): through its deadline
+ * or the end of its reporting (fulfilment) period, whichever is later, plus FORM_GRACE_DAYS; a
+ * closed campaign (结束承诺) signs forms that are already expired, and the service refuses the
+ * older ones with the reason.
+ */
+export function formTtl(c: { deadline: Date; reportUntil: Date | null; closedAt?: Date | null }, now: Date): number {
+  if (c.closedAt) return 0;
   const end = Math.max(c.deadline.getTime(), c.reportUntil?.getTime() ?? 0, now.getTime());
-  return Math.ceil((end - now.getTime()) / 1000) + 60 * DAY;
+  return Math.ceil((end - now.getTime()) / 1000) + FORM_GRACE_DAYS * DAY;
 }
 export const REVIEW_TTL = 90 * DAY;
 

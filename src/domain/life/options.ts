@@ -35,7 +35,11 @@ export function lateEnd(checkinClosesAt: Date, o: LifeOptions): Date {
   return new Date(checkinClosesAt.getTime() + o.lateCheckinDays * 86_400_000);
 }
 
-/** Lifetime of the group card's button tokens: until the 补签 period ends, plus a day. */
+/**
+ * Lifetime of a meeting's button and form tokens (签到, 请假, 补签 and their H5 links): until its
+ * 补签 period ends and no longer (issue 17: a signed link lives no longer than the meeting it
+ * serves). A card drawn after that gets tokens that are already expired.
+ */
 export function cardTokenTtlSeconds(checkinClosesAt: Date, now: Date, o: LifeOptions): number {
-  return Math.max(3600, Math.ceil((lateEnd(checkinClosesAt, o).getTime() - now.getTime()) / 1000) + 86_400);
+  return Math.max(0, Math.floor((lateEnd(checkinClosesAt, o).getTime() - now.getTime()) / 1000));
 }
