@@ -15,6 +15,7 @@ import type { OrgKind } from '../generated/prisma/enums.js';
 import { can, ORGAN_POSTS, WORK_COMMITTEE_POSTS, BRANCH_COMMITTEE_POSTS, adminGrantsAt } from '../access/index.js';
 import { computeCompliance, type ComplianceItem, type ComplianceStatus } from '../domain/life/compliance.js';
 import { takenPlace } from '../domain/life/held.js';
+import { computeObligations, type Obligation } from '../domain/obligations/engine.js';
 import { periodOf, previousPeriod, type PeriodRange } from '../domain/life/period.js';
 import { audienceOf } from './pledges-audience.js';
 import { fail, type Unit } from './kernel.js';
@@ -303,8 +304,18 @@ async function branchFigures(unit: Unit, branches: TreeNode[], nodes: TreeNode[]
   const branchOf = new Map<string, string>();
   for (const b of branches) branchOf.set(b.id, b.id);
   for (const n of nodes) if (n.kind === 'GROUP' && n.parentId && branchOf.has(n.parentId)) branchOf.set(n.id, n.parentId);
+  // The list's obligations of every branch at once (the engine over the subtree), then each branch's report.
+  const inTree = new Set(nodes.map((n) => n.id));
+  const root = nodes.find((n) => !n.parentId || !inTree.has(n.parentId));
+  const engine = root && branches.length ? await computeObligations(tx, { rootId: root.id, period, now: unit.now, tz: o.timezone, atRiskDays: o.atRiskDays }) : null;
+  const byNode = new Map<string, Obligation[]>();
+  for (const ob of engine?.obligations ?? []) {
+    const list = byNode.get(ob.holder.node.id);
+    if (list) list.push(ob);
+    else byNode.set(ob.holder.node.id, [ob]);
+  }
   for (const b of branches) {
-    const report = await computeCompliance(tx, { orgNodeId: b.id, period, now: unit.now, tz: o.timezone, atRiskDays: o.atRiskDays });
+    const report = await computeCompliance(tx, { orgNodeId: b.id, period, now: unit.now, tz: o.timezone, atRiskDays: o.atRiskDays, obligations: byNode.get(b.id) ?? [] });
     const lines = report.items.map((i) => lineOf(i, unit.now));
     out.set(b.id, { id: b.id, code: b.code, name: b.name, ...emptyFigures(), obligations: countLines(lines), allDone: lines.every((l) => l.status === 'done'), lines });
   }

@@ -73,6 +73,11 @@ export interface ComplianceQuery {
   kindCodes?: string[];
   /** Include responsibility-list items (default true). */
   includeDutyItems?: boolean;
+  /**
+   * The engine's obligations over a subtree holding this node, computed once by a caller that reports on
+   * many nodes (the 驾驶舱); otherwise they are computed for this node.
+   */
+  obligations?: Obligation[];
 }
 
 export interface ComplianceReport {
@@ -179,7 +184,10 @@ export async function computeCompliance(tx: Tx, q: ComplianceQuery): Promise<Com
   }
 
   // The list's other items with a rule for this node (records, per-person duties), from the obligation engine.
-  if (withItems && !q.categories?.length && !q.kindCodes?.length) items.push(...(await dutyItems(tx, node, q.period, q.now, tz, atRiskDays)));
+  if (withItems && !q.categories?.length && !q.kindCodes?.length) {
+    const obligations = q.obligations ?? (await computeObligations(tx, { rootId: node.id, period: q.period, now: q.now, tz, atRiskDays })).obligations;
+    items.push(...dutyItems(obligations, node.id, q.period, q.now, tz));
+  }
   return { orgNode: { id: node.id, name: node.name, kind: node.kind }, period: q.period, items };
 }
 
@@ -190,9 +198,8 @@ export const DUTY_CATEGORY = '责任清单';
  * The obligations of `node` itself that are not meetings of the node (records, per-post and per-member
  * duties), one compliance item per list item: its windows as parts, each needing every holder's count.
  */
-async function dutyItems(tx: Tx, node: { id: string; kind: OrgKind }, period: PeriodRange, now: Date, tz: string, atRiskDays: number): Promise<ComplianceItem[]> {
-  const report = await computeObligations(tx, { rootId: node.id, period, now, tz, atRiskDays });
-  const mine = report.obligations.filter((o) => o.holder.node.id === node.id && !(o.meetingKind && o.holder.kind === 'node'));
+function dutyItems(obligations: Obligation[], nodeId: string, period: PeriodRange, now: Date, tz: string): ComplianceItem[] {
+  const mine = obligations.filter((o) => o.holder.node.id === nodeId && !(o.meetingKind && o.holder.kind === 'node'));
   const byItem = new Map<string, Obligation[]>();
   for (const o of mine) byItem.set(o.itemCode, [...(byItem.get(o.itemCode) ?? []), o]);
   const items: ComplianceItem[] = [];
