@@ -13,25 +13,22 @@ for (const p of ['prompts', 'prisma/migrations', 'prisma/seed', 'src/platforms/c
   if (fs.existsSync(path.join(root, p))) fs.cpSync(path.join(root, p), path.join(dist, p), { recursive: true });
 }
 fs.writeFileSync(path.join(dist, 'package.json'), JSON.stringify({ type: 'module' }) + '\n');
-// Migrated empty PGlite clusters, app and queue: an empty data directory starts from them instead of
-// running initdb and every migration (src/queue/pglite-pool.ts builtTemplate).
+// Migrated empty PGlite clusters, app and queue (dist/pglite/app, dist/pglite/queue): an empty data
+// directory starts as a copy of them instead of running initdb and every migration
+// (src/queue/pglite-pool.ts builtTemplate).
 {
   const { openPGlite, createPGlitePool } = await import(path.join(dist, 'src/queue/pglite-pool.js'));
   const { applyMigrations } = await import(path.join(dist, 'src/db/migrate.js'));
   const bullmq = await import('bullmq');
-  const save = async (db, name) => {
-    fs.writeFileSync(path.join(dist, `pglite-${name}.tar.gz`), Buffer.from(await (await db.dumpDataDir('gzip')).arrayBuffer()));
-    await db.close();
-  };
-  const app = await openPGlite('memory://');
+  const app = await openPGlite(path.join(dist, 'pglite/app'));
   await applyMigrations({ exec: async (sql) => void (await app.exec(sql)), query: async (sql, params) => (await app.query(sql, params)).rows });
-  await save(app, 'app');
-  const queue = await openPGlite('memory://');
+  await app.close();
+  const queue = await openPGlite(path.join(dist, 'pglite/queue'));
   const pool = createPGlitePool(queue);
   const client = await pool.connect();
   await bullmq.runMigrations(client);
   client.release();
   await pool.end();
-  await save(queue, 'queue');
+  await queue.close();
 }
 console.log(`built ${path.relative(process.cwd(), dist) || 'dist'}/ (run: node dist/src/main.js)`);

@@ -34,9 +34,9 @@ export async function openPGlite(dataDir: string, template?: 'app' | 'queue'): P
   const onDisk = !!fsPath && !/^[a-z][a-z0-9+.-]*:\/\//i.test(fsPath);
   if (onDisk) await mkdir(fsPath, { recursive: true });
   const from = template && onDisk && !fs.existsSync(path.join(fsPath, 'PG_VERSION')) ? builtTemplate(template) : undefined;
+  if (from) fs.cpSync(from, fsPath, { recursive: true });
   return PGlite.create({
     dataDir,
-    ...(from ? { loadDataDir: new Blob([fs.readFileSync(from)]) } : {}),
     startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
   });
 }
@@ -49,17 +49,18 @@ export async function openPGlite(dataDir: string, template?: 'app' | 'queue'): P
 export const PGLITE_SETTINGS = ['-c', 'log_startup_progress_interval=0', '-c', 'shared_buffers=16MB'];
 
 /**
- * Migrated empty clusters that `npm run build` dumps beside the compiled code
- * (dist/pglite-app.tar.gz: the app's migrations applied, dist/pglite-queue.tar.gz: BullMQ's). An
- * empty data directory starts from them instead of running initdb and every migration: initdb
- * alone costs about 7 s of CPU here and leaves 500 MB of WASM memory behind; loading a template
- * takes 1.5 s. The migrations still run after it and find themselves applied (their ledger is in
- * the template), and any newer one is applied as usual. Like a kept data directory, a template
- * stays valid while PGlite keeps its PostgreSQL major version. Absent (runs from source): initdb.
+ * Migrated empty clusters that `npm run build` leaves beside the compiled code (dist/pglite/app:
+ * the app's migrations applied, dist/pglite/queue: BullMQ's). An empty data directory is a copy of
+ * one instead of running initdb and every migration: initdb alone costs about 7 s of CPU here and
+ * leaves 500 MB of WASM memory behind, a copy is a file copy (PGlite's own loadDataDir would untar
+ * 40 MB inside its WASM memory, which never shrinks). The migrations still run and find themselves
+ * applied (their ledger is in the copy), a newer one is applied as usual. Like a kept data
+ * directory, a template stays valid while PGlite keeps its PostgreSQL major version. Absent (runs
+ * from source): initdb.
  */
 export function builtTemplate(name: 'app' | 'queue'): string | undefined {
-  const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..', `pglite-${name}.tar.gz`);
-  return fs.existsSync(file) ? file : undefined;
+  const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../pglite', name);
+  return fs.existsSync(path.join(dir, 'PG_VERSION')) ? dir : undefined;
 }
 
 export interface PGlitePoolOptions {
