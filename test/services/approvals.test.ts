@@ -55,7 +55,7 @@ describe.each(['pglite', 'postgres'] as const)('approvers on %s', (kind) => {
     const draft = { kind: kinds.find((k) => k.code === 'organ_committee')!, at: at('2026-12-15T09:00:00+08:00'), place: '机关党委会议室', topic: '研究年终考核', attendeeNames: [], groupName: null };
     const s = (await h.run(await h.member('m101'), at('2026-11-20T10:00:00+08:00'), (u) => createNotice(u, { branchId: organ.id, draft }))).result.session.id;
     const committee = await h.db.prisma.post.findFirstOrThrow({ where: { orgNodeId: organ.id, title: 'ORGAN_COMMITTEE_MEMBER', until: null }, select: { member: { select: { employeeNo: true } } } });
-    const theirs = await h.run(await h.member(committee.member.employeeNo), at('2026-12-01T09:00:00+08:00'), (u) => requestLeave(u, { sessionId: s, reason: '外出开会' }));
+    const theirs = await h.run(await h.member(committee.member.employeeNo!), at('2026-12-01T09:00:00+08:00'), (u) => requestLeave(u, { sessionId: s, reason: '外出开会' }));
     expect(theirs.result.approver?.name).toBe('王建国');
     const own = await h.run(await h.member('m101'), at('2026-12-01T09:00:00+08:00'), (u) => requestLeave(u, { sessionId: s, reason: '到省里汇报' }));
     const deputy = await h.db.prisma.member.findFirstOrThrow({ where: { employeeNo: 'm107' } });
