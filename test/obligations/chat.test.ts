@@ -50,6 +50,9 @@ describe('the 工委’s plan list in the chat', () => {
     const p = app.db.prisma;
     const m110 = await p.member.findFirstOrThrow({ where: { employeeNo: 'm110' } });
     await p.post.create({ data: { memberId: m110.id, orgNodeId: (await p.orgNode.findUniqueOrThrow({ where: { code: 'demo-committee' } })).id, title: 'WORK_COMMITTEE_STAFF' } });
+    // Watch every chat before sending: the cards may arrive in any order, and a chat not yet watched records nothing.
+    chat.watch(group(1));
+    chat.watch({ kind: 'GROUP', id: 'unit' });
     await chat.say('m110', direct('m110'), '主题党日计划 1.学习贯彻全会精神 2.重温入党誓词');
     await chat.waitFor(direct('m110'), (x) => !!textOf(x)?.startsWith('已向 4 个机关党委群和支部群下发2027年1月的清单'));
     // Four cards go out one after another: allow for a busy machine.
