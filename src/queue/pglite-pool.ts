@@ -145,6 +145,9 @@ export class PGlitePool extends EventEmitter implements PgPool {
     private readonly opts: PGlitePoolOptions = {},
   ) {
     super();
+    // Every BullMQ queue and worker on this backend wraps this one pool and listens for its errors:
+    // one listener each, as many as the app has queues and workers, not a leak.
+    this.setMaxListeners(0);
   }
 
   /** One-shot query on "some connection". A transaction left open by it is rolled back and
