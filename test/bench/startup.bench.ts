@@ -2,10 +2,10 @@
 // missing) from spawn to its first /readyz 200, embedded on an empty and on a kept data directory,
 // and on PostgreSQL + Redis; then idle memory (RSS after 10 s idle). Targets from issue 17:
 // embedded start < 6 s empty / < 2 s kept, idle < 400 MB embedded, < 200 MB on PostgreSQL and Redis.
+import { freePort } from '../helpers/redis-server.js';
 import { execFileSync, spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -14,13 +14,6 @@ import { Redis } from 'ioredis';
 const ADMIN = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const REDIS = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379/0';
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 /** CPU seconds (user + system) the process has used: less dependent on the machine's load than wall time. */
 const cpuS = (pid: number) => {

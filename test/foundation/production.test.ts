@@ -1,19 +1,12 @@
 // The production install: the tracked files in a clean directory, `npm ci --omit=dev`, `npm run build`,
 // then `npm run start:prod` in production mode serves /readyz and stops on SIGTERM sent to npm.
+import { freePort } from '../helpers/redis-server.js';
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('production install', () => {
   it('installs without dev dependencies, builds, starts on compiled JavaScript and stops on SIGTERM', async () => {

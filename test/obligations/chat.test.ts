@@ -4,8 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { ConsoleEvent } from '../../src/platforms/console/hub.js';
-import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
-import { startTestApp, tempDataDir } from '../helpers/app.js';
+import { startDemoOn } from '../helpers/app.js';
 import { button, ChatDriver, direct, group } from '../helpers/chat.js';
 
 // Thursday 3 December 2026, 10:00 in Shanghai.
@@ -17,9 +16,7 @@ let chat: ChatDriver;
 let drop: () => Promise<void>;
 
 beforeAll(async () => {
-  const db = await freshPostgres();
-  drop = db.drop;
-  app = await startTestApp({ DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: redisPrefix(), DATA_DIR: tempDataDir(), SEED_DEMO: 'true' }, { clock: () => NOW });
+  ({ app, drop } = await startDemoOn('postgres', { clock: () => NOW }));
   chat = new ChatDriver(app);
 });
 afterAll(async () => {
