@@ -19,14 +19,14 @@ export interface Reach {
 /** Applies `unit`'s intents and audits in its transaction; returns the new outbox rows, for delivery after the commit. */
 export async function applyEffects(scope: TxScope, unit: Unit, presenters: Presenters, reach: Reach = {}): Promise<QueuedOutbox[]> {
   const { outbox } = await presenters.outbound(scope.tx, unit.intents, unit.now, reach.prefer);
+  // unit.refresh asks once per card, so these are distinct.
   const asks = unit.intents.flatMap((i) => (i.type === 'refresh' ? [{ card: i.card, id: i.id }] : []));
   // A refresh row's origin only records where the request came from; the rendered update names its own chat.
   const origin: Destination = { platform: reach.prefer?.platform ?? 'CONSOLE', tenantKey: reach.prefer?.tenantKey ?? '', target: 'system', targetKind: 'DIRECT' };
-  const unique = [...new Map(asks.map((a) => [`${a.card}:${a.id}`, a])).values()];
   if (unit.audits.length) {
     await scope.tx.auditLog.createMany({ data: unit.audits.map((a) => ({ ...a, detail: a.detail ?? {}, actorId: unit.actorId })) });
   }
-  return insertOutbox(scope.sql, [...outbox, ...cardRefreshes(unique, origin, unit.now)]);
+  return insertOutbox(scope.sql, [...outbox, ...cardRefreshes(asks, origin, unit.now)]);
 }
 
 /**
