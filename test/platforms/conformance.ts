@@ -327,9 +327,12 @@ export function conformance(name: string, startFake: () => Promise<PlatformFake>
       const before = fake.sent.length;
       const refusedBefore = fake.refusedForSize ?? 0;
       await fake.pushMessage(group, u, '测试长卡片');
-      await waitUntil('every name delivered', () => {
-        const text = fake.sent.slice(before).filter((s) => s.to === group.id).map((s) => s.text).join('\n');
-        return text.includes('党员0001') && text.includes('党员2000') && text.includes('党员4000') || undefined;
+      // Pages go out one after another (on WeCom the buttons come last, as their own template card):
+      // wait for the whole card, not just its text.
+      await waitUntil('every name and the button delivered', () => {
+        const sent = fake.sent.slice(before).filter((s) => s.to === group.id);
+        const text = sent.map((s) => s.text).join('\n');
+        return text.includes('党员0001') && text.includes('党员2000') && text.includes('党员4000') && sent.some((p) => p.buttons.some((b) => b.label === '点一下')) || undefined;
       }, 20_000);
       const pages = fake.sent.slice(before).filter((s) => s.to === group.id);
       expect(pages.length).toBeGreaterThan(1);
