@@ -67,6 +67,79 @@ async function findItem(unit: Unit, branchId: string, word: string, year: number
   fail('obligations.which_item', { item: word, list: hits.slice(0, 8).map((i) => `${i.code} ${i.content.slice(0, 24)}`).join('\n') });
 }
 
+type ListItem = Awaited<ReturnType<typeof findItem>>['item'];
+
+/** Whose obligation a record of `item` by the acting member meets, and whether they may record it (access checked, nothing written). */
+async function holderFor(unit: Unit, item: ListItem, input: { subjectId?: string; memberId?: string }): Promise<{ nodeId: string; member: { id: string; name: string } | null }> {
+  const { tx, principal } = unit;
+  if (principal.kind !== 'member') fail('errors.internal');
+  const me = principal.member;
+  const holder = holderKindOf(item);
+  const path: NodeRef[] = await pathOf(tx, input.subjectId ?? me.branchId);
+  const levelKind = LEVEL_NODE[item.level];
+  if (holder === 'member') {
+    if (input.memberId && input.memberId !== me.id) {
+      const other = await tx.member.findUnique({ where: { id: input.memberId }, select: { id: true, name: true, branchId: true, active: true } });
+      if (!other || !other.active) fail('duties.no_member');
+      await authorize(tx, principal, 'branch.manage', other.branchId, 'obligations.what_other');
+      return { nodeId: other.branchId, member: { id: other.id, name: other.name } };
+    }
+    return { nodeId: me.branchId, member: { id: me.id, name: me.name } };
+  }
+  if (holder === 'post') {
+    const titles = POST_HOLDERS[item.post]!;
+    const mine = me.posts.filter((p) => titles.includes(p.title));
+    if (!mine.length) fail('obligations.not_holder', { code: item.code, post: item.post });
+    const onPath = mine.find((p) => path.some((n) => n.id === p.orgNodeId)) ?? mine[0]!;
+    return { nodeId: onPath.orgNodeId, member: { id: me.id, name: me.name } };
+  }
+  const node = path.find((n) => n.kind === levelKind) ?? (await pathOf(tx, me.branchId)).find((n) => n.kind === levelKind);
+  if (!node) fail('obligations.no_node', { code: item.code });
+  const allowed =
+    levelKind === 'BRANCH'
+      ? await can(tx, principal, 'branch.manage', node.id)
+      : levelKind === 'ORGAN_COMMITTEE'
+        ? await can(tx, principal, 'organ.manage', node.id)
+        : me.posts.some((p) => p.orgNodeId === node.id && PARTY_GROUP_POSTS.includes(p.title)) || (await organsUnder(unit, node.id)).some((o) => o);
+  if (!allowed) fail('errors.not_allowed', { what: { key: 'obligations.what_record' } });
+  return { nodeId: node.id, member: null };
+}
+
+async function organsUnder(u: Unit, unitId: string): Promise<boolean[]> {
+  const organs = await u.tx.orgNode.findMany({ where: { parentId: unitId, kind: 'ORGAN_COMMITTEE' }, select: { id: true } });
+  return Promise.all(organs.map((o) => can(u.tx, u.principal, 'organ.manage', o.id)));
+}
+
+/** The item a record names, refused when it is a meeting (met by holding it). */
+async function recordableItem(unit: Unit, word: string, timezone: string): Promise<ListItem> {
+  if (unit.principal.kind !== 'member') fail('errors.internal');
+  const { item } = await findItem(unit, unit.principal.member.branchId, word, localDay(unit.now, timezone).year);
+  if (item.meetingKind && holderKindOf(item) !== 'member') fail('obligations.meeting_item', { code: item.code, content: item.content });
+  return item;
+}
+
+/** Where the item stands for this holder in the window that contains now. */
+async function standing(unit: Unit, item: ListItem, nodeId: string, member: { id: string } | null, timezone: string): Promise<RecordResult['obligation']> {
+  const rule = item.rule as { period: PeriodRange['kind']; atLeast: number } | null;
+  if (!rule?.period) return null;
+  const window = windowsOf(rule, periodOf(rule.period, unit.now, timezone), timezone)[0]!;
+  const report = await computeObligations(unit.tx, { rootId: nodeId, period: window, now: unit.now, tz: timezone, itemCodes: [item.code] });
+  const ob = report.obligations.find((o) => o.holder.node.id === nodeId && (member ? o.holder.member?.id === member.id : true));
+  return ob ? { window: ob.window, required: ob.required, met: ob.met, status: ob.status } : null;
+}
+
+/**
+ * What a record of `item` by the acting member would meet now, with the same checks as recordDuty and
+ * nothing written (the record form opened from an obligation's line). `pair`: the record names a partner (谈心谈话).
+ */
+export async function dutyRecordTarget(unit: Unit, input: { item: string; subjectId?: string; timezone: string }): Promise<Omit<RecordResult, 'recordId'> & { pair: boolean }> {
+  const item = await recordableItem(unit, input.item.trim(), input.timezone);
+  const { nodeId, member } = await holderFor(unit, item, input);
+  const node = await unit.tx.orgNode.findUniqueOrThrow({ where: { id: nodeId }, select: { id: true, name: true } });
+  const obligation = await standing(unit, item, nodeId, member, input.timezone);
+  return { item: { code: item.code, content: item.content }, node, member, obligation, pair: item.meetingKind === PAIR_KIND };
+}
+
 /**
  * Record that a non-meeting item was done, with its evidence (text, links in it, photos and files): for
  * a per-member item (党费, 双报到) the acting member's own (or, for a manager of their branch, another
@@ -74,53 +147,16 @@ async function findItem(unit: Unit, branchId: string, word: string, year: number
  * manager of that node, the node on the chat's path at the item's level. Audited.
  */
 export async function recordDuty(unit: Unit, input: RecordInput): Promise<RecordResult> {
-  const { tx, principal, now } = unit;
+  const { tx, principal } = unit;
   if (principal.kind !== 'member') fail('errors.internal');
   const me = principal.member;
   const word = input.item.trim();
   const text = input.text.trim();
   if (!word) fail('obligations.usage');
   if ([...text].length > 1000) fail('obligations.too_long', { max: 1000 });
-  const year = localDay(now, input.timezone).year;
-  const { item } = await findItem(unit, me.branchId, word, year);
-  if (item.meetingKind && holderKindOf(item) !== 'member') fail('obligations.meeting_item', { code: item.code, content: item.content });
+  const item = await recordableItem(unit, word, input.timezone);
   if (!text && !input.attachments?.length) fail('obligations.no_evidence');
-
-  const holder = holderKindOf(item);
-  const path: NodeRef[] = await pathOf(tx, input.subjectId ?? me.branchId);
-  const levelKind = LEVEL_NODE[item.level];
-  let nodeId: string;
-  let member: { id: string; name: string } | null = null;
-  if (holder === 'member') {
-    if (input.memberId && input.memberId !== me.id) {
-      const other = await tx.member.findUnique({ where: { id: input.memberId }, select: { id: true, name: true, branchId: true, active: true } });
-      if (!other || !other.active) fail('duties.no_member');
-      await authorize(tx, principal, 'branch.manage', other.branchId, 'obligations.what_other');
-      member = { id: other.id, name: other.name };
-      nodeId = other.branchId;
-    } else {
-      member = { id: me.id, name: me.name };
-      nodeId = me.branchId;
-    }
-  } else if (holder === 'post') {
-    const titles = POST_HOLDERS[item.post]!;
-    const mine = me.posts.filter((p) => titles.includes(p.title));
-    if (!mine.length) fail('obligations.not_holder', { code: item.code, post: item.post });
-    const onPath = mine.find((p) => path.some((n) => n.id === p.orgNodeId)) ?? mine[0]!;
-    member = { id: me.id, name: me.name };
-    nodeId = onPath.orgNodeId;
-  } else {
-    const node = path.find((n) => n.kind === levelKind) ?? (await pathOf(tx, me.branchId)).find((n) => n.kind === levelKind);
-    if (!node) fail('obligations.no_node', { code: item.code });
-    nodeId = node.id;
-    const allowed =
-      levelKind === 'BRANCH'
-        ? await can(tx, principal, 'branch.manage', nodeId)
-        : levelKind === 'ORGAN_COMMITTEE'
-          ? await can(tx, principal, 'organ.manage', nodeId)
-          : me.posts.some((p) => p.orgNodeId === nodeId && PARTY_GROUP_POSTS.includes(p.title)) || (await organsUnder(unit, nodeId)).some((o) => o);
-    if (!allowed) fail('errors.not_allowed', { what: { key: 'obligations.what_record' } });
-  }
+  const { nodeId, member } = await holderFor(unit, item, input);
 
   const links = [...text.matchAll(URL)].map((m) => ({ kind: 'link' as const, url: m[0] }));
   const evidence = [...links, ...(input.attachments ?? [])];
@@ -134,28 +170,14 @@ export async function recordDuty(unit: Unit, input: RecordInput): Promise<Record
     partner = found[0]!;
   }
   const row = await tx.dutyRecord.create({
-    data: { itemCode: item.code, orgNodeId: nodeId, memberId: member?.id ?? null, occurredAt: now, text: text || '（见附件）', evidence: evidence as never, recordedById: me.id },
+    data: { itemCode: item.code, orgNodeId: nodeId, memberId: member?.id ?? null, occurredAt: unit.now, text: text || '（见附件）', evidence: evidence as never, recordedById: me.id },
     select: { id: true },
   });
-  if (partner) await tx.dutyRecord.create({ data: { itemCode: item.code, orgNodeId: nodeId, memberId: partner.id, occurredAt: now, text: `与${member!.name}：${text}`, evidence: evidence as never, recordedById: me.id } });
+  if (partner) await tx.dutyRecord.create({ data: { itemCode: item.code, orgNodeId: nodeId, memberId: partner.id, occurredAt: unit.now, text: `与${member!.name}：${text}`, evidence: evidence as never, recordedById: me.id } });
   const node = await tx.orgNode.findUniqueOrThrow({ where: { id: nodeId }, select: { id: true, name: true } });
   unit.audit({ action: 'duty.record', entityType: 'DutyRecord', entityId: row.id, detail: { item: item.code, orgNodeId: nodeId, memberId: member?.id ?? null, partnerId: partner?.id ?? null, evidence: evidence.length } });
-
-  // Where the item stands now for this holder, in the window that contains today.
-  const rule = item.rule as { period: PeriodRange['kind']; atLeast: number } | null;
-  let obligation: RecordResult['obligation'] = null;
-  if (rule?.period) {
-    const window = windowsOf(rule, periodOf(rule.period, now, input.timezone), input.timezone)[0]!;
-    const report = await computeObligations(tx, { rootId: nodeId, period: window, now, tz: input.timezone, itemCodes: [item.code] });
-    const ob = report.obligations.find((o) => o.holder.node.id === nodeId && (member ? o.holder.member?.id === member.id : true));
-    if (ob) obligation = { window: ob.window, required: ob.required, met: ob.met, status: ob.status };
-  }
+  const obligation = await standing(unit, item, nodeId, member, input.timezone);
   return { recordId: row.id, item: { code: item.code, content: item.content }, node, member, obligation };
-
-  async function organsUnder(u: Unit, unitId: string): Promise<boolean[]> {
-    const organs = await u.tx.orgNode.findMany({ where: { parentId: unitId, kind: 'ORGAN_COMMITTEE' }, select: { id: true } });
-    return Promise.all(organs.map((o) => can(u.tx, u.principal, 'organ.manage', o.id)));
-  }
 }
 
 // ───────────────────────── escalation ─────────────────────────
