@@ -53,6 +53,7 @@ const inboundSchema = z.discriminatedUnion('kind', [
     form: z.record(z.string(), z.string().max(20_000)).optional(),
     cardMessageId: z.string().min(1).max(256).optional(),
   }),
+  z.object({ ...base, kind: z.literal('joined') }),
 ]);
 
 export type HandleResult = { status: 'processed'; ack: ActionAck } | { status: 'duplicate' } | { status: 'invalid'; reason: string };
@@ -355,7 +356,10 @@ export class ChatCore {
     const { tx } = scope;
     let ctx: Context;
 
-    if (inbound.kind === 'message') {
+    if (inbound.kind === 'joined') {
+      ctx = new Context(inbound, member, scope, this.tokens, now, this.presenters);
+      for (const hook of this.router.joinHooks()) await hook(ctx);
+    } else if (inbound.kind === 'message') {
       if (unreadable(inbound.text)) throw new UserError(say('errors.bad_characters'));
       // Every message gets an answer: a sticker or a location says what the bot reads; a picture or
       // a file without words is acknowledged (it stays on the stored event for records).

@@ -12,6 +12,7 @@ export type CommandHandler = (ctx: Context, match: RegExpMatchArray) => Promise<
 export type ActionHandler = (ctx: Context, claims: TokenClaims) => Promise<void>;
 /** Runs after a text message's command (or fallback), in the same transaction; `command` is the route's name. */
 export type MessageHook = (ctx: Context, command: string) => Promise<void>;
+export type JoinHook = (ctx: Context) => Promise<void>;
 
 /** `anyone`: also for users who have not bound a member identity (帮助, 绑定); else an ability over the chat's subject (src/access). */
 export type Guard = 'anyone' | Ability;
@@ -80,6 +81,7 @@ export class Router {
   private readonly actions = new Map<string, { handler: ActionHandler; opts: ActionOptions }>();
   private fallbackHandler: CommandHandler | undefined;
   private readonly hooks: MessageHook[] = [];
+  private readonly joinedHooks: JoinHook[] = [];
 
   /** Card forms that can also be opened as a web page (src/web/h5.ts), by the action id they submit to. */
   readonly pages = new FormPages();
@@ -108,6 +110,16 @@ export class Router {
 
   messageHooks(): readonly MessageHook[] {
     return this.hooks;
+  }
+
+  /** When the bot is added to a group (where the platform says so). */
+  onJoin(hook: JoinHook): this {
+    this.joinedHooks.push(hook);
+    return this;
+  }
+
+  joinHooks(): readonly JoinHook[] {
+    return this.joinedHooks;
   }
 
   /** Text that matches no command (questions, unknown commands). */

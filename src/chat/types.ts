@@ -65,7 +65,15 @@ export interface InboundAction extends InboundBase {
   cardMessageId?: string;
 }
 
-export type Inbound = InboundMessage | InboundAction;
+/**
+ * The bot was added to a group chat (`user`: who added it). Only where the platform tells the bot
+ * (Lark im.chat.member.bot.added_v1); elsewhere the group is told how to bind after its first message.
+ */
+export interface InboundJoined extends InboundBase {
+  kind: 'joined';
+}
+
+export type Inbound = InboundMessage | InboundAction | InboundJoined;
 
 export interface Destination {
   platform: Platform;

@@ -2,7 +2,7 @@
 // the ack, then process. Messages are processed after the ack; card actions race processing
 // against the platform's deadline so the ack can carry the toast and the updated card. Work that
 // finishes late updates the card afterwards (platform hook, or a card_update through the outbox).
-import type { ActionAck, InboundAction, InboundMessage, Platform } from '../chat/types.js';
+import type { ActionAck, InboundAction, InboundJoined, InboundMessage, Platform } from '../chat/types.js';
 import { say } from '../chat/wording.js';
 import type { AdapterDeps } from './adapter.js';
 
@@ -31,8 +31,8 @@ export class InboundPipeline {
     readonly platform: Platform,
   ) {}
 
-  /** Store a message, then process it in the background. Resolves when it is safe to ack. */
-  async message(inbound: InboundMessage): Promise<Accepted> {
+  /** Store a message (or a join), then process it in the background. Resolves when it is safe to ack. */
+  async message(inbound: InboundMessage | InboundJoined): Promise<Accepted> {
     const accepted = await this.deps.core.accept(inbound);
     if (accepted === null) return 'duplicate';
     if ('invalid' in accepted) {

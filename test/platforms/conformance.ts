@@ -104,6 +104,25 @@ export function conformance(name: string, startFake: () => Promise<PlatformFake>
       await sentTo(u, (s) => s.text.includes('使用说明'), 'help in the direct chat');
     });
 
+    it('greets a group it is added to: a bound one with its branch, an unbound one with how to bind it, once', async (ctx) => {
+      if (!fake.pushBotAdded) return ctx.skip(`${name}: not applicable, the platform does not tell a bot it was added to a group`);
+      const u = fake.userId('m102');
+      await fake.pushBotAdded(group, u);
+      await sentTo(group.id, (s) => s.text.includes('大家好') && s.text.includes('第一党支部'), 'the greeting in the bound group');
+      const fresh: ChatAddress = { kind: 'GROUP', id: `${group.id}_new_${crypto.randomUUID().slice(0, 8)}` };
+      const eventId = crypto.randomUUID();
+      await fake.pushBotAdded(fresh, u, { eventId, name: '新建工作群' });
+      await fake.pushBotAdded(fresh, u, { eventId, name: '新建工作群' }); // a redelivery
+      await sentTo(fresh.id, (s) => s.text.includes('绑定本群'), 'how to bind, in the unbound group');
+      // The first message there afterwards does not repeat the hint.
+      await fake.pushMessage(fresh, u, '帮助');
+      await sentTo(fresh.id, (s) => s.text.includes('使用说明'), 'help in the new group');
+      await sleep(300);
+      expect(fake.sent.filter((s) => s.to === fresh.id && s.text.includes('本群还没有绑定支部'))).toHaveLength(1);
+      const chat = await app.db.prisma.chat.findFirst({ where: { platformChatId: fresh.id } });
+      expect(chat).toMatchObject({ kind: 'GROUP', orgNodeId: null, title: '新建工作群' });
+    });
+
     it('acks a card click inside the deadline, changes state once and updates the card', async () => {
       const u = fake.userId('m103');
       await fake.pushMessage(group, u, '测试卡片');

@@ -1,7 +1,8 @@
 // Binding a group chat to its branch (or 党小组, 机关党委): 绑定本群 <组织名称或编码> shows a confirm card,
 // the click binds; 本群信息 says what the chat is bound to; 解绑本群 unbinds. An administrator of the
 // node or whoever manages its branch may bind (src/services/chats.ts decides). An unbound group is told
-// once how to bind it, after the first message there that the bot answered.
+// once how to bind it: when the bot is added (where the platform says so), else after the first
+// message there that the bot answered.
 import type { Router } from '../router.js';
 import type { Context } from '../context.js';
 import { say } from '../wording.js';
@@ -41,6 +42,15 @@ export function registerChats(router: Router): void {
       const text = r.changed ? say('chat.bound', { what: boundText(r.node) }) : say('chat.already_bound', { what: boundText(r.node) });
       ctx.toast('success', text);
       ctx.reply(text);
+    })
+    // Added to a group: say hello, and in an unbound group how to bind it (only once: the first
+    // message afterwards does not repeat it).
+    .onJoin(async (ctx) => {
+      const chat = here(ctx);
+      const node = await chatBinding(ctx.unit, { chat });
+      if (node) return ctx.reply(say('chat.joined_bound', { what: boundText(node) }));
+      await firstSightOfUnboundGroup(ctx.unit, { chat });
+      ctx.reply(say('chat.joined_unbound'));
     })
     .afterMessage(async (ctx, command) => {
       if (ctx.inbound.chat.kind !== 'GROUP' || Object.values(NAMES).includes(command as never)) return;

@@ -1,10 +1,11 @@
-// Lark/Feishu receiver: one EventDispatcher for `im.message.receive_v1` and `card.action.trigger`,
+// Lark/Feishu receiver: one EventDispatcher for `im.message.receive_v1`, `card.action.trigger` and
+// `im.chat.member.bot.added_v1` (the bot added to a group),
 // fed by the long connection (WSClient, default) or by HTTP callbacks on our server (webhook mode:
 // signature checked over the raw body, AES-decrypted by the SDK).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { FastifyInstance } from 'fastify';
-import type { ActionAck, Attachment, InboundAction, InboundMessage } from '../../chat/types.js';
+import type { ActionAck, Attachment, InboundAction, InboundJoined, InboundMessage } from '../../chat/types.js';
 import type { AdapterDeps, Receiver } from '../adapter.js';
 import { InboundPipeline } from '../pipeline.js';
 import { sdkLogger } from '../sdk-log.js';
@@ -18,6 +19,15 @@ interface LarkMessageEvent {
   tenant_key?: string;
   sender?: { sender_id?: { open_id?: string }; sender_type?: string };
   message?: { message_id?: string; chat_id?: string; chat_type?: string; message_type?: string; content?: string; mentions?: Array<{ key?: string }> };
+}
+
+/** 机器人进群 (im.chat.member.bot.added_v1): the bot was added to a group; operator_id is who added it. */
+interface LarkBotAddedEvent {
+  event_id?: string;
+  tenant_key?: string;
+  chat_id?: string;
+  operator_id?: { open_id?: string };
+  name?: string;
 }
 
 interface LarkCardEvent {
@@ -110,6 +120,9 @@ export class LarkReceiver implements Receiver {
         await this.onMessage(d);
       },
       'card.action.trigger': async (d: LarkCardEvent) => this.onCardAction(d),
+      'im.chat.member.bot.added_v1': async (d: LarkBotAddedEvent) => {
+        await this.onBotAdded(d);
+      },
     });
   }
 
@@ -134,6 +147,20 @@ export class LarkReceiver implements Receiver {
       text: text.trim(),
       ...(read.attachments.length ? { attachments: read.attachments } : {}),
       ...(read.unsupported ? { unsupported: read.unsupported } : {}),
+    };
+    await this.pipeline.message(inbound);
+  }
+
+  private async onBotAdded(d: LarkBotAddedEvent): Promise<void> {
+    const userId = d.operator_id?.open_id;
+    if (!d.chat_id || !userId || !d.event_id) return;
+    const inbound: InboundJoined = {
+      kind: 'joined',
+      platform: 'LARK',
+      tenantKey: d.tenant_key ?? '',
+      eventId: d.event_id,
+      chat: { id: d.chat_id, kind: 'GROUP', ...(d.name ? { title: d.name } : {}) },
+      user: { id: userId },
     };
     await this.pipeline.message(inbound);
   }

@@ -115,6 +115,8 @@ export interface PlatformFake {
   batchRefuse?(user: string, how: 'flowControlled' | 'invalid', times?: number): void;
   /** Sends to `target` get no answer until the returned function is called (transport.hangs). */
   hang?(target: string): () => void;
+  /** A user adds the bot to a group (platforms that tell the bot, e.g. Lark im.chat.member.bot.added_v1). */
+  pushBotAdded?(chat: ChatAddress, user: string, opts?: { eventId?: string; name?: string }): Promise<PushAck>;
   /** A delivery with a wrong signature (webhook modes). */
   pushBadSignature?(chat: ChatAddress, user: string, text: string): Promise<PushAck>;
   readonly sent: FakeSent[];

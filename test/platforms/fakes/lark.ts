@@ -386,6 +386,21 @@ export class LarkFake implements PlatformFake {
     return { elapsedMs: r.elapsedMs, status: r.status };
   }
 
+  /** 机器人进群 (im.chat.member.bot.added_v1), fields as the event's documentation lists them. */
+  async pushBotAdded(chat: ChatAddress, user: string, opts: { eventId?: string; name?: string } = {}): Promise<PushAck> {
+    const name = opts.name ?? '工作群';
+    const event = {
+      chat_id: chat.id,
+      operator_id: { open_id: user, user_id: user.replace(/^ou_/, ''), union_id: `on_${user}` },
+      external: false,
+      operator_tenant_key: 'tk',
+      name,
+      i18n_names: { zh_cn: name, en_us: '', ja_jp: '' },
+    };
+    const r = await this.deliver(this.envelope('im.chat.member.bot.added_v1', event, opts.eventId ?? crypto.randomUUID()));
+    return { elapsedMs: r.elapsedMs, status: r.status };
+  }
+
   /** Shapes from 接收消息内容结构: post {title, content: [[elements]]}, image {image_key}, file {file_key, file_name}, sticker {file_key}. */
   async pushNonText(chat: ChatAddress, user: string, kind: NonTextKind, text = ''): Promise<PushAck> {
     const group = chat.kind === 'GROUP';
