@@ -13,8 +13,9 @@
 // people appear only in a branch's meeting list, and only to that branch's managers (branch.manage).
 import type { OrgKind } from '../generated/prisma/enums.js';
 import { can, ORGAN_POSTS, WORK_COMMITTEE_POSTS, BRANCH_COMMITTEE_POSTS, adminGrantsAt } from '../access/index.js';
-import { computeCompliance, type ComplianceItem, type ComplianceStatus } from '../domain/life/compliance.js';
+import { complianceFrom, loadCompliance, type ComplianceData, type ComplianceItem, type ComplianceStatus } from '../domain/life/compliance.js';
 import { takenPlace } from '../domain/life/held.js';
+import { groupBy } from '../domain/group-by.js';
 import { computeObligations, type Obligation } from '../domain/obligations/engine.js';
 import { periodOf, previousPeriod, type PeriodRange } from '../domain/life/period.js';
 import { audienceOf } from './pledges-audience.js';
@@ -203,7 +204,16 @@ export async function dashboardView(unit: Unit, input: { nodeId: string; period:
   const ref = (p: PeriodRange): PeriodRef => ({ key: p.key, label: p.label });
   const nodes = await subtree(unit, node.id);
   const branches = nodes.filter((n) => n.kind === 'BRANCH');
-  const [now, before] = [await branchFigures(unit, branches, nodes, input.period, o), await branchFigures(unit, branches, nodes, prev, o)];
+  // The nodes whose own obligations are shown: each unit and its 机关党委 (工委), or the node and its 机关党委.
+  const owners = node.kind === 'BRANCH' ? [] : nodes.filter((n) => (n.kind === 'UNIT' || n.kind === 'ORGAN_COMMITTEE') && (node.kind === 'WORK_COMMITTEE' || n.id === node.id || n.parentId === node.id));
+  // Set-based: what the compliance of every branch and owner needs for both periods, once; then the
+  // engine's obligations of the subtree per period, and each node's report computed from them.
+  const data = await loadCompliance(unit.tx, [...branches, ...owners].map((n) => n.id), [input.period, prev], unit.now, o.timezone);
+  const current = await obligationsByNode(unit, nodes, input.period, o);
+  const now = await branchFigures(unit, data, current, branches, input.period, o);
+  const before = await branchFigures(unit, data, branches.length ? await obligationsByNode(unit, nodes, prev, o) : new Map(), branches, prev, o);
+  const ownLines = (nodeId: string) =>
+    owners.filter((t) => t.id === nodeId || (t.parentId === nodeId && t.kind === 'ORGAN_COMMITTEE')).flatMap((t) => reportLines(data, current, t.id, input.period, unit.now, o));
 
   if (node.kind === 'BRANCH') {
     const branch = now.get(node.id)!;
@@ -213,15 +223,13 @@ export async function dashboardView(unit: Unit, input: { nodeId: string; period:
   }
   if (node.kind === 'WORK_COMMITTEE') {
     const units = nodes.filter((n) => n.kind === 'UNIT');
-    const out = [];
-    for (const u of units) {
+    const out = units.map((u) => {
       const under = branchesUnderNode(nodes, u.id);
-      const own = await ownLines(unit, nodes, u.id, input.period, o);
-      out.push({ id: u.id, code: u.code, name: u.name, own: countLines(own), rollUp: rollUp(under.map((b) => now.get(b.id)!)), previous: rollUp(under.map((b) => before.get(b.id)!)) });
-    }
+      return { id: u.id, code: u.code, name: u.name, own: countLines(ownLines(u.id)), rollUp: rollUp(under.map((b) => now.get(b.id)!)), previous: rollUp(under.map((b) => before.get(b.id)!)) };
+    });
     return { level: 'committee', node, period: ref(input.period), previous: ref(prev), units: out, rollUp: rollUp([...now.values()]), previousRollUp: rollUp([...before.values()]) };
   }
-  const own = await ownLines(unit, nodes, node.id, input.period, o);
+  const own = ownLines(node.id);
   const list = branches.map((b) => now.get(b.id)!);
   return {
     level: 'organ',
@@ -271,16 +279,19 @@ function countLines(lines: ObligationLine[]): StatusCounts {
   return c;
 }
 
-/** The obligations of a 机关党委 or unit node itself and, for a unit, of its 机关党委 (never its branches). */
-async function ownLines(unit: Unit, nodes: TreeNode[], nodeId: string, period: PeriodRange, o: DashboardOptions): Promise<ObligationLine[]> {
-  const targets = nodes.filter((n) => n.id === nodeId || (n.parentId === nodeId && n.kind === 'ORGAN_COMMITTEE'));
-  const lines: ObligationLine[] = [];
-  for (const t of targets) {
-    if (t.kind !== 'UNIT' && t.kind !== 'ORGAN_COMMITTEE') continue;
-    const r = await computeCompliance(unit.tx, { orgNodeId: t.id, period, now: unit.now, tz: o.timezone, atRiskDays: o.atRiskDays });
-    lines.push(...r.items.map((i) => lineOf(i, unit.now)));
-  }
-  return lines;
+/** A node's 完成情况 as lines: the compliance computation (the same as the node's own) over the loaded data. */
+function reportLines(data: ComplianceData, obligations: Map<string, Obligation[]>, nodeId: string, period: PeriodRange, now: Date, o: DashboardOptions): ObligationLine[] {
+  const report = complianceFrom(data, { orgNodeId: nodeId, period, now, tz: o.timezone, atRiskDays: o.atRiskDays, obligations: obligations.get(nodeId) ?? [] });
+  return report.items.map((i) => lineOf(i, now));
+}
+
+/** The list's obligations of every node of the subtree for the period (one engine run), by holder node. */
+async function obligationsByNode(unit: Unit, nodes: TreeNode[], period: PeriodRange, o: DashboardOptions): Promise<Map<string, Obligation[]>> {
+  const inTree = new Set(nodes.map((n) => n.id));
+  const root = nodes.find((n) => !n.parentId || !inTree.has(n.parentId));
+  if (!root) return new Map();
+  const engine = await computeObligations(unit.tx, { rootId: root.id, period, now: unit.now, tz: o.timezone, atRiskDays: o.atRiskDays });
+  return groupBy(engine.obligations, (ob) => ob.holder.node.id);
 }
 
 function rollUp(list: BranchFigures[]): RollUp {
@@ -297,53 +308,45 @@ function rollUp(list: BranchFigures[]): RollUp {
   return r;
 }
 
-/** The figures of each branch for the period, keyed by branch id. */
-async function branchFigures(unit: Unit, branches: TreeNode[], nodes: TreeNode[], period: PeriodRange, o: DashboardOptions): Promise<Map<string, BranchFigures>> {
+/** The figures of each branch for the period, keyed by branch id (compliance data loaded for the period). */
+async function branchFigures(unit: Unit, data: ComplianceData, obligations: Map<string, Obligation[]>, branches: TreeNode[], period: PeriodRange, o: DashboardOptions): Promise<Map<string, BranchFigures>> {
   const { tx } = unit;
   const out = new Map<string, BranchFigures>();
   const branchOf = new Map<string, string>();
-  for (const b of branches) branchOf.set(b.id, b.id);
-  for (const n of nodes) if (n.kind === 'GROUP' && n.parentId && branchOf.has(n.parentId)) branchOf.set(n.id, n.parentId);
-  // The list's obligations of every branch at once (the engine over the subtree), then each branch's report.
-  const inTree = new Set(nodes.map((n) => n.id));
-  const root = nodes.find((n) => !n.parentId || !inTree.has(n.parentId));
-  const engine = root && branches.length ? await computeObligations(tx, { rootId: root.id, period, now: unit.now, tz: o.timezone, atRiskDays: o.atRiskDays }) : null;
-  const byNode = new Map<string, Obligation[]>();
-  for (const ob of engine?.obligations ?? []) {
-    const list = byNode.get(ob.holder.node.id);
-    if (list) list.push(ob);
-    else byNode.set(ob.holder.node.id, [ob]);
-  }
   for (const b of branches) {
-    const report = await computeCompliance(tx, { orgNodeId: b.id, period, now: unit.now, tz: o.timezone, atRiskDays: o.atRiskDays, obligations: byNode.get(b.id) ?? [] });
-    const lines = report.items.map((i) => lineOf(i, unit.now));
+    branchOf.set(b.id, b.id);
+    for (const g of data.groups.get(b.id) ?? []) branchOf.set(g.id, b.id);
+    const lines = reportLines(data, obligations, b.id, period, unit.now, o);
     out.set(b.id, { id: b.id, code: b.code, name: b.name, ...emptyFigures(), obligations: countLines(lines), allDone: lines.every((l) => l.status === 'done'), lines });
   }
   if (!branches.length) return out;
 
-  // 纪实 and attendance over the sessions that took place in the period (branches and their 党小组).
+  // 纪实 and attendance over the sessions that took place in the period (branches and their 党小组), as
+  // loaded for compliance (a wider span: filtered to the period here).
   const nodeIds = [...branchOf.keys()];
-  const { counted, refused } = await takenPlace(tx, nodeIds, period.start, period.end, unit.now);
-  const sessions = [...counted.map((s) => ({ id: s.id, orgNodeId: s.orgNodeId })), ...refused.map((s) => ({ id: s.sessionId, orgNodeId: s.orgNodeId }))];
-  const ids = sessions.map((s) => s.id);
-  if (ids.length) {
-    const [rows, att] = await Promise.all([
-      tx.meetingSession.findMany({ where: { id: { in: ids } }, select: { id: true, hostId: true, minutes: { select: { id: true } } } }),
-      tx.attendance.groupBy({ by: ['sessionId', 'status'], where: { sessionId: { in: ids } }, _count: { _all: true } }),
-    ]);
+  const inPeriod = (t: Date) => t >= period.start && t < period.end;
+  const sessions: Array<{ id: string; orgNodeId: string; attended: number; expected: number }> = [];
+  for (const id of nodeIds) {
+    for (const s of data.counted.get(id) ?? []) if (inPeriod(s.startsAt)) sessions.push(s);
+    for (const r of data.refused.get(id) ?? []) if (inPeriod(r.startsAt)) sessions.push({ ...r, id: r.sessionId });
+  }
+  if (sessions.length) {
+    const rows = await tx.$queryRawUnsafe<Array<{ id: string; host: boolean; minutes: boolean; leave: number }>>(
+      `SELECT s.id, s."hostId" IS NOT NULL AS host, EXISTS (SELECT 1 FROM "Minutes" m WHERE m."sessionId" = s.id) AS minutes,
+              (SELECT count(*)::int FROM "Attendance" a WHERE a."sessionId" = s.id AND a.status = 'LEAVE') AS leave
+         FROM "MeetingSession" s WHERE s.id = ANY($1::text[])`,
+      sessions.map((s) => s.id),
+    );
     const info = new Map(rows.map((r) => [r.id, r]));
-    const nodeOfSession = new Map(sessions.map((s) => [s.id, s.orgNodeId]));
     for (const s of sessions) {
       const f = out.get(branchOf.get(s.orgNodeId)!)!;
       f.records.held++;
       if (info.get(s.id)?.minutes) f.records.withMinutes++;
-      if (info.get(s.id)?.hostId) f.records.withHost++;
-    }
-    for (const g of att) {
-      const f = out.get(branchOf.get(nodeOfSession.get(g.sessionId)!)!)!;
-      f.attendance.expected += g._count._all;
-      if (g.status === 'PRESENT' || g.status === 'LATE') f.attendance.attended += g._count._all;
-      if (g.status === 'LEAVE') f.attendance.leave += g._count._all;
+      if (info.get(s.id)?.host) f.records.withHost++;
+      // takenPlace's counts: expected = the session's attendance rows, attended = 签到 (PRESENT, LATE).
+      f.attendance.expected += s.expected;
+      f.attendance.attended += s.attended;
+      f.attendance.leave += info.get(s.id)?.leave ?? 0;
     }
   }
 

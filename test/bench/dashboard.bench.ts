@@ -22,9 +22,13 @@ export async function benchDashboard(opts: Record<string, string> = {}): Promise
   const db = opts.pg ? await openPostgres(opts.pg) : await openEmbedded('memory://');
   try {
     await db.migrate();
-    const t0 = performance.now();
-    const seeded = await seedCity(db, units, branches, membersPer);
-    console.log(`seed: ${(performance.now() - t0).toFixed(0)} ms; ${units} units, ${units * branches} branches, ${seeded.members} members, ${seeded.sessions} meetings (${opts.pg ? 'PostgreSQL' : 'PGlite'})`);
+    // --reuse: keep a city an earlier run seeded in the same database (seeding 3,000 branches takes a while).
+    if (opts.reuse && (await db.prisma.orgNode.count({ where: { code: 'c' } }))) console.log(`reusing the seeded city: ${await db.prisma.orgNode.count({ where: { kind: 'BRANCH' } })} branches, ${await db.prisma.member.count()} members`);
+    else {
+      const t0 = performance.now();
+      const seeded = await seedCity(db, units, branches, membersPer);
+      console.log(`seed: ${(performance.now() - t0).toFixed(0)} ms; ${units} units, ${units * branches} branches, ${seeded.members} members, ${seeded.sessions} meetings (${opts.pg ? 'PostgreSQL' : 'PGlite'})`);
+    }
     const now = new Date('2026-12-29T09:00:00+08:00');
     const period = periodRange('quarter', 2026, 4);
     const o = { timezone: 'Asia/Shanghai', atRiskDays: 10 };

@@ -24,35 +24,48 @@ export async function seedCity(db: Database, units: number, branches: number, me
   for (const k of STANDARD_MEETING_KINDS) await p.meetingKind.create({ data: { ...k, frequency: { ...k.frequency } } });
   const kinds = new Map((await p.meetingKind.findMany()).map((k) => [k.code, k.id]));
   const list = readDefaultList();
-  const committee = await p.orgNode.create({ data: { code: 'c', name: '市直机关工委', kind: 'WORK_COMMITTEE' } });
-  let members = 0;
-  let sessions = 0;
-  let records = 0;
+  // The rows of the whole city first, then set-based inserts (a full-size city is ~300,000 rows).
+  type Kind = 'WORK_COMMITTEE' | 'UNIT' | 'ORGAN_COMMITTEE' | 'BRANCH' | 'GROUP';
+  const nodes: Array<{ id: string; code: string; name: string; kind: Kind; parentId: string | null }> = [{ id: 'n-c', code: 'c', name: '市直机关工委', kind: 'WORK_COMMITTEE', parentId: null }];
+  const members: Array<{ id: string; name: string; employeeNo: string; branchId: string }> = [];
+  const posts: Array<{ memberId: string; orgNodeId: string; title: 'BRANCH_SECRETARY' | 'ORGAN_SECRETARY' }> = [];
+  const sessions: Array<{ id: string; kindId: string; orgNodeId: string; topic: string; startsAt: Date; checkinOpensAt: Date; checkinClosesAt: Date; createdById: string; status: 'HELD' }> = [];
+  const attendances: Array<{ sessionId: string; memberId: string; status: 'PRESENT' | 'ABSENT' }> = [];
+  const records: Array<{ itemCode: string; orgNodeId: string; memberId: string; occurredAt: Date; text: string }> = [];
   for (let u = 0; u < units; u++) {
-    const unit = await p.orgNode.create({ data: { code: `u${u}`, name: `单位${u}`, kind: 'UNIT', parentId: committee.id } });
-    const organ = await p.orgNode.create({ data: { code: `u${u}-o`, name: `单位${u}机关党委`, kind: 'ORGAN_COMMITTEE', parentId: unit.id } });
-    await p.responsibilityList.create({ data: { unitId: unit.id, year: 2026, version: 1, sourceFile: 'default', items: { create: itemRows(list) } } });
+    const unitId = `n-u${u}`;
+    const organId = `n-u${u}-o`;
+    nodes.push({ id: unitId, code: `u${u}`, name: `单位${u}`, kind: 'UNIT', parentId: 'n-c' }, { id: organId, code: `u${u}-o`, name: `单位${u}机关党委`, kind: 'ORGAN_COMMITTEE', parentId: unitId });
     for (let b = 0; b < branches; b++) {
-      const branch = await p.orgNode.create({ data: { code: `u${u}-b${b}`, name: `单位${u}第${b + 1}支部`, kind: 'BRANCH', parentId: organ.id } });
-      await p.orgNode.createMany({ data: [1, 2].map((g) => ({ code: `u${u}-b${b}-g${g}`, name: `第${g}党小组`, kind: 'GROUP' as const, parentId: branch.id })) });
-      const rows = Array.from({ length: membersPer }, (_, i) => ({ id: `m-${u}-${b}-${i}`, name: `党员${u}-${b}-${i}`, employeeNo: `e${u}-${b}-${i}`, branchId: branch.id }));
-      await p.member.createMany({ data: rows });
-      await p.post.createMany({ data: [{ memberId: rows[0]!.id, orgNodeId: branch.id, title: 'BRANCH_SECRETARY' }, ...(b === 0 ? [{ memberId: rows[0]!.id, orgNodeId: organ.id, title: 'ORGAN_SECRETARY' as const }] : [])] });
-      members += rows.length;
+      const branchId = `n-u${u}-b${b}`;
+      nodes.push({ id: branchId, code: `u${u}-b${b}`, name: `单位${u}第${b + 1}支部`, kind: 'BRANCH', parentId: organId });
+      for (const g of [1, 2]) nodes.push({ id: `${branchId}-g${g}`, code: `u${u}-b${b}-g${g}`, name: `第${g}党小组`, kind: 'GROUP', parentId: branchId });
+      const rows = Array.from({ length: membersPer }, (_, i) => ({ id: `m-${u}-${b}-${i}`, name: `党员${u}-${b}-${i}`, employeeNo: `e${u}-${b}-${i}`, branchId }));
+      members.push(...rows);
+      posts.push({ memberId: rows[0]!.id, orgNodeId: branchId, title: 'BRANCH_SECRETARY' });
+      if (b === 0) posts.push({ memberId: rows[0]!.id, orgNodeId: organId, title: 'ORGAN_SECRETARY' });
       if (b % 2 === 0) {
         for (let month = 1; month <= 11; month++) {
           const at = sh(`2026-${String(month).padStart(2, '0')}-10T14:30`);
-          const s = await p.meetingSession.create({ data: { kindId: kinds.get('branch_committee')!, orgNodeId: branch.id, topic: '支委会', startsAt: at, checkinOpensAt: at, checkinClosesAt: at, createdById: rows[0]!.id, status: 'HELD' } });
-          await p.attendance.createMany({ data: rows.slice(0, 5).map((m, i) => ({ sessionId: s.id, memberId: m.id, status: i < 4 ? ('PRESENT' as const) : ('ABSENT' as const) })) });
-          sessions++;
+          const id = `s-${u}-${b}-${month}`;
+          sessions.push({ id, kindId: kinds.get('branch_committee')!, orgNodeId: branchId, topic: '支委会', startsAt: at, checkinOpensAt: at, checkinClosesAt: at, createdById: rows[0]!.id, status: 'HELD' });
+          attendances.push(...rows.slice(0, 5).map((m, i) => ({ sessionId: id, memberId: m.id, status: i < 4 ? ('PRESENT' as const) : ('ABSENT' as const) })));
         }
       }
-      const dues = rows.flatMap((m) => [10, 11].map((month) => ({ itemCode: 'B-10', orgNodeId: branch.id, memberId: m.id, occurredAt: sh(`2026-${month}-05T10:00`), text: '党费已交' })));
-      await p.dutyRecord.createMany({ data: dues });
-      records += dues.length;
+      records.push(...rows.flatMap((m) => [10, 11].map((month) => ({ itemCode: 'B-10', orgNodeId: branchId, memberId: m.id, occurredAt: sh(`2026-${month}-05T10:00`), text: '党费已交' }))));
     }
   }
-  return { members, sessions, records };
+  const chunks = <T>(rows: T[], n = 2000) => Array.from({ length: Math.ceil(rows.length / n) }, (_, i) => rows.slice(i * n, (i + 1) * n));
+  // Parents before children (the tree's foreign key): nodes are pushed in that order.
+  for (const c of chunks(nodes)) await p.orgNode.createMany({ data: c });
+  for (let u = 0; u < units; u++) await p.responsibilityList.create({ data: { unitId: `n-u${u}`, year: 2026, version: 1, sourceFile: 'default', items: { create: itemRows(list) } } });
+  for (const c of chunks(members)) await p.member.createMany({ data: c });
+  for (const c of chunks(posts)) await p.post.createMany({ data: c });
+  for (const c of chunks(sessions)) await p.meetingSession.createMany({ data: c });
+  for (const c of chunks(attendances)) await p.attendance.createMany({ data: c });
+  for (const c of chunks(records)) await p.dutyRecord.createMany({ data: c });
+  await p.$executeRawUnsafe('ANALYZE');
+  return { members: members.length, sessions: sessions.length, records: records.length };
 }
 
 async function timed<T>(label: string, fn: () => Promise<T>): Promise<T> {

@@ -18,8 +18,10 @@ import type { DutyLevel, OrgKind, PostTitle } from '../../generated/prisma/enums
 import type { FrequencyRule, Period } from '../meeting-kinds.js';
 import { DEFAULT_TZ } from './time.js';
 import { daysLeftIn, periodOf, subPeriods, type PeriodRange } from './period.js';
-import { takenPlace, wrongLecturer, type NotCounted } from './held.js';
-import { computeObligations, holderKindOf, POST_HOLDERS, type Obligation } from '../obligations/engine.js';
+import { takenPlace, wrongLecturer, type HeldSession, type NotCounted } from './held.js';
+import { groupBy } from '../group-by.js';
+import { computeObligations, holderKindOf, POST_HOLDERS, statusOf, type Obligation } from '../obligations/engine.js';
+import { isGated, type Missing } from '../obligations/organizational-life.js';
 
 export { daysLeftIn };
 
@@ -57,8 +59,10 @@ export interface ComplianceItem {
   status: ComplianceStatus;
   /** Sessions in the window that took place but do not count: quorum not reached, or not given by the lecturer the item names. */
   notCounted: NotCounted[];
-  /** For per-person list items (委员述职, 党费): how many holders there are and how many have done all of it. */
-  holders?: { kind: 'post' | 'member'; total: number; done: number } | null;
+  /** For per-person list items (委员述职, 党费): how many holders there are and how many have done all of it; 谈心谈话 also counts its 委员 pairs. */
+  holders?: { kind: 'post' | 'member'; total: number; done: number; pairs?: { total: number; done: number } } | null;
+  /** 组织生活会 steps, 民主评议 results still missing (the item is not done until there are none). */
+  missing?: Missing[];
 }
 
 export interface ComplianceQuery {
@@ -75,7 +79,7 @@ export interface ComplianceQuery {
   includeDutyItems?: boolean;
   /**
    * The engine's obligations over a subtree holding this node, computed once by a caller that reports on
-   * many nodes (the 驾驶舱); otherwise they are computed for this node.
+   * many nodes (the 驾驶舱, through loadCompliance and complianceFrom); otherwise they are computed for this node.
    */
   obligations?: Obligation[];
 }
@@ -107,35 +111,116 @@ export function evaluateRule(rule: FrequencyRule, report: PeriodRange, heldAt: D
   return { window: { start: window.start, end: window.end, key: window.key, label: window.label }, parts, required, held, remaining, daysLeft, atRisk, status };
 }
 
+type KindRow = { id: string; code: string; name: string; category: string; orgLevel: OrgKind; frequency: unknown };
+type ListItem = { code: string; level: DutyLevel; content: string; post: string; rule: unknown; meetingKind: string | null };
+
+/**
+ * What the compliance of many nodes needs, loaded once with a handful of set-based queries (the 驾驶舱
+ * reports on every branch of a work committee): the nodes and their 党小组, the meeting kinds, each
+ * unit's list in force, the sessions that took place over the widest window of every period asked, and
+ * the posts (for 党课 given by a named post). `complianceFrom` then computes a node's report from it.
+ */
+export interface ComplianceData {
+  nodes: Map<string, { id: string; name: string; kind: OrgKind; parentId: string | null }>;
+  groups: Map<string, Array<{ id: string; code: string; name: string }>>;
+  kinds: KindRow[];
+  /** The unit a node belongs to (the nearest unit above it, itself for a unit). */
+  unitOf: Map<string, string>;
+  /** `${unitId}|${year}`: the items naming a meeting kind of the list in force for that year. */
+  lists: Map<string, ListItem[]>;
+  /** Sessions that took place, counted or refused (quorum), by node. */
+  counted: Map<string, HeldSession[]>;
+  refused: Map<string, NotCounted[]>;
+  /** Current posts by node. */
+  posts: Map<string, Array<{ memberId: string; title: PostTitle }>>;
+}
+
+/** The widest window a report over `period` looks at: its year (a yearly rule) and the period itself. */
+export function complianceWindow(period: PeriodRange, tz = DEFAULT_TZ): { from: Date; to: Date } {
+  const widest = periodOf('year', period.start, tz);
+  return { from: new Date(Math.min(widest.start.getTime(), period.start.getTime())), to: new Date(Math.max(widest.end.getTime(), period.end.getTime())) };
+}
+
+/** Load what the compliance of `nodeIds` for each of `periods` needs (see ComplianceData). */
+export async function loadCompliance(tx: Tx, nodeIds: string[], periods: PeriodRange[], now: Date, tz = DEFAULT_TZ): Promise<ComplianceData> {
+  // One after another: inside a transaction they share one connection.
+  const nodes = await tx.orgNode.findMany({ where: { id: { in: nodeIds } }, select: { id: true, name: true, kind: true, parentId: true } });
+  const branchIds = nodes.filter((n) => n.kind === 'BRANCH').map((n) => n.id);
+  const groupRows = branchIds.length ? await tx.orgNode.findMany({ where: { parentId: { in: branchIds }, kind: 'GROUP' }, select: { id: true, code: true, name: true, parentId: true }, orderBy: { code: 'asc' } }) : [];
+  const kinds = await tx.meetingKind.findMany({ select: { id: true, code: true, name: true, category: true, orgLevel: true, frequency: true }, orderBy: { code: 'asc' } });
+  // Each node's nearest unit above (or itself).
+  const ups = await tx.$queryRawUnsafe<Array<{ start: string; unitId: string }>>(
+    `WITH RECURSIVE up AS (
+       SELECT id AS start, id, kind::text AS kind, "parentId", 0 AS d FROM "OrgNode" WHERE id = ANY($1::text[])
+       UNION ALL
+       SELECT up.start, o.id, o.kind::text, o."parentId", up.d + 1 FROM "OrgNode" o JOIN up ON o.id = up."parentId" WHERE up.kind <> 'UNIT' AND up.d < 16)
+     SELECT start, id AS "unitId" FROM up WHERE kind = 'UNIT'`,
+    nodes.map((n) => n.id),
+  );
+  const unitOf = new Map(ups.map((r) => [r.start, r.unitId]));
+  // The list in force per unit and year: the newest version of the newest year up to it.
+  const unitIds = [...new Set(unitOf.values())];
+  const lists = new Map<string, ListItem[]>();
+  for (const year of [...new Set(periods.map((p) => p.year))]) {
+    if (!unitIds.length) break;
+    const chosen = await tx.$queryRawUnsafe<Array<{ id: string; unitId: string }>>(
+      `SELECT DISTINCT ON ("unitId") id, "unitId" FROM "ResponsibilityList" WHERE "unitId" = ANY($1::text[]) AND year <= $2 ORDER BY "unitId", year DESC, version DESC`,
+      unitIds,
+      year,
+    );
+    const items = chosen.length ? await tx.responsibilityItem.findMany({ where: { listId: { in: chosen.map((c) => c.id) }, meetingKind: { not: null } }, select: { listId: true, code: true, level: true, content: true, post: true, rule: true, meetingKind: true }, orderBy: { code: 'asc' } }) : [];
+    const byList = groupBy(items, (i) => i.listId);
+    for (const c of chosen) lists.set(`${c.unitId}|${year}`, (byList.get(c.id) ?? []).map(({ listId: _, ...i }) => i));
+  }
+  const windows = periods.map((p) => complianceWindow(p, tz));
+  const from = new Date(Math.min(...windows.map((w) => w.from.getTime())));
+  const to = new Date(Math.max(...windows.map((w) => w.to.getTime())));
+  const held = await takenPlace(tx, [...nodes.map((n) => n.id), ...groupRows.map((g) => g.id)], from, to, now);
+  const postRows = await tx.post.findMany({ where: { orgNodeId: { in: nodes.map((n) => n.id) }, until: null }, select: { orgNodeId: true, memberId: true, title: true } });
+  return {
+    nodes: new Map(nodes.map((n) => [n.id, n])),
+    groups: groupBy(groupRows, (g) => g.parentId!),
+    kinds,
+    unitOf,
+    lists,
+    counted: groupBy(held.counted, (s) => s.orgNodeId),
+    refused: groupBy(held.refused, (r) => r.orgNodeId),
+    posts: groupBy(postRows, (p) => p.orgNodeId),
+  };
+}
+
+/** Whether a report of this query has the list's duty items (records, per-person duties) from the obligation engine. */
+export function wantsDutyItems(kind: OrgKind, q: Pick<ComplianceQuery, 'includeDutyItems' | 'categories' | 'kindCodes'>): boolean {
+  return q.includeDutyItems !== false && !!LEVEL_OF[kind] && !q.categories?.length && !q.kindCodes?.length;
+}
+
 export async function computeCompliance(tx: Tx, q: ComplianceQuery): Promise<ComplianceReport> {
   const tz = q.tz ?? DEFAULT_TZ;
+  const data = await loadCompliance(tx, [q.orgNodeId], [q.period], q.now, tz);
+  const node = data.nodes.get(q.orgNodeId) ?? (await tx.orgNode.findUniqueOrThrow({ where: { id: q.orgNodeId } }));
+  const obligations = wantsDutyItems(node.kind, q) ? (q.obligations ?? (await computeObligations(tx, { rootId: node.id, period: q.period, now: q.now, tz, atRiskDays: q.atRiskDays ?? 10 })).obligations) : [];
+  return complianceFrom(data, { ...q, obligations });
+}
+
+/** Pure: the report of `q.orgNodeId` from loaded data (its periods' windows loaded) and the engine's obligations over a subtree holding it. */
+export function complianceFrom(data: ComplianceData, q: ComplianceQuery): ComplianceReport {
+  const tz = q.tz ?? DEFAULT_TZ;
   const atRiskDays = q.atRiskDays ?? 10;
-  const node = await tx.orgNode.findUniqueOrThrow({ where: { id: q.orgNodeId }, select: { id: true, name: true, kind: true, parentId: true } });
-  const groups = node.kind === 'BRANCH' ? await tx.orgNode.findMany({ where: { parentId: node.id, kind: 'GROUP' }, select: { id: true, code: true, name: true }, orderBy: { code: 'asc' } }) : [];
+  const node = data.nodes.get(q.orgNodeId);
+  if (!node) throw new Error(`compliance: node ${q.orgNodeId} not loaded`);
+  const groups = node.kind === 'BRANCH' ? (data.groups.get(node.id) ?? []) : [];
   const levels: OrgKind[] = node.kind === 'BRANCH' ? ['BRANCH', 'GROUP'] : [node.kind];
-  let kinds = await tx.meetingKind.findMany({ where: { orgLevel: { in: levels } }, orderBy: { code: 'asc' } });
+  let kinds = data.kinds.filter((k) => levels.includes(k.orgLevel));
   if (q.categories?.length) kinds = kinds.filter((k) => q.categories!.includes(k.category));
   if (q.kindCodes?.length) kinds = kinds.filter((k) => q.kindCodes!.includes(k.code));
 
   // Obligations: each kind's own rule, then list items that add a different rule to a kind. A kind the
   // list makes a duty of each member (双报到) is counted per member, among the list items below.
-  type Ob = { key: string; name: string; kind: (typeof kinds)[number]; rule: FrequencyRule; itemCode: string | null; lecturerPosts: PostTitle[] | null };
+  type Ob = { key: string; name: string; kind: KindRow; rule: FrequencyRule; itemCode: string | null; lecturerPosts: PostTitle[] | null };
   const level = LEVEL_OF[node.kind];
   const withItems = q.includeDutyItems !== false && !!level;
-  let listItems: Array<{ code: string; content: string; post: string; rule: unknown; meetingKind: string | null }> = [];
-  if (withItems) {
-    let unitId: string | null = node.parentId;
-    for (let i = 0; unitId && i < 4; i++) {
-      const n: { id: string; kind: OrgKind; parentId: string | null } | null = await tx.orgNode.findUnique({ where: { id: unitId }, select: { id: true, kind: true, parentId: true } });
-      if (!n || n.kind === 'UNIT') break;
-      unitId = n.parentId;
-    }
-    if (node.kind === 'UNIT') unitId = node.id;
-    const list = unitId
-      ? await tx.responsibilityList.findFirst({ where: { unitId, year: { lte: q.period.year } }, orderBy: [{ year: 'desc' }, { version: 'desc' }], include: { items: { where: { level, meetingKind: { not: null } }, orderBy: { code: 'asc' } } } })
-      : null;
-    listItems = list?.items ?? [];
-  }
+  const unitId = data.unitOf.get(node.id);
+  const listItems = withItems && unitId ? (data.lists.get(`${unitId}|${q.period.year}`) ?? []).filter((i) => i.level === level) : [];
   const perMemberKinds = new Set(listItems.filter((i) => holderKindOf(i) === 'member').map((i) => i.meetingKind));
   const obligations: Ob[] = kinds.filter((k) => !perMemberKinds.has(k.code)).map((k) => ({ key: k.code, name: k.name, kind: k, rule: k.frequency as unknown as FrequencyRule, itemCode: null, lecturerPosts: null }));
   for (const item of listItems) {
@@ -147,21 +232,14 @@ export async function computeCompliance(tx: Tx, q: ComplianceQuery): Promise<Com
     obligations.push({ key: `item:${item.code}`, name: item.content, kind, rule: { period: rule.period, atLeast: rule.atLeast }, itemCode: item.code, lecturerPosts });
   }
 
-  // One query for all sessions that could matter (the widest window is a year).
-  const widest = periodOf('year', q.period.start, tz);
-  const from = new Date(Math.min(widest.start.getTime(), q.period.start.getTime()));
-  const to = new Date(Math.max(widest.end.getTime(), q.period.end.getTime()));
-  const { counted, refused } = await takenPlace(tx, [node.id, ...groups.map((g) => g.id)], from, to, q.now);
-  const lecturerPosts = obligations.some((o) => o.lecturerPosts)
-    ? await tx.post.findMany({ where: { orgNodeId: node.id, until: null }, select: { memberId: true, title: true } })
-    : [];
-
+  // The sessions loaded may cover a wider span than this report's: each is filtered by its windows below.
+  const lecturerPosts = data.posts.get(node.id) ?? [];
   const items: ComplianceItem[] = [];
   for (const ob of obligations) {
     const targets = ob.kind.orgLevel === 'GROUP' && node.kind === 'BRANCH' ? groups.map((g) => ({ nodeId: g.id, group: { id: g.id, name: g.name }, suffix: `@${g.code}` })) : [{ nodeId: node.id, group: null, suffix: '' }];
     for (const t of targets) {
-      const sessions = counted.filter((s) => s.kindId === ob.kind.id && s.orgNodeId === t.nodeId);
-      const notCounted: NotCounted[] = refused.filter((r) => r.kindId === ob.kind.id && r.orgNodeId === t.nodeId);
+      const sessions = (data.counted.get(t.nodeId) ?? []).filter((s) => s.kindId === ob.kind.id);
+      const notCounted: NotCounted[] = (data.refused.get(t.nodeId) ?? []).filter((r) => r.kindId === ob.kind.id);
       let times = sessions.map((s) => s.startsAt);
       if (ob.lecturerPosts) {
         const by = new Set(lecturerPosts.filter((p) => ob.lecturerPosts!.includes(p.title)).map((p) => p.memberId));
@@ -169,6 +247,12 @@ export async function computeCompliance(tx: Tx, q: ComplianceQuery): Promise<Com
         notCounted.push(...sessions.filter((s) => !(s.lecturerId && by.has(s.lecturerId))).map(wrongLecturer));
       }
       const evaluated = evaluateRule(ob.rule, q.period, times, q.now, atRiskDays, tz);
+      // 组织生活会, 民主评议党员: steps or results the engine finds missing keep a held meeting from counting as done.
+      const missing = isGated(ob.kind.code) ? q.obligations?.find((o) => o.holder.node.id === t.nodeId && o.meetingKind === ob.kind.code && o.window.key === evaluated.window.key)?.missing : undefined;
+      if (missing?.length && evaluated.status === 'done') {
+        evaluated.status = statusOf(1, 0, evaluated.window, q.now, atRiskDays, tz, evaluated.daysLeft).status;
+        evaluated.atRisk = evaluated.status === 'at_risk';
+      }
       items.push({
         obligationKey: `${ob.key}${t.suffix}`,
         name: ob.name,
@@ -179,20 +263,27 @@ export async function computeCompliance(tx: Tx, q: ComplianceQuery): Promise<Com
         rule: ob.rule,
         ...evaluated,
         notCounted: notCounted.filter((r) => r.startsAt >= evaluated.window.start && r.startsAt < evaluated.window.end),
+        ...(missing?.length ? { missing } : {}),
       });
     }
   }
 
   // The list's other items with a rule for this node (records, per-person duties), from the obligation engine.
-  if (withItems && !q.categories?.length && !q.kindCodes?.length) {
-    const obligations = q.obligations ?? (await computeObligations(tx, { rootId: node.id, period: q.period, now: q.now, tz, atRiskDays })).obligations;
-    items.push(...dutyItems(obligations, node.id, q.period, q.now, tz));
-  }
+  if (wantsDutyItems(node.kind, q)) items.push(...dutyItems(q.obligations ?? [], node.id, q.period, q.now, tz));
   return { orgNode: { id: node.id, name: node.name, kind: node.kind }, period: q.period, items };
 }
 
 /** Category of list items met by records or per person, in compliance reports. */
 export const DUTY_CATEGORY = '责任清单';
+
+/** How many holders (people; 委员 pairs apart) an item has, and how many have done it. */
+function holderCounts(obs: Obligation[]): NonNullable<ComplianceItem['holders']> {
+  const key = (o: Obligation) => `${o.holder.member?.id ?? ''}+${o.holder.partner?.id ?? ''}`;
+  const count = (list: Obligation[]) => ({ total: new Set(list.map(key)).size, done: new Set(list.filter((o) => o.status === 'done').map(key)).size });
+  const people = obs.filter((o) => o.holder.kind !== 'pair');
+  const pairs = obs.filter((o) => o.holder.kind === 'pair');
+  return { kind: people.some((o) => o.holder.kind === 'post') ? 'post' : 'member', ...count(people), ...(pairs.length ? { pairs: count(pairs) } : {}) };
+}
 
 /**
  * The obligations of `node` itself that are not meetings of the node (records, per-post and per-member
@@ -231,7 +322,7 @@ function dutyItems(obligations: Obligation[], nodeId: string, period: PeriodRang
       atRisk: status === 'at_risk',
       status,
       notCounted: [],
-      holders: first.holder.kind === 'node' ? null : { kind: first.holder.kind, total: new Set(obs.map((o) => o.holder.member?.id ?? '')).size, done: new Set(obs.filter((o) => o.status === 'done').map((o) => o.holder.member?.id ?? '')).size },
+      holders: first.holder.kind === 'node' ? null : holderCounts(obs),
     });
   }
   return items;
