@@ -10,7 +10,7 @@ import { cronProblem } from './domain/cron.js';
 /** Secrets that may also be given as a file (Docker and Kubernetes secrets): NAME_FILE=/run/secrets/… */
 export const FILE_VARIABLES = [
   'APP_SECRET', 'APP_SECRET_PREVIOUS', 'DATABASE_URL', 'QUEUE_DATABASE_URL', 'REDIS_URL', 'LARK_APP_SECRET', 'LARK_ENCRYPT_KEY',
-  'LARK_VERIFICATION_TOKEN', 'DINGTALK_CLIENT_SECRET', 'WECOM_BOT_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY', 'LLM_API_KEY',
+  'LARK_VERIFICATION_TOKEN', 'DINGTALK_CLIENT_SECRET', 'WECOM_BOT_SECRET', 'WECOM_APP_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY', 'LLM_API_KEY',
 ] as const;
 
 /** Settings holding a cron pattern (checked with cron-parser in TIMEZONE). */
@@ -106,6 +106,17 @@ const schema = z
     WECOM_ENCODING_AES_KEY: z.string().length(43, '必须是 43 个字符').optional(),
     WECOM_WEBHOOK_PATH: z.string().regex(/^\/[\w\-/]*$/, '必须是以 / 开头的路径').default('/webhooks/wecom'),
     WECOM_CARD_ACK_MS: z.coerce.number().int().min(100).max(4900, '企业微信要求 5 秒内响应，至多 4900 毫秒').default(4000),
+    // ── 驾驶舱 web sign-in through a platform (issue 16): each optional ──
+    LARK_WEB_LOGIN: bool.default(false),
+    LARK_OAUTH_BASE: url(['http:', 'https:']).optional(),
+    DINGTALK_WEB_LOGIN: bool.default(false),
+    DINGTALK_LOGIN_BASE: url(['http:', 'https:']).default('https://login.dingtalk.com'),
+    DINGTALK_CORP_ID: z.string().optional(),
+    WECOM_CORP_ID: z.string().optional(),
+    WECOM_AGENT_ID: z.string().regex(/^\d+$/, '必须是数字（应用的 AgentId）').optional(),
+    WECOM_APP_SECRET: z.string().optional(),
+    WECOM_API_BASE: url(['http:', 'https:']).default('https://qyapi.weixin.qq.com'),
+    WECOM_OAUTH_BASE: url(['http:', 'https:']).default('https://open.weixin.qq.com'),
     WECHATY_PUPPET: z.string().optional(),
     WECHATY_PUPPET_OPTIONS: z
       .string()
@@ -161,6 +172,15 @@ const schema = z
     }
     if (env.WECOM_MODE === 'webhook' && (env.WECOM_BOT_ID || env.WECOM_TOKEN) && (!env.WECOM_TOKEN || !env.WECOM_ENCODING_AES_KEY)) {
       ctx.addIssue({ code: 'custom', path: [env.WECOM_TOKEN ? 'WECOM_ENCODING_AES_KEY' : 'WECOM_TOKEN'], message: 'WECOM_MODE=webhook 时必须同时设置 WECOM_TOKEN 和 WECOM_ENCODING_AES_KEY' });
+    }
+    if (env.LARK_WEB_LOGIN && !env.LARK_APP_ID) ctx.addIssue({ code: 'custom', path: ['LARK_WEB_LOGIN'], message: '需要同时设置 LARK_APP_ID 和 LARK_APP_SECRET（同一应用开启网页应用能力）' });
+    if (env.DINGTALK_WEB_LOGIN && !env.DINGTALK_CLIENT_ID) ctx.addIssue({ code: 'custom', path: ['DINGTALK_WEB_LOGIN'], message: '需要同时设置 DINGTALK_CLIENT_ID 和 DINGTALK_CLIENT_SECRET' });
+    const wecomApp = [env.WECOM_CORP_ID, env.WECOM_AGENT_ID, env.WECOM_APP_SECRET];
+    if (wecomApp.some(Boolean) && !wecomApp.every(Boolean)) {
+      ctx.addIssue({ code: 'custom', path: [!env.WECOM_CORP_ID ? 'WECOM_CORP_ID' : !env.WECOM_AGENT_ID ? 'WECOM_AGENT_ID' : 'WECOM_APP_SECRET'], message: '企业微信网页登录需要同时设置 WECOM_CORP_ID、WECOM_AGENT_ID 和 WECOM_APP_SECRET' });
+    }
+    if (env.NODE_ENV === 'production' && !env.PUBLIC_URL && (env.LARK_WEB_LOGIN || env.DINGTALK_WEB_LOGIN || env.WECOM_CORP_ID)) {
+      ctx.addIssue({ code: 'custom', path: ['PUBLIC_URL'], message: '平台网页登录需要设置（平台登录后跳回的地址）' });
     }
     if (env.RATE_LIMITS) {
       try {
@@ -336,6 +356,20 @@ export function usesEmbeddedStorage(config: Config): boolean {
 /** Platform adapter settings (issue 7). */
 function platformsConfig(e: z.infer<typeof schema>): PlatformsConfig {
   const reconnect = e.PLATFORM_AUTO_RECONNECT;
+  const p = adapterConfigs(e, reconnect);
+  return {
+    ...p,
+    webLogin: {
+      lark: e.LARK_WEB_LOGIN && p.lark ? { ...p.lark, oauthBase: e.LARK_OAUTH_BASE?.replace(/\/$/, '') } : undefined,
+      dingtalk: e.DINGTALK_WEB_LOGIN && p.dingtalk ? { ...p.dingtalk, loginBase: e.DINGTALK_LOGIN_BASE.replace(/\/$/, ''), corpId: e.DINGTALK_CORP_ID } : undefined,
+      wecom: e.WECOM_CORP_ID && e.WECOM_AGENT_ID && e.WECOM_APP_SECRET
+        ? { corpId: e.WECOM_CORP_ID, agentId: e.WECOM_AGENT_ID, secret: e.WECOM_APP_SECRET, apiBase: e.WECOM_API_BASE.replace(/\/$/, ''), oauthBase: e.WECOM_OAUTH_BASE.replace(/\/$/, '') }
+        : undefined,
+    },
+  };
+}
+
+function adapterConfigs(e: z.infer<typeof schema>, reconnect: boolean): Omit<PlatformsConfig, 'webLogin'> {
   return {
     formLinkTtlSeconds: e.FORM_LINK_TTL_HOURS * 3600,
     lark: e.LARK_APP_ID && e.LARK_APP_SECRET

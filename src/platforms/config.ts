@@ -11,4 +11,25 @@ export interface PlatformsConfig {
   dingtalk?: DingTalkConfig;
   wecom?: WeComConfig;
   wechaty?: WechatyConfig;
+  /** Web sign-in to the 驾驶舱 through a platform (src/platforms/web-login.ts); each optional. */
+  webLogin?: WebLoginConfig;
+}
+
+export interface WebLoginConfig {
+  /** Lark/Feishu web app login with the bot's app (LARK_WEB_LOGIN; the app needs the 网页应用 capability). */
+  lark?: LarkConfig;
+  /** DingTalk OAuth2 (login.dingtalk.com) with the bot's app (DINGTALK_WEB_LOGIN). */
+  dingtalk?: DingTalkConfig & { loginBase: string; corpId?: string };
+  /** WeCom OAuth2 with a self-built app (the AI bot has no OAuth): WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_APP_SECRET. */
+  wecom?: WeComLoginConfig;
+}
+
+export interface WeComLoginConfig {
+  corpId: string;
+  agentId: string;
+  secret: string;
+  /** https://qyapi.weixin.qq.com, or a private deployment's. */
+  apiBase: string;
+  /** https://open.weixin.qq.com (the authorize page). */
+  oauthBase: string;
 }

@@ -15,6 +15,8 @@ export interface LarkConfig {
   cardAckMs: number;
   /** Reconnect the long connection when it drops. */
   autoReconnect: boolean;
+  /** OAuth host of web sign-in (accounts.feishu.cn for open.feishu.cn); needed for a private deployment. */
+  oauthBase?: string;
   /** Time limit per Open API call (default 10 s). */
   timeoutMs?: number;
   /** Webhook mode: oldest signed request timestamp accepted, seconds (default: Lark's redelivery span, see receiver.ts). */

@@ -29,7 +29,7 @@ const SEND_LIMITED = new Set([230020, 11232]);
 const SEND_LIMITED_RETRY_MS = 1000;
 
 /** The SDK's axios instance with a time limit on every call (the SDK sets none). */
-function withTimeout(inner: lark.HttpInstance, ms: number): lark.HttpInstance {
+export function withTimeout(inner: lark.HttpInstance, ms: number): lark.HttpInstance {
   const t = <D>(o?: lark.HttpRequestOptions<D>): lark.HttpRequestOptions<D> => ({ ...o, timeout: o?.timeout ?? ms });
   return {
     request: (o) => inner.request(t(o)),
