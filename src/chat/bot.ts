@@ -10,6 +10,7 @@ import { registerLifeRecords } from './handlers/life-records.js';
 import { registerDuties, type DutiesDeps } from './handlers/duties.js';
 import { registerPledges } from './handlers/pledges.js';
 import { registerObligations } from './handlers/obligations.js';
+import { registerDutyForms } from './handlers/duty-forms.js';
 import { registerDashboardCommands } from './handlers/dashboard.js';
 import { registerPlans } from './handlers/plans.js';
 import { buildPresenters } from './presenters/index.js';
@@ -38,6 +39,7 @@ export function buildRouter(deps: BotDeps): Router {
   registerLifeRecords(router, deps.life);
   registerPledges(router, { publicUrl: deps.publicUrl, guardrails: deps.guardrails });
   registerObligations(router, { timezone: deps.life?.timezone });
+  registerDutyForms(router, { timezone: deps.life?.timezone });
   registerDashboardCommands(router, deps.life);
   registerPlans(router, { timezone: deps.life?.timezone });
   registerDuties(router, { ...deps.life, ...deps.duties, publicUrl: deps.publicUrl }); // last: its fallback (questions, else help) replaces the basic one

@@ -15,6 +15,7 @@ import { DEFAULT_TZ } from '../../domain/life/time.js';
 import { answerAgain, askDuties, dueHere, MAX_HITS, memberDue } from '../../services/duties.js';
 import { fail } from '../../services/kernel.js';
 import { DUTY_TEMPLATE_PATH } from '../../web/duty-files.js';
+import { withRecordButtons } from './duty-forms.js';
 
 export interface DutiesDeps {
   publicUrl: string;
@@ -86,7 +87,9 @@ async function more(ctx: Context, claims: TokenClaims): Promise<void> {
 
 async function mine(ctx: Context, o: Options): Promise<void> {
   const due = await memberDue(ctx.unit, { timezone: o.timezone, lateCheckinDays: o.lateCheckinDays });
-  ctx.reply({ kind: 'card', card: memberDueCard(ctx.presenters.env(ctx.now), due) });
+  // Each of the member's own open duties gets a [记录 …] button (the form that records it).
+  const open = due.duties.filter((d) => d.status === 'open' || d.status === 'at_risk').map((d) => d.code);
+  ctx.reply({ kind: 'card', card: await withRecordButtons(ctx, memberDueCard(ctx.presenters.env(ctx.now), due), open, o.timezone) });
 }
 
 async function branch(ctx: Context, o: Options): Promise<void> {

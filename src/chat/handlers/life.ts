@@ -37,6 +37,8 @@ import {
 } from '../presenters/life.js';
 import { LEDGER_ACTION, ledgerTarget } from '../../web/ledger-files.js';
 import { onDayOf, pickByDate } from './life-records.js';
+import { withRecordButtons } from './duty-forms.js';
+import { DUTY_CATEGORY } from '../../domain/life/compliance.js';
 import { pickCard, RECORD_ACTIONS } from '../presenters/life-records.js';
 
 export type LifeDeps = Partial<LifeOptions> & {
@@ -380,7 +382,11 @@ async function complianceText(ctx: Context, m: RegExpMatchArray, o: LifeOptions)
     if (!kind) fail('compliance.usage');
   }
   const report = await complianceOf(ctx.unit, { nodeId: await ctx.chatBranchId(), subject: await ctx.subject(), period, categories, kindCodes: kind ? [kind.code] : undefined }, o);
-  ctx.reply({ kind: 'card', card: complianceCard(report, period, categories?.[0] ?? kind?.name ?? '', o.timezone) });
+  // Lines met by records that the asker may record now get a [记录 …] button (the form that records it):
+  // the node's own duties first, then the asker's share of per-person ones (a card holds six buttons).
+  const lines = report.items.filter((i) => i.itemCode && i.category === DUTY_CATEGORY && i.status !== 'done');
+  const recordable = [...lines.filter((i) => !i.holders), ...lines.filter((i) => i.holders)].map((i) => i.itemCode!);
+  ctx.reply({ kind: 'card', card: await withRecordButtons(ctx, complianceCard(report, period, categories?.[0] ?? kind?.name ?? '', o.timezone), recordable, o.timezone, report.orgNode.id) });
 }
 
 // ───────────────────────── registration ─────────────────────────

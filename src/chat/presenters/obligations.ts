@@ -10,9 +10,12 @@ const STATUS_KEYS: Record<ObligationStatus, string> = { done: 'obligations.statu
 export function recordedText(r: RecordResult): string {
   const who = r.member ? r.member.name : r.node.name;
   const base = say('obligations.recorded', { code: r.item.code, content: r.item.content, who });
-  if (!r.obligation) return base;
-  const o = r.obligation;
-  return `${base}\n${say('obligations.recorded_status', { window: o.window.label, met: o.met, required: o.required, status: say(STATUS_KEYS[o.status]!) })}`;
+  return r.obligation ? `${base}\n${standingText(r.obligation)}` : base;
+}
+
+/** 2026年12月：已完成 1/1 次，已达到要求。 */
+export function standingText(o: NonNullable<RecordResult['obligation']>): string {
+  return say('obligations.recorded_status', { window: o.window.label, met: o.met, required: o.required, status: say(STATUS_KEYS[o.status]!) });
 }
 
 /** The summary to the level above: per node below, the items at risk or missed (counts only, no names). */
