@@ -1,7 +1,7 @@
 // All background work in one place, used by the service (RUN_WORKERS=true) and by `npm run worker`:
 // delivery, reminders, task prompts, and a maintenance queue whose Job Schedulers run the outbox
-// sweep (every 30 s), the reminder dispatcher (every minute), the compliance scan (daily 08:30) and
-// the pledge reminders (daily 09:30, jobs/pledges.ts).
+// sweep (every 30 s), the reminder dispatcher (every minute), the compliance scan (daily 08:30),
+// the pledge reminders (daily 09:30, jobs/pledges.ts) and the attachment downloads (every 5 s).
 // Producers (enqueue, schedule) work without workers; startWorkers() adds the consumers. Any number
 // of processes may run workers: every job is idempotent against the database.
 // Schedulers live in the queue backend: a Redis that comes back empty (restart without persistence,
@@ -25,6 +25,7 @@ import { INBOUND_RETENTION_DAYS, purgeInbound } from '../src/state/inbound.js';
 import { PledgeReminders, PLEDGE_REMIND_JOB, PLEDGE_REMIND_SCHEDULER } from './pledges.js';
 import { jobPresenters } from './run.js';
 import { scheduledBackup } from '../src/db/backup.js';
+import { AttachmentFetcher, ATTACHMENTS_EVERY_MS, ATTACHMENTS_JOB } from './attachments.js';
 
 export const MAINTENANCE_QUEUE = 'maintenance';
 /** How often a worker process looks for missing schedulers (they are back within a minute). */
@@ -74,6 +75,7 @@ export class Jobs {
     readonly reminders: ReminderService,
     readonly prompts: PromptService,
     readonly pledgeReminders: PledgeReminders,
+    readonly attachments: AttachmentFetcher,
   ) {
     this.maintenance = deps.queue.createQueue(MAINTENANCE_QUEUE);
   }
@@ -98,7 +100,8 @@ export class Jobs {
     });
     const prompts = new PromptService(db, queue, deliverer, log.child({ component: 'prompt' }), { timezone: config.timezone, clock, presenters, ...(deps.promptsDir ? { dir: deps.promptsDir } : {}) });
     const pledgeReminders = new PledgeReminders(db, queue.createQueue(MAINTENANCE_QUEUE), deliverer, log.child({ component: 'pledge-remind' }), { guardrails: guardrailsFrom(config), clock, presenters });
-    return new Jobs(deps, presenters, limiter, deliverer, reminders, prompts, pledgeReminders);
+    const attachments = new AttachmentFetcher(db, deps.senders, (rows) => deliverer.handOff(rows), log.child({ component: 'attachments' }), { maxBytes: config.attachments.maxBytes, tokens: deps.tokens, publicUrl: config.publicUrl, clock });
+    return new Jobs(deps, presenters, limiter, deliverer, reminders, prompts, pledgeReminders, attachments);
   }
 
   /** Start every worker, reconcile schedulers, resume unfinished work. */
@@ -119,6 +122,7 @@ export class Jobs {
         });
       }
       if (job.name === PLEDGE_REMIND_JOB) return this.pledgeReminders.process(job);
+      if (job.name === ATTACHMENTS_JOB) return this.attachments.run();
       if (job.name === 'backup') {
         const r = await scheduledBackup(db, config.dataDir, config.backup.keep, (this.deps.clock ?? (() => new Date()))());
         log.info({ file: r.file, bytes: r.bytes, removed: r.removed.length }, 'backup written');
@@ -155,6 +159,8 @@ export class Jobs {
       { id: PLEDGE_REMIND_SCHEDULER, repeat: { pattern: config.jobs.pledgeRemindCron, tz }, template: { name: PLEDGE_REMIND_JOB, opts: keep } },
       // Embedded mode only (one process owns DATA_DIR); PostgreSQL is backed up with pg_dump.
       ...(this.deps.db.dump && config.backup.keep > 0 ? [{ id: 'backup', repeat: { pattern: config.backup.cron, tz }, template: { name: 'backup', opts: keep } }] : []),
+      // Pictures and files kept with records, downloaded after the ack (jobs/attachments.ts).
+      { id: 'attachment-fetch', repeat: { every: ATTACHMENTS_EVERY_MS }, template: { name: ATTACHMENTS_JOB, opts: keep } },
       // Stored inbound event ids older than the retention (src/state/inbound.ts), hourly.
       { id: 'inbound-purge', repeat: { every: 3_600_000 }, template: { name: 'purge-inbound', opts: keep } },
     ];

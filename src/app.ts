@@ -26,6 +26,7 @@ import { PROMPT_QUEUE } from '../jobs/prompt.js';
 import { registerMetrics } from './web/metrics.js';
 import { registerH5 } from './web/h5.js';
 import { registerLedgerFiles } from './web/ledger-files.js';
+import { registerAttachmentFiles } from './web/attachment-files.js';
 import { registerDashboard } from './web/dashboard.js';
 import { registerDutyFiles } from './web/duty-files.js';
 import { registerPledgeFiles } from './web/pledge-files.js';
@@ -159,6 +160,7 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
     // Organizational life: H5 forms (long minutes, text-only platforms) and ledger downloads.
     registerH5(server, { db, tokens, pages: router.pages, presenters: core.presenters, deliver: (rows) => deliverer.handOff(rows), clock: opts.clock });
     registerLedgerFiles(server, { db, tokens, timezone: config.timezone, presenters: core.presenters, deliver: (rows) => deliverer.handOff(rows), clock: opts.clock });
+    registerAttachmentFiles(server, { db, tokens, clock: opts.clock }); // stored chat attachments (issue 19)
     registerDashboard(server, { db, tokens, timezone: config.timezone, atRiskDays: config.life.atRiskDays, clock: opts.clock });
     registerDutyFiles(server); // GET /files/duty-template.xlsx (issue 6)
     registerPledgeFiles(server, { db, tokens, clock: opts.clock, timezone: config.timezone });

@@ -80,6 +80,8 @@ const schema = z
     COMPLIANCE_AT_RISK_DAYS: z.coerce.number({ message: '必须是天数' }).int('必须是整数').min(0, '不能为负').max(90, '至多 90 天').default(10),
     // ── 驾驶舱 (issue 16): a quarter's figures are frozen this many days after it ends ──
     DASHBOARD_SNAPSHOT_DAYS: z.coerce.number({ message: '必须是天数' }).int('必须是整数').min(0, '不能为负').max(90, '至多 90 天').default(5),
+    // ── Pictures and files sent with records: stored by SHA-256 up to this size (issue 19) ──
+    ATTACHMENT_MAX_BYTES: z.coerce.number({ message: '必须是字节数' }).int('必须是整数').min(1024, '至少 1024 字节').max(100 * 1024 * 1024, '至多 104857600 字节（100 MB，飞书可下载的上限）').default(20 * 1024 * 1024),
     // ── Platform adapters (issue 7): each starts only when its credentials are set ──
     LARK_APP_ID: z.string().optional(),
     LARK_APP_SECRET: z.string().optional(),
@@ -233,6 +235,8 @@ export interface Config {
   life: { checkinOpensBeforeMinutes: number; checkinClosesAfterMinutes: number; lateCheckinDays: number; atRiskDays: number };
   /** 驾驶舱: days after a quarter ends at which its snapshot is frozen. */
   dashboard: { snapshotDays: number };
+  /** Chat attachments kept with records: the largest file stored, bytes. */
+  attachments: { maxBytes: number };
   /** Platform adapters; a platform is absent when its credentials are not set. */
   platforms: PlatformsConfig;
   /** Model phrasing of responsibility-list answers; absent (off) unless LLM_BASE_URL and LLM_MODEL are set. */
@@ -319,6 +323,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       atRiskDays: e.COMPLIANCE_AT_RISK_DAYS,
     },
     dashboard: { snapshotDays: e.DASHBOARD_SNAPSHOT_DAYS },
+    attachments: { maxBytes: e.ATTACHMENT_MAX_BYTES },
     platforms: platformsConfig(e),
     backup: { cron: e.BACKUP_CRON, keep: e.BACKUP_KEEP },
     metricsEnabled: e.METRICS_ENABLED,

@@ -11,6 +11,7 @@ import { registerDuties, type DutiesDeps } from './handlers/duties.js';
 import { registerPledges } from './handlers/pledges.js';
 import { registerObligations } from './handlers/obligations.js';
 import { registerDutyForms } from './handlers/duty-forms.js';
+import { registerAttachments } from './handlers/attachments.js';
 import { registerDashboardCommands } from './handlers/dashboard.js';
 import { registerPlans } from './handlers/plans.js';
 import { buildPresenters } from './presenters/index.js';
@@ -40,6 +41,7 @@ export function buildRouter(deps: BotDeps): Router {
   registerPledges(router, { publicUrl: deps.publicUrl, guardrails: deps.guardrails });
   registerObligations(router, { timezone: deps.life?.timezone });
   registerDutyForms(router, { timezone: deps.life?.timezone });
+  registerAttachments(router);
   registerDashboardCommands(router, deps.life);
   registerPlans(router, { timezone: deps.life?.timezone });
   registerDuties(router, { ...deps.life, ...deps.duties, publicUrl: deps.publicUrl }); // last: its fallback (questions, else help) replaces the basic one

@@ -50,6 +50,7 @@ export function withDegradation(sender: PlatformSender, opts: RenderOptions): Pl
   return {
     platform: sender.platform,
     capabilities: caps,
+    ...(sender.download ? { download: sender.download } : {}),
     send(req: SendRequest) {
       const b = req.body;
       if (b.kind === 'card_update' && (!caps.cardUpdate || !req.originalMessageId)) {

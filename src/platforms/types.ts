@@ -31,6 +31,25 @@ export interface PlatformSender {
   capabilities: Capabilities;
   /** Send or update; resolves with the platform message id. Throw SendError to classify failures. */
   send(req: SendRequest): Promise<{ messageId: string }>;
+  /**
+   * Download a picture or file a member sent (Attachment.key), at most `maxBytes`: throws
+   * AttachmentTooLarge past it, SendError (retryable or not) when the platform fails or the key is gone.
+   */
+  download?(attachment: { kind: string; key: string; name?: string }, maxBytes: number): Promise<Downloaded>;
+}
+
+export interface Downloaded {
+  bytes: Buffer;
+  /** Content type, where the platform says. */
+  mime?: string;
+}
+
+/** The attachment is larger than the limit (known from the platform's headers or while reading). */
+export class AttachmentTooLarge extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`attachment larger than ${maxBytes} bytes`);
+    this.name = 'AttachmentTooLarge';
+  }
 }
 
 /** A failed send. `retryable` for 429/5xx/network; `retryAfterMs` when the platform says when. */

@@ -34,7 +34,7 @@ describe('jobs in the service', () => {
         expect(prompts.length).toBeGreaterThan(0);
         expect(keys).toEqual(prompts.map((p) => `prompt-${p.id}`).sort());
         const maintenance = (await app.queue.createQueue(MAINTENANCE_QUEUE).getJobSchedulers(0, -1)).map((s) => s.key).sort();
-        expect(maintenance).toEqual(['compliance-scan', 'inbound-purge', 'outbox-sweep', 'pledge-reminders', 'reminder-dispatch']);
+        expect(maintenance).toEqual(['attachment-fetch', 'compliance-scan', 'inbound-purge', 'outbox-sweep', 'pledge-reminders', 'reminder-dispatch']);
         seen.push(keys);
       } finally {
         await app.stop();

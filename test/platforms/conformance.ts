@@ -77,7 +77,7 @@ export function conformance(name: string, startFake: () => Promise<PlatformFake>
       const db = await freshPostgres({ migrated: false });
       drop = db.drop;
       app = await startTestApp(
-        { DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: redisPrefix(), DATA_DIR: tempDataDir(), SEED_DEMO: 'true', ...fake.env() },
+        { DATABASE_URL: db.url, REDIS_URL, QUEUE_PREFIX: redisPrefix(), DATA_DIR: tempDataDir(), SEED_DEMO: 'true', ATTACHMENT_MAX_BYTES: String(64 * 1024), ...fake.env() },
         { extendRouter: conformanceRoutes, platforms: opts.hooks?.(fake), clock: () => now },
       );
       await fake.attach(app);
@@ -370,6 +370,66 @@ export function conformance(name: string, startFake: () => Promise<PlatformFake>
       expect(fake.refusedForSize ?? 0).toBe(0);
     });
 
+    it('keeps a picture sent with 记录: fetched after the ack (retried once it failed), stored once by its SHA-256, served through the signed link; one over the size limit refused with a reply', async (ctx) => {
+      if (!fake.transport.attachments || !fake.pushWithPicture || !fake.failDownloads) return ctx.skip(`${name}: not applicable, a message cannot carry words and a picture that the bot downloads`);
+      const u = fake.userId('m106');
+      const dm = fake.direct(u);
+      const fetches = app.db.prisma.attachmentFetch;
+      // Run the due downloads now (the scheduler's clock is the suite's pinned one); a row waiting for its retry is made due.
+      const fetchNow = async () => {
+        await fetches.updateMany({ where: { status: 'PENDING' }, data: { nextAt: new Date(0) } });
+        return app.jobs.attachments.run();
+      };
+      const picture = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), crypto.randomBytes(3000)]);
+      const sha = crypto.createHash('sha256').update(picture).digest('hex');
+      fake.failDownloads(1);
+      const ack = await fake.pushWithPicture(dm, u, '记录 党费 11月党费已交', picture);
+      if (ack.status !== undefined) expect(ack.status).toBe(200);
+      expect(ack.elapsedMs).toBeLessThan(fake.ackDeadlineMs);
+      await sentTo(u, (s) => s.text.startsWith('已记录') && s.text.includes('党费'), 'the record answered');
+      // The record exists before anything is downloaded; the first download fails and is retried.
+      const record = await app.db.prisma.dutyRecord.findFirstOrThrow({ where: { text: '11月党费已交' }, orderBy: { createdAt: 'desc' } });
+      const handle = (record.evidence as Array<{ url: string }>)[0]!.url;
+      expect(handle).toMatch(new RegExp(`^${fake.platform.toLowerCase()}:`));
+      await waitUntil('the failed download waiting for its retry', async () => (await fetchNow(), (await fetches.findFirst({ where: { handle, status: 'PENDING', attempts: 1, lastError: { not: null } } })) ?? undefined));
+      const stored = await waitUntil('the picture stored', async () => (await fetchNow(), (await fetches.findFirst({ where: { handle, status: 'STORED' } })) ?? undefined));
+      expect(stored).toMatchObject({ sha256: sha, size: picture.length, attempts: 2 });
+      const file = await app.db.prisma.storedFile.findUniqueOrThrow({ where: { sha256: sha } });
+      expect(Buffer.from(file.bytes).equals(picture)).toBe(true);
+      const after = await app.db.prisma.dutyRecord.findUniqueOrThrow({ where: { id: record.id } });
+      expect(after.evidence).toEqual([{ kind: 'image', url: `file:${sha}`, sha256: sha, size: picture.length }]);
+
+      // The reply links the picture for its sender only: a client without the sender's identity gets the confirmation page.
+      const reply = await sentTo(u, (s) => s.text.includes('已保存图片'), 'the stored reply');
+      const link = /(\/files\/attachment\?t=[^\s）]+)/.exec(reply.text)![1]!;
+      const anonymous = await fetch(`${app.url}${link}`);
+      expect(anonymous.status).toBe(401);
+      expect(await anonymous.text()).not.toContain(picture.subarray(8, 40).toString('latin1'));
+      const cookie = await identify(app, link, u);
+      const served = await fetch(`${app.url}${link}`, { headers: { cookie } });
+      expect(served.status).toBe(200);
+      expect(served.headers.get('content-type')).toBe('image/png');
+      expect(Buffer.from(await served.arrayBuffer()).equals(picture)).toBe(true);
+
+      // The same picture again is a second record and a second download, but one stored file.
+      await fake.pushWithPicture(dm, u, '记录 党费 11月党费补记', picture);
+      const again = await waitUntil('the second record', () => app.db.prisma.dutyRecord.findFirst({ where: { text: '11月党费补记' } }).then((r) => r ?? undefined));
+      const handle2 = (again.evidence as Array<{ url: string }>)[0]!.url;
+      expect(handle2).not.toBe(handle);
+      await waitUntil('the second picture stored', async () => (await fetchNow(), (await fetches.findFirst({ where: { handle: handle2, status: 'STORED', sha256: sha } })) ?? undefined));
+      expect(await app.db.prisma.storedFile.count({ where: { sha256: sha } })).toBe(1);
+
+      // Over ATTACHMENT_MAX_BYTES (64 KB here): refused with the limit in Chinese; the record keeps its text, nothing stored.
+      const big = crypto.randomBytes(70 * 1024);
+      await fake.pushWithPicture(dm, u, '记录 党费 大图', big);
+      const bigRecord = await waitUntil('the record of the big picture', () => app.db.prisma.dutyRecord.findFirst({ where: { text: '大图' } }).then((r) => r ?? undefined));
+      const bigHandle = (bigRecord.evidence as Array<{ url: string }>)[0]!.url;
+      await waitUntil('the big picture refused', async () => (await fetchNow(), (await fetches.findFirst({ where: { handle: bigHandle, status: 'TOO_LARGE' } })) ?? undefined));
+      await sentTo(u, (s) => s.text.includes('超过 64 KB 的上限，没有保存'), 'the size-limit reply');
+      expect(await app.db.prisma.storedFile.count({ where: { sha256: crypto.createHash('sha256').update(big).digest('hex') } })).toBe(0);
+      expect((await app.db.prisma.dutyRecord.findUniqueOrThrow({ where: { id: bigRecord.id } })).text).toBe('大图');
+    });
+
     it('runs the organizational-life loop: notice, leave approval, check-in', async (ctx) => {
       answersOnly(ctx, 'the approval card to the secretary (a direct message nobody asked for)');
       const secretary = fake.userId('m101');
@@ -396,6 +456,18 @@ export function conformance(name: string, startFake: () => Promise<PlatformFake>
       now = new Date();
     });
   });
+}
+
+/** Prove to be the link's member on /files/identity (the code the bot sends them privately); the identity cookie. */
+async function identify(app: App, link: string, user: string): Promise<string> {
+  const post = (body: Record<string, string>) => fetch(`${app.url}/files/identity`, { method: 'POST', redirect: 'manual', body: new URLSearchParams(body), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  expect((await post({ link, step: 'send' })).status).toBe(200);
+  const { memberId: member } = await app.db.prisma.platformIdentity.findFirstOrThrow({ where: { platformUserId: user } });
+  const dm = await waitUntil('the code sent', () => app.db.prisma.outboxMessage.findFirst({ where: { memberId: member, dedupeKey: { startsWith: 'web:identity:' } }, orderBy: { seq: 'desc' } }).then((r) => r ?? undefined));
+  const code = /验证码：(\d{6})/.exec(JSON.stringify(dm.payload))![1]!;
+  const ok = await post({ link, step: 'verify', code });
+  expect(ok.status).toBe(303);
+  return ok.headers.get('set-cookie')!.split(';')[0]!;
 }
 
 function lateUpdateSeen(fake: PlatformFake, card: FakeSent): boolean {

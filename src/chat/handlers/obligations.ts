@@ -5,14 +5,15 @@ import type { Router } from '../router.js';
 import type { Context } from '../context.js';
 import { DEFAULT_TZ } from '../../domain/life/time.js';
 import { recordDuty, type Evidence } from '../../services/obligations.js';
+import { attachmentHandle } from '../../services/attachments.js';
 import { recordedText } from '../presenters/obligations.js';
 
-/** Pictures and files that came with the message, as evidence (the platform's handle; fetched when shown). */
+/** Pictures and files that came with the message, as evidence: the platform's handle until stored (handlers/attachments.ts). */
 function attachmentsOf(ctx: Context): Evidence[] {
   const inbound = ctx.inbound as { platform: string; attachments?: Array<{ kind: string; key: string; name?: string }> };
   return (inbound.attachments ?? [])
     .filter((a) => a.kind === 'image' || a.kind === 'file')
-    .map((a) => ({ kind: a.kind as 'image' | 'file', url: `${inbound.platform.toLowerCase()}:${a.key}`, title: a.name }));
+    .map((a) => ({ kind: a.kind as 'image' | 'file', url: attachmentHandle(inbound.platform, a.key), title: a.name }));
 }
 
 export function registerObligations(router: Router, deps: { timezone?: string } = {}): void {

@@ -4,7 +4,8 @@
 // card create-and-deliver and update; sessionWebhook posts. Failures become SendError: throttling
 // and the monthly quota are retryable with a retry-after, other 4xx are not.
 import type { Logger } from '../../log.js';
-import { SendError } from '../types.js';
+import { SendError, type Downloaded } from '../types.js';
+import { fetchLimited } from '../download.js';
 import type { DingTalkConfig } from './config.js';
 
 type Json = Record<string, unknown>;
@@ -145,6 +146,18 @@ export class DingTalkApi {
       this.log.debug({ err: e }, 'dingtalk request failed');
       return { status: 0, body: {} };
     }
+  }
+
+  /**
+   * A picture or file a member sent the robot (下载机器人接收消息的文件内容): POST
+   * /v1.0/robot/messageFiles/download {downloadCode, robotCode} → {downloadUrl}, a short-lived link
+   * fetched at once. The downloadCode expires and works only with the robot that received it.
+   */
+  async downloadFile(downloadCode: string, maxBytes: number): Promise<Downloaded> {
+    const r = await this.call('download file', 'POST', '/v1.0/robot/messageFiles/download', { downloadCode, robotCode: this.config.robotCode });
+    const url = typeof r.downloadUrl === 'string' ? r.downloadUrl : '';
+    if (!url) throw new SendError('dingtalk download file: no downloadUrl in the answer', true);
+    return fetchLimited('dingtalk download file', url, maxBytes, this.opts.timeoutMs);
   }
 
   // ── robot messages and cards ──

@@ -82,6 +82,7 @@ export function dingtalkSender(api: DingTalkApi, state: DingTalkState, numbered:
   return {
     platform: 'DINGTALK',
     capabilities,
+    download: (a, maxBytes) => api.downloadFile(a.key, maxBytes),
     async send({ to, body, key, originalMessageId }: SendRequest) {
       const group = to.targetKind === 'GROUP';
       if (body.kind === 'card_update') {

@@ -145,7 +145,8 @@ export class LarkReceiver implements Receiver {
       chat: direct ? { id: userId, kind: 'DIRECT' } : { id: m.chat_id, kind: 'GROUP' },
       user: { id: userId },
       text: text.trim(),
-      ...(read.attachments.length ? { attachments: read.attachments } : {}),
+      // A resource is fetched by message and key (获取消息中的资源文件): the key carries both.
+      ...(read.attachments.length ? { attachments: read.attachments.map((a) => ({ ...a, key: `${m.message_id ?? ''}/${a.key}` })) } : {}),
       ...(read.unsupported ? { unsupported: read.unsupported } : {}),
     };
     await this.pipeline.message(inbound);

@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
 import * as lark from '@larksuiteoapi/node-sdk';
 import type { Card } from '../../chat/card.js';
 import type { Logger } from '../../log.js';
-import { type Capabilities, type PlatformSender, type SendRequest, SendError } from '../types.js';
+import { AttachmentTooLarge, type Capabilities, type Downloaded, type PlatformSender, type SendRequest, SendError } from '../types.js';
+import { readLimited } from '../download.js';
+import { withTimeout as deadline } from '../../util/timeout.js';
 import type { LarkConfig } from './config.js';
 import { LARK_INPUT_MAX_LENGTH, larkCardFits, renderLarkCard } from './card.js';
 import { pageCard } from '../render.js';
@@ -91,6 +93,7 @@ export class LarkApi {
       try {
         res = await fn();
       } catch (e) {
+        if (e instanceof AttachmentTooLarge) throw e;
         const err = e as ApiError;
         const code = err.response?.data?.code;
         if (code !== undefined && TOKEN_INVALID.has(code) && attempt === 0) {
@@ -123,6 +126,44 @@ export class LarkApi {
       pageToken = r.data?.has_more ? r.data.page_token : undefined;
     } while (pageToken);
     return ids;
+  }
+
+  /**
+   * A picture or file from a received message (获取消息中的资源文件, GET
+   * /open-apis/im/v1/messages/:message_id/resources/:file_key?type=image|file): the body is the
+   * file, an error is JSON ({code, msg}; 234003 not in this message, 234037 over Lark's 100 MB).
+   * `key` is "<message_id>/<file_key>" (readLarkContent). The body is read within the call's time.
+   */
+  async download(key: string, kind: string, maxBytes: number): Promise<Downloaded> {
+    const at = key.indexOf('/');
+    if (at <= 0) throw new SendError('download resource: no message id in the key', false);
+    const path = { message_id: key.slice(0, at), file_key: key.slice(at + 1) };
+    const type = kind === 'image' ? 'image' : 'file';
+    const ms = this.config.timeoutMs ?? LARK_TIMEOUT_MS;
+    const r = await this.call('download resource', async () => {
+      try {
+        const res = await this.client.im.v1.messageResource.get({ path, params: { type } });
+        const headers = res.headers as Record<string, string | undefined>;
+        const bytes = await deadline(readLimited(res.getReadableStream(), maxBytes, headers['content-length'] ? Number(headers['content-length']) : undefined), ms, 'download resource');
+        return { code: 0, file: { bytes, mime: headers['content-type']?.split(';')[0]?.trim() || undefined } };
+      } catch (e) {
+        // The error body of a stream request is a stream too: read its {code, msg}.
+        const err = e as ApiError & { response?: { data?: unknown } };
+        const data = err.response?.data as AsyncIterable<Uint8Array> | undefined;
+        if (data && typeof data === 'object' && Symbol.asyncIterator in data) {
+          const text = (await readLimited(data, 64 * 1024).catch(() => Buffer.alloc(0))).toString('utf8');
+          try {
+            err.response!.data = JSON.parse(text) as { code?: number; msg?: string };
+          } catch {
+            err.response!.data = {};
+          }
+        }
+        if ((err.response?.data as { code?: number } | undefined)?.code === 234037) throw new AttachmentTooLarge(maxBytes);
+        if (e instanceof Error && e.name === 'TimeoutError') throw new SendError('download resource: timed out', true);
+        throw e;
+      }
+    });
+    return r.file;
   }
 
   /** Delayed update of a clicked card with the callback token (valid 30 min, few uses). */
@@ -176,5 +217,6 @@ export function larkSender(api: LarkApi): PlatformSender {
       for (const [i, page] of pages.slice(1).entries()) await create('interactive', JSON.stringify(renderLarkCard(page)), larkUuid(`${key}#page${i + 2}`));
       return { messageId };
     },
+    download: (a, maxBytes) => api.download(a.key, a.kind, maxBytes),
   };
 }

@@ -4,6 +4,7 @@ import type { AdapterDeps, PlatformAdapter } from '../adapter.js';
 import type { WeComConfig } from './config.js';
 import { WeComReceiver } from './receiver.js';
 import { WECOM_CAPABILITIES, wecomSender } from './sender.js';
+import { wecomDownload } from './download.js';
 import { ClickAnswers, WECOM_WEBHOOK_CAPABILITIES, WeComReplySlots, wecomWebhookSender } from './webhook.js';
 
 export function createWeComAdapter(config: WeComConfig, deps: AdapterDeps): PlatformAdapter {
@@ -14,7 +15,10 @@ export function createWeComAdapter(config: WeComConfig, deps: AdapterDeps): Plat
   return {
     platform: 'WECOM',
     capabilities: webhook ? WECOM_WEBHOOK_CAPABILITIES : WECOM_CAPABILITIES,
-    sender: webhook ? wecomWebhookSender(slots, answers, { retryAfterMs: 2000 }) : wecomSender(() => receiver.client, { retryAfterMs: 2000 }),
+    sender: {
+      ...(webhook ? wecomWebhookSender(slots, answers, { retryAfterMs: 2000 }) : wecomSender(() => receiver.client, { retryAfterMs: 2000 })),
+      download: wecomDownload({ encodingAesKey: webhook ? config.encodingAesKey : undefined, timeoutMs: 10_000 }),
+    },
     receiver,
     routes: (server) => receiver.routes(server),
   };

@@ -13,6 +13,12 @@ import type { WeComConfig } from './config.js';
 import { cardEventKey, renderTemplateCard } from './card.js';
 import type { ClickAnswers, WeComReplySlots } from './webhook.js';
 
+/** An encrypted download url (valid 5 minutes) and, over the long connection, its own aeskey. */
+interface Media {
+  url?: string;
+  aeskey?: string;
+}
+
 interface WeComBody {
   msgid?: string;
   chatid?: string;
@@ -22,11 +28,11 @@ interface WeComBody {
   response_url?: string;
   msgtype?: string;
   text?: { content?: string };
-  mixed?: { msg_item?: Array<{ msgtype?: string; text?: { content?: string }; image?: { url?: string } }> };
+  mixed?: { msg_item?: Array<{ msgtype?: string; text?: { content?: string }; image?: Media }> };
   voice?: { content?: string };
-  image?: { url?: string };
-  file?: { url?: string };
-  video?: { url?: string };
+  image?: Media;
+  file?: Media;
+  video?: Media;
   event?: { eventtype?: string; [k: string]: unknown };
 }
 
@@ -42,7 +48,8 @@ export const stripMentions = (s: string) => s.replace(/(^|\s)@\S+/g, '$1').repla
  * `voice` {content: WeCom's speech-to-text}; `image`/`file`/`video` {url: encrypted, 5 minutes}.
  */
 export function readWeComContent(b: WeComBody): { text: string; attachments: Attachment[]; unsupported?: string } {
-  const url = (x: { url?: string } | undefined) => (typeof x?.url === 'string' && x.url ? x.url : '');
+  // The key is the url with the aeskey as its fragment (never sent with a request): wecomDownload splits them.
+  const url = (x: Media | undefined) => (typeof x?.url === 'string' && x.url ? (typeof x.aeskey === 'string' && x.aeskey ? `${x.url}#aeskey=${x.aeskey}` : x.url) : '');
   switch (b.msgtype) {
     case 'text':
       return { text: b.text?.content ?? '', attachments: [] };

@@ -18,6 +18,8 @@ export interface FakeReply {
   status?: number;
   headers?: Record<string, string>;
   body: unknown;
+  /** A binary answer (a downloaded file) instead of JSON. */
+  raw?: Buffer;
 }
 
 export type Handler = (req: RecordedRequest, match: RegExpMatchArray) => FakeReply | Promise<FakeReply>;
@@ -83,6 +85,8 @@ export interface FakeTransport {
   cardSizeLimit?: number;
   /** Direct messages go through a batch API that answers 200 naming throttled and invalid recipients (batchRefuse). */
   partialBatch?: boolean;
+  /** A message can carry text and a picture together, and the picture is downloaded through the platform's API (pushWithPicture). */
+  attachments?: boolean;
 }
 
 export type NonTextKind = 'richText' | 'voice' | 'image' | 'file' | 'other';
@@ -117,6 +121,15 @@ export interface PlatformFake {
   hang?(target: string): () => void;
   /** A user adds the bot to a group (platforms that tell the bot, e.g. Lark im.chat.member.bot.added_v1). */
   pushBotAdded?(chat: ChatAddress, user: string, opts?: { eventId?: string; name?: string }): Promise<PushAck>;
+  /**
+   * A message with the command `text` and a picture in it (transport.attachments): the platform then
+   * serves `picture` for it as its documented download API does. Resolves with the picture's key.
+   */
+  pushWithPicture?(chat: ChatAddress, user: string, text: string, picture: Buffer): Promise<PushAck>;
+  /** The next `n` downloads fail as a platform error does (HTTP 5xx). */
+  failDownloads?(n: number): void;
+  /** Downloads served, and refused (missing or expired key). */
+  readonly downloads?: { served: number; refused: number };
   /** A delivery with a wrong signature (webhook modes). */
   pushBadSignature?(chat: ChatAddress, user: string, text: string): Promise<PushAck>;
   readonly sent: FakeSent[];
@@ -177,6 +190,11 @@ export class FakeHttp {
       try {
         const reply = await r.handler(rec, m);
         rec.status = reply.status ?? 200;
+        if (reply.raw) {
+          res.writeHead(rec.status, { 'content-type': 'application/octet-stream', 'content-length': String(reply.raw.length), ...reply.headers });
+          res.end(reply.raw);
+          return;
+        }
         res.writeHead(rec.status, { 'content-type': 'application/json', ...reply.headers });
         res.end(JSON.stringify(reply.body));
       } catch (e) {

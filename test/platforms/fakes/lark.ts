@@ -4,7 +4,7 @@
 import crypto from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { App } from '../../../src/app.js';
-import { type ChatAddress, FakeHttp, Hangs, type FakeSent, type NonTextKind, type PlatformFake, type PushAck, type RecordedRequest, waitUntil } from './common.js';
+import { type ChatAddress, FakeHttp, type FakeReply, Hangs, type FakeSent, type NonTextKind, type PlatformFake, type PushAck, type RecordedRequest, waitUntil } from './common.js';
 
 // ── pbbp2.Frame, hand-encoded (field numbers from the SDK's generated encoder) ──
 interface Frame {
@@ -146,7 +146,7 @@ export class LarkFake implements PlatformFake {
   constructor(readonly opts: LarkFakeOptions) {}
 
   get transport() {
-    return { signedDeliveries: this.opts.mode === 'webhook', rateLimitedSends: true, expiringTokens: true, cardSizeLimit: 30 * 1024, hangs: true, nonText: ['richText', 'image', 'file', 'other'] as NonTextKind[],
+    return { signedDeliveries: this.opts.mode === 'webhook', rateLimitedSends: true, expiringTokens: true, cardSizeLimit: 30 * 1024, hangs: true, nonText: ['richText', 'image', 'file', 'other'] as NonTextKind[], attachments: true,
       // Pushes again 15 s, 5 min, 1 h, 6 h after a failed push (about 7.1 h); whether the timestamp is renewed is not documented.
       ...(this.opts.mode === 'webhook' ? { timestamps: { redeliveredUpTo: 6 * 3600 + 3600 + 300 + 15, neverOlderThan: 2 * 86_400 }, unsignedChallenge: true } : {}) };
   }
@@ -171,6 +171,57 @@ export class LarkFake implements PlatformFake {
       return { status: 429, headers: { 'x-ogw-ratelimit-limit': '5', 'x-ogw-ratelimit-reset': '1' }, body: { code: 99991400, msg: 'request trigger frequency limit' } };
     }
     return undefined;
+  }
+
+  // ── 获取消息中的资源文件: GET /open-apis/im/v1/messages/:message_id/resources/:file_key?type=image|file ──
+  private readonly resources = new Map<string, Buffer>();
+  private downloadFailures = 0;
+  readonly downloads = { served: 0, refused: 0 };
+  failDownloads(n: number): void {
+    this.downloadFailures = n;
+  }
+
+  /** The file as a binary body with Content-Type; errors as the doc lists them (HTTP 400 + code). */
+  private resource(req: RecordedRequest, messageId: string, fileKey: string): FakeReply {
+    const denied = this.guard(req, false);
+    if (denied) return denied;
+    const type = req.query.get('type');
+    if (type !== 'image' && type !== 'file') return { status: 400, body: { code: 234001, msg: 'Invalid request param.' } };
+    if (this.downloadFailures > 0) {
+      this.downloadFailures--;
+      return { status: 500, body: { code: 1000, msg: 'internal error' } };
+    }
+    const bytes = this.resources.get(`${messageId}/${fileKey}`);
+    if (!bytes) {
+      this.downloads.refused++;
+      return { status: 400, body: { code: 234003, msg: 'File not in message.' } };
+    }
+    if (bytes.length > 100 * 1024 * 1024) return { status: 400, body: { code: 234037, msg: 'Downloaded file size exceeds limit.' } };
+    this.downloads.served++;
+    return { body: null, raw: bytes, headers: { 'content-type': type === 'image' ? 'image/png' : 'application/octet-stream' } };
+  }
+
+  /** A post (rich text) with the command and an img element, as a member sends a picture with words. */
+  async pushWithPicture(chat: ChatAddress, user: string, text: string, picture: Buffer): Promise<PushAck> {
+    const group = chat.kind === 'GROUP';
+    const messageId = `om_in_${crypto.randomBytes(4).toString('hex')}`;
+    const imageKey = `img_v3_${crypto.randomBytes(6).toString('hex')}`;
+    this.resources.set(`${messageId}/${imageKey}`, picture);
+    const at = group ? [{ tag: 'at', user_id: '@_user_1', user_name: '支部助手' }] : [];
+    const event = {
+      sender: { sender_id: { open_id: user, user_id: user.replace(/^ou_/, ''), union_id: `on_${user}` }, sender_type: 'user', tenant_key: 'tk' },
+      message: {
+        message_id: messageId,
+        chat_id: chat.id,
+        chat_type: group ? 'group' : 'p2p',
+        message_type: 'post',
+        content: JSON.stringify({ title: '', content: [[...at, { tag: 'text', text: ` ${text}` }], [{ tag: 'img', image_key: imageKey }]] }),
+        mentions: group ? [{ key: '@_user_1', id: { open_id: 'ou_bot' }, name: '支部助手' }] : [],
+        create_time: String(Date.now()),
+      },
+    };
+    const r = await this.deliver(this.envelope('im.message.receive_v1', event, crypto.randomUUID()));
+    return { elapsedMs: r.elapsedMs, status: r.status };
   }
 
   refusedForSize = 0;
@@ -257,6 +308,7 @@ export class LarkFake implements PlatformFake {
       this.delayedUpdates.push({ token: b.token, text: readCard(b.card).text });
       return { body: { code: 0, msg: 'success' } };
     });
+    h.route('GET', /^\/open-apis\/im\/v1\/messages\/([^/]+)\/resources\/([^/]+)$/, (req, m) => this.resource(req, m[1]!, m[2]!));
     await h.listen();
 
     this.wss = new WebSocketServer({ server: h.server, path: '/ws' });
