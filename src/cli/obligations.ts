@@ -23,6 +23,7 @@ const REASON = { quorum: '到会未过半数', lecturer: '非规定主讲人' } 
 function holderText(o: Obligation): string {
   const node = o.holder.where;
   if (o.holder.kind === 'node') return node;
+  if (o.holder.partner) return `${node} · ${o.holder.member!.name}、${o.holder.partner.name}`;
   return `${node} · ${o.holder.member ? o.holder.member.name : `${o.post}（空缺）`}`;
 }
 

@@ -50,6 +50,11 @@ export interface RecordResult {
 
 const LEVEL_NODE: Record<DutyLevel, OrgKind> = { PARTY_GROUP: 'UNIT', ORGAN_COMMITTEE: 'ORGAN_COMMITTEE', BRANCH: 'BRANCH' };
 const URL = /https?:\/\/[^\s，。；、]+/g;
+
+/** A record's evidence: the links in its text, then the photos and files sent with it. */
+export function evidenceOf(text: string, attachments: Evidence[] = []): Evidence[] {
+  return [...[...text.matchAll(URL)].map((m) => ({ kind: 'link' as const, url: m[0] })), ...attachments];
+}
 const PARTY_GROUP_POSTS: PostTitle[] = ['PARTY_GROUP_SECRETARY', 'PARTY_GROUP_MEMBER'];
 
 /** The list item a record names: exact code, else the one non-meeting item whose content or keywords hold the word. */
@@ -119,12 +124,17 @@ async function recordableItem(unit: Unit, word: string, timezone: string): Promi
 }
 
 /** Where the item stands for this holder in the window that contains now. */
-async function standing(unit: Unit, item: ListItem, nodeId: string, member: { id: string } | null, timezone: string): Promise<RecordResult['obligation']> {
+async function standing(unit: Unit, item: ListItem, nodeId: string, member: { id: string } | null, timezone: string, partner: { id: string } | null = null): Promise<RecordResult['obligation']> {
   const rule = item.rule as { period: PeriodRange['kind']; atLeast: number } | null;
   if (!rule?.period) return null;
   const window = windowsOf(rule, periodOf(rule.period, unit.now, timezone), timezone)[0]!;
   const report = await computeObligations(unit.tx, { rootId: nodeId, period: window, now: unit.now, tz: timezone, itemCodes: [item.code] });
-  const ob = report.obligations.find((o) => o.holder.node.id === nodeId && (member ? o.holder.member?.id === member.id : true));
+  const here = report.obligations.filter((o) => o.holder.node.id === nodeId);
+  // A talk: the pair of the two 委员, else the holder among the two (the member who talked with a 委员).
+  const involves = (o: Obligation, id: string) => o.holder.member?.id === id || o.holder.partner?.id === id;
+  const ob = partner && member
+    ? (here.find((o) => o.holder.kind === 'pair' && involves(o, member.id) && involves(o, partner.id)) ?? here.find((o) => o.holder.kind === 'member' && o.holder.member?.id === member.id) ?? here.find((o) => o.holder.kind === 'member' && o.holder.member?.id === partner.id))
+    : here.find((o) => (member ? o.holder.member?.id === member.id : true));
   return ob ? { window: ob.window, required: ob.required, met: ob.met, status: ob.status } : null;
 }
 
@@ -158,25 +168,25 @@ export async function recordDuty(unit: Unit, input: RecordInput): Promise<Record
   if (!text && !input.attachments?.length) fail('obligations.no_evidence');
   const { nodeId, member } = await holderFor(unit, item, input);
 
-  const links = [...text.matchAll(URL)].map((m) => ({ kind: 'link' as const, url: m[0] }));
-  const evidence = [...links, ...(input.attachments ?? [])];
-  // 谈心谈话 is with someone: 记录 谈心谈话 与张伟 … counts for both (a member of the same branch).
+  const evidence = evidenceOf(text, input.attachments);
+  // 谈心谈话 is with someone: 记录 谈心谈话 [与]张伟 … counts for both (a member of the same branch), each
+  // row naming the other (the engine pairs them).
   let partner: { id: string; name: string } | null = null;
   if (item.meetingKind === PAIR_KIND && member) {
-    const named = /^(?:与|和|同)\s*([^\s，,。]+)/.exec(text);
-    if (!named) fail('obligations.talk_partner');
-    const found = await tx.member.findMany({ where: { branchId: nodeId, active: true, name: named[1] }, select: { id: true, name: true } });
-    if (found.length !== 1 || found[0]!.id === member.id) fail('obligations.talk_partner_unknown', { name: named[1]! });
+    const named = /^(与|和|同)?\s*([^\s，,。：:]+)/.exec(text);
+    const found = named ? await tx.member.findMany({ where: { branchId: nodeId, active: true, name: named[2] }, select: { id: true, name: true } }) : [];
+    if (found.length !== 1) fail(named?.[1] ? 'obligations.talk_partner_unknown' : 'obligations.talk_partner', { name: named?.[2] ?? '' });
+    if (found[0]!.id === member.id) fail('obligations.talk_partner_unknown', { name: named![2]! });
     partner = found[0]!;
   }
   const row = await tx.dutyRecord.create({
-    data: { itemCode: item.code, orgNodeId: nodeId, memberId: member?.id ?? null, occurredAt: unit.now, text: text || '（见附件）', evidence: evidence as never, recordedById: me.id },
+    data: { itemCode: item.code, orgNodeId: nodeId, memberId: member?.id ?? null, partnerId: partner?.id ?? null, occurredAt: unit.now, text: text || '（见附件）', evidence: evidence as never, recordedById: me.id },
     select: { id: true },
   });
-  if (partner) await tx.dutyRecord.create({ data: { itemCode: item.code, orgNodeId: nodeId, memberId: partner.id, occurredAt: unit.now, text: `与${member!.name}：${text}`, evidence: evidence as never, recordedById: me.id } });
+  if (partner) await tx.dutyRecord.create({ data: { itemCode: item.code, orgNodeId: nodeId, memberId: partner.id, partnerId: member!.id, occurredAt: unit.now, text: `与${member!.name}：${text}`, evidence: evidence as never, recordedById: me.id } });
   const node = await tx.orgNode.findUniqueOrThrow({ where: { id: nodeId }, select: { id: true, name: true } });
   unit.audit({ action: 'duty.record', entityType: 'DutyRecord', entityId: row.id, detail: { item: item.code, orgNodeId: nodeId, memberId: member?.id ?? null, partnerId: partner?.id ?? null, evidence: evidence.length } });
-  const obligation = await standing(unit, item, nodeId, member, input.timezone);
+  const obligation = await standing(unit, item, nodeId, member, input.timezone, partner);
   return { recordId: row.id, item: { code: item.code, content: item.content }, node, member, obligation };
 }
 

@@ -8,7 +8,7 @@ import { computeObligations } from '../../src/domain/obligations/engine.js';
 import { computeCompliance } from '../../src/domain/life/compliance.js';
 import { periodRange } from '../../src/domain/life/period.js';
 import { ListFileError, parseListYaml, readDefaultList } from '../../src/domain/duties/list-file.js';
-import { obligationsCommand } from '../../src/cli/obligations.js';
+import { obligationLine, obligationsCommand } from '../../src/cli/obligations.js';
 import { obligationsOf, recordDuty } from '../../src/services/obligations.js';
 import { DomainError } from '../../src/services/kernel.js';
 import { complianceCard } from '../../src/chat/presenters/life.js';
@@ -66,7 +66,7 @@ describe.each(['pglite', 'postgres'] as const)('obligations on %s', (backend) =>
     expect(count('B-10')).toBe(30 * 12); // every member, monthly (党费)
     expect(count('B-11')).toBe(30); // every member, 4 a year (双报到)
     expect(count('O-02')).toBe(4 * 2); // each 机关党委委员 (书记, 专职副书记, two 委员), half-yearly
-    expect(count('B-09')).toBe(30); // 谈心谈话: every member, once a year
+    expect(count('B-09')).toBe(3 * (6 + 6)); // 谈心谈话: per branch the 6 pairs of its 4 委员 and its 6 other members, once a year
     expect(count('P-03')).toBe(1); // the 党组's 中心组学习, 12 a year
     expect(r.obligations.find((o) => o.itemCode === 'P-03')!.required).toBe(12);
     // Nothing has been done in the demo: the first half's are missed, December's open.
@@ -190,13 +190,32 @@ describe.each(['pglite', 'postgres'] as const)('obligations on %s', (backend) =>
     expect(result).toMatchObject({ item: { code: 'B-10' }, member: { name: '陈静' }, obligation: { status: 'done', window: { key: '2026-12' } } });
   });
 
-  it('records a 谈心谈话 for both members who talked', async () => {
+  it('tracks 谈心谈话 as 委员 pairs and each member’s talk with a 委员, met by a talk recorded with the partner', async () => {
     const at = sh('2026-12-03T11:00');
-    const b09 = async () => (await computeObligations(h.db.prisma as never, { period: periodRange('year', 2026, 1), now: at, itemCodes: ['B-09'] })).obligations;
-    const { result } = await h.run(await h.member('m102'), at, (u) => recordDuty(u, { item: '谈心谈话', text: '与陈静 交流思想和工作', timezone: TZ }));
+    const b09 = async () => (await computeObligations(h.db.prisma as never, { rootId: (await node('demo-branch-1')).id, period: periodRange('year', 2026, 1), now: at, itemCodes: ['B-09'] })).obligations;
+    const pairKey = 'B-09@demo-branch-1:m101+m102:2026';
+    const before = await b09();
+    expect(before.filter((o) => o.holder.kind === 'pair').map((o) => `${o.holder.member!.name}、${o.holder.partner!.name}`)).toEqual(['王建国、李秀英', '王建国、张伟', '王建国、刘洋', '李秀英、张伟', '李秀英、刘洋', '张伟、刘洋']);
+    expect(before.filter((o) => o.holder.kind === 'member').map((o) => o.holder.member!.name)).toEqual(['陈静', '杨帆', '赵磊', '黄丽', '周涛', '吴敏']);
+    expect(before.find((o) => o.key === pairKey)!.status).toBe('open');
+    // A 委员 (李秀英) with a member (陈静, no 与 needed): 陈静's talk with a 委员 is done.
+    const { result } = await h.run(await h.member('m102'), at, (u) => recordDuty(u, { item: '谈心谈话', text: '陈静 交流思想和工作', timezone: TZ }));
     expect(result).toMatchObject({ item: { code: 'B-09' }, member: { name: '李秀英' }, obligation: { status: 'done' } });
-    const done = (await b09()).filter((o) => o.status === 'done').map((o) => o.holder.member!.name).sort();
-    expect(done).toEqual(['李秀英', '陈静'].sort());
+    expect((await b09()).filter((o) => o.status === 'done').map((o) => o.holder.member!.name)).toEqual(['陈静']);
+    // Two 委员: their pair is done, and only theirs.
+    const pair = await h.run(await h.member('m101'), at, (u) => recordDuty(u, { item: 'B-09', text: '与李秀英 谈支部工作', timezone: TZ }));
+    expect(pair.result.obligation).toMatchObject({ status: 'done', met: 1 });
+    const after = await b09();
+    expect(after.find((o) => o.key === pairKey)!.status).toBe('done');
+    expect(after.filter((o) => o.holder.kind === 'pair' && o.status === 'done')).toHaveLength(1);
+    // Two ordinary members (陈静, 杨帆): recorded, but 杨帆 still has to talk with a 委员.
+    const plain = await h.run(await h.member('m106'), at, (u) => recordDuty(u, { item: 'B-09', text: '与陈静 交流', timezone: TZ }));
+    expect(plain.result.obligation).toMatchObject({ status: 'open' });
+    expect(after.find((o) => o.holder.member?.name === '杨帆')!.status).toBe('open');
+    // The operator's list names the pair; the branch's compliance counts pairs and members.
+    expect(obligationLine(after.find((o) => o.key === pairKey)!, TZ)).toMatch(/^B-09  第一党支部（办公室） · 王建国、李秀英  2026年  截止 2026-12-31  已完成 1\/1  2026-12-03 记录：与李秀英 谈支部工作$/);
+    const c = await computeCompliance(h.db.prisma as never, { orgNodeId: (await node('demo-branch-1')).id, period: periodRange('quarter', 2026, 4), now: at });
+    expect(c.items.find((i) => i.itemCode === 'B-09')!.holders).toEqual({ kind: 'member', total: 6, done: 1, pairs: { total: 6, done: 1 } });
     const refused = async (text: string) => ((await h.run(await h.member('m102'), at, (u) => recordDuty(u, { item: 'B-09', text, timezone: TZ })).catch((e: unknown) => e)) as DomainError).code;
     expect(await refused('交流思想')).toBe('obligations.talk_partner');
     expect(await refused('与徐强 交流')).toBe('obligations.talk_partner_unknown'); // another branch

@@ -7,8 +7,13 @@
 //   a 党课 item whose post names a person (支部书记讲党课) counts only the sessions that person gave;
 // - post 党员: each active member of each branch (党费, 双报到, 承诺), met by records for that member,
 //   and for a meeting kind (双报到 community_service) also by the member's check-ins at such sessions;
-// - 谈心谈话 (heart_talk): each member, met by a talk recorded with a partner (one record for each of
-//   the two) or by a check-in at a 谈心谈话 session;
+// - 谈心谈话 (heart_talk), as pairs: 条例 第十八条「支部委员之间、支部委员和党员之间、党员和党员之间，每年谈心
+//   谈话一般不少于1次」. Every pair of the branch's 委员 (支部委员会: 书记, 副书记, 组织/宣传/纪检委员) is an
+//   obligation (holder kind `pair`), and each other member must have talked with at least one 委员 (holder
+//   kind `member`; with no 委员 in office, with anyone), so a branch of n members has a few pairs and n
+//   lines, not n²; talks between two ordinary members are recorded but tracked by no line. Met by talks
+//   recorded with the partner (记录 谈心谈话 <姓名> …: one DutyRecord for each of the two, with partnerId);
+//   a pair's holder names stay inside the branch (views above it count);
 // - a post held by people (党组书记, 机关党委委员, 支部书记 …): each holder of that post at the node
 //   (委员述职 per 委员), met by records for that holder; a vacant post leaves the node as the holder;
 // - anything else: the node of the item's level, met by records for the node (DutyRecord).
@@ -23,9 +28,11 @@ import type { FrequencyRule, Period } from '../meeting-kinds.js';
 import { daysLeftIn, periodOf, subPeriods, type PeriodRange } from '../life/period.js';
 import { DEFAULT_TZ } from '../life/time.js';
 import { takenPlace, wrongLecturer, type NotCounted } from '../life/held.js';
+import { groupBy } from '../group-by.js';
+import { isGated, loadYearRecords, missingFor, type Missing } from './organizational-life.js';
 
 export type ObligationStatus = 'done' | 'open' | 'at_risk' | 'missed';
-export type HolderKind = 'node' | 'post' | 'member';
+export type HolderKind = 'node' | 'post' | 'member' | 'pair';
 
 export interface OrgRef {
   id: string;
@@ -40,8 +47,10 @@ export interface Holder {
   node: OrgRef;
   /** How the node is named where it is shown: a 党小组 with its branch (第二党支部（规划处）第一党小组). */
   where: string;
-  /** The person, for post and member holders (null: the post is vacant). */
+  /** The person, for post and member holders (null: the post is vacant); the first of a pair. */
   member: { id: string; name: string } | null;
+  /** The second of a pair (谈心谈话 between two 委员). */
+  partner?: { id: string; name: string };
 }
 
 export interface MetBy {
@@ -73,6 +82,8 @@ export interface Obligation {
   metBy: MetBy[];
   /** Sessions in the window that took place but do not count, with the reason (quorum, lecturer). */
   notCounted: NotCounted[];
+  /** 组织生活会 and 民主评议党员: what besides the meeting is still missing (src/domain/obligations/organizational-life.ts); not done until empty. */
+  missing?: Missing[];
 }
 
 export interface UntrackedItem {
@@ -119,6 +130,8 @@ export const POST_HOLDERS: Record<string, PostTitle[]> = {
 
 /** The meeting kind recorded as talks between two members, each counting for both. */
 export const PAIR_KIND = 'heart_talk';
+/** The 支部委员会, whose members are paired for 谈心谈话. */
+const BRANCH_COMMITTEE = POST_HOLDERS['支部委员']!;
 
 /** Who holds an item's obligation (see the top of this file). */
 export function holderKindOf(item: { post: string; meetingKind: string | null }): HolderKind {
@@ -139,20 +152,31 @@ export function statusOf(required: number, count: number, window: { start: Date;
   return { status: now >= window.start && daysLeft <= atRiskDays ? 'at_risk' : 'open', daysLeft };
 }
 
-/** Every node of the tree, and those in the subtree of `rootId` (all when absent). */
+/**
+ * The nodes the engine looks at (`all`): the whole tree, or the subtree of `rootId` with the root's
+ * ancestors (for the unit above); and those in the subtree (`inScope`; all when absent).
+ */
 async function treeOf(tx: Tx, rootId?: string): Promise<{ all: Map<string, OrgRef>; inScope: Set<string> }> {
-  const rows = await tx.orgNode.findMany({ select: { id: true, code: true, name: true, kind: true, parentId: true }, orderBy: { code: 'asc' } });
+  const rows = rootId
+    ? await tx.$queryRawUnsafe<OrgRef[]>(
+        `WITH RECURSIVE down AS (SELECT id, 0 AS d FROM "OrgNode" WHERE id = $1
+                                 UNION ALL SELECT o.id, down.d + 1 FROM "OrgNode" o JOIN down ON o."parentId" = down.id WHERE down.d < 16),
+                       up AS (SELECT id, "parentId", 0 AS d FROM "OrgNode" WHERE id = $1
+                              UNION ALL SELECT o.id, o."parentId", up.d + 1 FROM "OrgNode" o JOIN up ON o.id = up."parentId" WHERE up.d < 16)
+         SELECT id, code, name, kind::text AS kind, "parentId" FROM "OrgNode" WHERE id IN (SELECT id FROM down UNION SELECT id FROM up) ORDER BY code`,
+        rootId,
+      )
+    : await tx.orgNode.findMany({ select: { id: true, code: true, name: true, kind: true, parentId: true }, orderBy: { code: 'asc' } });
   const all = new Map(rows.map((r) => [r.id, r]));
   if (!rootId) return { all, inScope: new Set(all.keys()) };
-  const children = new Map<string, string[]>();
-  for (const r of rows) if (r.parentId) children.set(r.parentId, [...(children.get(r.parentId) ?? []), r.id]);
+  const children = groupBy(rows.filter((r) => r.parentId), (r) => r.parentId!);
   const inScope = new Set<string>();
   const stack = [rootId];
   while (stack.length) {
     const id = stack.pop()!;
     if (inScope.has(id)) continue;
     inScope.add(id);
-    stack.push(...(children.get(id) ?? []));
+    stack.push(...(children.get(id) ?? []).map((c) => c.id));
   }
   return { all, inScope };
 }
@@ -175,22 +199,28 @@ export async function computeObligations(tx: Tx, q: ObligationQuery): Promise<Ob
   const units = [...new Set(nodeUnit.values())].sort();
 
   // The list in force for each unit: the newest version of the newest year up to the period's.
+  // Two queries for all units (a work committee has hundreds).
   const lists = new Map<string, Array<{ code: string; level: DutyLevel; post: string; content: string; rule: FrequencyRule; meetingKind: string | null }>>();
-  for (const unitId of units) {
-    const list = await tx.responsibilityList.findFirst({
-      where: { unitId, year: { lte: q.period.year } },
-      orderBy: [{ year: 'desc' }, { version: 'desc' }],
-      select: { items: { where: { rule: { not: { equals: null } } }, orderBy: { code: 'asc' }, select: { code: true, level: true, post: true, content: true, rule: true, meetingKind: true } } },
-    });
-    const items = (list?.items ?? [])
-      .map((i) => ({ ...i, rule: i.rule as unknown as FrequencyRule }))
+  const chosen = units.length
+    ? await tx.$queryRawUnsafe<Array<{ id: string; unitId: string }>>(
+        `SELECT DISTINCT ON ("unitId") id, "unitId" FROM "ResponsibilityList" WHERE "unitId" = ANY($1::text[]) AND year <= $2 ORDER BY "unitId", year DESC, version DESC`,
+        units,
+        q.period.year,
+      )
+    : [];
+  const itemRows = chosen.length ? await tx.responsibilityItem.findMany({ where: { listId: { in: chosen.map((c) => c.id) }, rule: { not: { equals: null } } }, orderBy: { code: 'asc' }, select: { listId: true, code: true, level: true, post: true, content: true, rule: true, meetingKind: true } }) : [];
+  const listItems = groupBy(itemRows, (i) => i.listId);
+  for (const { id, unitId } of chosen) {
+    const items = (listItems.get(id) ?? [])
+      .map(({ listId: _, ...i }) => ({ ...i, rule: i.rule as unknown as FrequencyRule }))
       .filter((i) => i.rule?.period && i.rule.atLeast && (!q.itemCodes || q.itemCodes.includes(i.code)));
     lists.set(unitId, items);
   }
 
   const kinds = new Map((await tx.meetingKind.findMany({ select: { id: true, code: true, name: true, orgLevel: true } })).map((k) => [k.code, k]));
   const scoped = [...inScope].map((id) => all.get(id)!).filter((n) => nodeUnit.has(n.id));
-  const nodesOf = (unitId: string, kind: OrgKind) => scoped.filter((n) => n.kind === kind && nodeUnit.get(n.id) === unitId);
+  const scopedAt = groupBy(scoped, (n) => `${nodeUnit.get(n.id)}|${n.kind}`);
+  const nodesOf = (unitId: string, kind: OrgKind) => scopedAt.get(`${unitId}|${kind}`) ?? [];
 
   // Everything that can meet an obligation, over the widest window (a year) around the period.
   const year = periodOf('year', q.period.start, tz);
@@ -209,7 +239,8 @@ export async function computeObligations(tx: Tx, q: ObligationQuery): Promise<Ob
   const checkins = memberKinds.length
     ? await tx.attendance.findMany({
         where: {
-          memberId: { in: members.map((m) => m.id) },
+          // The members' branches, not their ids: a work committee's tens of thousands exceed a query's parameters.
+          member: { branchId: { in: branchIds }, active: true },
           status: { in: ['PRESENT', 'LATE'] },
           session: { status: { not: 'CANCELLED' }, startsAt: { gte: from, lt: to, lte: q.now }, kind: { code: { in: memberKinds } } },
         },
@@ -217,22 +248,18 @@ export async function computeObligations(tx: Tx, q: ObligationQuery): Promise<Ob
       })
     : [];
 
+  // 组织生活会 steps and 民主评议 results of the year, when the lists have those items.
+  const gated = [...lists.values()].flat().some((i) => isGated(i.meetingKind));
+  const yearRecords = gated ? await loadYearRecords(tx, branchIds, q.period.year) : new Map();
+
   // Indexes, so that a large tree stays linear: by node (and kind or item), by member.
-  const group = <T>(rows: T[], key: (r: T) => string) => {
-    const m = new Map<string, T[]>();
-    for (const r of rows) {
-      const k = key(r);
-      const list = m.get(k);
-      if (list) list.push(r);
-      else m.set(k, [r]);
-    }
-    return m;
-  };
+  const group = groupBy;
   const countedAt = group(counted, (s) => `${s.kindId}|${s.orgNodeId}`);
   const refusedAt = group(refused, (r) => `${r.kindId}|${r.orgNodeId}`);
   const checkinsOf = group(checkins, (c) => `${c.memberId}|${c.session.kind.code}`);
   const recordsAt = group(records, (r) => `${r.itemCode}|${r.orgNodeId}`);
   const membersAt = group(members, (m) => m.branchId);
+  const postsAt = group(posts, (p) => p.orgNodeId);
   const employeeNo = new Map(members.map((m) => [m.id, m.employeeNo]));
 
   // Local-time arithmetic is the costly part: each rule's windows and each window's days left once.
@@ -259,11 +286,18 @@ export async function computeObligations(tx: Tx, q: ObligationQuery): Promise<Ob
         continue;
       }
       const titles = POST_HOLDERS[item.post];
-      const holdersAt = (node: OrgRef) => (titles ? posts.filter((p) => p.orgNodeId === node.id && titles.includes(p.title)).map((p) => p.member) : []);
+      const holdersAt = (node: OrgRef) => (titles ? (postsAt.get(node.id) ?? []).filter((p) => titles.includes(p.title)).map((p) => p.member) : []);
       for (const node of nodes) {
         const where = node.kind === 'GROUP' && node.parentId ? `${all.get(node.parentId)?.name ?? ''}${node.name}` : node.name;
         let holders: Holder[];
-        if (hk === 'member') holders = (membersAt.get(node.id) ?? []).map((m) => ({ kind: 'member' as const, node, where, member: { id: m.id, name: m.name } }));
+        const people = (membersAt.get(node.id) ?? []).map((m) => ({ id: m.id, name: m.name }));
+        // 谈心谈话: the 委员 among the branch's members, in the members' order.
+        const committee = kind?.code === PAIR_KIND ? new Set(posts.filter((p) => p.orgNodeId === node.id && BRANCH_COMMITTEE.includes(p.title)).map((p) => p.member.id)) : null;
+        if (committee) {
+          const members = people.filter((m) => committee.has(m.id));
+          holders = members.flatMap((a, i) => members.slice(i + 1).map((b) => ({ kind: 'pair' as const, node, where, member: a, partner: b })));
+          holders.push(...people.filter((m) => !committee.has(m.id)).map((m) => ({ kind: 'member' as const, node, where, member: m })));
+        } else if (hk === 'member') holders = people.map((m) => ({ kind: 'member' as const, node, where, member: m }));
         else if (hk === 'post') {
           const seen = new Set<string>();
           const people = holdersAt(node).filter((m) => !seen.has(m.id) && seen.add(m.id));
@@ -291,11 +325,15 @@ export async function computeObligations(tx: Tx, q: ObligationQuery): Promise<Ob
               for (const r of recordsAt.get(`${item.code}|${node.id}`) ?? []) {
                 if (!inWindow(r.occurredAt)) continue;
                 if (holder.member ? r.memberId !== holder.member.id : false) continue;
+                // A pair by a talk with the other; a member by a talk with a 委员 (a record from before partners were kept counts).
+                if (holder.partner ? r.partnerId !== holder.partner.id : committee?.size && r.partnerId && !committee.has(r.partnerId)) continue;
                 metBy.push({ kind: 'record', id: r.id, at: r.occurredAt, what: r.text, topic: null });
               }
             }
-            const { status, daysLeft } = statusOf(item.rule.atLeast, metBy.length, w, q.now, atRiskDays, tz, daysLeftOf(w));
-            const who = holder.member ? `:${employeeNo.get(holder.member.id) ?? holder.member.id}` : '';
+            const missing = kind && hk === 'node' && isGated(kind.code) ? missingFor(kind.code, yearRecords.get(node.id), (membersAt.get(node.id) ?? []).map((m) => m.id)) : undefined;
+            const { status, daysLeft } = statusOf(item.rule.atLeast, missing?.length ? 0 : metBy.length, w, q.now, atRiskDays, tz, daysLeftOf(w));
+            const idOf = (m: { id: string }) => employeeNo.get(m.id) ?? m.id;
+            const who = holder.member ? `:${idOf(holder.member)}${holder.partner ? `+${idOf(holder.partner)}` : ''}` : '';
             report.obligations.push({
               key: `${item.code}@${node.code}${who}:${w.key}`,
               unitId,
@@ -313,6 +351,7 @@ export async function computeObligations(tx: Tx, q: ObligationQuery): Promise<Ob
               status,
               metBy,
               notCounted,
+              ...(missing ? { missing } : {}),
             });
           }
         }
