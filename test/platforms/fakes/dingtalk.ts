@@ -5,7 +5,7 @@
 import crypto from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { App } from '../../../src/app.js';
-import { type ChatAddress, FakeHttp, Hangs, type FakeSent, type NonTextKind, type PlatformFake, type PushAck, type RecordedRequest, waitUntil } from './common.js';
+import { type ChatAddress, FakeHttp, type FakeReply, Hangs, type FakeSent, type NonTextKind, type PlatformFake, type PushAck, type RecordedRequest, waitUntil } from './common.js';
 
 type Json = Record<string, unknown>;
 
@@ -40,7 +40,7 @@ export interface DingTalkFakeOptions {
 export class DingTalkFake implements PlatformFake {
   readonly platform = 'DINGTALK' as const;
   readonly ackDeadlineMs = 3000;
-  readonly transport = { signedDeliveries: false, rateLimitedSends: true, expiringTokens: true, nonText: ['richText', 'voice', 'image', 'file', 'other'] as NonTextKind[], partialBatch: true, hangs: true };
+  readonly transport = { signedDeliveries: false, rateLimitedSends: true, expiringTokens: true, nonText: ['richText', 'voice', 'image', 'file', 'other'] as NonTextKind[], partialBatch: true, hangs: true, attachments: true };
   readonly clientId = 'dingfakeappkey01';
   readonly clientSecret = 'fake-dingtalk-secret';
   readonly templateId = 'fake-template.schema';
@@ -86,6 +86,43 @@ export class DingTalkFake implements PlatformFake {
     return id;
   }
 
+  // ── 下载机器人接收消息的文件内容: POST /v1.0/robot/messageFiles/download {downloadCode, robotCode} → {downloadUrl} ──
+  private readonly files = new Map<string, Buffer>();
+  private readonly downloadUrls = new Map<string, Buffer>();
+  private downloadFailures = 0;
+  readonly downloads = { served: 0, refused: 0 };
+  failDownloads(n: number): void {
+    this.downloadFailures = n;
+  }
+
+  /** A short-lived download URL for a downloadCode of this robot; new-API errors as {code, message}. */
+  private messageFile(req: RecordedRequest): FakeReply {
+    const denied = this.guard(req, false);
+    if (denied) return denied;
+    const b = (req.body ?? {}) as { downloadCode?: string; robotCode?: string };
+    if (b.robotCode !== this.clientId) return { status: 400, body: { code: 'invalidParameter.robotCode', message: 'robotCode 无效' } };
+    if (this.downloadFailures > 0) {
+      this.downloadFailures--;
+      return { status: 500, body: { code: 'ServiceUnavailable', message: 'service unavailable' } };
+    }
+    const bytes = this.files.get(b.downloadCode ?? '');
+    if (!bytes) {
+      this.downloads.refused++;
+      return { status: 400, body: { code: 'invalidParameter.downloadCode', message: 'downloadCode 无效或已过期' } };
+    }
+    this.downloads.served++;
+    const id = crypto.randomBytes(8).toString('hex');
+    this.downloadUrls.set(id, bytes);
+    return { body: { downloadUrl: `${this.http.url}/download/${id}` } };
+  }
+
+  /** richText with the command and a picture (机器人接收消息), the picture's downloadCode served by messageFiles/download. */
+  async pushWithPicture(chat: ChatAddress, user: string, text: string, picture: Buffer): Promise<PushAck> {
+    const downloadCode = `dc_${crypto.randomBytes(8).toString('hex')}`;
+    this.files.set(downloadCode, picture);
+    return this.pushRobot(chat, user, { msgtype: 'richText', content: { richText: [{ text: chat.kind === 'GROUP' ? ` ${text}` : text }, { type: 'picture', downloadCode, pictureDownloadCode: `p${downloadCode}` }] } });
+  }
+
   async listen(): Promise<void> {
     const h = this.http;
     h.route('POST', /^\/v1\.0\/gateway\/connections\/open$/, (req) => {
@@ -102,6 +139,11 @@ export class DingTalkFake implements PlatformFake {
       const token = crypto.randomBytes(12).toString('hex');
       this.tokens.set(token, { expiresAt: Date.now() + 7200_000, revoked: false });
       return { body: { accessToken: token, expireIn: 7200 } };
+    });
+    h.route('POST', /^\/v1\.0\/robot\/messageFiles\/download$/, (req) => this.messageFile(req));
+    h.route('GET', /^\/download\/([0-9a-f]+)$/, (_req, m) => {
+      const bytes = this.downloadUrls.get(m[1]!);
+      return bytes ? { body: null, raw: bytes, headers: { 'content-type': 'image/png' } } : { status: 403, body: { code: 'AccessDenied', message: 'Request has expired.' } };
     });
     h.route('POST', /^\/v1\.0\/robot\/groupMessages\/send$/, async (req) => {
       const denied = this.guard(req, true);
