@@ -52,6 +52,15 @@ interface Row {
   attempts: number;
 }
 
+/** The type of a raster picture by its first bytes, for platforms that serve it without one (WeCom's decrypted files). */
+export function sniffImage(b: Buffer): string | undefined {
+  if (b.subarray(0, 8).equals(Buffer.from('89504e470d0a1a0a', 'hex'))) return 'image/png';
+  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
+  if (b.subarray(0, 4).toString('latin1') === 'GIF8') return 'image/gif';
+  if (b.subarray(0, 4).toString('latin1') === 'RIFF' && b.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
+  return undefined;
+}
+
 /** 20 MB, 512 KB: the size as a secretary reads it. */
 export function sizeWords(bytes: number): string {
   if (bytes >= 1024 * 1024) return `${Number((bytes / 1024 / 1024).toFixed(1))} MB`;
@@ -92,8 +101,9 @@ export class AttachmentFetcher {
       if (file.bytes.length > this.opts.maxBytes) throw new AttachmentTooLarge(this.opts.maxBytes);
       const sha256 = crypto.createHash('sha256').update(file.bytes).digest('hex');
       const size = file.bytes.length;
+      const mime = file.mime && file.mime !== 'application/octet-stream' ? file.mime : sniffImage(file.bytes);
       const link = this.opts.tokens && row.memberId ? attachmentLink(this.opts.tokens, this.opts.publicUrl, sha256, row.memberId, this.opts.linkTtlSeconds, now) : undefined;
-      await this.finish(row, { status: 'STORED', sha256, size, file }, link ? say('attachments.stored', { what, name, size: sizeWords(size), link }) : undefined);
+      await this.finish(row, { status: 'STORED', sha256, size, file: { bytes: file.bytes, mime } }, link ? say('attachments.stored', { what, name, size: sizeWords(size), link }) : undefined);
       this.log.info({ platform: row.platform, fetch: row.id, size }, 'attachment stored');
       return 'stored';
     } catch (e) {

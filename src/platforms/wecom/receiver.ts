@@ -49,7 +49,7 @@ export const stripMentions = (s: string) => s.replace(/(^|\s)@\S+/g, '$1').repla
  */
 export function readWeComContent(b: WeComBody): { text: string; attachments: Attachment[]; unsupported?: string } {
   // The key is the url with the aeskey as its fragment (never sent with a request): wecomDownload splits them.
-  const url = (x: Media | undefined) => (typeof x?.url === 'string' && x.url ? (typeof x.aeskey === 'string' && x.aeskey ? `${x.url}#aeskey=${x.aeskey}` : x.url) : '');
+  const url = (x: Media | undefined) => (typeof x?.url === 'string' && x.url ? (typeof x.aeskey === 'string' && x.aeskey ? `${x.url}#aeskey=${encodeURIComponent(x.aeskey)}` : x.url) : '');
   switch (b.msgtype) {
     case 'text':
       return { text: b.text?.content ?? '', attachments: [] };

@@ -66,7 +66,7 @@ export class WeComFake implements PlatformFake {
   // Webhook: signed deliveries; answers go through response_url (no token), nothing proactive.
   get transport() {
     return this.mode === 'ws'
-      ? { signedDeliveries: false, rateLimitedSends: true, expiringTokens: true, proactiveSends: true, nonText: NON_TEXT, cardSizeLimit: 20_480 }
+      ? { signedDeliveries: false, rateLimitedSends: true, expiringTokens: true, proactiveSends: true, nonText: NON_TEXT, cardSizeLimit: 20_480, attachments: true }
       : // Retries an unanswered callback within 5 s, three times (about 20 s).
         { signedDeliveries: true, rateLimitedSends: true, expiringTokens: false, proactiveSends: false, nonText: NON_TEXT, timestamps: { redeliveredUpTo: 20, neverOlderThan: 3600 } };
   }
@@ -79,6 +79,7 @@ export class WeComFake implements PlatformFake {
 
   async listen(): Promise<void> {
     this.http.route('POST', /^\/cgi-bin\/aibot\/response$/, (req) => this.onResponseUrl(req.query.get('response_code') ?? '', req.body as Json));
+    this.http.route('GET', /^\/media\/([0-9a-f]+)$/, (_req, m) => this.media(m[1]!));
     await this.http.listen();
     this.wss = new WebSocketServer({ server: this.http.server });
     this.wss.on('connection', (socket) => {
@@ -86,6 +87,42 @@ export class WeComFake implements PlatformFake {
       this.authed = false;
       socket.on('message', (data: Buffer) => this.onFrame(socket, JSON.parse(data.toString('utf8')) as Json));
     });
+  }
+
+  // ── Encrypted media urls (valid 5 minutes): AES-256-CBC with the message's aeskey, IV its first 16 bytes, PKCS#7 to 32 bytes ──
+  private readonly mediaFiles = new Map<string, { bytes: Buffer; expiresAt: number }>();
+  private downloadFailures = 0;
+  readonly downloads = { served: 0, refused: 0 };
+  failDownloads(n: number): void {
+    this.downloadFailures = n;
+  }
+
+  private media(id: string): FakeReply {
+    if (this.downloadFailures > 0) {
+      this.downloadFailures--;
+      return { status: 502, body: { errcode: -1, errmsg: 'system busy' } };
+    }
+    const f = this.mediaFiles.get(id);
+    if (!f || f.expiresAt < Date.now()) {
+      this.downloads.refused++;
+      return { status: 404, body: { errcode: 404, errmsg: 'not found or expired' } };
+    }
+    this.downloads.served++;
+    return { body: null, raw: f.bytes };
+  }
+
+  /** A mixed (图文混排) message: the command and an image item whose url serves the picture encrypted with its aeskey. */
+  async pushWithPicture(chat: ChatAddress, user: string, text: string, picture: Buffer): Promise<PushAck> {
+    const key = crypto.randomBytes(32);
+    const pad = 32 - (picture.length % 32);
+    const cipher = crypto.createCipheriv('aes-256-cbc', key, key.subarray(0, 16)).setAutoPadding(false);
+    const bytes = Buffer.concat([cipher.update(Buffer.concat([picture, Buffer.alloc(pad, pad)])), cipher.final()]);
+    const id = crypto.randomBytes(6).toString('hex');
+    this.mediaFiles.set(id, { bytes, expiresAt: Date.now() + 5 * 60_000 });
+    const base = this.messageBody(chat, user, '', crypto.randomUUID());
+    delete base.text;
+    const image = { url: `${this.http.url}/media/${id}`, aeskey: key.toString('base64') };
+    return this.pushBody(chat, user, { ...base, msgtype: 'mixed', mixed: { msg_item: [{ msgtype: 'text', text: { content: chat.kind === 'GROUP' ? `@支部助手 ${text}` : text } }, { msgtype: 'image', image }] } });
   }
 
   refusedForSize = 0;
