@@ -28,10 +28,11 @@ import { registerH5 } from './web/h5.js';
 import { registerLedgerFiles } from './web/ledger-files.js';
 import { registerAttachmentFiles } from './web/attachment-files.js';
 import { registerDashboard } from './web/dashboard.js';
+import { registerPlatformLogin } from './web/platform-login.js';
 import { registerDutyFiles } from './web/duty-files.js';
 import { registerPledgeFiles } from './web/pledge-files.js';
 import type { PlatformAdapter } from './platforms/adapter.js';
-import { buildAdapters, mountPlatformRoutes, platformSenders, startReceivers, stopReceivers, type PlatformHooks } from './platforms/index.js';
+import { buildAdapters, buildWebLogins, mountPlatformRoutes, platformSenders, startReceivers, stopReceivers, type PlatformHooks } from './platforms/index.js';
 import { conversationStore } from './state/conversation.js';
 import { consoleQueries } from './state/console.js';
 import { coverageWarning } from './domain/holidays.js';
@@ -162,6 +163,8 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
     registerLedgerFiles(server, { db, tokens, timezone: config.timezone, presenters: core.presenters, deliver: (rows) => deliverer.handOff(rows), clock: opts.clock });
     registerAttachmentFiles(server, { db, tokens, clock: opts.clock }); // stored chat attachments (issue 19)
     registerDashboard(server, { db, tokens, timezone: config.timezone, atRiskDays: config.life.atRiskDays, clock: opts.clock });
+    // 驾驶舱 sign-in through a platform (Lark web app, DingTalk and WeCom OAuth2), each when configured.
+    registerPlatformLogin(server, { db, secret, logins: await buildWebLogins(config.platforms.webLogin ?? {}, log), publicUrl: config.publicUrl, timezone: config.timezone, log, clock: opts.clock });
     registerDutyFiles(server); // GET /files/duty-template.xlsx (issue 6)
     registerPledgeFiles(server, { db, tokens, clock: opts.clock, timezone: config.timezone });
     mountPlatformRoutes(platforms, server);

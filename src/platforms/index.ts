@@ -4,7 +4,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../log.js';
 import type { AdapterDeps, PlatformAdapter } from './adapter.js';
-import type { PlatformsConfig } from './config.js';
+import type { PlatformsConfig, WebLoginConfig } from './config.js';
+import type { WebLogin } from './web-login.js';
 import type { PlatformSender } from './types.js';
 import { withDegradation } from './render.js';
 import { settles } from '../util/timeout.js';
@@ -25,6 +26,16 @@ export async function buildAdapters(config: PlatformsConfig, deps: AdapterDeps, 
   if (config.wecom) adapters.push((await import('./wecom/index.js')).createWeComAdapter(config.wecom, deps));
   if (config.wechaty) adapters.push((await import('./wechaty/index.js')).createWechatyAdapter(config.wechaty, deps, hooks.wechatyPuppet));
   return adapters;
+}
+
+/** The configured platforms' web sign-in to the 驾驶舱 (src/platforms/web-login.ts), each module imported only when configured. */
+export async function buildWebLogins(config: WebLoginConfig, log: Logger): Promise<WebLogin[]> {
+  const l = log.child({ component: 'web-login' });
+  const out: WebLogin[] = [];
+  if (config.lark) out.push((await import('./lark/login.js')).larkWebLogin(config.lark, l));
+  if (config.dingtalk) out.push((await import('./dingtalk/login.js')).dingTalkWebLogin(config.dingtalk, l));
+  if (config.wecom) out.push((await import('./wecom/login.js')).weComWebLogin(config.wecom, l));
+  return out;
 }
 
 export function platformSenders(adapters: PlatformAdapter[], deps: AdapterDeps, config: PlatformsConfig): PlatformSender[] {

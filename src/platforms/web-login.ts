@@ -5,7 +5,6 @@
 // No token, code or personal data is logged: failures are logged by platform, step and error code only.
 import type { Logger } from '../log.js';
 import type { Platform } from '../chat/types.js';
-import type { WebLoginConfig } from './config.js';
 
 /** Time limit of every call to a platform during sign-in (the browser is waiting). */
 export const WEB_LOGIN_TIMEOUT_MS = 8000;
@@ -64,13 +63,3 @@ export function logRefusal(log: Logger, step: string, status: number, body: Json
 }
 
 export const text = (v: unknown): string => (typeof v === 'string' ? v : '');
-
-/** The configured platforms' sign-in, each module (and SDK) imported only when configured. */
-export async function buildWebLogins(config: WebLoginConfig, log: Logger): Promise<WebLogin[]> {
-  const l = log.child({ component: 'web-login' });
-  const out: WebLogin[] = [];
-  if (config.lark) out.push((await import('./lark/login.js')).larkWebLogin(config.lark, l));
-  if (config.dingtalk) out.push((await import('./dingtalk/login.js')).dingTalkWebLogin(config.dingtalk, l));
-  if (config.wecom) out.push((await import('./wecom/login.js')).weComWebLogin(config.wecom, l));
-  return out;
-}

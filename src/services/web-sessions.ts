@@ -4,6 +4,7 @@
 // (src/chat/token.ts) and sets the cookie; the rules are here.
 import { createHash, randomBytes } from 'node:crypto';
 import type { Tx } from '../db/client.js';
+import type { Platform } from '../generated/prisma/enums.js';
 import { dashboardHome, type NodeRef } from './dashboard.js';
 import { fail, type Unit } from './kernel.js';
 
@@ -42,6 +43,61 @@ export async function openSignIn(unit: Unit, input: { sessionId: string; memberI
   if (!member?.active) fail('dashboard.link_used');
   unit.audit({ action: 'web.sign_in', entityType: 'WebSession', entityId: input.sessionId, detail: { memberId: input.memberId } });
   return { cookie, expiresAt };
+}
+
+// ── Sign-in through a platform (Lark web app login, DingTalk and WeCom OAuth2) ──
+// The attempt is a WebSession row made when the browser leaves for the platform: no member yet (''),
+// bound to that browser (the hash of its login cookie, 'login:'-prefixed so it never equals a session
+// cookie's), usable once within PLATFORM_SIGN_IN_SECONDS. When the platform sends the browser back the
+// row is claimed (openedAt, the binding cleared) before the code is exchanged; once the platform has
+// said who it is, the same row becomes that member's session, under the chat link's access rule.
+
+export const PLATFORM_SIGN_IN_SECONDS = 10 * 60;
+const PENDING = '';
+const browserHash = (browser: string) => hashCookie(`login:${browser}`);
+
+/** A platform sign-in begins for this browser. Returns the row id the signed state names. */
+export async function beginPlatformSignIn(unit: Unit, input: { browser: string }): Promise<{ stateId: string; expiresAt: Date }> {
+  const expiresAt = new Date(unit.now.getTime() + PLATFORM_SIGN_IN_SECONDS * 1000);
+  const row = await unit.tx.webSession.create({ data: { memberId: PENDING, linkExpiresAt: expiresAt, cookieHash: browserHash(input.browser), createdAt: unit.now }, select: { id: true } });
+  return { stateId: row.id, expiresAt };
+}
+
+/** The platform sent the browser back: the attempt is used up now, once, by the browser it began in, in time. */
+export async function claimPlatformSignIn(unit: Unit, input: { stateId: string; browser: string }): Promise<void> {
+  const r = await unit.tx.webSession.updateMany({
+    where: { id: input.stateId, memberId: PENDING, openedAt: null, revokedAt: null, linkExpiresAt: { gt: unit.now }, cookieHash: browserHash(input.browser) },
+    data: { openedAt: unit.now, cookieHash: null },
+  });
+  if (r.count !== 1) fail('dashboard.login_state');
+}
+
+/** The member an account of a platform is bound to (the same PlatformIdentity chat uses), if active. */
+export async function platformMemberId(tx: Tx, account: { platform: Platform; tenantKey: string; userId: string }): Promise<string | null> {
+  const row = await tx.platformIdentity.findUnique({
+    where: { platform_tenantKey_platformUserId: { platform: account.platform, tenantKey: account.tenantKey, platformUserId: account.userId } },
+    select: { member: { select: { id: true, active: true } } },
+  });
+  return row?.member.active ? row.member.id : null;
+}
+
+/**
+ * The claimed attempt becomes the acting member's session, if the member may have a 驾驶舱 (the same
+ * rule as the chat link: refused `dashboard.not_allowed`). Returns the cookie value to set.
+ */
+export async function openPlatformSignIn(unit: Unit, input: { stateId: string; platform: Platform }): Promise<{ cookie: string; expiresAt: Date; home: NodeRef }> {
+  const home = await dashboardHome(unit);
+  if (unit.principal.kind !== 'member') fail('errors.internal');
+  const memberId = unit.principal.member.id;
+  const cookie = randomBytes(32).toString('base64url');
+  const expiresAt = new Date(unit.now.getTime() + SESSION_SECONDS * 1000);
+  const r = await unit.tx.webSession.updateMany({
+    where: { id: input.stateId, memberId: PENDING, openedAt: { not: null }, cookieHash: null, expiresAt: null, revokedAt: null },
+    data: { memberId, cookieHash: hashCookie(cookie), expiresAt },
+  });
+  if (r.count !== 1) fail('dashboard.login_state');
+  unit.audit({ action: 'web.sign_in', entityType: 'WebSession', entityId: input.stateId, detail: { memberId, via: input.platform } });
+  return { cookie, expiresAt, home };
 }
 
 /** The member a browser session cookie belongs to, while it is open, unexpired and not revoked; else null. */

@@ -1,0 +1,144 @@
+// 驾驶舱 sign-in through a platform, beside the one-time chat link (src/web/dashboard.ts, unchanged):
+//   GET /dashboard/login                       the entry page: the configured platforms and the chat link
+//   GET /dashboard/login/:p                    p = lark | dingtalk | wecom: a login cookie for this browser,
+//                                              then off to the platform with a signed state
+//   GET /dashboard/login/:p/callback?code|authCode&state   back from the platform: the state must be
+//                                              ours (HMAC), this browser's, unused and at most 10 minutes
+//                                              old; the platform says who it is (src/platforms/<p>/login.ts);
+//                                              the account's member (PlatformIdentity, as in chat) gets a
+//                                              session under the chat link's rule, and the 驾驶舱 opens.
+// The state is letters and digits only (WeCom allows nothing else, at most 128 bytes): the attempt's row
+// id and 32 hex characters of its HMAC. Codes, states, tokens and accounts are never logged.
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parseCookie, stringifySetCookie } from 'cookie';
+import type { Database } from '../db/client.js';
+import type { Logger } from '../log.js';
+import { say } from '../chat/wording.js';
+import { errorText } from '../chat/presenters/registry.js';
+import { findMember } from '../domain/org.js';
+import { memberPrincipal, type Principal } from '../access/principal.js';
+import { DomainError, Unit } from '../services/kernel.js';
+import { beginPlatformSignIn, claimPlatformSignIn, openPlatformSignIn, platformMemberId, PLATFORM_SIGN_IN_SECONDS, SESSION_SECONDS } from '../services/web-sessions.js';
+import type { WebLogin } from '../platforms/web-login.js';
+import { escapeHtml as e } from './h5.js';
+import { htmlPage } from './personal-links.js';
+import { DASHBOARD_COOKIE, DASHBOARD_STYLE } from './dashboard.js';
+
+export const LOGIN_COOKIE = 'zhibu_login';
+const LOGIN_PATH = '/dashboard/login';
+
+export interface PlatformLoginDeps {
+  db: Database;
+  /** The app secret: signs the state. */
+  secret: string;
+  logins: WebLogin[];
+  publicUrl: string;
+  timezone: string;
+  log: Logger;
+  clock?: () => Date;
+}
+
+const slugOf = (l: WebLogin) => l.platform.toLowerCase();
+// Literal keys (the wording test looks for them in the source).
+const PLATFORM_NAME = { LARK: 'web_login.platform.LARK', DINGTALK: 'web_login.platform.DINGTALK', WECOM: 'web_login.platform.WECOM' } as const;
+const REFUSAL = { denied: 'web_login.denied', code: 'web_login.code', unavailable: 'web_login.unavailable' } as const;
+const GUEST: Principal = { kind: 'guest' };
+
+export function registerPlatformLogin(server: FastifyInstance, deps: PlatformLoginDeps): void {
+  const clock = deps.clock ?? (() => new Date());
+  const log = deps.log.child({ component: 'web-login' });
+  const bySlug = new Map(deps.logins.map((l) => [slugOf(l), l]));
+  const redirectUri = (l: WebLogin) => `${deps.publicUrl.replace(/\/$/, '')}${LOGIN_PATH}/${slugOf(l)}/callback`;
+  const mac = (platform: string, id: string) => createHmac('sha256', deps.secret).update(`web.platform_login|${platform}|${id}`).digest('hex').slice(0, 32);
+  const secure = (req: FastifyRequest) => req.protocol === 'https';
+
+  const page = (reply: FastifyReply, code: number, text: string, again = true) =>
+    reply
+      .code(code)
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .send(htmlPage(say('web_login.title'), `<h1>${e(say('dashboard.title'))}</h1><p class="summary">${e(text)}</p>${again ? `<p><a href="${LOGIN_PATH}">${e(say('web_login.again'))}</a></p>` : ''}`, DASHBOARD_STYLE));
+
+  /** One service call in its own transaction, its audit rows written with it. */
+  async function run<T>(principal: Principal, now: Date, fn: (u: Unit) => Promise<T>): Promise<T> {
+    return deps.db.transaction(async (scope) => {
+      const u = new Unit(scope, principal, now);
+      const result = await fn(u);
+      if (u.audits.length) await scope.tx.auditLog.createMany({ data: u.audits.map((a) => ({ ...a, detail: a.detail ?? {}, actorId: u.actorId })) });
+      return result;
+    });
+  }
+
+  server.get(LOGIN_PATH, async (_req, reply) => {
+    const links = deps.logins.map((l) => `<p><a class="login" href="${LOGIN_PATH}/${slugOf(l)}">${e(say('web_login.sign_in_with', { platform: say(PLATFORM_NAME[l.platform]) }))}</a></p>`);
+    const body = links.length
+      ? `<h1>${e(say('web_login.title'))}</h1><p>${e(say('web_login.intro'))}</p>${links.join('')}<p class="muted">${e(say('web_login.chat_link'))}</p>`
+      : `<h1>${e(say('web_login.title'))}</h1><p class="summary">${e(say('web_login.none'))}</p>`;
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(htmlPage(say('web_login.title'), body, DASHBOARD_STYLE));
+  });
+
+  server.get(`${LOGIN_PATH}/:p`, async (req, reply) => {
+    const login = bySlug.get((req.params as { p: string }).p);
+    if (!login) return page(reply, 404, say('web_login.none'));
+    const browser = randomBytes(32).toString('base64url');
+    const { stateId } = await run(GUEST, clock(), (u) => beginPlatformSignIn(u, { browser }));
+    return reply
+      .code(302)
+      .header('set-cookie', stringifySetCookie({ name: LOGIN_COOKIE, value: browser, httpOnly: true, sameSite: 'lax', secure: secure(req), path: LOGIN_PATH, maxAge: PLATFORM_SIGN_IN_SECONDS }))
+      .header('cache-control', 'no-store')
+      .header('location', login.authorizeUrl(`${stateId}${mac(login.platform, stateId)}`, redirectUri(login)))
+      .send();
+  });
+
+  server.get(`${LOGIN_PATH}/:p/callback`, async (req, reply) => {
+    const login = bySlug.get((req.params as { p: string }).p);
+    if (!login) return page(reply, 404, say('web_login.none'));
+    const query = Object.fromEntries(Object.entries(req.query as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+    const name = say(PLATFORM_NAME[login.platform]);
+    const clear = stringifySetCookie({ name: LOGIN_COOKIE, value: '', httpOnly: true, sameSite: 'lax', secure: secure(req), path: LOGIN_PATH, maxAge: 0 });
+    reply.header('set-cookie', clear);
+
+    // The state: ours, for this platform, from this browser, once, in time.
+    const state = String(query.state ?? '');
+    const m = /^([a-z0-9]{10,64})([0-9a-f]{32})$/.exec(state);
+    const expected = m ? Buffer.from(mac(login.platform, m[1]!)) : undefined;
+    const browser = parseCookie(req.headers.cookie ?? '')[LOGIN_COOKIE] ?? '';
+    if (!m || !timingSafeEqual(expected!, Buffer.from(m[2]!)) || !browser) {
+      log.warn({ platform: login.platform, why: m ? (browser ? 'signature' : 'no login cookie') : 'malformed' }, 'web sign-in: state refused');
+      return page(reply, 403, say('dashboard.login_state'));
+    }
+    const stateId = m[1]!;
+    try {
+      await run(GUEST, clock(), (u) => claimPlatformSignIn(u, { stateId, browser }));
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      log.warn({ platform: login.platform, why: 'used, expired or another browser' }, 'web sign-in: state refused');
+      return page(reply, 403, errorText(err, deps.timezone));
+    }
+
+    // Who the platform vouches for, and the member bound to that account.
+    const who = await login.identify(query, redirectUri(login));
+    if (!who.ok) return page(reply, who.reason === 'unavailable' ? 502 : 403, say(REFUSAL[who.reason], { platform: name }));
+    const memberId = await platformMemberId(deps.db.prisma as never, { platform: login.platform, tenantKey: who.tenantKey, userId: who.userId });
+    const member = memberId ? await findMember(deps.db.prisma, memberId) : null;
+    if (!member) {
+      log.info({ platform: login.platform }, 'web sign-in: account not bound');
+      return page(reply, 403, say('web_login.not_bound', { platform: name }));
+    }
+    const now = clock();
+    let opened: { cookie: string };
+    try {
+      opened = await run(memberPrincipal(member, 'web'), now, (u) => openPlatformSignIn(u, { stateId, platform: login.platform }));
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      return page(reply, 403, errorText(err, deps.timezone), false);
+    }
+    return reply
+      .code(303)
+      .header('set-cookie', [clear, stringifySetCookie({ name: DASHBOARD_COOKIE, value: opened.cookie, httpOnly: true, sameSite: 'lax', secure: secure(req), path: '/dashboard', maxAge: SESSION_SECONDS })])
+      .header('cache-control', 'no-store')
+      .header('location', '/dashboard')
+      .send();
+  });
+}

@@ -1,0 +1,284 @@
+// 驾驶舱 sign-in through a platform, through the whole service on PostgreSQL against the platform fakes
+// (test/platforms/fakes/web-login.ts): Lark web app login and DingTalk OAuth2 with the bots' apps (their
+// adapters run against LarkFake / DingTalkFake), WeCom OAuth2 with a self-built app. For each: the
+// redirect → platform → callback → session cookie → 驾驶舱 for a 机关党委 member; a plain member is
+// refused; a replayed, forged or other browser's state is refused; a used code is refused; a revoked
+// session no longer opens anything. The chat link flow is covered unchanged by dashboard.test.ts.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { sessionsCommand } from '../../src/cli/sessions.js';
+import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
+import { startTestApp, tempDataDir } from '../helpers/app.js';
+import { LarkFake } from '../platforms/fakes/lark.js';
+import { DingTalkFake } from '../platforms/fakes/dingtalk.js';
+import { addDingTalkLogin, addLarkLogin, WeComLoginFake, type LarkLoginFake, type LoginFake } from '../platforms/fakes/web-login.js';
+
+const LARK_TENANT = 'tk-demo';
+const DINGTALK_CORP = 'dingdemocorp01';
+let app: App;
+let drop: () => Promise<void>;
+let lark: LarkFake;
+let ding: DingTalkFake;
+let wecom: WeComLoginFake;
+let larkLogin: LarkLoginFake;
+let dingLogin: LoginFake;
+
+/** A browser: its cookies for our service; follows redirects by hand so each hop can be checked. */
+class Browser {
+  readonly cookies = new Map<string, string>();
+  private keep(res: Response) {
+    for (const c of res.headers.getSetCookie()) {
+      const [pair, ...attrs] = c.split(';');
+      const [name, value] = [pair!.slice(0, pair!.indexOf('=')), pair!.slice(pair!.indexOf('=') + 1)];
+      if (value === '' || attrs.some((a) => /max-age=0$/i.test(a.trim()))) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+  /** Our service, at a path (a URL of our PUBLIC_URL is taken by its path: the test port differs). */
+  async get(pathOrUrl: string): Promise<Response> {
+    const u = new URL(pathOrUrl, app.url);
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await fetch(`${app.url}${u.pathname}${u.search}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+    this.keep(res);
+    return res;
+  }
+  /** The platform's page (no cookies of ours go there). */
+  async platform(url: string): Promise<Response> {
+    return fetch(url, { redirect: 'manual' });
+  }
+}
+
+interface Leg {
+  slug: 'lark' | 'dingtalk' | 'wecom';
+  fake: () => LoginFake;
+  /** The platform account of an employee number (bound in beforeAll). */
+  account: (code: string) => string;
+}
+
+const LEGS: Leg[] = [
+  { slug: 'lark', fake: () => larkLogin, account: (code) => `ou_${code}` },
+  { slug: 'dingtalk', fake: () => dingLogin, account: (code) => `staff_${code}` },
+  { slug: 'wecom', fake: () => wecom, account: (code) => `wc_${code}` },
+];
+
+/** Start at our service, go to the platform signed in as `account`, come back: the callback's answer. */
+async function viaPlatform(b: Browser, leg: Leg, account: string): Promise<{ callback: string; login: string; res: Response }> {
+  leg.fake().signIn(account);
+  const start = await b.get(`/dashboard/login/${leg.slug}`);
+  expect(start.status).toBe(302);
+  expect(b.cookies.has('zhibu_login')).toBe(true);
+  const atPlatform = await b.platform(start.headers.get('location')!);
+  expect(atPlatform.status).toBe(302);
+  const callback = atPlatform.headers.get('location')!;
+  expect(new URL(callback).pathname).toBe(`/dashboard/login/${leg.slug}/callback`);
+  const login = b.cookies.get('zhibu_login')!;
+  return { callback, login, res: await b.get(callback) };
+}
+
+beforeAll(async () => {
+  lark = await LarkFake.start({ mode: 'webhook' });
+  ding = await DingTalkFake.start({ template: false, sessionWebhook: false });
+  const members = ['m101', 'm102', 'm108'];
+  // m999: an employee on every platform whom nobody bound to a member.
+  wecom = await WeComLoginFake.start([...members, 'm999'].map((c) => `wc_${c}`));
+  larkLogin = addLarkLogin(lark, Object.fromEntries([...members, 'm999'].map((c) => [`ou_${c}`, LARK_TENANT])));
+  dingLogin = addDingTalkLogin(ding, Object.fromEntries([...members, 'm999'].map((c) => [`staff_${c}`, DINGTALK_CORP])));
+  const db = await freshPostgres();
+  drop = db.drop;
+  app = await startTestApp({
+    DATABASE_URL: db.url,
+    REDIS_URL,
+    QUEUE_PREFIX: redisPrefix(),
+    DATA_DIR: tempDataDir(),
+    SEED_DEMO: 'true',
+    RUN_WORKERS: 'false',
+    ...lark.env(),
+    LARK_WEB_LOGIN: 'true',
+    LARK_OAUTH_BASE: lark.http.url,
+    ...ding.env(),
+    DINGTALK_WEB_LOGIN: 'true',
+    DINGTALK_LOGIN_BASE: ding.http.url,
+    DINGTALK_CORP_ID: DINGTALK_CORP,
+    ...wecom.env(),
+  });
+  const p = app.db.prisma;
+  for (const code of members) {
+    const m = await p.member.findFirstOrThrow({ where: { employeeNo: code }, select: { id: true } });
+    await p.platformIdentity.createMany({
+      data: [
+        { platform: 'LARK', tenantKey: LARK_TENANT, platformUserId: `ou_${code}`, memberId: m.id },
+        { platform: 'DINGTALK', tenantKey: DINGTALK_CORP, platformUserId: `staff_${code}`, memberId: m.id },
+        { platform: 'WECOM', tenantKey: '', platformUserId: `wc_${code}`, memberId: m.id },
+      ],
+    });
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await app?.stop();
+  await drop?.();
+  await Promise.all([lark?.close(), ding?.close(), wecom?.close()]);
+});
+
+describe('the entry page', () => {
+  it('offers each configured platform and the chat link, in Chinese', async () => {
+    const res = await new Browser().get('/dashboard/login');
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    for (const [slug, name] of [['lark', '使用飞书登录'], ['dingtalk', '使用钉钉登录'], ['wecom', '使用企业微信登录']]) {
+      expect(html).toContain(`href="/dashboard/login/${slug}"`);
+      expect(html).toContain(name);
+    }
+    expect(html).toContain('发送「驾驶舱」');
+    expect((await new Browser().get('/dashboard/login/wechaty')).status).toBe(404);
+  });
+});
+
+describe.each(LEGS)('$slug', (leg) => {
+  it('a 机关党委 member signs in: redirect → platform → callback → session cookie → the 驾驶舱', async () => {
+    const b = new Browser();
+    const { res } = await viaPlatform(b, leg, leg.account('m101'));
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/dashboard');
+    const session = res.headers.getSetCookie().find((c) => c.startsWith('zhibu_dash='))!;
+    expect(session).toMatch(/HttpOnly/);
+    expect(session).toMatch(/Max-Age=28800/);
+    expect(session).toMatch(/Path=\/dashboard/);
+    expect(b.cookies.has('zhibu_login')).toBe(false);
+    const home = await b.get('/dashboard');
+    expect(home.status).toBe(200);
+    const html = await home.text();
+    expect(html).toContain('示例市发展和改革委员会机关党委');
+    expect(html).toContain('第二党支部（规划处）');
+    const audit = await app.db.prisma.auditLog.findFirst({ where: { action: 'web.sign_in' }, orderBy: { createdAt: 'desc' } });
+    expect(audit?.detail).toMatchObject({ via: leg.slug.toUpperCase() });
+  });
+
+  it('a branch committee member gets his own branch', async () => {
+    const b = new Browser();
+    expect((await viaPlatform(b, leg, leg.account('m102'))).res.status).toBe(303);
+    const html = await (await b.get('/dashboard')).text();
+    expect(html).toContain('第一党支部（办公室）');
+    expect(html).toContain('本支部情况');
+  });
+
+  it('a plain member is refused with a Chinese page and no session', async () => {
+    const b = new Browser();
+    const { res } = await viaPlatform(b, leg, leg.account('m108'));
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('驾驶舱供支部委员、机关党委、工委的同志和管理员使用');
+    expect(b.cookies.has('zhibu_dash')).toBe(false);
+    expect((await b.get('/dashboard')).status).toBe(401);
+  });
+
+  it('an account bound to nobody is told to bind first, and how', async () => {
+    const { res } = await viaPlatform(new Browser(), leg, leg.account('m999'));
+    expect(res.status).toBe(403);
+    const html = await res.text();
+    expect(html).toContain('还没有绑定党员身份');
+    expect(html).toContain('绑定 绑定码');
+  });
+
+  it('a replayed state, a forged one and another browser’s are refused', async () => {
+    // Replayed: the same callback again from the same browser, its login cookie put back.
+    const b = new Browser();
+    const { callback, login, res } = await viaPlatform(b, leg, leg.account('m101'));
+    expect(res.status).toBe(303);
+    b.cookies.set('zhibu_login', login);
+    const replay = await b.get(callback);
+    expect(replay.status).toBe(403);
+    expect(await replay.text()).toContain('登录请求已使用或已过期');
+
+    // Forged: the state's signature changed (the platform echoes whatever it was given).
+    const f = new Browser();
+    leg.fake().signIn(leg.account('m101'));
+    const start = await f.get(`/dashboard/login/${leg.slug}`);
+    const back = new URL((await f.platform(start.headers.get('location')!)).headers.get('location')!);
+    const state = back.searchParams.get('state')!;
+    const forged = new URL(back);
+    forged.searchParams.set('state', state.slice(0, -4) + (state.endsWith('0000') ? '1111' : '0000'));
+    expect((await f.get(forged.toString())).status).toBe(403);
+    expect(f.cookies.has('zhibu_dash')).toBe(false);
+
+    // Another browser (no login cookie) with this attempt's genuine state and code.
+    const thief = new Browser();
+    expect((await thief.get(back.toString())).status).toBe(403);
+    expect(thief.cookies.has('zhibu_dash')).toBe(false);
+  });
+
+  it('a code already used is refused by the platform, and we show it', async () => {
+    const b = new Browser();
+    const { callback, res } = await viaPlatform(b, leg, leg.account('m101'));
+    expect(res.status).toBe(303);
+    const usedCode = new URL(callback).searchParams.get(leg.slug === 'dingtalk' ? 'authCode' : 'code')!;
+    // A new attempt whose callback carries the old code (its state is genuine).
+    const b2 = new Browser();
+    leg.fake().signIn(leg.account('m101'));
+    const start = await b2.get(`/dashboard/login/${leg.slug}`);
+    const back = new URL((await b2.platform(start.headers.get('location')!)).headers.get('location')!);
+    back.searchParams.set(leg.slug === 'dingtalk' ? 'authCode' : 'code', usedCode);
+    const refused = await b2.get(`${back.pathname}${back.search}`);
+    expect(refused.status).toBe(403);
+    expect(await refused.text()).toContain('授权已失效');
+    expect(b2.cookies.has('zhibu_dash')).toBe(false);
+  });
+
+  it('a declined sign-in ends on a Chinese page', async () => {
+    leg.fake().decline(true);
+    try {
+      const { res } = await viaPlatform(new Browser(), leg, leg.account('m101'));
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain('没有获得');
+    } finally {
+      leg.fake().decline(false);
+    }
+  });
+
+  it('a revoked session is refused', async () => {
+    const b = new Browser();
+    expect((await viaPlatform(b, leg, leg.account('m101'))).res.status).toBe(303);
+    expect((await b.get('/dashboard')).status).toBe(200);
+    const out: string[] = [];
+    const code = await sessionsCommand(['revoke', '--member', 'm101'], async (fn) => fn(app.db.prisma), { log: (s) => out.push(s), error: (s) => out.push(s) }, new Date());
+    expect(code).toBe(0);
+    expect((await b.get('/dashboard')).status).toBe(401);
+  });
+});
+
+describe('expired tokens', () => {
+  it('Lark: a user token that expired before user_info is a refusal, not a session', async () => {
+    larkLogin.expireUserTokens(true);
+    try {
+      const b = new Browser();
+      const { res } = await viaPlatform(b, LEGS[0]!, 'ou_m101');
+      expect(res.status).toBe(403);
+      expect(await res.text()).toContain('飞书的授权已失效');
+      expect(b.cookies.has('zhibu_dash')).toBe(false);
+    } finally {
+      larkLogin.expireUserTokens(false);
+    }
+  });
+
+  it('WeCom: someone outside the organisation (openid only) is refused', async () => {
+    const { res } = await viaPlatform(new Browser(), LEGS[2]!, 'wc_outsider');
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('不是本单位的账号');
+  });
+
+  it('WeCom and DingTalk: an expired app token is fetched again once and the sign-in goes through', async () => {
+    const before = wecom.tokenRequests;
+    wecom.expireTokens();
+    expect((await viaPlatform(new Browser(), LEGS[2]!, 'wc_m101')).res.status).toBe(303);
+    expect(wecom.tokenRequests).toBe(before + 1);
+    const dingBefore = ding.tokenRequests;
+    ding.expireTokens();
+    expect((await viaPlatform(new Browser(), LEGS[1]!, 'staff_m101')).res.status).toBe(303);
+    expect(ding.tokenRequests).toBeGreaterThan(dingBefore);
+  });
+
+  it('DingTalk: an account of another organisation is refused', async () => {
+    const { res } = await viaPlatform(new Browser(), LEGS[1]!, 'staff_m777');
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('不是本单位的账号');
+  });
+});
