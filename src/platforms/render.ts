@@ -121,3 +121,49 @@ export function pageCard(card: Card, fits: (c: Card) => boolean): Card[] {
     return { ...p.base, ...(k ? { title: say('platforms.page_title', { title: card.title, n: k + 1, total }) } : {}), markdown: p.lines.join('\n') || undefined, footer };
   });
 }
+
+/**
+ * Long text as pages of at most `max` units of `size` each, split between lines; a line longer than
+ * a page is cut between characters. `size` must add up over concatenation (bytes, escaped bytes),
+ * which keeps this linear. One page (possibly empty) when the text fits.
+ */
+export function textPages(text: string, size: (s: string) => number, max: number): string[] {
+  const newline = size('\n');
+  const pieces = text.split('\n').flatMap((line) => {
+    if (size(line) <= max) return [line];
+    const out: string[] = [];
+    let piece = '';
+    let used = 0;
+    for (const ch of line) {
+      const n = size(ch);
+      if (piece && used + n > max) {
+        out.push(piece);
+        piece = '';
+        used = 0;
+      }
+      piece += ch;
+      used += n;
+    }
+    if (piece) out.push(piece);
+    return out;
+  });
+  const pages: string[] = [];
+  let page: string | undefined;
+  let used = 0;
+  for (const piece of pieces) {
+    const n = size(piece);
+    if (page !== undefined && used + newline + n > max) {
+      pages.push(page);
+      page = undefined;
+    }
+    if (page === undefined) {
+      page = piece;
+      used = n;
+    } else {
+      page = `${page}\n${piece}`;
+      used += newline + n;
+    }
+  }
+  pages.push(page ?? '');
+  return pages;
+}

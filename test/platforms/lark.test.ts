@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { conformance } from './conformance.js';
 import { LarkFake } from './fakes/lark.js';
 import { renderLarkCard } from '../../src/platforms/lark/card.js';
-import { LarkApi } from '../../src/platforms/lark/sender.js';
+import { LarkApi, larkSender, LARK_TEXT_MAX_BYTES } from '../../src/platforms/lark/sender.js';
 import { createLogger } from '../../src/log.js';
 import { SendError } from '../../src/platforms/types.js';
 
@@ -54,5 +54,38 @@ describe('Lark send limits', () => {
     }
     const bad = await api.call('send', async () => Promise.reject({ response: { status: 400, data: { code: 230001, msg: 'invalid param' } } })).catch((e: unknown) => e);
     expect(bad).toMatchObject({ retryable: false });
+  });
+});
+
+describe('Lark text over the 150 KB request body', () => {
+  it('goes out as several text messages, split between lines, each within the limit, and a retry repeats none', async () => {
+    const fake = await LarkFake.start({ mode: 'ws' });
+    try {
+      const api = new LarkApi({ appId: fake.appId, appSecret: fake.appSecret, domain: fake.http.url, mode: 'ws', webhookPath: '/w', cardAckMs: 1000, autoReconnect: false }, createLogger({ level: 'silent', pretty: false }));
+      const sender = larkSender(api);
+      // 4,000 lines with quotes and newlines (each escaped twice in the request): about 330 KB of body.
+      const lines = Array.from({ length: 4000 }, (_, i) => `第${i + 1}条 "党员学习记录"：完成第${i + 1}章的学习，并撰写心得体会。`);
+      const text = lines.join('\n');
+      const to = { platform: 'LARK' as const, tenantKey: '', target: 'ou_long', targetKind: 'DIRECT' as const };
+      await sender.send({ to, body: { kind: 'text', text }, key: 'long-text-1' });
+      const pages = fake.sent.filter((s) => s.to === 'ou_long');
+      expect(pages.length).toBeGreaterThan(1);
+      expect(fake.refusedForSize).toBe(0);
+      expect(pages.map((p) => p.text).join('\n')).toBe(text);
+      const bodies = fake.http.requests.filter((r) => r.path === '/open-apis/im/v1/messages' && r.method === 'POST').map((r) => Buffer.byteLength(JSON.stringify(r.body)));
+      expect(Math.max(...bodies)).toBeLessThanOrEqual(LARK_TEXT_MAX_BYTES);
+      // The same send again (a retry after an uncertain answer): every page has its uuid, nothing is sent twice.
+      await sender.send({ to, body: { kind: 'text', text }, key: 'long-text-1' });
+      expect(fake.sent.filter((s) => s.to === 'ou_long')).toHaveLength(pages.length);
+      // A line longer than a page is cut between characters.
+      const one = '党'.repeat(60_000);
+      await sender.send({ to: { ...to, target: 'ou_line' }, body: { kind: 'text', text: one }, key: 'long-line-1' });
+      const cut = fake.sent.filter((s) => s.to === 'ou_line');
+      expect(cut.length).toBeGreaterThan(1);
+      expect(cut.map((p) => p.text).join('')).toBe(one);
+      expect(fake.refusedForSize).toBe(0);
+    } finally {
+      await fake.close();
+    }
   });
 });

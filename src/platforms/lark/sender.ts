@@ -10,7 +10,7 @@ import { readLimited } from '../download.js';
 import { withTimeout as deadline } from '../../util/timeout.js';
 import type { LarkConfig } from './config.js';
 import { LARK_INPUT_MAX_LENGTH, larkCardFits, renderLarkCard } from './card.js';
-import { pageCard } from '../render.js';
+import { pageCard, textPages } from '../render.js';
 import { sdkLogger } from '../sdk-log.js';
 
 /** Time limit of every Open API call (a hanging platform must not hold a delivery slot). */
@@ -186,6 +186,15 @@ function toSendError(what: string, err: ApiError): SendError {
   return new SendError(`${what}: HTTP ${status} code ${code ?? '?'} ${err.response?.data?.msg ?? ''}`.trim(), false);
 }
 
+/**
+ * A text message's request body is at most 150 KB (发送消息: 文本消息请求体最大不能超过150KB; over it
+ * 230025). The text is escaped twice on the way (JSON in the JSON string `content`): pages are
+ * measured that way, with 2 KB left for the rest of the body.
+ */
+export const LARK_TEXT_MAX_BYTES = 150 * 1024;
+const escapedBytes = (s: string) => Buffer.byteLength(JSON.stringify(JSON.stringify(s))) - 6;
+export const larkTextPages = (text: string) => textPages(text, escapedBytes, LARK_TEXT_MAX_BYTES - 2048);
+
 /** Lark's uuid (idempotency key) is at most 50 characters: a digest of our dedupe key. */
 export const larkUuid = (key: string) => createHash('sha256').update(key).digest('base64url').slice(0, 40);
 
@@ -209,7 +218,13 @@ export function larkSender(api: LarkApi): PlatformSender {
         if (!messageId) throw new SendError('send message: no message id in the answer', true);
         return messageId;
       };
-      if (body.kind === 'text') return { messageId: await create('text', JSON.stringify({ text: body.text }), larkUuid(key)) };
+      // Text over Lark's 150 KB request body goes out as several messages (each its own uuid), split between lines.
+      if (body.kind === 'text') {
+        const [first = '', ...rest] = larkTextPages(body.text);
+        const messageId = await create('text', JSON.stringify({ text: first }), larkUuid(key));
+        for (const [i, page] of rest.entries()) await create('text', JSON.stringify({ text: page }), larkUuid(`${key}#page${i + 2}`));
+        return { messageId };
+      }
       // A card over 30 KB goes out as pages (更多…, 续 2/3); each page has its own uuid, so a retry
       // after a partial send re-sends nothing twice. The first page is the card (updates go to it).
       const pages = pageCard(body.card, larkCardFits);

@@ -3,6 +3,7 @@
 // cards hold little text). Forms are reached through the signed H5 link (cards cannot hold them).
 import { createHash } from 'node:crypto';
 import type { Card } from '../../chat/card.js';
+import { textPages } from '../render.js';
 
 type Json = Record<string, unknown>;
 
@@ -65,24 +66,7 @@ export function templateCardHolds(card: Card): boolean {
 
 /** Long text as markdown messages of at most 20,480 bytes each, split between lines. */
 export function markdownPages(text: string): string[] {
-  const pages: string[] = [];
-  let page = '';
-  for (const line of text.split('\n')) {
-    for (const piece of Buffer.byteLength(line) > WECOM_MARKDOWN_MAX_BYTES - 256 ? [...line].reduce<string[]>((acc, ch) => {
-      const last = acc[acc.length - 1] ?? '';
-      if (!acc.length || Buffer.byteLength(last + ch) > WECOM_MARKDOWN_MAX_BYTES - 256) acc.push(ch);
-      else acc[acc.length - 1] = last + ch;
-      return acc;
-    }, []) : [line]) {
-      const next = page ? `${page}\n${piece}` : piece;
-      if (Buffer.byteLength(next) > WECOM_MARKDOWN_MAX_BYTES - 256 && page) {
-        pages.push(page);
-        page = piece;
-      } else page = next;
-    }
-  }
-  if (page || !pages.length) pages.push(page);
-  return pages;
+  return textPages(text, Buffer.byteLength, WECOM_MARKDOWN_MAX_BYTES - 256);
 }
 
 /**
