@@ -99,6 +99,11 @@ export function allows(member: MemberInfo, ability: Ability, path: NodeRef[]): b
   }
 }
 
+/** What stays inside a branch (民主评议 results): only its own managers see it, no post above the branch. */
+export function seesBranchPrivate(principal: Principal, branchId: string): boolean {
+  return principal.kind === 'member' && principal.member.active && holds(principal.member, branchId, BRANCH_MANAGER_POSTS);
+}
+
 /** Whether the principal may do `ability` over `nodeId`. The system (jobs) may do anything. */
 export async function can(tx: Tx, principal: Principal, ability: Ability, nodeId?: string | null): Promise<boolean> {
   if (principal.kind === 'system') return true;

@@ -10,6 +10,7 @@ import { registerLifeRecords } from './handlers/life-records.js';
 import { registerDuties, type DutiesDeps } from './handlers/duties.js';
 import { registerPledges } from './handlers/pledges.js';
 import { registerObligations } from './handlers/obligations.js';
+import { registerOrganizationalLife } from './handlers/organizational-life.js';
 import { registerDutyForms } from './handlers/duty-forms.js';
 import { registerAttachments } from './handlers/attachments.js';
 import { registerDashboardCommands } from './handlers/dashboard.js';
@@ -40,6 +41,7 @@ export function buildRouter(deps: BotDeps): Router {
   registerLifeRecords(router, deps.life);
   registerPledges(router, { publicUrl: deps.publicUrl, guardrails: deps.guardrails });
   registerObligations(router, { timezone: deps.life?.timezone });
+  registerOrganizationalLife(router, { timezone: deps.life?.timezone });
   registerDutyForms(router, { timezone: deps.life?.timezone });
   registerAttachments(router);
   registerDashboardCommands(router, deps.life);

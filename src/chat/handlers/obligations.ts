@@ -9,7 +9,7 @@ import { attachmentHandle } from '../../services/attachments.js';
 import { recordedText } from '../presenters/obligations.js';
 
 /** Pictures and files that came with the message, as evidence: the platform's handle until stored (handlers/attachments.ts). */
-function attachmentsOf(ctx: Context): Evidence[] {
+export function attachmentsOf(ctx: Context): Evidence[] {
   const inbound = ctx.inbound as { platform: string; attachments?: Array<{ kind: string; key: string; name?: string }> };
   return (inbound.attachments ?? [])
     .filter((a) => a.kind === 'image' || a.kind === 'file')

@@ -1,0 +1,64 @@
+// What the bot says about 民主评议 results and the 组织生活会 checklist (src/services/organizational-life.ts),
+// and the missing parts the 完成情况 line names (src/chat/presenters/life.ts).
+import type { Card } from '../card.js';
+import { say } from '../wording.js';
+import { formatShort } from '../../domain/life/time.js';
+import type { Missing, ReviewResult } from '../../domain/obligations/organizational-life.js';
+import type { EnteredReview, LifeChecklist, ReviewList } from '../../services/organizational-life.js';
+
+export const resultName = (r: ReviewResult): string => say(`orglife.results.${r}`);
+
+/** 征求意见、对照检查材料（8/10 人）… */
+export function missingText(missing: Missing[]): string {
+  return missing
+    .map((m) => (m.kind === 'step' ? say(`orglife.steps.${m.step}`) : say(m.kind === 'self_review' ? 'orglife.missing_self_review' : 'orglife.missing_reviews', { done: m.done, total: m.total })))
+    .join('、');
+}
+
+export function reviewEnteredText(r: EnteredReview): string {
+  const vars = { name: r.member.name, year: r.year, result: resultName(r.result), done: r.counts.done, total: r.counts.total };
+  return r.previous ? say('orglife.review_corrected', { ...vars, previous: resultName(r.previous) }) : say('orglife.review_entered', vars);
+}
+
+/** The branch's own managers get every member with the result; anyone else the counts only. */
+export function reviewListCard(r: ReviewList): Card {
+  const title = say('orglife.review_title', { branch: r.branch.name, year: r.year });
+  const counts = say('orglife.review_counts', { ...r.counts });
+  if (!r.members) return { title, markdown: say('orglife.review_counts_only', { branch: r.branch.name, year: r.year, ...r.counts }) };
+  const lines = r.members.map((m) =>
+    m.result ? say(m.notes ? 'orglife.review_line_notes' : 'orglife.review_line', { name: m.name, result: resultName(m.result), notes: m.notes ?? '' }) : say('orglife.review_line_none', { name: m.name }),
+  );
+  return { title, tone: r.counts.done === r.counts.total ? 'green' : 'blue', markdown: [counts, ...lines].join('\n'), footer: say('orglife.review_footer') };
+}
+
+export function lifeChecklistCard(c: LifeChecklist, tz: string): Card {
+  const lines: string[] = [];
+  const step = (s: LifeChecklist['steps'][number]) =>
+    s.done ? say('orglife.step_done', { step: say(`orglife.steps.${s.step}`), when: formatShort(s.at!, tz), text: s.text ?? '' }) : say('orglife.step_open', { step: say(`orglife.steps.${s.step}`) });
+  for (const s of c.steps) {
+    if (s.step === 'rectify') {
+      // 会上 comes before 会后.
+      if (c.meetings.length)
+        for (const m of c.meetings) {
+          lines.push(say('orglife.meeting_held', { when: formatShort(m.at, tz), topic: m.topic ? `「${m.topic}」` : '' }));
+          if (m.observers.length) lines.push(say('orglife.meeting_observers', { names: m.observers.join('、') }));
+        }
+      else lines.push(say('orglife.meeting_open'));
+    }
+    if (s.step === 'self_review') {
+      const done = c.selfReview.done === c.selfReview.total && s.done;
+      lines.push(say('orglife.self_review_line', { icon: done ? '✅' : '⭕', done: c.selfReview.done, total: c.selfReview.total }));
+      if (c.selfReview.missingNames?.length) lines.push(say('orglife.self_review_missing', { names: c.selfReview.missingNames.join('、') }));
+      continue;
+    }
+    lines.push(step(s));
+    if (s.step === 'talks') lines.push(say('orglife.talks_line', { pairsDone: c.talks.pairs.done, pairsTotal: c.talks.pairs.total, membersDone: c.talks.members.done, membersTotal: c.talks.members.total }));
+  }
+  const status = c.status === 'done' ? 'done' : c.status === 'missed' ? 'missed' : 'open';
+  return {
+    title: say('orglife.checklist_title', { branch: c.branch.name, year: c.year }),
+    tone: status === 'done' ? 'green' : status === 'missed' ? 'red' : c.status === 'at_risk' ? 'orange' : 'blue',
+    markdown: [...lines, '', say(`orglife.status_${status}`), ...(c.missing.length ? [say('orglife.missing_line', { list: missingText(c.missing) })] : [])].join('\n'),
+    footer: say('orglife.checklist_footer'),
+  };
+}
