@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import { PGlite, types } from '@electric-sql/pglite';
 import type { PgNotification, PgPool, PgPoolClient, PgQueryResult } from 'bullmq';
 
@@ -30,6 +31,7 @@ import type { PgNotification, PgPool, PgPoolClient, PgQueryResult } from 'bullmq
  * or `memory://` for tests.
  */
 export async function openPGlite(dataDir: string, template?: 'app' | 'queue'): Promise<PGlite> {
+  delayWasmTierUp();
   const fsPath = dataDir.startsWith('file://') ? dataDir.slice('file://'.length) : dataDir;
   const onDisk = !!fsPath && !/^[a-z][a-z0-9+.-]*:\/\//i.test(fsPath);
   if (onDisk) await mkdir(fsPath, { recursive: true });
@@ -40,6 +42,23 @@ export async function openPGlite(dataDir: string, template?: 'app' | 'queue'): P
     startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
   });
 }
+
+/**
+ * V8 recompiles a WASM function with its optimising compiler once the function has run a budget's
+ * worth of code. PostgreSQL's start-up runs much of PGlite's module just past the default budget, so
+ * every start spent about a second of CPU optimising code it would hardly run again (a kept data
+ * directory: about 2.9 s of CPU to /readyz, 1.8–2.0 s with 100 times the budget). Code that stays
+ * hot under load still crosses the larger budget: a select/update/insert loop ran about 10 % fewer
+ * iterations per CPU second (`--liftoff-only`, never optimising: 13 % fewer), a price the embedded
+ * default's load (one organ's chats) never notices; production runs PostgreSQL. A flag set before
+ * the first module is compiled applies to it.
+ */
+function delayWasmTierUp(): void {
+  if (tierUpDelayed) return;
+  v8.setFlagsFromString('--wasm-tiering-budget=180000000');
+  tierUpDelayed = true;
+}
+let tierUpDelayed = false;
 
 /**
  * Postmaster settings for every PGlite of the app. shared_buffers: PostgreSQL's 128 MB are
