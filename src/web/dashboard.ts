@@ -215,7 +215,8 @@ export function registerDashboard(server: FastifyInstance, deps: DashboardDeps):
     const s = cookie ? await sessionMember(deps.db.prisma as never, cookie, now) : null;
     const member = s ? await findMember(deps.db.prisma, s.memberId) : null;
     if (!member?.active) {
-      await refuse(reply, 401, say('dashboard.sign_in_needed'));
+      // The platform sign-in page (src/web/platform-login.ts) is one click away.
+      await html(reply, 401, page(say('dashboard.title'), `<h1>${e(say('dashboard.title'))}</h1><p class="summary">${e(say('dashboard.sign_in_needed'))}</p><p><a href="/dashboard/login">${e(say('web_login.other_ways'))}</a></p>`));
       return null;
     }
     return { principal: memberPrincipal(member, 'web'), now };

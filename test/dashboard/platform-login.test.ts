@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { sessionsCommand } from '../../src/cli/sessions.js';
 import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
-import { startTestApp, tempDataDir } from '../helpers/app.js';
+import { tempDataDir } from '../helpers/app.js';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { loadConfig } from '../../src/config.js';
+import { startApp } from '../../src/app.js';
+import type { Logger } from '../../src/log.js';
 import { LarkFake } from '../platforms/fakes/lark.js';
 import { DingTalkFake } from '../platforms/fakes/dingtalk.js';
 import { addDingTalkLogin, addLarkLogin, WeComLoginFake, type LarkLoginFake, type LoginFake } from '../platforms/fakes/web-login.js';
@@ -22,6 +27,8 @@ let ding: DingTalkFake;
 let wecom: WeComLoginFake;
 let larkLogin: LarkLoginFake;
 let dingLogin: LoginFake;
+/** Every line the service logged, at debug level. */
+const logs: string[] = [];
 
 /** A browser: its cookies for our service; follows redirects by hand so each hop can be checked. */
 class Browser {
@@ -61,6 +68,9 @@ const LEGS: Leg[] = [
   { slug: 'wecom', fake: () => wecom, account: (code) => `wc_${code}` },
 ];
 
+const callbacks: string[] = [];
+const logins: string[] = [];
+
 /** Start at our service, go to the platform signed in as `account`, come back: the callback's answer. */
 async function viaPlatform(b: Browser, leg: Leg, account: string): Promise<{ callback: string; login: string; res: Response }> {
   leg.fake().signIn(account);
@@ -72,6 +82,8 @@ async function viaPlatform(b: Browser, leg: Leg, account: string): Promise<{ cal
   const callback = atPlatform.headers.get('location')!;
   expect(new URL(callback).pathname).toBe(`/dashboard/login/${leg.slug}/callback`);
   const login = b.cookies.get('zhibu_login')!;
+  callbacks.push(callback);
+  logins.push(login);
   return { callback, login, res: await b.get(callback) };
 }
 
@@ -85,7 +97,10 @@ beforeAll(async () => {
   dingLogin = addDingTalkLogin(ding, Object.fromEntries([...members, 'm999'].map((c) => [`staff_${c}`, DINGTALK_CORP])));
   const db = await freshPostgres();
   drop = db.drop;
-  app = await startTestApp({
+  const sink = new Writable({ write: (chunk, _enc, done) => void (logs.push(String(chunk)), done()) });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
     DATABASE_URL: db.url,
     REDIS_URL,
     QUEUE_PREFIX: redisPrefix(),
@@ -101,6 +116,7 @@ beforeAll(async () => {
     DINGTALK_CORP_ID: DINGTALK_CORP,
     ...wecom.env(),
   });
+  app = await startApp(config, pino({ level: 'debug', base: undefined }, sink) as unknown as Logger);
   const p = app.db.prisma;
   for (const code of members) {
     const m = await p.member.findFirstOrThrow({ where: { employeeNo: code }, select: { id: true } });
@@ -131,6 +147,10 @@ describe('the entry page', () => {
     }
     expect(html).toContain('发送「驾驶舱」');
     expect((await new Browser().get('/dashboard/login/wechaty')).status).toBe(404);
+    // The 驾驶舱 without a session points here.
+    const none = await new Browser().get('/dashboard');
+    expect(none.status).toBe(401);
+    expect(await none.text()).toContain('href="/dashboard/login"');
   });
 });
 
@@ -276,9 +296,29 @@ describe('expired tokens', () => {
     expect(ding.tokenRequests).toBeGreaterThan(dingBefore);
   });
 
+  it('WeCom down (HTTP 502): a Chinese page saying so, no session', async () => {
+    wecom.failNext = true;
+    const b = new Browser();
+    const { res } = await viaPlatform(b, LEGS[2]!, 'wc_m101');
+    expect(res.status).toBe(502);
+    expect(await res.text()).toContain('暂时无法连接企业微信');
+    expect(b.cookies.has('zhibu_dash')).toBe(false);
+  });
+
   it('DingTalk: an account of another organisation is refused', async () => {
     const { res } = await viaPlatform(new Browser(), LEGS[1]!, 'staff_m777');
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('不是本单位的账号');
+  });
+});
+
+describe('logs', () => {
+  it('hold no code, state, token, account or name of any sign-in above', () => {
+    const text = logs.join('');
+    expect(logs.some((l) => l.includes('web sign-in'))).toBe(true); // refusals above were logged
+    const codes = [...larkLogin.issuedCodes(), ...dingLogin.issuedCodes(), ...wecom.issuedCodes()];
+    expect(codes.length).toBeGreaterThan(20);
+    const secrets = [...codes, ...callbacks.map((c) => new URL(c).searchParams.get('state')!), ...logins, 'ou_m101', 'staff_m101', 'wc_m101', 'union_staff_m101', '王建国'];
+    expect(secrets.filter((x) => text.includes(x))).toEqual([]);
   });
 });

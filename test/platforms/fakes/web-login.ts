@@ -64,15 +64,15 @@ export interface LoginFake {
   signIn(user: string): void;
   /** The person declines (or, WeCom, the page is not opened in WeCom): no code. */
   decline(on: boolean): void;
-  /** The last code handed out. */
-  lastCode(): string;
+  /** Every code handed out so far. */
+  issuedCodes(): string[];
   readonly requests: RecordedRequest[];
 }
 
 const controls = (s: OAuthState, http: FakeHttp): LoginFake => ({
   signIn: (user) => void (s.user = user),
   decline: (on) => void (s.declined = on),
-  lastCode: () => s.issued.at(-1) ?? '',
+  issuedCodes: () => [...s.issued],
   requests: http.requests,
 });
 
@@ -177,9 +177,11 @@ export class WeComLoginFake implements LoginFake {
   decline(on: boolean) {
     this.s.declined = on;
   }
-  lastCode() {
-    return this.s.issued.at(-1) ?? '';
+  issuedCodes() {
+    return [...this.s.issued];
   }
+  /** The next getuserinfo answers HTTP 502 (the platform is down). */
+  failNext = false;
   /** Every app token handed out so far has expired (getuserinfo answers 42001). */
   expireTokens() {
     for (const t of this.appTokens.values()) t.expiresAt = 0;
@@ -208,6 +210,10 @@ export class WeComLoginFake implements LoginFake {
     });
     // Always HTTP 200; errcode says what went wrong.
     h.route('GET', /^\/cgi-bin\/auth\/getuserinfo$/, (req) => {
+      if (this.failNext) {
+        this.failNext = false;
+        return { status: 502, body: 'Bad Gateway' };
+      }
       const t = this.appTokens.get(req.query.get('access_token') ?? '');
       if (!t) return { body: { errcode: 40014, errmsg: 'invalid access_token' } };
       if (t.expiresAt <= Date.now()) return { body: { errcode: 42001, errmsg: 'access_token expired' } };
