@@ -24,6 +24,7 @@ import { jobsCli, JOBS_USAGE } from '../jobs/cli.js';
 import { holidaysCli, HOLIDAYS_USAGE } from './cli/holidays.js';
 import { backupCli, BACKUP_USAGE } from './cli/backup.js';
 import { sessionsCommand, SESSIONS_USAGE } from './cli/sessions.js';
+import { dashboardCommand, DASHBOARD_USAGE } from './cli/dashboard.js';
 
 const usage = `用法：
   npm run migrate                      应用未执行的数据库迁移
@@ -167,6 +168,11 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = await directoryCommand(rest, (fn) => withDatabase(async (db) => (await db.migrate(), fn(db.prisma))), (p) => buildDirectory(p, config.platforms, log));
       return;
     }
+    case 'dashboard': {
+      const config = loadConfig();
+      process.exitCode = await dashboardCommand(rest, (fn) => withDatabase(async (db) => (await db.migrate(), fn(db.prisma))), { timezone: config.timezone, atRiskDays: config.life.atRiskDays });
+      return;
+    }
     case 'sessions': {
       process.exitCode = await sessionsCommand(rest, (fn) => withDatabase(async (db) => (await db.migrate(), fn(db.prisma))));
       return;
@@ -177,7 +183,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     default:
-      console.log(`${usage}\n${OBLIGATIONS_USAGE}\n${ORG_USAGE}\n${BACKUP_USAGE}\n${HOLIDAYS_USAGE}\n${PLEDGE_USAGE}\n${JOBS_USAGE}\n${SESSIONS_USAGE}`);
+      console.log(`${usage}\n${OBLIGATIONS_USAGE}\n${ORG_USAGE}\n${BACKUP_USAGE}\n${HOLIDAYS_USAGE}\n${PLEDGE_USAGE}\n${JOBS_USAGE}\n${SESSIONS_USAGE}\n${DASHBOARD_USAGE}`);
       if (command && !['help', '--help', '-h'].includes(command)) process.exitCode = 1;
   }
 }

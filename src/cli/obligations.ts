@@ -4,6 +4,7 @@
 // the system). The last lines count them by status and name any item with a frequency left untracked.
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { SYSTEM } from '../access/index.js';
+import { optionOf } from './options.js';
 import { nodeByCode } from '../services/org.js';
 import { obligationsOf } from '../services/obligations.js';
 import { runService } from '../services/run.js';
@@ -41,10 +42,7 @@ export async function obligationsCommand(
   o: { timezone: string; atRiskDays?: number; now?: Date },
   out: { log(s: string): void; error(s: string): void } = console,
 ): Promise<number> {
-  const opt = (name: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
+  const opt = optionOf(args);
   const now = o.now ?? new Date();
   const period = parsePeriod(opt('period') ?? '', now, o.timezone);
   const org = opt('org');

@@ -2,6 +2,7 @@
 // sessions (src/services/web-sessions.ts), as the operator (the system). Revoking also voids unopened links.
 import type { PrismaClient } from '../generated/prisma/client.js';
 import { SYSTEM } from '../access/index.js';
+import { optionOf } from './options.js';
 import { memberByEmployeeNo } from '../services/org.js';
 import { listSessions, revokeSessions } from '../services/web-sessions.js';
 import { runService } from '../services/run.js';
@@ -17,10 +18,7 @@ export async function sessionsCommand(
   out: { log(s: string): void; error(s: string): void } = console,
   now = new Date(),
 ): Promise<number> {
-  const opt = (name: string) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
+  const opt = optionOf(args);
   const [sub] = args;
   return withPrisma(async (prisma) => {
     if (sub === 'list') {

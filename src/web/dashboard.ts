@@ -7,6 +7,7 @@
 //   GET  /dashboard/node/:id/obligation?k=<key>&p=  one obligation of a branch with its meetings
 //   GET  /dashboard/meeting/:id          one meeting's printable record (the branch's managers only)
 //   GET  /dashboard/data/:id[?p=]        the same figures as JSON
+//   GET  /dashboard/report/:id?p=2026Q4  the quarterly report workbook (xlsx) of a 工委, unit or 机关党委
 //   POST /dashboard/sign-out             revoke this browser's session
 //   GET  /dashboard/assets/echarts.min.js  ECharts from node_modules (intranets are air-gapped: no CDN)
 // Access is the services' (src/services/dashboard.ts) as the signed-in member (memberPrincipal 'web').
@@ -28,6 +29,8 @@ import { DomainError, Unit } from '../services/kernel.js';
 import { dashboardHome, dashboardView, obligationDetail, snapshotOf, type BranchFigures, type DashboardView, type Figures, type MeetingLine, type ObligationLine, type RollUp, type StatusCounts } from '../services/dashboard.js';
 import { openSignIn, revokeSessions, sessionMember, SESSION_SECONDS } from '../services/web-sessions.js';
 import { meetingRecord } from '../services/ledger.js';
+import { quarterReport } from '../services/dashboard-report.js';
+import { reportFileName, reportWorkbook } from '../chat/presenters/dashboard-workbook.js';
 import { DEFAULT_LIFE } from '../domain/life/options.js';
 import { escapeHtml } from './h5.js';
 import { htmlPage } from './personal-links.js';
@@ -169,7 +172,9 @@ export function renderView(v: DashboardView, tz: string, now: Date, snapshot?: {
   const base = `/dashboard/node/${encodeURIComponent(v.node.id)}`;
   const p = `?p=${encodeURIComponent(v.period.key)}`;
   const periodRange = parsePeriod(v.period.key, now, tz)!;
-  const head = `<div class="tools"><h1>${e(v.node.name)}</h1><div><button onclick="window.print()">${e(say('dashboard.print'))}</button></div></div>${periodNav(base, periodRange, tz, now)}`;
+  // Above the branch, a quarter's view offers its report workbook (季度工作报告制度).
+  const report = v.level !== 'branch' && periodRange.kind === 'quarter' ? `<a href="/dashboard/report/${encodeURIComponent(v.node.id)}${p}">${e(say('dashboard_report.download'))}</a> ` : '';
+  const head = `<div class="tools"><h1>${e(v.node.name)}</h1><div>${report}<button onclick="window.print()">${e(say('dashboard.print'))}</button></div></div>${periodNav(base, periodRange, tz, now)}`;
   const date = snapshot ? formatIso(new Date(snapshot.takenAt), tz).slice(0, 10) : '';
   const frozen = !snapshot
     ? ''
@@ -295,6 +300,20 @@ export function registerDashboard(server: FastifyInstance, deps: DashboardDeps):
   server.get('/dashboard', (req, reply) => show(req, reply, null, false));
   server.get('/dashboard/node/:id', (req, reply) => show(req, reply, (req.params as { id: string }).id, false));
   server.get('/dashboard/data/:id', (req, reply) => show(req, reply, (req.params as { id: string }).id, true));
+
+  server.get('/dashboard/report/:id', async (req, reply) => {
+    const who = await principal(req, reply);
+    if (!who) return reply;
+    const period = periodFrom(req, who.now);
+    const r = await run(reply, who, (u) => quarterReport(u, { nodeId: (req.params as { id: string }).id, period }, o));
+    if (!r) return reply;
+    const file = await reportWorkbook(r, deps.timezone, who.now);
+    return reply
+      .type('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')
+      .header('cache-control', 'no-store')
+      .header('content-disposition', `attachment; filename="report-${r.period.key}.xlsx"; filename*=UTF-8''${encodeURIComponent(reportFileName(r))}`)
+      .send(file);
+  });
 
   server.get('/dashboard/node/:id/obligation', async (req, reply) => {
     const who = await principal(req, reply);

@@ -113,13 +113,13 @@ function meetingCells(m: LedgerMeeting, i: number, tz: string): Array<string | n
   ].map((v) => (v === '' ? null : v));
 }
 
-function titleRow(ws: ExcelJS.Worksheet, text: string, span: number): void {
+export function titleRow(ws: ExcelJS.Worksheet, text: string, span: number): void {
   ws.mergeCells(1, 1, 1, span);
   ws.getCell(1, 1).value = text;
   ws.getCell(1, 1).font = { bold: true, size: 14 };
 }
 
-function headerRow(ws: ExcelJS.Worksheet, headings: string[]): void {
+export function headerRow(ws: ExcelJS.Worksheet, headings: string[]): void {
   const header = ws.addRow(headings);
   header.font = { bold: true };
   header.eachCell((c) => {
@@ -129,7 +129,7 @@ function headerRow(ws: ExcelJS.Worksheet, headings: string[]): void {
 }
 
 const sum = <T>(xs: T[], f: (x: T) => number) => xs.reduce((a, x) => a + f(x), 0);
-const PAGE = { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 } as const;
+export const PAGE = { orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 } as const;
 
 export async function ledgerWorkbook(d: LedgerData, tz = DEFAULT_TZ): Promise<Buffer> {
   const wb = await newWorkbook();
