@@ -65,7 +65,7 @@ export async function enterReview(unit: Unit, input: { branchId?: string; name: 
   const year = input.year ?? localDay(unit.now, input.timezone).year;
   const member = await memberNamed(unit, branchId, input.name.trim());
   const before = (await latestResults(unit, branchId, year)).get(member.id)?.result ?? null;
-  const row = await unit.tx.memberReview.create({ data: { branchId, memberId: member.id, year, result: input.result, notes, recordedById: unit.actorId! }, select: { id: true } });
+  const row = await unit.tx.memberReview.create({ data: { branchId, memberId: member.id, year, result: input.result, notes, recordedById: unit.actorId!, createdAt: unit.now }, select: { id: true } });
   unit.audit({ action: before ? 'member_review.correct' : 'member_review.enter', entityType: 'MemberReview', entityId: row.id, detail: { branchId, memberId: member.id, year, result: input.result, previous: before } });
   const branch = await unit.tx.orgNode.findUniqueOrThrow({ where: { id: branchId }, select: { id: true, name: true } });
   const members = await activeMembers(unit, branchId);
@@ -181,7 +181,7 @@ export async function markLifeStep(unit: Unit, input: { branchId?: string; step:
   }
   if (!text && !input.attachments?.length) fail('orglife.step_no_evidence');
   const evidence = evidenceOf(text, input.attachments);
-  const data = (named.length ? named : [null]).map((m) => ({ branchId, year, step: input.step, memberId: m?.id ?? null, text: text || '（见附件）', evidence: evidence as never, recordedById: unit.actorId! }));
+  const data = (named.length ? named : [null]).map((m) => ({ branchId, year, step: input.step, memberId: m?.id ?? null, text: text || '（见附件）', evidence: evidence as never, recordedById: unit.actorId!, createdAt: unit.now }));
   const rows = await unit.tx.lifeMeetingStep.createManyAndReturn({ data, select: { id: true } });
   for (const r of rows) unit.audit({ action: 'life_step.mark', entityType: 'LifeMeetingStep', entityId: r.id, detail: { branchId, year, step: input.step, evidence: evidence.length } });
   return lifeChecklist(unit, { branchId, year, timezone: input.timezone });

@@ -111,6 +111,9 @@ describe.each(['pglite', 'postgres'] as const)('organizational life on %s', (bac
     const before = await standing('demo-branch-3', 'B-07', 'life_meeting');
     expect(before.ob.status).toBe('open');
     expect(before.line).toBe('⭕ 组织生活会：已开 1 次，其他环节未完成（距2026年结束 28 天）\n　· 还缺：会前征求意见、会前谈心谈话、对照检查材料（0/10 人）、会后整改落实');
+    // Also when the report is asked for 组织生活 only (no list duties in it).
+    const filtered = await computeCompliance(h.db.prisma as never, { orgNodeId: b3, period: Q4, now: NOW, categories: ['组织生活'] });
+    expect(filtered.items.find((i) => i.kindCode === 'life_meeting')).toMatchObject({ status: 'open', held: 1, missing: expect.arrayContaining([{ kind: 'step', step: 'rectify' }]) });
 
     const consult = await mark('m301', 'consult', '共收集意见12条 https://example.com/yijian');
     expect(consult.audits).toEqual([expect.objectContaining({ action: 'life_step.mark', entityType: 'LifeMeetingStep' })]);

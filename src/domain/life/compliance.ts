@@ -93,20 +93,36 @@ export interface ComplianceReport {
 const SPAN: Record<Period, number> = { month: 1, quarter: 3, half: 6, year: 12 };
 const LEVEL_OF: Partial<Record<OrgKind, DutyLevel>> = { BRANCH: 'BRANCH', ORGAN_COMMITTEE: 'ORGAN_COMMITTEE', UNIT: 'PARTY_GROUP' };
 
+// Local-time arithmetic (Intl) is the costly part of a report; the 驾驶舱 asks the same few windows for
+// thousands of nodes. Pure calendar results, so memoized (bounded) by zone, instant and range.
+const calendar = new Map<string, unknown>();
+function memo<T>(key: string, f: () => T): T {
+  if (calendar.has(key)) return calendar.get(key) as T;
+  if (calendar.size > 2000) calendar.clear();
+  const v = f();
+  calendar.set(key, v);
+  return v;
+}
+const span = (p: { start: Date; end: Date }) => `${p.start.getTime()}-${p.end.getTime()}`;
+const daysLeftOf = (p: { start: Date; end: Date }, now: Date, tz: string): number => memo(`d|${tz}|${now.getTime()}|${span(p)}`, () => daysLeftIn(p, now, tz));
+
 /** Pure: evaluate one rule against the start times of the sessions that count as held. */
 export function evaluateRule(rule: FrequencyRule, report: PeriodRange, heldAt: Date[], now: Date, atRiskDays: number, tz = DEFAULT_TZ): Omit<ComplianceItem, 'obligationKey' | 'name' | 'kindCode' | 'category' | 'group' | 'itemCode' | 'rule' | 'notCounted' | 'holders'> {
-  const window = SPAN[rule.period] <= SPAN[report.kind] ? report : periodOf(rule.period, report.start, tz);
-  const parts = subPeriods(rule.period, window, tz).map((p) => {
+  const { window, subs } = memo(`w|${tz}|${rule.period}|${report.kind}|${span(report)}`, () => {
+    const window = SPAN[rule.period] <= SPAN[report.kind] ? report : periodOf(rule.period, report.start, tz);
+    return { window, subs: subPeriods(rule.period, window, tz) };
+  });
+  const parts = subs.map((p) => {
     const n = heldAt.filter((t) => t >= p.start && t < p.end).length;
     return { key: p.key, label: p.label, start: p.start, end: p.end, required: rule.atLeast, held: Math.min(n, rule.atLeast) };
   });
   const required = parts.reduce((a, p) => a + p.required, 0);
   const held = parts.reduce((a, p) => a + p.held, 0);
   const remaining = required - held;
-  const daysLeft = daysLeftIn(window, now, tz);
+  const daysLeft = daysLeftOf(window, now, tz);
   const current = parts.find((p) => now >= p.start && now < p.end);
   const missedPart = parts.some((p) => now >= p.end && p.held < p.required);
-  const atRisk = remaining > 0 && now < window.end && (daysLeft <= atRiskDays || (!!current && current.held < current.required && daysLeftIn(current, now, tz) <= atRiskDays));
+  const atRisk = remaining > 0 && now < window.end && (daysLeft <= atRiskDays || (!!current && current.held < current.required && daysLeftOf(current, now, tz) <= atRiskDays));
   const status: ComplianceStatus = remaining === 0 ? 'done' : missedPart || now >= window.end ? 'missed' : atRisk ? 'at_risk' : 'open';
   return { window: { start: window.start, end: window.end, key: window.key, label: window.label }, parts, required, held, remaining, daysLeft, atRisk, status };
 }
@@ -198,7 +214,11 @@ export async function computeCompliance(tx: Tx, q: ComplianceQuery): Promise<Com
   const tz = q.tz ?? DEFAULT_TZ;
   const data = await loadCompliance(tx, [q.orgNodeId], [q.period], q.now, tz);
   const node = data.nodes.get(q.orgNodeId) ?? (await tx.orgNode.findUniqueOrThrow({ where: { id: q.orgNodeId } }));
-  const obligations = wantsDutyItems(node.kind, q) ? (q.obligations ?? (await computeObligations(tx, { rootId: node.id, period: q.period, now: q.now, tz, atRiskDays: q.atRiskDays ?? 10 })).obligations) : [];
+  const wants = wantsDutyItems(node.kind, q);
+  // A filtered report (本季度组织生活完成情况) still needs the engine's word on what a held 组织生活会 or 民主评议 lacks.
+  const gated = wants ? [] : (data.lists.get(`${data.unitOf.get(node.id)}|${q.period.year}`) ?? []).filter((i) => isGated(i.meetingKind)).map((i) => i.code);
+  const engine = (itemCodes?: string[]) => computeObligations(tx, { rootId: node.id, period: q.period, now: q.now, tz, atRiskDays: q.atRiskDays ?? 10, itemCodes }).then((r) => r.obligations);
+  const obligations = q.obligations ?? (wants ? await engine() : gated.length ? await engine(gated) : []);
   return complianceFrom(data, { ...q, obligations });
 }
 
@@ -291,8 +311,7 @@ function holderCounts(obs: Obligation[]): NonNullable<ComplianceItem['holders']>
  */
 function dutyItems(obligations: Obligation[], nodeId: string, period: PeriodRange, now: Date, tz: string): ComplianceItem[] {
   const mine = obligations.filter((o) => o.holder.node.id === nodeId && !(o.meetingKind && o.holder.kind === 'node'));
-  const byItem = new Map<string, Obligation[]>();
-  for (const o of mine) byItem.set(o.itemCode, [...(byItem.get(o.itemCode) ?? []), o]);
+  const byItem = groupBy(mine, (o) => o.itemCode);
   const items: ComplianceItem[] = [];
   for (const [code, obs] of byItem) {
     const first = obs[0]!;
@@ -318,7 +337,7 @@ function dutyItems(obligations: Obligation[], nodeId: string, period: PeriodRang
       required,
       held,
       remaining: required - held,
-      daysLeft: daysLeftIn(window, now, tz),
+      daysLeft: daysLeftOf(window, now, tz),
       atRisk: status === 'at_risk',
       status,
       notCounted: [],
