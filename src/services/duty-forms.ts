@@ -4,6 +4,7 @@
 import type { Tx } from '../db/client.js';
 import { activeListForBranch } from '../domain/duties/store.js';
 import { localDay } from '../domain/life/time.js';
+import { PAIR_KIND } from '../domain/obligations/engine.js';
 import { DomainError, type Unit } from './kernel.js';
 import { dutyRecordTarget } from './obligations.js';
 
@@ -33,11 +34,12 @@ export async function recordableLines(unit: Unit, input: { codes: string[]; subj
   return out;
 }
 
-/** The item a record form names, from the member's active list (the H5 page's heading); null when gone. */
-export async function recordFormItem(tx: Tx, input: { memberId: string; code: string; now: Date; timezone: string }): Promise<{ code: string; content: string } | null> {
+/** The item a record form names, from the member's active list (the H5 page's heading; `pair`: 谈心谈话 names a partner); null when gone. */
+export async function recordFormItem(tx: Tx, input: { memberId: string; code: string; now: Date; timezone: string }): Promise<{ code: string; content: string; pair: boolean } | null> {
   const member = await tx.member.findUnique({ where: { id: input.memberId }, select: { branchId: true, active: true } });
   if (!member?.active) return null;
   const list = await activeListForBranch(tx, member.branchId, localDay(input.now, input.timezone).year);
   if (!list) return null;
-  return tx.responsibilityItem.findFirst({ where: { listId: list.id, code: input.code }, select: { code: true, content: true } });
+  const item = await tx.responsibilityItem.findFirst({ where: { listId: list.id, code: input.code }, select: { code: true, content: true, meetingKind: true } });
+  return item && { code: item.code, content: item.content, pair: item.meetingKind === PAIR_KIND };
 }

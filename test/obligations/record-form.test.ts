@@ -101,7 +101,7 @@ describe('the form a button opens', () => {
     expect(labels(await myDueCard('m106'))).not.toContain('记录 B-10');
   });
 
-  it('the same form as an H5 page (platforms whose cards hold no form) records too', async () => {
+  it('the same form as an H5 page (platforms whose cards hold no form) records too; a 谈心谈话 form asks for the partner', async () => {
     const card = await myDueCard('m107');
     await chat.click('m107', direct('m107'), button(card, '记录 B-10'));
     const form = (await chat.waitForCard(direct('m107'), '记录 B-10')).card;
@@ -118,6 +118,12 @@ describe('the form a button opens', () => {
     expect(post.statusCode).toBe(200);
     expect(post.body).toContain('已记录 B-10「按月交纳党费」');
     expect(await duesStatus('m107')).toBe('done');
+    // A 谈心谈话 (B-09) is with someone: the form asks for the partner first, on the card and on the page.
+    await chat.click('m107', direct('m107'), button(card, '记录 B-09'));
+    const talk = (await chat.waitForCard(direct('m107'), '记录 B-09')).card;
+    expect(talk.form!.fields[0]!.placeholder).toContain('与张伟');
+    const talkUrl = new URL(talk.form!.url!);
+    expect((await app.server.inject({ method: 'GET', url: `${talkUrl.pathname}${talkUrl.search}` })).body).toContain('与张伟');
   });
 
   it('refuses a forged or expired button, and an item that is not the member’s to record', async () => {

@@ -57,8 +57,8 @@ export function registerDutyForms(router: Router, deps: { timezone?: string } = 
       const target = parseRecordTarget(claims.target);
       const item = target && claims.member ? await recordFormItem(tx, { memberId: claims.member, code: target.i, now, timezone }) : null;
       if (!item) return null;
-      const form = recordForm('', false);
-      return { title: say('duty_form.title', { code: item.code }), intro: `${say('duty_form.item', item)}\n${say('duty_form.photos', { code: item.code })}`, fields: form.fields, submitLabel: form.submitLabel };
+      const form = recordForm('', item.pair);
+      return { title: say('duty_form.title', { code: item.code }), intro: `${say('duty_form.item', { code: item.code, content: item.content })}\n${say('duty_form.photos', { code: item.code })}`, fields: form.fields, submitLabel: form.submitLabel };
     },
     submit: async (unit, claims, values) => {
       const target = parseRecordTarget(claims.target);
