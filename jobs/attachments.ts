@@ -15,6 +15,7 @@ import type { Platform, ChatKind } from '../src/generated/prisma/enums.js';
 import { AttachmentTooLarge, SendError, type PlatformSender } from '../src/platforms/types.js';
 import { say } from '../src/chat/wording.js';
 import { insertOutbox } from '../src/outbox/store.js';
+import { storeFile } from '../src/state/files.js';
 import { storedFileUrl } from '../src/services/attachments.js';
 import { attachmentLink } from '../src/web/attachment-files.js';
 
@@ -134,7 +135,7 @@ export class AttachmentFetcher {
   ): Promise<void> {
     const queued = await this.db.transaction(async ({ tx, sql }) => {
       if (outcome.status === 'STORED') {
-        await tx.storedFile.createMany({ data: [{ sha256: outcome.sha256, bytes: new Uint8Array(outcome.file.bytes), size: outcome.size, mime: outcome.file.mime ?? null }], skipDuplicates: true });
+        await storeFile(sql, { sha256: outcome.sha256, bytes: outcome.file.bytes, mime: outcome.file.mime });
         await tx.attachmentFetch.update({ where: { id: row.id }, data: { status: 'STORED', sha256: outcome.sha256, size: outcome.size, doneAt: new Date(), lastError: null } });
       } else {
         await tx.attachmentFetch.update({ where: { id: row.id }, data: { status: outcome.status, lastError: outcome.error, doneAt: new Date() } });

@@ -9,6 +9,7 @@ import type { TokenSigner } from '../chat/token.js';
 import { say } from '../chat/wording.js';
 import { escapeHtml } from './h5.js';
 import { htmlPage, PersonalLinks } from './personal-links.js';
+import { readFile } from '../state/files.js';
 
 export const ATTACHMENT_ACTION = 'files.attachment';
 /** How long the link in the bot's reply opens the file. */
@@ -32,7 +33,7 @@ export function registerAttachmentFiles(server: FastifyInstance, deps: { db: Dat
     const { action, target, member } = check.claims;
     if (action !== ATTACHMENT_ACTION || !member || !/^[0-9a-f]{64}$/.test(target)) return refuse(reply, 403, say('ledger.link_invalid'));
     if (!(await links.guard(req, reply, member, req.url))) return reply;
-    const file = await deps.db.prisma.storedFile.findUnique({ where: { sha256: target } });
+    const file = await readFile(deps.db.sql, target);
     if (!file) return refuse(reply, 404, say('attachments.gone'));
     const inline = !!file.mime && INLINE.has(file.mime);
     return reply
@@ -41,6 +42,6 @@ export function registerAttachmentFiles(server: FastifyInstance, deps: { db: Dat
       .header('x-content-type-options', 'nosniff')
       .header('cache-control', 'private, no-store')
       .header('x-content-sha256', target)
-      .send(Buffer.from(file.bytes));
+      .send(file.bytes);
   });
 }

@@ -201,6 +201,11 @@ export class LarkFake implements PlatformFake {
     return { body: null, raw: bytes, headers: { 'content-type': type === 'image' ? 'image/png' : 'application/octet-stream' } };
   }
 
+  /** Every key handed out so far stops being served (as a message recalled or a resource deleted): 234003. */
+  forgetResources(): void {
+    this.resources.clear();
+  }
+
   /** A post (rich text) with the command and an img element, as a member sends a picture with words. */
   async pushWithPicture(chat: ChatAddress, user: string, text: string, picture: Buffer): Promise<PushAck> {
     const group = chat.kind === 'GROUP';
