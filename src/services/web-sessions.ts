@@ -58,6 +58,8 @@ const browserHash = (browser: string) => hashCookie(`login:${browser}`);
 
 /** A platform sign-in begins for this browser. Returns the row id the signed state names. */
 export async function beginPlatformSignIn(unit: Unit, input: { browser: string }): Promise<{ stateId: string; expiresAt: Date }> {
+  // Attempts whose time is up are of no use (anyone can start one): removed, so only the last minutes' stay.
+  await unit.tx.webSession.deleteMany({ where: { memberId: PENDING, linkExpiresAt: { lt: unit.now } } });
   const expiresAt = new Date(unit.now.getTime() + PLATFORM_SIGN_IN_SECONDS * 1000);
   const row = await unit.tx.webSession.create({ data: { memberId: PENDING, linkExpiresAt: expiresAt, cookieHash: browserHash(input.browser), createdAt: unit.now }, select: { id: true } });
   return { stateId: row.id, expiresAt };

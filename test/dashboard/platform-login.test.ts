@@ -29,6 +29,8 @@ let larkLogin: LarkLoginFake;
 let dingLogin: LoginFake;
 /** Every line the service logged, at debug level. */
 const logs: string[] = [];
+/** The service's clock runs this far ahead of the real one. */
+let skewMs = 0;
 
 /** A browser: its cookies for our service; follows redirects by hand so each hop can be checked. */
 class Browser {
@@ -116,7 +118,7 @@ beforeAll(async () => {
     DINGTALK_CORP_ID: DINGTALK_CORP,
     ...wecom.env(),
   });
-  app = await startApp(config, pino({ level: 'debug', base: undefined }, sink) as unknown as Logger);
+  app = await startApp(config, pino({ level: 'debug', base: undefined }, sink) as unknown as Logger, { clock: () => new Date(Date.now() + skewMs) });
   const p = app.db.prisma;
   for (const code of members) {
     const m = await p.member.findFirstOrThrow({ where: { employeeNo: code }, select: { id: true } });
@@ -215,15 +217,42 @@ describe.each(LEGS)('$slug', (leg) => {
     const start = await f.get(`/dashboard/login/${leg.slug}`);
     const back = new URL((await f.platform(start.headers.get('location')!)).headers.get('location')!);
     const state = back.searchParams.get('state')!;
+    const fLogin = f.cookies.get('zhibu_login')!;
     const forged = new URL(back);
     forged.searchParams.set('state', state.slice(0, -4) + (state.endsWith('0000') ? '1111' : '0000'));
     expect((await f.get(forged.toString())).status).toBe(403);
     expect(f.cookies.has('zhibu_dash')).toBe(false);
 
-    // Another browser (no login cookie) with this attempt's genuine state and code.
+    // Another browser with this attempt's genuine state and code: without a login cookie, and with
+    // its own (from an attempt of its own).
     const thief = new Browser();
     expect((await thief.get(back.toString())).status).toBe(403);
+    expect((await thief.get(`/dashboard/login/${leg.slug}`)).status).toBe(302);
+    expect((await thief.get(back.toString())).status).toBe(403);
     expect(thief.cookies.has('zhibu_dash')).toBe(false);
+    // The attempt itself is still good in its own browser (whose login cookie each callback clears).
+    f.cookies.set('zhibu_login', fLogin);
+    expect((await f.get(back.toString())).status).toBe(303);
+  });
+
+  it('an attempt older than 10 minutes is refused, and removed when the next one begins', async () => {
+    const b = new Browser();
+    leg.fake().signIn(leg.account('m101'));
+    const start = await b.get(`/dashboard/login/${leg.slug}`);
+    const back = (await b.platform(start.headers.get('location')!)).headers.get('location')!;
+    const stateId = new URL(back).searchParams.get('state')!.slice(0, -32);
+    skewMs = 10 * 60_000 + 5000;
+    try {
+      const late = await b.get(back);
+      expect(late.status).toBe(403);
+      expect(await late.text()).toContain('登录请求已使用或已过期');
+      expect(b.cookies.has('zhibu_dash')).toBe(false);
+      expect(await app.db.prisma.webSession.count({ where: { id: stateId } })).toBe(1);
+      expect((await new Browser().get(`/dashboard/login/${leg.slug}`)).status).toBe(302);
+      expect(await app.db.prisma.webSession.count({ where: { id: stateId } })).toBe(0);
+    } finally {
+      skewMs = 0;
+    }
   });
 
   it('a code already used is refused by the platform, and we show it', async () => {
