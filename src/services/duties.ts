@@ -86,7 +86,8 @@ export interface MemberDue {
   /** Meetings still open that the member has not answered. */
   upcoming: MeetingRef[];
   /** The member's own list duties (党费, 双报到, 委员述职 …) of windows already begun and not yet met. */
-  duties: Array<{ code: string; content: string; window: string; required: number; met: number; status: ObligationStatus; daysLeft: number }>;
+  /** `with`: the other 委员 of a 谈心谈话 pair. */
+  duties: Array<{ code: string; content: string; window: string; required: number; met: number; status: ObligationStatus; daysLeft: number; with?: string }>;
 }
 
 export interface DueOptions {
@@ -166,8 +167,11 @@ export async function memberDue(unit: Unit, input: DueOptions & { memberId?: str
   const unitNode = await unitOf(tx, member.branchId);
   const own = unitNode ? (await computeObligations(tx, { rootId: unitNode.id, period: quarter, now, tz: input.timezone })).obligations : [];
   const duties: MemberDue['duties'] = own
-    .filter((o) => o.holder.member?.id === member.id && o.status !== 'done' && o.window.start <= now)
-    .map((o) => ({ code: o.itemCode, content: o.content, window: o.window.label, required: o.required, met: o.met, status: o.status, daysLeft: o.daysLeft }));
+    .filter((o) => (o.holder.member?.id === member.id || o.holder.partner?.id === member.id) && o.status !== 'done' && o.window.start <= now)
+    .map((o) => {
+      const other = o.holder.partner && (o.holder.partner.id === member.id ? o.holder.member : o.holder.partner);
+      return { code: o.itemCode, content: o.content, window: o.window.label, required: o.required, met: o.met, status: o.status, daysLeft: o.daysLeft, ...(other ? { with: other.name } : {}) };
+    });
   return { member: { id: member.id, name: member.name }, period: { key: quarter.key, label: quarter.label }, pledges, reports, missed, upcoming, duties };
 }
 

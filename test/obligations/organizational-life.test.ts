@@ -13,6 +13,12 @@ import { DomainError, type NotifyIntent } from '../../src/services/kernel.js';
 import { complianceCard } from '../../src/chat/presenters/life.js';
 import { lifeChecklistCard, reviewListCard } from '../../src/chat/presenters/organizational-life.js';
 import { DEMO_MEMBERS } from '../../src/seed/demo-org.js';
+import { memberDue } from '../../src/services/duties.js';
+import { memberDueCard } from '../../src/chat/presenters/duties.js';
+import { buildPresenters } from '../../src/chat/presenters/index.js';
+import { TokenSigner } from '../../src/chat/token.js';
+
+const presenters = buildPresenters({ tokens: new TokenSigner('e'.repeat(64)), timezone: 'Asia/Shanghai', publicUrl: 'http://localhost' });
 
 const sh = (local: string) => new Date(`${local}+08:00`);
 const TZ = 'Asia/Shanghai';
@@ -138,6 +144,12 @@ describe.each(['pglite', 'postgres'] as const)('organizational life on %s', (bac
     const after = await standing('demo-branch-3', 'B-07', 'life_meeting');
     expect(after.ob.status).toBe('done');
     expect(after.line).toBe('✅ 组织生活会：应开 1 次，已开 1 次');
+  });
+
+  it('shows a 委员 their 谈心谈话 pairs in 我还有哪些没完成, each with the other 委员', async () => {
+    const due = (await h.run(await h.member('m103'), NOW, (u) => memberDue(u, { timezone: TZ, lateCheckinDays: 7 }))).result;
+    expect(due.duties.filter((d) => d.code === 'B-09').map((d) => d.with)).toEqual(['王建国', '李秀英', '刘洋']);
+    expect(memberDueCard(presenters.env(NOW), due).markdown).toContain('· B-09 开展谈心谈话：支部委员之间、支部委员和党员之间、党员和党员之间（与刘洋）：2026年应完成 1 次，已完成 0 次');
   });
 
   it('tells the 机关党委 about missed 谈心谈话 as counts, never naming a pair', async () => {

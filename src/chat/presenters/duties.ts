@@ -113,7 +113,9 @@ export function memberDueCard(env: PresentEnv, due: MemberDue, note?: string): C
   if (missed.length) lines.push(say('duties.due_missed_heading', { period: due.period.label }), ...missed);
   const upcoming = due.upcoming.map((m) => say('duties.due_upcoming', meetingVars(m, tz)));
   if (upcoming.length) lines.push(say('duties.due_upcoming_heading'), ...upcoming);
-  const duties = (due.duties ?? []).map((d) => say(d.status === 'missed' ? 'duties.due_duty_missed' : 'duties.due_duty', { code: d.code, content: d.content, window: d.window, met: d.met, required: d.required, days: d.daysLeft }));
+  const duties = (due.duties ?? []).map((d) =>
+    say(d.status === 'missed' ? 'duties.due_duty_missed' : 'duties.due_duty', { code: d.code, content: d.with ? say('duties.due_with', { content: d.content, name: d.with }) : d.content, window: d.window, met: d.met, required: d.required, days: d.daysLeft }),
+  );
   if (duties.length) lines.push(say('duties.due_duties_heading'), ...duties);
   const body = lines.length ? lines.join('\n') : say('duties.due_none');
   return {
