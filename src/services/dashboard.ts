@@ -209,9 +209,10 @@ export async function dashboardView(unit: Unit, input: { nodeId: string; period:
   // Set-based: what the compliance of every branch and owner needs for both periods, once; then the
   // engine's obligations of the subtree per period, and each node's report computed from them.
   const data = await loadCompliance(unit.tx, [...branches, ...owners].map((n) => n.id), [input.period, prev], unit.now, o.timezone);
+  // The previous period first: its obligations (hundreds of thousands in a work committee) can go before the current ones come.
+  const before = await branchFigures(unit, data, branches.length ? await obligationsByNode(unit, nodes, prev, o) : new Map(), branches, prev, o);
   const current = await obligationsByNode(unit, nodes, input.period, o);
   const now = await branchFigures(unit, data, current, branches, input.period, o);
-  const before = await branchFigures(unit, data, branches.length ? await obligationsByNode(unit, nodes, prev, o) : new Map(), branches, prev, o);
   const ownLines = (nodeId: string) =>
     owners.filter((t) => t.id === nodeId || (t.parentId === nodeId && t.kind === 'ORGAN_COMMITTEE')).flatMap((t) => reportLines(data, current, t.id, input.period, unit.now, o));
 
@@ -223,8 +224,9 @@ export async function dashboardView(unit: Unit, input: { nodeId: string; period:
   }
   if (node.kind === 'WORK_COMMITTEE') {
     const units = nodes.filter((n) => n.kind === 'UNIT');
+    const below = branchesBelow(nodes);
     const out = units.map((u) => {
-      const under = branchesUnderNode(nodes, u.id);
+      const under = below.get(u.id) ?? [];
       return { id: u.id, code: u.code, name: u.name, own: countLines(ownLines(u.id)), rollUp: rollUp(under.map((b) => now.get(b.id)!)), previous: rollUp(under.map((b) => before.get(b.id)!)) };
     });
     return { level: 'committee', node, period: ref(input.period), previous: ref(prev), units: out, rollUp: rollUp([...now.values()]), previousRollUp: rollUp([...before.values()]) };
@@ -250,14 +252,19 @@ export async function obligationDetail(unit: Unit, input: { branchId: string; ke
   return { branch: view.node, line, meetings: view.meetings.filter((m) => m.kindCode === line.kindCode), names: view.names };
 }
 
-function branchesUnderNode(nodes: TreeNode[], rootId: string): TreeNode[] {
-  const inside = new Set([rootId]);
-  // Repeat until stable: codes need not order parents before children.
-  for (let changed = true; changed; ) {
-    changed = false;
-    for (const n of nodes) if (n.parentId && inside.has(n.parentId) && !inside.has(n.id)) (inside.add(n.id), (changed = true));
+/** The branches below each node of the subtree, in the subtree's order (one walk up from each branch). */
+function branchesBelow(nodes: TreeNode[]): Map<string, TreeNode[]> {
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const below = new Map<string, TreeNode[]>();
+  for (const b of nodes) {
+    if (b.kind !== 'BRANCH') continue;
+    for (let n = byId.get(b.parentId ?? ''), i = 0; n && i < 16; n = byId.get(n.parentId ?? ''), i++) {
+      const list = below.get(n.id);
+      if (list) list.push(b);
+      else below.set(n.id, [b]);
+    }
   }
-  return nodes.filter((n) => n.kind === 'BRANCH' && inside.has(n.id));
+  return below;
 }
 
 function lineOf(i: ComplianceItem, now: Date): ObligationLine {
