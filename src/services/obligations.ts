@@ -274,7 +274,8 @@ export async function escalate(unit: Unit, input: { period: PeriodRange; timezon
 // ───────────────────────── reminders to members ─────────────────────────
 
 export interface MemberReminderData {
-  items: Array<{ code: string; content: string; window: string; daysLeft: number }>;
+  /** `with`: the other 委员 of a 谈心谈话 pair. */
+  items: Array<{ code: string; content: string; window: string; daysLeft: number; with?: string }>;
 }
 
 /**
@@ -289,11 +290,12 @@ export async function memberReminders(unit: Unit, input: { timezone: string; atR
   const report = await computeObligations(tx, { period: quarter, now, tz: input.timezone, atRiskDays: input.atRiskDays });
   const byMember = new Map<string, Obligation[]>();
   for (const o of report.obligations) {
-    if (o.status !== 'at_risk' || o.holder.kind !== 'member' || !o.holder.member) continue;
-    byMember.set(o.holder.member.id, [...(byMember.get(o.holder.member.id) ?? []), o]);
+    if (o.status !== 'at_risk' || (o.holder.kind !== 'member' && o.holder.kind !== 'pair') || !o.holder.member) continue;
+    // A 谈心谈话 pair reminds both 委员.
+    for (const m of [o.holder.member, o.holder.partner]) if (m) byMember.set(m.id, [...(byMember.get(m.id) ?? []), o]);
   }
   // One statement records every obligation told about (in chunks); only those new today are sent.
-  const all = [...byMember.values()].flat();
+  const all = [...new Map([...byMember.values()].flat().map((o) => [o.key, o])).values()];
   const fresh = new Set<string>();
   for (let i = 0; i < all.length; i += 5000) {
     const rows = all.slice(i, i + 5000).map((o) => ({ orgNodeId: o.holder.node.id, obligationKey: o.key, periodKey: o.window.key, threshold: 'member' }));
@@ -304,7 +306,8 @@ export async function memberReminders(unit: Unit, input: { timezone: string; atR
   for (const [memberId, obs] of byMember) {
     const items = obs.filter((o) => fresh.has(o.key));
     if (!items.length) continue;
-    const data: MemberReminderData = { items: items.map((o) => ({ code: o.itemCode, content: o.content, window: o.window.label, daysLeft: o.daysLeft })) };
+    const other = (o: Obligation) => o.holder.partner && (o.holder.partner.id === memberId ? o.holder.member! : o.holder.partner);
+    const data: MemberReminderData = { items: items.map((o) => ({ code: o.itemCode, content: o.content, window: o.window.label, daysLeft: o.daysLeft, ...(other(o) ? { with: other(o)!.name } : {}) })) };
     unit.notify({ member: memberId }, OBLIGATION_VIEWS.memberReminder, data as unknown as Record<string, unknown>, `duties:${memberId}:${day.year}-${day.month}-${day.day}`, { category: 'reminder' });
     sent++;
   }

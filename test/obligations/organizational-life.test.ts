@@ -8,7 +8,8 @@ import { computeObligations } from '../../src/domain/obligations/engine.js';
 import { computeCompliance } from '../../src/domain/life/compliance.js';
 import { periodRange } from '../../src/domain/life/period.js';
 import { enterReview, lifeChecklist, markLifeStep, reviewsOf } from '../../src/services/organizational-life.js';
-import { escalate, type EscalationData } from '../../src/services/obligations.js';
+import { escalate, memberReminders, type EscalationData, type MemberReminderData } from '../../src/services/obligations.js';
+import { memberReminderText } from '../../src/chat/presenters/obligations.js';
 import { DomainError, type NotifyIntent } from '../../src/services/kernel.js';
 import { complianceCard } from '../../src/chat/presenters/life.js';
 import { lifeChecklistCard, reviewListCard } from '../../src/chat/presenters/organizational-life.js';
@@ -150,6 +151,15 @@ describe.each(['pglite', 'postgres'] as const)('organizational life on %s', (bac
     const due = (await h.run(await h.member('m103'), NOW, (u) => memberDue(u, { timezone: TZ, lateCheckinDays: 7 }))).result;
     expect(due.duties.filter((d) => d.code === 'B-09').map((d) => d.with)).toEqual(['王建国', '李秀英', '刘洋']);
     expect(memberDueCard(presenters.env(NOW), due).markdown).toContain('· B-09 开展谈心谈话：支部委员之间、支部委员和党员之间、党员和党员之间（与刘洋）：2026年应完成 1 次，已完成 0 次');
+  });
+
+  it('reminds both 委员 of a pair not yet met near the year’s end, each naming the other', async () => {
+    const r = await h.run(h.system, sh('2026-12-29T09:00'), (u) => memberReminders(u, { timezone: TZ, atRiskDays: 3 }));
+    const m103 = (await h.db.prisma.member.findFirstOrThrow({ where: { employeeNo: 'm103' } })).id;
+    const note = r.intents.find((i): i is NotifyIntent => i.type === 'notify' && 'member' in i.to && i.to.member === m103)!;
+    const data = note.data as unknown as MemberReminderData;
+    expect(data.items.filter((i) => i.code === 'B-09').map((i) => i.with)).toEqual(['王建国', '李秀英', '刘洋']);
+    expect(memberReminderText(data)).toContain('· B-09 开展谈心谈话：支部委员之间、支部委员和党员之间、党员和党员之间（与王建国）（2026年，还剩 2 天）');
   });
 
   it('tells the 机关党委 about missed 谈心谈话 as counts, never naming a pair', async () => {

@@ -31,7 +31,7 @@ export function escalationText(d: EscalationData): string {
 
 /** A member's own duties about to fall due, in one message. */
 export function memberReminderText(d: MemberReminderData): string {
-  const lines = d.items.map((i) => say('obligations.reminder_item', { code: i.code, content: i.content, window: i.window, days: i.daysLeft }));
+  const lines = d.items.map((i) => say('obligations.reminder_item', { code: i.code, content: i.with ? say('duties.due_with', { content: i.content, name: i.with }) : i.content, window: i.window, days: i.daysLeft }));
   return [say('obligations.reminder_head'), ...lines, say('obligations.reminder_footer', { code: d.items[0]?.code ?? '' })].join('\n');
 }
 
