@@ -34,7 +34,17 @@ export async function fetchLimited(what: string, url: string, maxBytes: number, 
     await res.body?.cancel();
     throw new SendError(`${what}: HTTP ${res.status}`, res.status === 429 || res.status >= 500);
   }
-  const declared = res.headers.get('content-length');
-  const bytes = await readLimited(res.body as AsyncIterable<Uint8Array> | null, maxBytes, declared ? Number(declared) : undefined);
+  const declared = Number(res.headers.get('content-length') ?? NaN);
+  if (declared > maxBytes) {
+    await res.body?.cancel();
+    throw new AttachmentTooLarge(maxBytes);
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await readLimited(res.body as AsyncIterable<Uint8Array> | null, maxBytes);
+  } catch (e) {
+    if (e instanceof AttachmentTooLarge) throw e;
+    throw new SendError(`${what}: the download broke off`, true);
+  }
   return { bytes, mime: res.headers.get('content-type')?.split(';')[0]?.trim() || undefined };
 }
