@@ -34,6 +34,12 @@ describe('民主评议 in the chat', () => {
     await chat.say('m201', direct('m201'), '民主评议 胡斌 优秀 政治担当表现突出');
     await chat.waitFor(direct('m201'), (x) => textOf(x) === '已登记 胡斌 2026年民主评议结果：优秀。已评议 1/10 人。');
     expect(await app.db.prisma.auditLog.count({ where: { action: 'member_review.enter' } })).toBe(1);
+    // Several at once; a name not in the branch changes nothing.
+    await chat.say('m201', direct('m201'), '民主评议 郭芳、何勇 合格');
+    await chat.waitFor(direct('m201'), (x) => textOf(x) === '已登记 2 人 2026年民主评议结果：合格（郭芳、何勇）。已评议 3/10 人。');
+    await chat.say('m201', direct('m201'), '民主评议 高雪、王建国 合格');
+    await chat.waitFor(direct('m201'), (x) => textOf(x) === '本支部没有找到「王建国」，请写在册党员的姓名。');
+    expect(await app.db.prisma.memberReview.count()).toBe(3);
 
     chat.watch(direct('m201'));
     await chat.say('m201', group(2), '民主评议情况');

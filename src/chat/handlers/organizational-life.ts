@@ -1,4 +1,4 @@
-// 民主评议 <姓名> <等次> [政治体检情况] and 民主评议情况 (results only in a direct chat: they stay with the
+// 民主评议 <姓名[、姓名…]> <等次> [政治体检情况] and 民主评议情况 (results only in a direct chat: they stay with the
 // branch's managers), 组织生活会 <环节> 已完成 … and 组织生活会情况 (the year's checklist). The rules are
 // src/services/organizational-life.ts.
 import type { Router } from '../router.js';
@@ -9,7 +9,7 @@ import { DEFAULT_TZ } from '../../domain/life/time.js';
 import { REVIEW_RESULTS, type MarkedStep } from '../../domain/obligations/organizational-life.js';
 import { enterReview, lifeChecklist, markLifeStep, reviewsOf } from '../../services/organizational-life.js';
 import { attachmentsOf } from './obligations.js';
-import { lifeChecklistCard, resultName, reviewEnteredText, reviewListCard } from '../presenters/organizational-life.js';
+import { lifeChecklistCard, resultName, reviewEnteredText, reviewListCard, reviewsEnteredText } from '../presenters/organizational-life.js';
 
 // The words a secretary uses for each step.
 const STEP_WORDS: Array<[RegExp, MarkedStep]> = [
@@ -32,13 +32,16 @@ export function registerOrganizationalLife(router: Router, deps: { timezone?: st
   const timezone = deps.timezone ?? DEFAULT_TZ;
   router
     .command(
-      { name: 'orglife.review', keywords: ['民主评议'], args: /^(\S+)\s+(\S+)\s*([\s\S]*)$/, changes: true, help: 'manager', examples: ['民主评议 张伟 合格', '民主评议 陈静 优秀 政治忠诚、政治担当表现突出'] },
+      { name: 'orglife.review', keywords: ['民主评议'], args: /^(\S+)\s+(\S+)\s*([\s\S]*)$/, changes: true, help: 'manager', examples: ['民主评议 张伟 合格', '民主评议 陈静 优秀 政治忠诚、政治担当表现突出', '民主评议 赵磊、黄丽、周涛 合格'] },
       async (ctx, m) => {
         if (ctx.inbound.chat.kind === 'GROUP') return ctx.reply(say('orglife.direct_only'));
         const result = REVIEW_RESULTS.find((r) => resultName(r) === m[2]);
         if (!result) fail('orglife.review_usage');
-        const r = await enterReview(ctx.unit, { branchId: await ctx.chatBranchId(), name: m[1]!, result, notes: m[3], timezone });
-        ctx.reply(reviewEnteredText(r));
+        // 民主评议 张伟、李明 合格: several at once, all or none.
+        const branchId = await ctx.chatBranchId();
+        const entered = [];
+        for (const name of m[1]!.split(/[、，,]/).filter(Boolean)) entered.push(await enterReview(ctx.unit, { branchId, name, result, notes: m[3], timezone }));
+        ctx.reply(entered.length === 1 ? reviewEnteredText(entered[0]!) : reviewsEnteredText(entered));
       },
     )
     .command({ name: 'orglife.reviews', keywords: ['民主评议情况', '民主评议结果'], help: 'manager', examples: ['民主评议情况', '民主评议结果'] }, (ctx) => reviewList(ctx, timezone))

@@ -20,6 +20,12 @@ export function reviewEnteredText(r: EnteredReview): string {
   return r.previous ? say('orglife.review_corrected', { ...vars, previous: resultName(r.previous) }) : say('orglife.review_entered', vars);
 }
 
+/** Several entered at once: one line, and the count after the last. */
+export function reviewsEnteredText(list: EnteredReview[]): string {
+  const last = list.at(-1)!;
+  return say('orglife.reviews_entered', { count: list.length, year: last.year, result: resultName(last.result), names: list.map((r) => r.member.name).join('、'), done: last.counts.done, total: last.counts.total });
+}
+
 /** The branch's own managers get every member with the result; anyone else the counts only. */
 export function reviewListCard(r: ReviewList): Card {
   const title = say('orglife.review_title', { branch: r.branch.name, year: r.year });
