@@ -207,6 +207,11 @@ ${linesTable(b.lines, (l) => `${base}/obligation?k=${encodeURIComponent(l.key)}&
   return page(`${say('dashboard.title')} · ${v.node.name}`, `${head}${frozen}${body}${foot}`);
 }
 
+/** Where a sign-in may land: a 驾驶舱 page of ours (never a sign-in or login page), else home. */
+export function dashboardTarget(to: string): string {
+  return /^\/dashboard(\/[A-Za-z0-9_\-/]*)?(\?[A-Za-z0-9_=&%\-.]*)?$/.test(to) && !to.startsWith('/dashboard/sign') && !to.startsWith('/dashboard/login') ? to : '/dashboard';
+}
+
 export function registerDashboard(server: FastifyInstance, deps: DashboardDeps): void {
   const clock = deps.clock ?? (() => new Date());
   const o = { timezone: deps.timezone, atRiskDays: deps.atRiskDays ?? DEFAULT_LIFE.atRiskDays };
@@ -221,7 +226,7 @@ export function registerDashboard(server: FastifyInstance, deps: DashboardDeps):
     const member = s ? await findMember(deps.db.prisma, s.memberId) : null;
     if (!member?.active) {
       // The platform sign-in page (src/web/platform-login.ts) is one click away.
-      await html(reply, 401, page(say('dashboard.title'), `<h1>${e(say('dashboard.title'))}</h1><p class="summary">${e(say('dashboard.sign_in_needed'))}</p><p><a href="/dashboard/login">${e(say('web_login.other_ways'))}</a></p>`));
+      await html(reply, 401, page(say('dashboard.title'), `<h1>${e(say('dashboard.title'))}</h1><p class="summary">${e(say('dashboard.sign_in_needed'))}</p><p><a href="/dashboard/login?to=${encodeURIComponent(dashboardTarget(req.url))}">${e(say('web_login.other_ways'))}</a></p>`));
       return null;
     }
     return { principal: memberPrincipal(member, 'web'), now };
@@ -258,7 +263,7 @@ export function registerDashboard(server: FastifyInstance, deps: DashboardDeps):
     const opened = await run(reply, { principal: memberPrincipal(member, 'web'), now }, (u) => openSignIn(u, { sessionId: check.claims.target, memberId: check.claims.member! }));
     if (!opened) return reply;
     const to = String((req.query as { to?: string }).to ?? '');
-    const next = /^\/dashboard(\/[A-Za-z0-9_\-/]*)?(\?[A-Za-z0-9_=&%\-.]*)?$/.test(to) && !to.startsWith('/dashboard/sign') ? to : '/dashboard';
+    const next = dashboardTarget(to);
     return reply
       .code(303)
       .header('set-cookie', stringifySetCookie({ name: DASHBOARD_COOKIE, value: opened.cookie, httpOnly: true, sameSite: 'lax', secure: req.protocol === 'https', path: '/dashboard', maxAge: SESSION_SECONDS }))

@@ -1,7 +1,7 @@
 // 驾驶舱 sign-in through a platform, beside the one-time chat link (src/web/dashboard.ts, unchanged):
-//   GET /dashboard/login                       the entry page: the configured platforms and the chat link
-//   GET /dashboard/login/:p                    p = lark | dingtalk | wecom: a login cookie for this browser,
-//                                              then off to the platform with a signed state
+//   GET /dashboard/login[?to=/dashboard/…]     the entry page: the configured platforms and the chat link
+//   GET /dashboard/login/:p[?to=]              p = lark | dingtalk | wecom: a login cookie for this browser
+//                                              (and where to land), then off to the platform with a signed state
 //   GET /dashboard/login/:p/callback?code|authCode&state   back from the platform: the state must be
 //                                              ours (HMAC), this browser's, unused and at most 10 minutes
 //                                              old; the platform says who it is (src/platforms/<p>/login.ts);
@@ -23,9 +23,11 @@ import { beginPlatformSignIn, claimPlatformSignIn, openPlatformSignIn, platformM
 import type { WebLogin } from '../platforms/web-login.js';
 import { escapeHtml as e } from './h5.js';
 import { htmlPage } from './personal-links.js';
-import { DASHBOARD_COOKIE, DASHBOARD_STYLE } from './dashboard.js';
+import { DASHBOARD_COOKIE, DASHBOARD_STYLE, dashboardTarget } from './dashboard.js';
 
 export const LOGIN_COOKIE = 'zhibu_login';
+/** The 驾驶舱 page to land on after signing in (?to= of the login page, checked by dashboardTarget). */
+const TARGET_COOKIE = 'zhibu_login_to';
 const LOGIN_PATH = '/dashboard/login';
 
 export interface PlatformLoginDeps {
@@ -70,8 +72,10 @@ export function registerPlatformLogin(server: FastifyInstance, deps: PlatformLog
     });
   }
 
-  server.get(LOGIN_PATH, async (_req, reply) => {
-    const links = deps.logins.map((l) => `<p><a class="login" href="${LOGIN_PATH}/${slugOf(l)}">${e(say('web_login.sign_in_with', { platform: say(PLATFORM_NAME[l.platform]) }))}</a></p>`);
+  server.get(LOGIN_PATH, async (req, reply) => {
+    const to = dashboardTarget(String((req.query as { to?: unknown }).to ?? ''));
+    const keep = to === '/dashboard' ? '' : `?to=${encodeURIComponent(to)}`;
+    const links = deps.logins.map((l) => `<p><a class="login" href="${LOGIN_PATH}/${slugOf(l)}${keep}">${e(say('web_login.sign_in_with', { platform: say(PLATFORM_NAME[l.platform]) }))}</a></p>`);
     const body = links.length
       ? `<h1>${e(say('web_login.title'))}</h1><p>${e(say('web_login.intro'))}</p>${links.join('')}<p class="muted">${e(say('web_login.chat_link'))}</p>`
       : `<h1>${e(say('web_login.title'))}</h1><p class="summary">${e(say('web_login.none'))}</p>`;
@@ -83,9 +87,11 @@ export function registerPlatformLogin(server: FastifyInstance, deps: PlatformLog
     if (!login) return page(reply, 404, say('web_login.none'));
     const browser = randomBytes(32).toString('base64url');
     const { stateId } = await run(GUEST, clock(), (u) => beginPlatformSignIn(u, { browser }));
+    const to = dashboardTarget(String((req.query as { to?: unknown }).to ?? ''));
+    const cookie = (name: string, value: string) => stringifySetCookie({ name, value, httpOnly: true, sameSite: 'lax', secure: secure(req), path: LOGIN_PATH, maxAge: PLATFORM_SIGN_IN_SECONDS });
     return reply
       .code(302)
-      .header('set-cookie', stringifySetCookie({ name: LOGIN_COOKIE, value: browser, httpOnly: true, sameSite: 'lax', secure: secure(req), path: LOGIN_PATH, maxAge: PLATFORM_SIGN_IN_SECONDS }))
+      .header('set-cookie', [cookie(LOGIN_COOKIE, browser), cookie(TARGET_COOKIE, to)])
       .header('cache-control', 'no-store')
       .header('location', login.authorizeUrl(`${stateId}${mac(login.platform, stateId)}`, redirectUri(login)))
       .send();
@@ -96,14 +102,15 @@ export function registerPlatformLogin(server: FastifyInstance, deps: PlatformLog
     if (!login) return page(reply, 404, say('web_login.none'));
     const query = Object.fromEntries(Object.entries(req.query as Record<string, unknown>).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
     const name = say(PLATFORM_NAME[login.platform]);
-    const clear = stringifySetCookie({ name: LOGIN_COOKIE, value: '', httpOnly: true, sameSite: 'lax', secure: secure(req), path: LOGIN_PATH, maxAge: 0 });
+    const clear = [LOGIN_COOKIE, TARGET_COOKIE].map((name) => stringifySetCookie({ name, value: '', httpOnly: true, sameSite: 'lax', secure: secure(req), path: LOGIN_PATH, maxAge: 0 }));
     reply.header('set-cookie', clear);
 
     // The state: ours, for this platform, from this browser, once, in time.
     const state = String(query.state ?? '');
     const m = /^([a-z0-9]{10,64})([0-9a-f]{32})$/.exec(state);
     const expected = m ? Buffer.from(mac(login.platform, m[1]!)) : undefined;
-    const browser = parseCookie(req.headers.cookie ?? '')[LOGIN_COOKIE] ?? '';
+    const cookies = parseCookie(req.headers.cookie ?? '');
+    const browser = cookies[LOGIN_COOKIE] ?? '';
     if (!m || !timingSafeEqual(expected!, Buffer.from(m[2]!)) || !browser) {
       log.warn({ platform: login.platform, why: m ? (browser ? 'signature' : 'no login cookie') : 'malformed' }, 'web sign-in: state refused');
       return page(reply, 403, say('dashboard.login_state'));
@@ -136,9 +143,9 @@ export function registerPlatformLogin(server: FastifyInstance, deps: PlatformLog
     }
     return reply
       .code(303)
-      .header('set-cookie', [clear, stringifySetCookie({ name: DASHBOARD_COOKIE, value: opened.cookie, httpOnly: true, sameSite: 'lax', secure: secure(req), path: '/dashboard', maxAge: SESSION_SECONDS })])
+      .header('set-cookie', [...clear, stringifySetCookie({ name: DASHBOARD_COOKIE, value: opened.cookie, httpOnly: true, sameSite: 'lax', secure: secure(req), path: '/dashboard', maxAge: SESSION_SECONDS })])
       .header('cache-control', 'no-store')
-      .header('location', '/dashboard')
+      .header('location', dashboardTarget(cookies[TARGET_COOKIE] ?? ''))
       .send();
   });
 }

@@ -152,7 +152,37 @@ describe('the entry page', () => {
     // The 驾驶舱 without a session points here.
     const none = await new Browser().get('/dashboard');
     expect(none.status).toBe(401);
-    expect(await none.text()).toContain('href="/dashboard/login"');
+    expect(await none.text()).toContain('href="/dashboard/login?to=%2Fdashboard"');
+  });
+});
+
+describe('landing where one was going', () => {
+  it('a 驾驶舱 page opened without a session leads through the login page back to that page; other targets go home', async () => {
+    const organ = await app.db.prisma.orgNode.findFirstOrThrow({ where: { code: 'demo-organ' }, select: { id: true } });
+    const target = `/dashboard/node/${organ.id}?p=2026Q4`;
+    const b = new Browser();
+    const refused = await b.get(target);
+    expect(refused.status).toBe(401);
+    const link = /href="(\/dashboard\/login\?to=[^"]+)"/.exec(await refused.text())![1]!;
+    expect(decodeURIComponent(link.split('to=')[1]!)).toBe(target);
+    const entry = await (await b.get(link)).text();
+    const start = /href="(\/dashboard\/login\/dingtalk\?to=[^"]+)"/.exec(entry)![1]!;
+    dingLogin.signIn('staff_m101');
+    const away = await b.get(start);
+    const back = (await b.platform(away.headers.get('location')!)).headers.get('location')!;
+    const done = await b.get(back);
+    expect(done.status).toBe(303);
+    expect(done.headers.get('location')).toBe(target);
+    expect((await b.get(target)).status).toBe(200);
+
+    // Anywhere else (another site, a login page) lands home.
+    for (const to of ['https://evil.example/dashboard', '//evil.example', '/dashboard/login/lark', '/dashboard/sign-in?t=x']) {
+      const c = new Browser();
+      wecom.signIn('wc_m101');
+      const go = await c.get(`/dashboard/login/wecom?to=${encodeURIComponent(to)}`);
+      const ret = (await c.platform(go.headers.get('location')!)).headers.get('location')!;
+      expect((await c.get(ret)).headers.get('location')).toBe('/dashboard');
+    }
   });
 });
 
