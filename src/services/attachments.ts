@@ -5,8 +5,11 @@
 import type { ChatKind, Platform } from '../generated/prisma/enums.js';
 import type { Unit } from './kernel.js';
 
-/** How a record's evidence names an attachment not yet stored: the platform and its handle. */
-export const attachmentHandle = (platform: string, key: string) => `${platform.toLowerCase()}:${key}`;
+/**
+ * How a record's evidence names an attachment not yet stored: the platform and its key, without the
+ * key's fragment (WeCom carries the file's aeskey there, which the evidence has no use for).
+ */
+export const attachmentHandle = (platform: string, key: string) => `${platform.toLowerCase()}:${key.split('#')[0]}`;
 
 /** How evidence names a stored file. */
 export const storedFileUrl = (sha256: string) => `file:${sha256}`;
