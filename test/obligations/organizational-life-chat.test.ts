@@ -59,6 +59,11 @@ describe('组织生活会 in the chat', () => {
     const { card } = await chat.waitForCard(group(3), '2026年组织生活会');
     expect(card.markdown).toMatch(/^✅ 会前征求意见：12月3日 10:00 共收集意见12条 https:\/\/example\.com\/yj\n⭕ 会前谈心谈话：未完成/);
     expect(card.markdown).toContain('⭕ 召开组织生活会：未召开');
+    expect(card.markdown).toContain('⭕ 对照检查材料：0/10 人\n'); // who has none yet: not in the group
+    expect(card.markdown).not.toContain('还没有');
+    await chat.say('m301', direct('m301'), '组织生活会情况');
+    const own = await chat.waitForCard(direct('m301'), '2026年组织生活会');
+    expect(own.card.markdown).toContain('　· 还没有：郑凯、梁燕、谢鹏');
 
     await chat.say('m305', group(3), '组织生活会 整改落实 已完成 整改清单已报');
     const refused = await chat.waitFor(group(3), (x) => !!textOf(x)?.includes('才能'));

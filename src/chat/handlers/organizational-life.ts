@@ -59,11 +59,11 @@ export function registerOrganizationalLife(router: Router, deps: { timezone?: st
         const step = STEP_WORDS.find(([re]) => re.test(m[1]!))?.[1];
         if (!step) fail('orglife.step_usage');
         const c = await markLifeStep(ctx.unit, { branchId: await ctx.chatBranchId(), step, text: m[2] ?? '', attachments: attachmentsOf(ctx), timezone });
-        ctx.reply({ kind: 'card', card: lifeChecklistCard(c, timezone) });
+        ctx.reply({ kind: 'card', card: lifeChecklistCard(c, timezone, ctx.inbound.chat.kind !== 'GROUP') });
       },
     )
     .command({ name: 'orglife.checklist', keywords: ['组织生活会情况', '组织生活会清单'], guard: 'branch.view', help: 'manager', examples: ['组织生活会情况'] }, async (ctx) => {
       const c = await lifeChecklist(ctx.unit, { branchId: await ctx.chatBranchId(), timezone });
-      ctx.reply({ kind: 'card', card: lifeChecklistCard(c, timezone) });
+      ctx.reply({ kind: 'card', card: lifeChecklistCard(c, timezone, ctx.inbound.chat.kind !== 'GROUP') });
     });
 }

@@ -37,7 +37,8 @@ export function reviewListCard(r: ReviewList): Card {
   return { title, tone: r.counts.done === r.counts.total ? 'green' : 'blue', markdown: [counts, ...lines].join('\n'), footer: say('orglife.review_footer') };
 }
 
-export function lifeChecklistCard(c: LifeChecklist, tz: string): Card {
+/** `names`: who has no 对照检查材料 yet (the service gives them to the branch's managers; never in a group). */
+export function lifeChecklistCard(c: LifeChecklist, tz: string, names = true): Card {
   const lines: string[] = [];
   const step = (s: LifeChecklist['steps'][number]) =>
     s.done ? say('orglife.step_done', { step: say(`orglife.steps.${s.step}`), when: formatShort(s.at!, tz), text: s.text ?? '' }) : say('orglife.step_open', { step: say(`orglife.steps.${s.step}`) });
@@ -54,7 +55,7 @@ export function lifeChecklistCard(c: LifeChecklist, tz: string): Card {
     if (s.step === 'self_review') {
       const done = c.selfReview.done === c.selfReview.total && s.done;
       lines.push(say('orglife.self_review_line', { icon: done ? '✅' : '⭕', done: c.selfReview.done, total: c.selfReview.total }));
-      if (c.selfReview.missingNames?.length) lines.push(say('orglife.self_review_missing', { names: c.selfReview.missingNames.join('、') }));
+      if (names && c.selfReview.missingNames?.length) lines.push(say('orglife.self_review_missing', { names: c.selfReview.missingNames.join('、') }));
       continue;
     }
     lines.push(step(s));
