@@ -16,7 +16,7 @@ import { can, ORGAN_POSTS, WORK_COMMITTEE_POSTS, BRANCH_COMMITTEE_POSTS, adminGr
 import { complianceFrom, loadCompliance, type ComplianceData, type ComplianceItem, type ComplianceStatus } from '../domain/life/compliance.js';
 import { takenPlace } from '../domain/life/held.js';
 import { groupBy } from '../domain/group-by.js';
-import { computeObligations, type Obligation } from '../domain/obligations/engine.js';
+import { computeObligations, loadObligations, type Obligation, type ObligationInputs } from '../domain/obligations/engine.js';
 import { periodOf, previousPeriod, type PeriodRange } from '../domain/life/period.js';
 import { audienceOf } from './pledges-audience.js';
 import { fail, type Unit } from './kernel.js';
@@ -210,8 +210,10 @@ export async function dashboardView(unit: Unit, input: { nodeId: string; period:
   // engine's obligations of the subtree per period, and each node's report computed from them.
   const data = await loadCompliance(unit.tx, [...branches, ...owners].map((n) => n.id), [input.period, prev], unit.now, o.timezone);
   // The previous period first: its obligations (hundreds of thousands in a work committee) can go before the current ones come.
-  const before = await branchFigures(unit, data, branches.length ? await obligationsByNode(unit, nodes, prev, o) : new Map(), branches, prev, o);
-  const current = await obligationsByNode(unit, nodes, input.period, o);
+  // One load of what can meet an obligation serves both periods when they share a year (engine's reuse rule).
+  const inputs = await loadObligationsOf(unit, nodes, input.period, o);
+  const before = await branchFigures(unit, data, branches.length ? await obligationsByNode(unit, nodes, prev, o, inputs) : new Map(), branches, prev, o);
+  const current = await obligationsByNode(unit, nodes, input.period, o, inputs);
   const now = await branchFigures(unit, data, current, branches, input.period, o);
   const ownLines = (nodeId: string) =>
     owners.filter((t) => t.id === nodeId || (t.parentId === nodeId && t.kind === 'ORGAN_COMMITTEE')).flatMap((t) => reportLines(data, current, t.id, input.period, unit.now, o));
@@ -292,12 +294,21 @@ function reportLines(data: ComplianceData, obligations: Map<string, Obligation[]
   return report.items.map((i) => lineOf(i, now));
 }
 
-/** The list's obligations of every node of the subtree for the period (one engine run), by holder node. */
-async function obligationsByNode(unit: Unit, nodes: TreeNode[], period: PeriodRange, o: DashboardOptions): Promise<Map<string, Obligation[]>> {
+const rootOf = (nodes: TreeNode[]) => {
   const inTree = new Set(nodes.map((n) => n.id));
-  const root = nodes.find((n) => !n.parentId || !inTree.has(n.parentId));
+  return nodes.find((n) => !n.parentId || !inTree.has(n.parentId));
+};
+
+async function loadObligationsOf(unit: Unit, nodes: TreeNode[], period: PeriodRange, o: DashboardOptions): Promise<ObligationInputs | undefined> {
+  const root = rootOf(nodes);
+  return root && (await loadObligations(unit.tx, { rootId: root.id, period, now: unit.now, tz: o.timezone, atRiskDays: o.atRiskDays }));
+}
+
+/** The list's obligations of every node of the subtree for the period (one engine run), by holder node. */
+async function obligationsByNode(unit: Unit, nodes: TreeNode[], period: PeriodRange, o: DashboardOptions, inputs?: ObligationInputs): Promise<Map<string, Obligation[]>> {
+  const root = rootOf(nodes);
   if (!root) return new Map();
-  const engine = await computeObligations(unit.tx, { rootId: root.id, period, now: unit.now, tz: o.timezone, atRiskDays: o.atRiskDays });
+  const engine = await computeObligations(unit.tx, { rootId: root.id, period, now: unit.now, tz: o.timezone, atRiskDays: o.atRiskDays }, inputs);
   return groupBy(engine.obligations, (ob) => ob.holder.node.id);
 }
 

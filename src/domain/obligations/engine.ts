@@ -187,9 +187,16 @@ function unitAbove(all: Map<string, OrgRef>, id: string): string | null {
   return null;
 }
 
-export async function computeObligations(tx: Tx, q: ObligationQuery): Promise<ObligationReport> {
+/** Stands for what `loadObligations` read: the subtree, the lists in force for the period's year, and what can meet an obligation over that year. */
+export type ObligationInputs = Awaited<ReturnType<typeof loadObligations>>;
+
+/**
+ * The loading half of computeObligations: the tree, lists and everything that can meet an obligation over
+ * the year around `q.period`. A caller reporting two periods of the same year (the 驾驶舱: this quarter and
+ * the last) loads once and hands it to computeObligations for each.
+ */
+export async function loadObligations(tx: Tx, q: ObligationQuery) {
   const tz = q.tz ?? DEFAULT_TZ;
-  const atRiskDays = q.atRiskDays ?? 10;
   const { all, inScope } = await treeOf(tx, q.rootId);
   const nodeUnit = new Map<string, string>();
   for (const id of inScope) {
@@ -262,6 +269,20 @@ export async function computeObligations(tx: Tx, q: ObligationQuery): Promise<Ob
   const postsAt = group(posts, (p) => p.orgNodeId);
   const employeeNo = new Map(members.map((m) => [m.id, m.employeeNo]));
 
+  return { reuse: reuseKey(q, tz), all, units, lists, kinds, nodesOf, from, posts, members, yearRecords, countedAt, refusedAt, checkinsOf, recordsAt, membersAt, postsAt, employeeNo };
+}
+
+/** Inputs loaded for one query serve another with the same subtree, items, clock and year window. */
+function reuseKey(q: ObligationQuery, tz: string): string {
+  const year = periodOf('year', q.period.start, tz);
+  return JSON.stringify([q.rootId ?? null, q.itemCodes ?? null, q.now.getTime(), tz, year.key, q.period.year, Math.min(year.start.getTime(), q.period.start.getTime()), Math.max(year.end.getTime(), q.period.end.getTime())]);
+}
+
+export async function computeObligations(tx: Tx, q: ObligationQuery, loaded?: ObligationInputs): Promise<ObligationReport> {
+  const tz = q.tz ?? DEFAULT_TZ;
+  const atRiskDays = q.atRiskDays ?? 10;
+  const { all, units, lists, kinds, nodesOf, from, posts, members, yearRecords, countedAt, refusedAt, checkinsOf, recordsAt, membersAt, postsAt, employeeNo } = loaded?.reuse === reuseKey(q, tz) ? loaded : await loadObligations(tx, q);
+
   // Local-time arithmetic is the costly part: each rule's windows and each window's days left once.
   const windowCache = new Map<Period, PeriodRange[]>();
   const windowsFor = (rule: FrequencyRule) => windowCache.get(rule.period) ?? windowCache.set(rule.period, windowsOf(rule, q.period, tz)).get(rule.period)!;
@@ -292,7 +313,7 @@ export async function computeObligations(tx: Tx, q: ObligationQuery): Promise<Ob
         let holders: Holder[];
         const people = (membersAt.get(node.id) ?? []).map((m) => ({ id: m.id, name: m.name }));
         // 谈心谈话: the 委员 among the branch's members, in the members' order.
-        const committee = kind?.code === PAIR_KIND ? new Set(posts.filter((p) => p.orgNodeId === node.id && BRANCH_COMMITTEE.includes(p.title)).map((p) => p.member.id)) : null;
+        const committee = kind?.code === PAIR_KIND ? new Set((postsAt.get(node.id) ?? []).filter((p) => BRANCH_COMMITTEE.includes(p.title)).map((p) => p.member.id)) : null;
         if (committee) {
           const members = people.filter((m) => committee.has(m.id));
           holders = members.flatMap((a, i) => members.slice(i + 1).map((b) => ({ kind: 'pair' as const, node, where, member: a, partner: b })));
