@@ -122,8 +122,8 @@ export async function revokeSessions(unit: Unit, input: { sessionId?: string; me
     revokedAt: null,
     OR: [{ expiresAt: null }, { expiresAt: { gt: unit.now } }],
     ...(input.sessionId ? { id: input.sessionId } : {}),
-    ...(input.memberId ? { memberId: input.memberId } : {}),
-    ...(mine ? { memberId: mine } : {}),
+    // Platform sign-in attempts (no member yet) are nobody's session: not counted, left to expire.
+    memberId: mine ?? input.memberId ?? { not: PENDING },
   };
   const rows = await unit.tx.webSession.findMany({ where, select: { id: true } });
   if (!rows.length) return 0;

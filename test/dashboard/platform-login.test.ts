@@ -371,6 +371,19 @@ describe('expired tokens', () => {
   });
 });
 
+describe('the operator', () => {
+  it('revoking every session counts sessions and sign-in links, not sign-in attempts in progress', async () => {
+    await new Browser().get('/dashboard/login/lark'); // an attempt left at the platform
+    const now = new Date();
+    const open = await app.db.prisma.webSession.count({ where: { revokedAt: null, memberId: { not: '' }, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] } });
+    expect(open).toBeGreaterThan(0);
+    expect(await app.db.prisma.webSession.count({ where: { memberId: '', openedAt: null } })).toBeGreaterThan(0);
+    const out: string[] = [];
+    expect(await sessionsCommand(['revoke', '--all'], async (fn) => fn(app.db.prisma), { log: (s) => out.push(s), error: (s) => out.push(s) }, now)).toBe(0);
+    expect(out.join('\n')).toContain(`已注销 ${open} 个会话`);
+  });
+});
+
 describe('logs', () => {
   it('hold no code, state, token, account or name of any sign-in above', () => {
     const text = logs.join('');
