@@ -32,7 +32,7 @@ interface InboundBase {
 /** A picture, file, voice or video a member sent, as the platform names it (not downloaded here). */
 export interface Attachment {
   kind: 'image' | 'file' | 'audio' | 'video';
-  /** The platform's handle to fetch it (Lark image_key/file_key, DingTalk downloadCode, WeCom url). */
+  /** The platform's handle to fetch it: Lark "<message_id>/<image_key or file_key>", DingTalk downloadCode, WeCom url (with "#aeskey=…" over the long connection), Wechaty message id. */
   key: string;
   /** File name, where the platform gives one. */
   name?: string;
