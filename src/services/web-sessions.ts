@@ -74,13 +74,13 @@ export async function claimPlatformSignIn(unit: Unit, input: { stateId: string; 
   if (r.count !== 1) fail('dashboard.login_state');
 }
 
-/** The member an account of a platform is bound to (the same PlatformIdentity chat uses), if active. */
-export async function platformMemberId(tx: Tx, account: { platform: Platform; tenantKey: string; userId: string }): Promise<string | null> {
+/** The member an account of a platform is bound to (the same PlatformIdentity chat uses): null when unbound. */
+export async function platformMember(tx: Tx, account: { platform: Platform; tenantKey: string; userId: string }): Promise<{ id: string; active: boolean } | null> {
   const row = await tx.platformIdentity.findUnique({
     where: { platform_tenantKey_platformUserId: { platform: account.platform, tenantKey: account.tenantKey, platformUserId: account.userId } },
     select: { member: { select: { id: true, active: true } } },
   });
-  return row?.member.active ? row.member.id : null;
+  return row?.member ?? null;
 }
 
 /**

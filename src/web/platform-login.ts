@@ -19,7 +19,7 @@ import { errorText } from '../chat/presenters/registry.js';
 import { findMember } from '../domain/org.js';
 import { memberPrincipal, type Principal } from '../access/principal.js';
 import { DomainError, Unit } from '../services/kernel.js';
-import { beginPlatformSignIn, claimPlatformSignIn, openPlatformSignIn, platformMemberId, PLATFORM_SIGN_IN_SECONDS, SESSION_SECONDS } from '../services/web-sessions.js';
+import { beginPlatformSignIn, claimPlatformSignIn, openPlatformSignIn, platformMember, PLATFORM_SIGN_IN_SECONDS, SESSION_SECONDS } from '../services/web-sessions.js';
 import type { WebLogin } from '../platforms/web-login.js';
 import { escapeHtml as e } from './h5.js';
 import { htmlPage } from './personal-links.js';
@@ -127,8 +127,13 @@ export function registerPlatformLogin(server: FastifyInstance, deps: PlatformLog
     // Who the platform vouches for, and the member bound to that account.
     const who = await login.identify(query, redirectUri(login));
     if (!who.ok) return page(reply, who.reason === 'unavailable' ? 502 : 403, say(REFUSAL[who.reason], { platform: name }));
-    const memberId = await platformMemberId(deps.db.prisma as never, { platform: login.platform, tenantKey: who.tenantKey, userId: who.userId });
-    const member = memberId ? await findMember(deps.db.prisma, memberId) : null;
+    const bound = await platformMember(deps.db.prisma as never, { platform: login.platform, tenantKey: who.tenantKey, userId: who.userId });
+    // Someone who left the roster (转出, 停止党籍) keeps the account binding for the ledger's history.
+    if (bound && !bound.active) {
+      log.info({ platform: login.platform }, 'web sign-in: member no longer on the roster');
+      return page(reply, 403, say('web_login.left'));
+    }
+    const member = bound ? await findMember(deps.db.prisma, bound.id) : null;
     if (!member) {
       log.info({ platform: login.platform }, 'web sign-in: account not bound');
       return page(reply, 403, say('web_login.not_bound', { platform: name }));

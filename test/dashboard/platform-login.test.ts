@@ -223,6 +223,22 @@ describe.each(LEGS)('$slug', (leg) => {
     expect((await b.get('/dashboard')).status).toBe(401);
   });
 
+  it('a member who left the roster is told so, not to bind again', async () => {
+    const m108 = await app.db.prisma.member.findFirstOrThrow({ where: { employeeNo: 'm108' } });
+    await app.db.prisma.member.update({ where: { id: m108.id }, data: { active: false } });
+    try {
+      const b = new Browser();
+      const { res } = await viaPlatform(b, leg, leg.account('m108'));
+      expect(res.status).toBe(403);
+      const html = await res.text();
+      expect(html).toContain('已不在本机关党员名册中');
+      expect(html).not.toContain('绑定码');
+      expect(b.cookies.has('zhibu_dash')).toBe(false);
+    } finally {
+      await app.db.prisma.member.update({ where: { id: m108.id }, data: { active: true } });
+    }
+  });
+
   it('an account bound to nobody is told to bind first, and how', async () => {
     const { res } = await viaPlatform(new Browser(), leg, leg.account('m999'));
     expect(res.status).toBe(403);
