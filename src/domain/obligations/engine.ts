@@ -265,11 +265,13 @@ export async function loadObligations(tx: Tx, q: ObligationQuery) {
   const refusedAt = group(refused, (r) => `${r.kindId}|${r.orgNodeId}`);
   const checkinsOf = group(checkins, (c) => `${c.memberId}|${c.session.kind.code}`);
   const recordsAt = group(records, (r) => `${r.itemCode}|${r.orgNodeId}`);
+  // A member's own (per-member items): a branch's 党费 records are thousands a year, each member looks at theirs.
+  const recordsOf = group(records, (r) => `${r.itemCode}|${r.orgNodeId}|${r.memberId ?? ''}`);
   const membersAt = group(members, (m) => m.branchId);
   const postsAt = group(posts, (p) => p.orgNodeId);
   const employeeNo = new Map(members.map((m) => [m.id, m.employeeNo]));
 
-  return { reuse: reuseKey(q, tz), all, units, lists, kinds, nodesOf, from, posts, members, yearRecords, countedAt, refusedAt, checkinsOf, recordsAt, membersAt, postsAt, employeeNo };
+  return { reuse: reuseKey(q, tz), all, units, lists, kinds, nodesOf, from, posts, members, yearRecords, countedAt, refusedAt, checkinsOf, recordsAt, membersAt, postsAt, employeeNo, recordsOf };
 }
 
 /** Inputs loaded for one query serve another with the same subtree, items, clock and year window. */
@@ -281,7 +283,7 @@ function reuseKey(q: ObligationQuery, tz: string): string {
 export async function computeObligations(tx: Tx, q: ObligationQuery, loaded?: ObligationInputs): Promise<ObligationReport> {
   const tz = q.tz ?? DEFAULT_TZ;
   const atRiskDays = q.atRiskDays ?? 10;
-  const { all, units, lists, kinds, nodesOf, from, posts, members, yearRecords, countedAt, refusedAt, checkinsOf, recordsAt, membersAt, postsAt, employeeNo } = loaded?.reuse === reuseKey(q, tz) ? loaded : await loadObligations(tx, q);
+  const { all, units, lists, kinds, nodesOf, from, posts, members, yearRecords, countedAt, refusedAt, checkinsOf, recordsAt, membersAt, postsAt, employeeNo, recordsOf } = loaded?.reuse === reuseKey(q, tz) ? loaded : await loadObligations(tx, q);
 
   // Local-time arithmetic is the costly part: each rule's windows and each window's days left once.
   const windowCache = new Map<Period, PeriodRange[]>();
@@ -289,6 +291,7 @@ export async function computeObligations(tx: Tx, q: ObligationQuery, loaded?: Ob
   const daysCache = new Map<string, number>();
   const daysLeftOf = (w: PeriodRange) => daysCache.get(w.key) ?? daysCache.set(w.key, daysLeftIn(w, q.now, tz)).get(w.key)!;
 
+  const idOf = (m: { id: string }) => employeeNo.get(m.id) ?? m.id;
   const report: ObligationReport = { period: q.period, ruledItems: [], obligations: [], untracked: [] };
   for (const unitId of units) {
     for (const item of lists.get(unitId) ?? []) {
@@ -328,7 +331,11 @@ export async function computeObligations(tx: Tx, q: ObligationQuery, loaded?: Ob
 
         for (const holder of holders) {
           for (const w of windowsFor(item.rule)) {
-            const inWindow = (t: Date) => t >= w.start && t < w.end;
+            const [ws, we] = [w.start.getTime(), w.end.getTime()];
+            const inWindow = (t: Date) => {
+              const x = t.getTime();
+              return x >= ws && x < we;
+            };
             const metBy: MetBy[] = [];
             const notCounted: NotCounted[] = [];
             if (kind && hk === 'node') {
@@ -343,7 +350,7 @@ export async function computeObligations(tx: Tx, q: ObligationQuery, loaded?: Ob
               for (const c of checkinsOf.get(`${holder.member.id}|${kind.code}`) ?? []) if (inWindow(c.session.startsAt)) metBy.push({ kind: 'attendance', id: c.session.id, at: c.session.startsAt, what: c.session.kind.name, topic: c.session.topic });
             }
             if (!kind || hk === 'member') {
-              for (const r of recordsAt.get(`${item.code}|${node.id}`) ?? []) {
+              for (const r of (holder.member ? recordsOf.get(`${item.code}|${node.id}|${holder.member.id}`) : recordsAt.get(`${item.code}|${node.id}`)) ?? []) {
                 if (!inWindow(r.occurredAt)) continue;
                 if (holder.member ? r.memberId !== holder.member.id : false) continue;
                 // A pair by a talk with the other; a member by a talk with a 委员 (a record from before partners were kept counts).
@@ -353,7 +360,6 @@ export async function computeObligations(tx: Tx, q: ObligationQuery, loaded?: Ob
             }
             const missing = kind && hk === 'node' && isGated(kind.code) ? missingFor(kind.code, yearRecords.get(node.id), (membersAt.get(node.id) ?? []).map((m) => m.id)) : undefined;
             const { status, daysLeft } = statusOf(item.rule.atLeast, missing?.length ? 0 : metBy.length, w, q.now, atRiskDays, tz, daysLeftOf(w));
-            const idOf = (m: { id: string }) => employeeNo.get(m.id) ?? m.id;
             const who = holder.member ? `:${idOf(holder.member)}${holder.partner ? `+${idOf(holder.partner)}` : ''}` : '';
             report.obligations.push({
               key: `${item.code}@${node.code}${who}:${w.key}`,
