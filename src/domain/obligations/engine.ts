@@ -240,7 +240,8 @@ export async function loadObligations(tx: Tx, q: ObligationQuery) {
   const [posts, members, records] = [
     await tx.post.findMany({ where: { orgNodeId: { in: scopedIds }, until: null, member: { active: true } }, select: { orgNodeId: true, title: true, member: { select: { id: true, name: true } } }, orderBy: [{ since: 'asc' }, { id: 'asc' }] }),
     await tx.member.findMany({ where: { branchId: { in: branchIds }, active: true }, select: { id: true, name: true, branchId: true, employeeNo: true }, orderBy: [{ employeeNo: 'asc' }, { id: 'asc' }] }),
-    await tx.dutyRecord.findMany({ where: { orgNodeId: { in: scopedIds }, voidedAt: null, occurredAt: { gte: from, lt: to } }, orderBy: { occurredAt: 'asc' } }),
+    // Only what the rules read: a work committee's year is a hundred thousand rows and more.
+    await tx.dutyRecord.findMany({ where: { orgNodeId: { in: scopedIds }, voidedAt: null, occurredAt: { gte: from, lt: to } }, select: { id: true, itemCode: true, orgNodeId: true, memberId: true, partnerId: true, occurredAt: true, text: true }, orderBy: { occurredAt: 'asc' } }),
   ];
   const memberKinds = [...new Set([...lists.values()].flat().filter((i) => i.post === '党员' && i.meetingKind).map((i) => i.meetingKind!))];
   const checkins = memberKinds.length
