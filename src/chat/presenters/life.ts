@@ -7,7 +7,7 @@ import type { Card, CardForm, FormField } from '../card.js';
 import type { Outbound } from '../types.js';
 import type { TokenSigner } from '../token.js';
 import { say } from '../wording.js';
-import { missingText } from './organizational-life.js';
+import { HELD_LINE_KEYS, missingText } from './organizational-life.js';
 import type { AttendanceStatus, RequestKind } from '../../generated/prisma/enums.js';
 import { DEFAULT_TZ, formatDateTime, formatRange, formatShort } from '../../domain/life/time.js';
 import { DEFAULT_LIFE, cardTokenTtlSeconds, lateEnd, type LifeOptions } from '../../domain/life/options.js';
@@ -221,7 +221,7 @@ function complianceLine(it: ComplianceItem, tz: string): string {
       line = say(key(it.status), vars);
   }
   // 组织生活会, 民主评议: the meeting is held, its other parts are not.
-  if (it.missing?.length && it.remaining === 0 && it.status !== 'done') line = say(`orglife.held_line_${it.status}`, vars);
+  if (it.missing?.length && it.remaining === 0 && it.status !== 'done') line = say(HELD_LINE_KEYS[it.status as keyof typeof HELD_LINE_KEYS], vars);
   if (it.holders?.pairs) line += say('orglife.holders_pairs', { done: it.holders.done, total: it.holders.total, pairsDone: it.holders.pairs.done, pairsTotal: it.holders.pairs.total });
   else if (it.holders) line += say('compliance.holders', { done: it.holders.done, total: it.holders.total });
   const why = it.notCounted.map((n) =>

@@ -3,15 +3,23 @@
 import type { Card } from '../card.js';
 import { say } from '../wording.js';
 import { formatShort } from '../../domain/life/time.js';
-import type { Missing, ReviewResult } from '../../domain/obligations/organizational-life.js';
+import type { LifeStep, Missing, ReviewResult } from '../../domain/obligations/organizational-life.js';
 import type { EnteredReview, LifeChecklist, ReviewList } from '../../services/organizational-life.js';
 
-export const resultName = (r: ReviewResult): string => say(`orglife.results.${r}`);
+// Keys spelled out, so that every wording key is found in the source (test/chat/wording.test.ts).
+const RESULT_KEYS: Record<ReviewResult, string> = { EXCELLENT: 'orglife.results.EXCELLENT', QUALIFIED: 'orglife.results.QUALIFIED', BASICALLY_QUALIFIED: 'orglife.results.BASICALLY_QUALIFIED', UNQUALIFIED: 'orglife.results.UNQUALIFIED' };
+const STEP_KEYS: Record<LifeStep, string> = { consult: 'orglife.steps.consult', talks: 'orglife.steps.talks', self_review: 'orglife.steps.self_review', meeting: 'orglife.steps.meeting', rectify: 'orglife.steps.rectify' };
+const STATUS_KEYS = { done: 'orglife.status_done', open: 'orglife.status_open', missed: 'orglife.status_missed' } as const;
+/** The 完成情况 line of a held 组织生活会 or 民主评议 whose other parts are not done. */
+export const HELD_LINE_KEYS = { open: 'orglife.held_line_open', at_risk: 'orglife.held_line_at_risk', missed: 'orglife.held_line_missed' } as const;
+
+export const resultName = (r: ReviewResult): string => say(RESULT_KEYS[r]);
+const stepName = (s: LifeStep): string => say(STEP_KEYS[s]);
 
 /** 征求意见、对照检查材料（8/10 人）… */
 export function missingText(missing: Missing[]): string {
   return missing
-    .map((m) => (m.kind === 'step' ? say(`orglife.steps.${m.step}`) : say(m.kind === 'self_review' ? 'orglife.missing_self_review' : 'orglife.missing_reviews', { done: m.done, total: m.total })))
+    .map((m) => (m.kind === 'step' ? stepName(m.step) : say(m.kind === 'self_review' ? 'orglife.missing_self_review' : 'orglife.missing_reviews', { done: m.done, total: m.total })))
     .join('、');
 }
 
@@ -41,7 +49,7 @@ export function reviewListCard(r: ReviewList): Card {
 export function lifeChecklistCard(c: LifeChecklist, tz: string, names = true): Card {
   const lines: string[] = [];
   const step = (s: LifeChecklist['steps'][number]) =>
-    s.done ? say('orglife.step_done', { step: say(`orglife.steps.${s.step}`), when: formatShort(s.at!, tz), text: s.text ?? '' }) : say('orglife.step_open', { step: say(`orglife.steps.${s.step}`) });
+    s.done ? say('orglife.step_done', { step: stepName(s.step), when: formatShort(s.at!, tz), text: s.text ?? '' }) : say('orglife.step_open', { step: stepName(s.step) });
   for (const s of c.steps) {
     if (s.step === 'rectify') {
       // 会上 comes before 会后.
@@ -65,7 +73,7 @@ export function lifeChecklistCard(c: LifeChecklist, tz: string, names = true): C
   return {
     title: say('orglife.checklist_title', { branch: c.branch.name, year: c.year }),
     tone: status === 'done' ? 'green' : status === 'missed' ? 'red' : c.status === 'at_risk' ? 'orange' : 'blue',
-    markdown: [...lines, '', say(`orglife.status_${status}`), ...(c.missing.length ? [say('orglife.missing_line', { list: missingText(c.missing) })] : [])].join('\n'),
+    markdown: [...lines, '', say(STATUS_KEYS[status]), ...(c.missing.length ? [say('orglife.missing_line', { list: missingText(c.missing) })] : [])].join('\n'),
     footer: say('orglife.checklist_footer'),
   };
 }
