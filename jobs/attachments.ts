@@ -24,6 +24,8 @@ export const ATTACHMENTS_JOB = 'attachments';
 export const ATTACHMENTS_EVERY_MS = 5000;
 /** A claimed row is not taken by another worker for this long. */
 const LEASE_MS = 2 * 60_000;
+/** Where a kept attachment is named by its url, in a JSON array: records, 组织生活会 steps, minutes. */
+const HOLDERS = [['DutyRecord', 'evidence'], ['LifeMeetingStep', 'evidence'], ['Minutes', 'attachments']] as const;
 const BATCH = 10;
 
 export interface AttachmentFetcherOptions {
@@ -142,12 +144,14 @@ export class AttachmentFetcher {
       }
       // Every record whose evidence names this handle: stored → file:<sha256> with its size; else marked.
       const patch = outcome.status === 'STORED' ? { url: storedFileUrl(outcome.sha256), sha256: outcome.sha256, size: outcome.size } : { unavailable: outcome.status.toLowerCase() };
-      await sql.query(
-        `UPDATE "DutyRecord" r SET evidence = (
-           SELECT jsonb_agg(CASE WHEN e->>'url' = $1 THEN e || $2::jsonb ELSE e END ORDER BY i) FROM jsonb_array_elements(r.evidence) WITH ORDINALITY AS x(e, i))
-         WHERE r.evidence @> jsonb_build_array(jsonb_build_object('url', $1::text))`,
-        [row.handle, JSON.stringify(patch)],
-      );
+      for (const [table, column] of HOLDERS) {
+        await sql.query(
+          `UPDATE "${table}" r SET "${column}" = (
+             SELECT jsonb_agg(CASE WHEN e->>'url' = $1 THEN e || $2::jsonb ELSE e END ORDER BY i) FROM jsonb_array_elements(r."${column}") WITH ORDINALITY AS x(e, i))
+           WHERE r."${column}" @> jsonb_build_array(jsonb_build_object('url', $1::text))`,
+          [row.handle, JSON.stringify(patch)],
+        );
+      }
       if (!reply) return [];
       const message: Outbound = {
         to: { platform: row.platform, tenantKey: row.tenantKey, target: row.chatId, targetKind: row.chatKind },

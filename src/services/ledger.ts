@@ -18,6 +18,7 @@ import { computeCompliance } from '../domain/life/compliance.js';
 import type { FrequencyRule } from '../domain/meeting-kinds.js';
 import { DEFAULT_LIFE, type LifeOptions } from '../domain/life/options.js';
 import { latestStarted } from '../domain/life/sessions.js';
+import type { Attachment } from './minutes.js';
 
 /** What a ledger covers: one branch, or a 机关党委 and every branch under it. */
 export interface LedgerScope {
@@ -70,7 +71,7 @@ export interface LedgerMeeting {
   rate: number;
   /** More than half of those expected attended. */
   quorum: boolean;
-  minutes: { summary: string; resolutions: string | null; speakers: string[]; attachments: Array<{ title: string; url: string }>; recordedAt: Date } | null;
+  minutes: { summary: string; resolutions: string | null; speakers: string[]; attachments: Attachment[]; recordedAt: Date } | null;
   corrections: LedgerCorrection[];
 }
 
@@ -193,7 +194,7 @@ export async function ledgerData(unit: Unit, input: { nodeId: string; period: Pe
       rate: rows.length ? attended / rows.length : 0,
       quorum: attended * 2 > rows.length,
       minutes: s.minutes
-        ? { summary: s.minutes.summary, resolutions: s.minutes.resolutions, speakers: s.minutes.speakers, attachments: (s.minutes.attachments as Array<{ title: string; url: string }>) ?? [], recordedAt: s.minutes.recordedAt }
+        ? { summary: s.minutes.summary, resolutions: s.minutes.resolutions, speakers: s.minutes.speakers, attachments: (s.minutes.attachments as unknown as Attachment[]) ?? [], recordedAt: s.minutes.recordedAt }
         : null,
       corrections: audits
         .filter((a) => byId.has(a.entityId))

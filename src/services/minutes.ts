@@ -15,8 +15,16 @@ export const MINUTES_MAX = 5000;
 
 export interface Attachment {
   title: string;
+  /** A web link (typed in the form), or a picture or file sent in chat: its platform handle until stored, then file:<sha256>. */
   url: string;
+  /** Sent in chat: a picture or another file. */
+  kind?: 'image' | 'file';
+  sha256?: string;
+  size?: number;
 }
+
+/** A link typed in the form (the form edits these; pictures sent in chat stay whatever the form says). */
+export const isWebLink = (a: Attachment) => /^https?:\/\//.test(a.url);
 
 export interface MinutesRecord {
   summary: string;
@@ -69,6 +77,26 @@ export async function minutesTarget(unit: Unit, input: { branchId: string; kindI
   const s = await latestStarted(unit.tx, { branchId: input.branchId, kindId: input.kindId, since: 'start', now: unit.now });
   if (!s) fail('meeting.nothing_to_record');
   return { session: s, minutes: await minutesRecord(unit.tx, s.id), counts: await attendanceCounts(unit.tx, s.id) };
+}
+
+/**
+ * 纪实照片 [类型]: pictures and files sent in chat join the minutes of the branch's latest meeting (of that
+ * kind), as their platform handles; the download after the ack replaces each with the stored file.
+ * The minutes must exist: the photos belong to a record, not to a meeting nobody has written up.
+ */
+export async function addMinutesFiles(
+  unit: Unit,
+  input: { branchId: string; kindId?: string | null; files: Array<{ kind: string; url: string; title?: string }>; untitled: (n: number) => string },
+): Promise<{ session: SessionView; added: number; total: number }> {
+  const { session: s, minutes } = await minutesTarget(unit, input);
+  if (!input.files.length) fail('meeting.minutes_files_none');
+  if (!minutes) fail('meeting.minutes_files_first', { title: meetingTitle(s) });
+  const known = new Set(minutes.attachments.map((a) => a.url));
+  const fresh = input.files.filter((f) => !known.has(f.url));
+  const attachments = [...minutes.attachments, ...fresh.map((f, i) => ({ title: f.title || input.untitled(minutes.attachments.length + i + 1), url: f.url, kind: f.kind === 'image' ? ('image' as const) : ('file' as const) }))];
+  await unit.tx.minutes.update({ where: { sessionId: s.id }, data: { attachments: attachments as unknown as object[] } });
+  unit.audit({ action: 'meeting.minutes_files', entityType: 'MeetingSession', entityId: s.id, detail: { added: fresh.length } });
+  return { session: s, added: fresh.length, total: attachments.length };
 }
 
 /** A meeting's minutes as they stand (the form shows them), for those who may record them. */
@@ -135,7 +163,9 @@ export async function saveMinutes(unit: Unit, input: SaveMinutesInput, o: LifeOp
   if (s.status === 'CANCELLED') fail('meeting.is_cancelled', { title: meetingTitle(s) });
   await recordable(unit, s);
   const summary = input.summary.trim();
-  const attachments = parseAttachments(input.attachments ?? '', input.untitled);
+  // The form edits the links; pictures and files sent in chat (纪实照片) are kept whatever it says.
+  const sentInChat = ((await tx.minutes.findUnique({ where: { sessionId: s.id }, select: { attachments: true } }))?.attachments as unknown as Attachment[] | undefined ?? []).filter((a) => !isWebLink(a));
+  const attachments = [...parseAttachments(input.attachments ?? '', input.untitled), ...sentInChat];
   const record: MinutesRecord = { summary, resolutions: input.resolutions?.trim() || null, speakers: splitNames(input.speakers ?? ''), attachments };
   const hostId = await memberByName(unit, s, input.host);
   const recorderId = await memberByName(unit, s, input.recorder);

@@ -21,7 +21,9 @@ import { DEFAULT_LIFE } from '../domain/life/options.js';
 import { memberPrincipal } from '../access/principal.js';
 import { DomainError, Unit } from '../services/kernel.js';
 import { ledgerData, meetingRecord, type LedgerMeeting } from '../services/ledger.js';
+import { isWebLink, type Attachment } from '../services/minutes.js';
 import { escapeHtml } from './h5.js';
+import { ATTACHMENT_LINK_TTL_SECONDS, attachmentLink } from './attachment-files.js';
 import { htmlPage, PersonalLinks } from './personal-links.js';
 
 export const LEDGER_ACTION = 'ledger.download';
@@ -57,7 +59,7 @@ export function registerLedgerFiles(server: FastifyInstance, deps: LedgerFilesDe
     if (!(await links.guard(req as never, reply, memberId, req.url))) return null;
     const member = await findMember(deps.db.prisma, memberId);
     if (!member?.active) return void (await refuse(reply, 403, say('ledger.not_allowed')));
-    return { now, target, principal: memberPrincipal(member, 'web') };
+    return { now, target, memberId, principal: memberPrincipal(member, 'web') };
   }
 
   async function asMember<T>(reply: FastifyReply, o: { now: Date; principal: ReturnType<typeof memberPrincipal> }, fn: (u: Unit) => Promise<T>): Promise<T | undefined> {
@@ -91,7 +93,9 @@ export function registerLedgerFiles(server: FastifyInstance, deps: LedgerFilesDe
     if (!o) return reply;
     const r = await asMember(reply, o, (u) => meetingRecord(u, { sessionId: o.target }, defaults(deps)));
     if (!r) return reply;
-    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(recordPage(r.branch.name, r.meeting, deps.timezone));
+    // Pictures and files kept from chat: links bound to the viewer, who holds the /files identity cookie.
+    const stored = (sha256: string) => attachmentLink(deps.tokens, '', sha256, o.memberId, ATTACHMENT_LINK_TTL_SECONDS, o.now);
+    return reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').send(recordPage(r.branch.name, r.meeting, deps.timezone, stored));
   });
 }
 
@@ -103,10 +107,19 @@ h1{text-align:center;font-size:22px;letter-spacing:2px;margin:8px 0 16px}
 table{width:100%;border-collapse:collapse}th,td{border:1px solid #000;padding:6px 8px;vertical-align:top;text-align:left}
 th{width:7em;font-weight:bold;background:#f3f3f3;white-space:nowrap}td.text{white-space:pre-wrap;min-height:8em}
 .sign{display:flex;justify-content:space-between;margin-top:28px}.note{font-size:13px;color:#333}
+figure{margin:6px 0;break-inside:avoid}figure img{max-width:100%;max-height:120mm}figcaption{font-size:13px}
 .tools{text-align:right;margin-bottom:8px}@media print{.tools{display:none}th{background:none}}`;
 
+/** A typed link as a link; a picture kept from chat shown (it prints), another file linked; one not stored yet by its title. */
+function attachmentHtml(a: Attachment, e: (s: string) => string, stored?: (sha256: string) => string): string {
+  if (isWebLink(a)) return `<a href="${e(a.url)}">${e(a.title)}</a>`;
+  if (!a.sha256 || !stored) return e(a.title);
+  const href = e(stored(a.sha256));
+  return a.kind === 'image' ? `<figure><img src="${href}" alt="${e(a.title)}"><figcaption>${e(a.title)}</figcaption></figure>` : `<a href="${href}">${e(a.title)}</a>`;
+}
+
 /** One meeting's record in the usual 会议记录 layout, print-styled (A4). */
-export function recordPage(branchName: string, m: LedgerMeeting, tz: string): string {
+export function recordPage(branchName: string, m: LedgerMeeting, tz: string, stored?: (sha256: string) => string): string {
   const e = (s: string | null | undefined) => escapeHtml(s ?? '');
   const attended = m.present.length + m.late.length;
   const time = m.endsAt ? `${formatDateTime(m.startsAt, tz)} — ${formatDateTime(m.endsAt, tz)}` : formatDateTime(m.startsAt, tz);
@@ -126,7 +139,7 @@ export function recordPage(branchName: string, m: LedgerMeeting, tz: string): st
     row('ledger.print.resolutions', e(m.minutes?.resolutions), 'text'),
     m.minutes?.speakers.length ? row('ledger.print.speakers', e(m.minutes.speakers.join('、'))) : '',
     m.minutes?.attachments.length
-      ? row('ledger.print.attachments', m.minutes.attachments.map((a) => (/^https?:\/\//.test(a.url) ? `<a href="${e(a.url)}">${e(a.title)}</a>` : e(a.title))).join('<br>'))
+      ? row('ledger.print.attachments', m.minutes.attachments.map((a) => attachmentHtml(a, e, stored)).join('<br>'))
       : '',
     m.corrections.length ? row('ledger.print.corrections', correctionLines(m, tz).map(e).join('<br>')) : '',
   ].join('');

@@ -52,6 +52,56 @@ describe('attachments on PGlite', () => {
     }
   }, 60_000);
 
+  it('adds pictures sent with 纪实照片 to the latest meeting\'s minutes, keeps them when the form is saved again, and shows them on the record page', async () => {
+    const p = app.db.prisma;
+    const u = fake.userId('m101'); // branch 1's secretary
+    const group = fake.group(1);
+    const picture = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), crypto.randomBytes(1500)]);
+    const sha = crypto.createHash('sha256').update(picture).digest('hex');
+    const [kind, branch, secretary] = await Promise.all([
+      p.meetingKind.findUniqueOrThrow({ where: { code: 'theme_day' } }),
+      p.orgNode.findUniqueOrThrow({ where: { code: 'demo-branch-1' } }),
+      p.member.findFirstOrThrow({ where: { employeeNo: 'm101' } }),
+    ]);
+    const startsAt = new Date('2026-11-18T14:30:00+08:00');
+    const s = await p.meetingSession.create({ data: { kindId: kind.id, orgNodeId: branch.id, topic: '学习党章', startsAt, checkinOpensAt: startsAt, checkinClosesAt: new Date(startsAt.getTime() + 7_200_000), createdById: secretary.id, status: 'HELD' } });
+
+    // Before the minutes exist the photos have nowhere to go; without a picture nothing is added.
+    await fake.pushWithPicture(group, u, '纪实照片 主题党日', picture);
+    await waitUntil('asked to write the minutes first', () => fake.sent.find((m) => m.to === group.id && m.text.includes('还没有填写纪实')));
+    await p.minutes.create({ data: { sessionId: s.id, summary: '学习党章第一章', recordedById: secretary.id, attachments: [{ title: '学习材料', url: 'https://example.com/a.pdf' }] } });
+    await fake.pushMessage(group, u, '纪实照片');
+    await waitUntil('told to send the picture with it', () => fake.sent.find((m) => m.to === group.id && m.text.includes('没有收到照片或文件')));
+
+    await fake.pushWithPicture(group, u, '纪实照片 主题党日', picture);
+    await waitUntil('the photo added', () => fake.sent.find((m) => m.to === group.id && m.text.includes('已把 1 个照片或文件加入')));
+    await waitUntil('the photo stored', async () => (await due(), (await p.attachmentFetch.findFirst({ where: { sha256: sha, status: 'STORED' } })) ?? undefined));
+    const kept = { title: '附件2', url: `file:${sha}`, kind: 'image', sha256: sha, size: picture.length };
+    expect((await p.minutes.findUniqueOrThrow({ where: { sessionId: s.id } })).attachments).toEqual([{ title: '学习材料', url: 'https://example.com/a.pdf' }, kept]);
+    expect(await p.auditLog.count({ where: { action: 'meeting.minutes_files', entityId: s.id } })).toBe(1);
+
+    // The form shows only the typed links; saving it again keeps the photo.
+    const { minutesFields } = await import('../../src/chat/presenters/life.js');
+    const { saveMinutes, minutesOf } = await import('../../src/services/minutes.js');
+    const { Unit } = await import('../../src/services/kernel.js');
+    const { memberPrincipal } = await import('../../src/access/principal.js');
+    const { findMember } = await import('../../src/domain/org.js');
+    const who = memberPrincipal((await findMember(p as never, secretary.id))!, 'chat');
+    const now = new Date('2026-11-20T11:00:00+08:00');
+    const before = await app.db.transaction((scope) => minutesOf(new Unit(scope, who, now), { sessionId: s.id }));
+    expect(minutesFields(before.minutes).find((f) => f.name === 'attachments')?.value).toBe('学习材料 https://example.com/a.pdf');
+    await app.db.transaction((scope) => saveMinutes(new Unit(scope, who, now), { sessionId: s.id, summary: '学习党章第一章、第二章', attachments: '学习材料 https://example.com/b.pdf', untitled: (n) => `附件${n}` }));
+    expect((await p.minutes.findUniqueOrThrow({ where: { sessionId: s.id } })).attachments).toEqual([{ title: '学习材料', url: 'https://example.com/b.pdf' }, kept]);
+
+    // The printable record shows the picture through a link bound to the viewer.
+    const { meetingRecord } = await import('../../src/services/ledger.js');
+    const { recordPage } = await import('../../src/web/ledger-files.js');
+    const r = await app.db.transaction((scope) => meetingRecord(new Unit(scope, who, now), { sessionId: s.id }));
+    const html = recordPage(r.branch.name, r.meeting, 'Asia/Shanghai', (h) => `/files/attachment?t=for-${h}`);
+    expect(html).toContain(`<img src="/files/attachment?t=for-${sha}" alt="附件2">`);
+    expect(html).toContain('<a href="https://example.com/b.pdf">学习材料</a>');
+  }, 60_000);
+
   it('gives up a key the platform no longer serves (234003) with a reply, and the record keeps its text', async () => {
     const u = fake.userId('m107');
     const before = fake.downloads.refused;

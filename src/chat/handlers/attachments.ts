@@ -1,10 +1,10 @@
-// Pictures and files that came with a record (记录 …) are kept: after the record's command, in its
+// Pictures and files that came with a record (记录 …, 组织生活会 <环节> …, 纪实照片) are kept: after the record's command, in its
 // transaction, their download is queued (src/services/attachments.ts); it runs after the ack.
 import type { Router } from '../router.js';
 import { keepAttachments, type KeptAttachment } from '../../services/attachments.js';
 
 /** Commands whose records take the message's pictures and files as evidence. */
-const KEEPING = new Set(['obligations.record']);
+const KEEPING = new Set(['obligations.record', 'orglife.step', 'meeting.minutes_files']);
 
 export function registerAttachments(router: Router): void {
   router.afterMessage(async (ctx, command) => {

@@ -37,6 +37,7 @@ import {
 } from '../presenters/life.js';
 import { LEDGER_ACTION, ledgerTarget } from '../../web/ledger-files.js';
 import { onDayOf, pickByDate } from './life-records.js';
+import { attachmentsOf } from './obligations.js';
 import { withRecordButtons } from './duty-forms.js';
 import { DUTY_CATEGORY } from '../../domain/life/compliance.js';
 import { pickCard, RECORD_ACTIONS } from '../presenters/life-records.js';
@@ -330,6 +331,14 @@ async function minutesText(ctx: Context, hint: string, o: LifeOptions): Promise<
   showMinutesForm(ctx, await minutes.minutesTarget(ctx.unit, { branchId: await ctx.chatBranchId(), kindId: kind?.id }), o);
 }
 
+/** 纪实照片 [类型] with pictures or files: they join the latest meeting's minutes (kept after the ack: handlers/attachments.ts). */
+async function minutesFiles(ctx: Context, hint: string): Promise<void> {
+  const kind = await kindIn(ctx, hint);
+  const files = attachmentsOf(ctx);
+  const r = await minutes.addMinutesFiles(ctx.unit, { branchId: await ctx.chatBranchId(), kindId: kind?.id, files, untitled: (n) => say('meeting.minutes_attachment_n', { n }) });
+  ctx.reply(say(r.added ? 'meeting.minutes_files_added' : 'meeting.minutes_files_known', { title: meetingTitle(r.session), added: r.added, total: r.total }));
+}
+
 /** The minutes form's values → saved minutes (card form and web page alike). */
 function submitMinutes(unit: Unit, claims: TokenClaims, v: Record<string, string>, o: LifeOptions = DEFAULT_LIFE): Promise<minutes.SavedMinutes> {
   return minutes.saveMinutes(unit, {
@@ -463,6 +472,10 @@ export function registerLife(router: Router, deps: LifeDeps): void {
       (ctx, m) => correct(ctx, rest(m), o),
     )
     .command({ name: 'meeting.minutes', keywords: ['填写纪实'], args: KIND_HINT, guard: 'branch.manage', help: 'manager', examples: ['填写纪实', '填写纪实 主题党日'] }, (ctx, m) => minutesText(ctx, rest(m), o))
+    .command(
+      { name: 'meeting.minutes_files', keywords: ['纪实照片', '会议照片', '纪实附件'], args: KIND_HINT, guard: 'branch.manage', changes: true, help: 'manager', examples: ['纪实照片', '纪实照片 主题党日'] },
+      (ctx, m) => minutesFiles(ctx, rest(m)),
+    )
     .command({ name: 'ledger.export', keywords: ['导出台账'], args: /^.{0,30}$/, guard: 'branch.manage', help: 'manager', examples: ['导出台账 本季度'] }, (ctx, m) => exportLedger(ctx, rest(m), o))
     .command(
       { name: 'compliance.status', patterns: [COMPLIANCE], help: 'member', examples: ['本季度三会一课完成情况', '2026年第四季度完成情况', '上季度党员大会完成情况'] },

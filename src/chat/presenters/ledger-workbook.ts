@@ -9,6 +9,7 @@ import type { LedgerData, LedgerMeeting, LedgerPlanRow } from '../../services/le
 import type { AttendanceStatus } from '../../generated/prisma/enums.js';
 import { DEFAULT_TZ, formatDateTime, toLocal } from '../../domain/life/time.js';
 import { say } from '../wording.js';
+import { isWebLink } from '../../services/minutes.js';
 
 /** Excel has no zones: store the local wall clock as if it were UTC, shown with a date format. */
 function excelLocal(instant: Date, tz: string): Date {
@@ -107,7 +108,7 @@ function meetingCells(m: LedgerMeeting, i: number, tz: string): Array<string | n
     m.minutes?.summary ?? null,
     m.minutes?.resolutions ?? null,
     m.minutes?.speakers.join('、') ?? null,
-    m.minutes?.attachments.map((a) => `${a.title} ${a.url}`).join('\n') ?? null,
+    m.minutes?.attachments.map((a) => (isWebLink(a) ? `${a.title} ${a.url}` : say('ledger.book.kept_from_chat', { title: a.title }))).join('\n') ?? null,
     correctionLines(m, tz).join('\n'),
     meetingStatus(m),
   ].map((v) => (v === '' ? null : v));

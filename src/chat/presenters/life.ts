@@ -17,7 +17,7 @@ import type { KindRef } from '../../domain/life/notice.js';
 import type { PeriodRange } from '../../domain/life/period.js';
 import { LIFE_VIEWS, type ChangedData, type DecidedData, type ApprovalData, type CancelledData, type NoticeCardData } from '../../services/life-views.js';
 import { REASON_MAX, STATUS_KEYS } from '../../services/attendance.js';
-import { MINUTES_MAX, type MinutesRecord } from '../../services/minutes.js';
+import { isWebLink, MINUTES_MAX, type MinutesRecord } from '../../services/minutes.js';
 
 export { meetingTitle } from '../../domain/life/sessions.js';
 
@@ -144,7 +144,8 @@ export function leaveForm(token: string): CardForm {
 }
 
 export function minutesFields(existing: MinutesRecord | null): FormField[] {
-  const links = existing?.attachments ?? [];
+  // Only typed links are edited here; pictures sent in chat (纪实照片) are kept as they are.
+  const links = (existing?.attachments ?? []).filter(isWebLink);
   return [
     { name: 'summary', label: say('meeting.minutes_summary'), type: 'textarea', required: true, maxLength: MINUTES_MAX, value: existing?.summary },
     { name: 'resolutions', label: say('meeting.minutes_resolutions'), type: 'textarea', maxLength: 2000, value: existing?.resolutions ?? undefined },
