@@ -293,6 +293,9 @@ export async function computeObligations(tx: Tx, q: ObligationQuery, loaded?: Ob
   const daysLeftOf = (w: PeriodRange) => daysCache.get(w.key) ?? daysCache.set(w.key, daysLeftIn(w, q.now, tz)).get(w.key)!;
 
   const idOf = (m: { id: string }) => employeeNo.get(m.id) ?? m.id;
+  // A branch's members as holders, once per branch (not once per item: tens of items, tens of thousands of members).
+  const peopleCache = new Map<string, Array<{ id: string; name: string }>>();
+  const peopleAt = (nodeId: string) => peopleCache.get(nodeId) ?? peopleCache.set(nodeId, (membersAt.get(nodeId) ?? []).map((m) => ({ id: m.id, name: m.name }))).get(nodeId)!;
   const report: ObligationReport = { period: q.period, ruledItems: [], obligations: [], untracked: [] };
   for (const unitId of units) {
     for (const item of lists.get(unitId) ?? []) {
@@ -315,7 +318,7 @@ export async function computeObligations(tx: Tx, q: ObligationQuery, loaded?: Ob
       for (const node of nodes) {
         const where = node.kind === 'GROUP' && node.parentId ? `${all.get(node.parentId)?.name ?? ''}${node.name}` : node.name;
         let holders: Holder[];
-        const people = (membersAt.get(node.id) ?? []).map((m) => ({ id: m.id, name: m.name }));
+        const people = peopleAt(node.id);
         // 谈心谈话: the 委员 among the branch's members, in the members' order.
         const committee = kind?.code === PAIR_KIND ? new Set((postsAt.get(node.id) ?? []).filter((p) => BRANCH_COMMITTEE.includes(p.title)).map((p) => p.member.id)) : null;
         if (committee) {
@@ -332,7 +335,8 @@ export async function computeObligations(tx: Tx, q: ObligationQuery, loaded?: Ob
 
         for (const holder of holders) {
           for (const w of windowsFor(item.rule)) {
-            const [ws, we] = [w.start.getTime(), w.end.getTime()];
+            const ws = w.start.getTime();
+            const we = w.end.getTime();
             const inWindow = (t: Date) => {
               const x = t.getTime();
               return x >= ws && x < we;
