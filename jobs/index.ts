@@ -28,6 +28,12 @@ import { scheduledBackup } from '../src/db/backup.js';
 import { AttachmentFetcher, ATTACHMENTS_EVERY_MS, ATTACHMENTS_JOB } from './attachments.js';
 
 export const MAINTENANCE_QUEUE = 'maintenance';
+/**
+ * The jobs that may run for minutes (the daily compliance scan over the whole tree, the backup) have
+ * a queue and a worker of their own: on the maintenance queue they held up the frequent jobs behind
+ * them (outbox sweep, reminder dispatch, attachment downloads: WeCom's file urls live 5 minutes).
+ */
+export const LONG_JOBS_QUEUE = 'maintenance-long';
 /** How often a worker process looks for missing schedulers (they are back within a minute). */
 export const RECONCILE_EVERY_MS = 30_000;
 
@@ -62,6 +68,7 @@ export function guardrailsFrom(config: Config): GuardrailOptions {
 
 export class Jobs {
   private readonly maintenance;
+  private readonly long;
   private readonly workers: Array<{ close(): Promise<void> }> = [];
   private started = false;
   private reconciler?: NodeJS.Timeout;
@@ -78,6 +85,11 @@ export class Jobs {
     readonly attachments: AttachmentFetcher,
   ) {
     this.maintenance = deps.queue.createQueue(MAINTENANCE_QUEUE);
+    this.long = deps.queue.createQueue(LONG_JOBS_QUEUE);
+  }
+
+  private queueOf(s: { long?: boolean }) {
+    return s.long ? this.long : this.maintenance;
   }
 
   static async create(deps: JobsDeps): Promise<Jobs> {
@@ -113,6 +125,12 @@ export class Jobs {
     const maintenance = this.deps.queue.createWorker(MAINTENANCE_QUEUE, async (job: Job) => {
       if (job.name === 'sweep') return this.deliverer.sweep();
       if (job.name === 'dispatch') return this.reminders.dispatch();
+      if (job.name === PLEDGE_REMIND_JOB) return this.pledgeReminders.process(job);
+      if (job.name === ATTACHMENTS_JOB) return this.attachments.run();
+      if (job.name === 'purge-inbound') return purgeInbound(db.sql, new Date(Date.now() - INBOUND_RETENTION_DAYS * 86_400_000));
+      return null;
+    }, { concurrency: 1 });
+    const long = this.deps.queue.createWorker(LONG_JOBS_QUEUE, async (job: Job) => {
       if (job.name === 'compliance') {
         return complianceScan(db, this.presenters, this.deliverer, log.child({ component: 'compliance' }), {
           timezone: config.timezone,
@@ -121,18 +139,19 @@ export class Jobs {
           clock: this.deps.clock ?? (() => new Date()),
         });
       }
-      if (job.name === PLEDGE_REMIND_JOB) return this.pledgeReminders.process(job);
-      if (job.name === ATTACHMENTS_JOB) return this.attachments.run();
       if (job.name === 'backup') {
         const r = await scheduledBackup(db, config.dataDir, config.backup.keep, (this.deps.clock ?? (() => new Date()))());
         log.info({ file: r.file, bytes: r.bytes, removed: r.removed.length }, 'backup written');
         return { file: r.file, bytes: r.bytes };
       }
-      if (job.name === 'purge-inbound') return purgeInbound(db.sql, new Date(Date.now() - INBOUND_RETENTION_DAYS * 86_400_000));
       return null;
     }, { concurrency: 1 });
-    this.workers.push(maintenance);
-    for (const s of this.maintenanceSchedulers()) await this.maintenance.upsertJobScheduler(s.id, s.repeat, s.template);
+    this.workers.push(maintenance, long);
+    for (const s of this.maintenanceSchedulers()) {
+      // A version before the long queue kept these on the maintenance queue.
+      if (s.long) await this.maintenance.removeJobScheduler(s.id);
+      await this.queueOf(s).upsertJobScheduler(s.id, s.repeat, s.template);
+    }
     await this.prompts.syncTemplates();
     const r = await this.prompts.reconcile();
     const swept = await this.deliverer.sweep();
@@ -147,7 +166,7 @@ export class Jobs {
     this.reconciler.unref();
   }
 
-  /** The maintenance queue's schedulers: outbox sweep, reminder dispatch, compliance scan, pledge reminders, inbound purge. */
+  /** The maintenance schedulers (outbox sweep, reminder dispatch, pledge reminders, attachments, inbound purge; `long`: on the long queue). */
   private maintenanceSchedulers() {
     const { config } = this.deps;
     const tz = config.timezone;
@@ -155,10 +174,10 @@ export class Jobs {
     return [
       { id: 'outbox-sweep', repeat: { every: 30_000 }, template: { name: 'sweep', opts: keep } },
       { id: 'reminder-dispatch', repeat: { every: 60_000 }, template: { name: 'dispatch', opts: keep } },
-      { id: 'compliance-scan', repeat: { pattern: config.jobs.complianceCron, tz }, template: { name: 'compliance', opts: keep } },
+      { id: 'compliance-scan', long: true, repeat: { pattern: config.jobs.complianceCron, tz }, template: { name: 'compliance', opts: keep } },
       { id: PLEDGE_REMIND_SCHEDULER, repeat: { pattern: config.jobs.pledgeRemindCron, tz }, template: { name: PLEDGE_REMIND_JOB, opts: keep } },
       // Embedded mode only (one process owns DATA_DIR); PostgreSQL is backed up with pg_dump.
-      ...(this.deps.db.dump && config.backup.keep > 0 ? [{ id: 'backup', repeat: { pattern: config.backup.cron, tz }, template: { name: 'backup', opts: keep } }] : []),
+      ...(this.deps.db.dump && config.backup.keep > 0 ? [{ id: 'backup', long: true, repeat: { pattern: config.backup.cron, tz }, template: { name: 'backup', opts: keep } }] : []),
       // Pictures and files kept with records, downloaded after the ack (jobs/attachments.ts).
       { id: 'attachment-fetch', repeat: { every: ATTACHMENTS_EVERY_MS }, template: { name: ATTACHMENTS_JOB, opts: keep } },
       // Stored inbound event ids older than the retention (src/state/inbound.ts), hourly.
@@ -168,8 +187,9 @@ export class Jobs {
 
   /** Names of the schedulers that should exist in the queue backend and do not (maintenance and task prompts). */
   async missingSchedulers(): Promise<string[]> {
-    const have = new Set((await this.maintenance.getJobSchedulers(0, -1)).map((s) => s.key));
-    const missing = this.maintenanceSchedulers().map((s) => s.id).filter((id) => !have.has(id));
+    const [here, long] = await Promise.all([this.maintenance.getJobSchedulers(0, -1), this.long.getJobSchedulers(0, -1)]);
+    const have = { maintenance: new Set(here.map((s) => s.key)), long: new Set(long.map((s) => s.key)) };
+    const missing = this.maintenanceSchedulers().filter((s) => !have[s.long ? 'long' : 'maintenance'].has(s.id)).map((s) => s.id);
     return [...missing, ...(await this.prompts.missingSchedulers())];
   }
 
@@ -177,7 +197,7 @@ export class Jobs {
   async ensureSchedulers(): Promise<string[]> {
     const missing = await this.missingSchedulers();
     if (!missing.length) return [];
-    for (const s of this.maintenanceSchedulers()) if (missing.includes(s.id)) await this.maintenance.upsertJobScheduler(s.id, s.repeat, s.template);
+    for (const s of this.maintenanceSchedulers()) if (missing.includes(s.id)) await this.queueOf(s).upsertJobScheduler(s.id, s.repeat, s.template);
     if (missing.some((m) => m.startsWith('prompt-'))) await this.prompts.reconcile();
     // An emptied backend lost the queued jobs too: sweep the outbox and plan due reminders now.
     await this.deliverer.sweep();

@@ -19,7 +19,7 @@ import { ConsoleHub } from './platforms/console/hub.js';
 import { consoleSender } from './platforms/console/sender.js';
 import { registerConsole } from './platforms/console/routes.js';
 import type { Deliverer } from '../jobs/deliver.js';
-import { guardrailsFrom, Jobs, MAINTENANCE_QUEUE } from '../jobs/index.js';
+import { guardrailsFrom, Jobs, LONG_JOBS_QUEUE, MAINTENANCE_QUEUE } from '../jobs/index.js';
 import { DELIVER_QUEUE } from '../jobs/deliver.js';
 import { REMIND_QUEUE } from '../jobs/remind.js';
 import { PROMPT_QUEUE } from '../jobs/prompt.js';
@@ -152,7 +152,7 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
       registerMetrics(server, {
         sql: db.sql,
         queue,
-        queues: [DELIVER_QUEUE, REMIND_QUEUE, PROMPT_QUEUE, MAINTENANCE_QUEUE],
+        queues: [DELIVER_QUEUE, REMIND_QUEUE, PROMPT_QUEUE, MAINTENANCE_QUEUE, LONG_JOBS_QUEUE],
         missingSchedulers: config.runWorkers ? () => jobs.missingSchedulers() : undefined,
         platforms: () => platformState,
       });
