@@ -234,22 +234,36 @@ export function complianceFrom(data: ComplianceData, q: ComplianceQuery): Compli
   if (q.categories?.length) kinds = kinds.filter((k) => q.categories!.includes(k.category));
   if (q.kindCodes?.length) kinds = kinds.filter((k) => q.kindCodes!.includes(k.code));
 
-  // Obligations: each kind's own rule, then list items that add a different rule to a kind. A kind the
-  // list makes a duty of each member (双报到) is counted per member, among the list items below.
+  // Obligations, one clear rule: where the unit's list has an item naming a kind at this level, that item
+  // replaces the kind's own rule (the deployment default, `meeting-kinds`) for this unit: the list's rule
+  // and item code, as the engine has it; a kind the list does not name keeps its own rule. Further items
+  // naming a kind, and a 党课 item naming its lecturer (书记讲党课), are obligations of their own beside it.
+  // A kind the list makes a duty of each member (双报到) is counted per member, among the list items below.
   type Ob = { key: string; name: string; kind: KindRow; rule: FrequencyRule; itemCode: string | null; lecturerPosts: PostTitle[] | null };
-  const level = LEVEL_OF[node.kind];
+  // A 党小组 follows its branch's list (党小组会 is a branch-level item).
+  const level = LEVEL_OF[node.kind === 'GROUP' ? 'BRANCH' : node.kind];
   const withItems = q.includeDutyItems !== false && !!level;
   const unitId = data.unitOf.get(node.id);
   const listItems = withItems && unitId ? (data.lists.get(`${unitId}|${q.period.year}`) ?? []).filter((i) => i.level === level) : [];
   const perMemberKinds = new Set(listItems.filter((i) => holderKindOf(i) === 'member').map((i) => i.meetingKind));
-  const obligations: Ob[] = kinds.filter((k) => !perMemberKinds.has(k.code)).map((k) => ({ key: k.code, name: k.name, kind: k, rule: k.frequency as unknown as FrequencyRule, itemCode: null, lecturerPosts: null }));
-  for (const item of listItems) {
+  const ruled = listItems.flatMap((item) => {
     const kind = kinds.find((k) => k.code === item.meetingKind);
     const rule = item.rule as unknown as FrequencyRule | null;
-    if (!kind || !rule?.period || !rule.atLeast || holderKindOf(item) === 'member') continue;
+    if (!kind || !rule?.period || !rule.atLeast || holderKindOf(item) === 'member') return [];
     const lecturerPosts = kind.code === 'party_lecture' ? (POST_HOLDERS[item.post] ?? null) : null;
-    if (!lecturerPosts && obligations.some((o) => o.kind.code === kind.code && o.rule.period === rule.period && o.rule.atLeast === rule.atLeast)) continue;
-    obligations.push({ key: `item:${item.code}`, name: item.content, kind, rule: { period: rule.period, atLeast: rule.atLeast }, itemCode: item.code, lecturerPosts });
+    return [{ item, kind, rule: { period: rule.period, atLeast: rule.atLeast }, lecturerPosts }];
+  });
+  const replacing = new Map<string, (typeof ruled)[number]>();
+  for (const r of ruled) if (!r.lecturerPosts && !replacing.has(r.kind.code)) replacing.set(r.kind.code, r);
+  const obligations: Ob[] = kinds
+    .filter((k) => !perMemberKinds.has(k.code))
+    .map((k) => {
+      const r = replacing.get(k.code);
+      return { key: k.code, name: k.name, kind: k, rule: r?.rule ?? (k.frequency as unknown as FrequencyRule), itemCode: r?.item.code ?? null, lecturerPosts: null };
+    });
+  for (const r of ruled) {
+    if (replacing.get(r.kind.code) === r) continue;
+    obligations.push({ key: `item:${r.item.code}`, name: r.item.content, kind: r.kind, rule: r.rule, itemCode: r.item.code, lecturerPosts: r.lecturerPosts });
   }
 
   // The sessions loaded may cover a wider span than this report's: each is filtered by its windows below.
