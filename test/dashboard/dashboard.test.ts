@@ -7,7 +7,7 @@ import type { App } from '../../src/app.js';
 import { runUnit } from '../../src/chat/effects.js';
 import { SYSTEM } from '../../src/access/principal.js';
 import { computeCompliance } from '../../src/domain/life/compliance.js';
-import { periodOf } from '../../src/domain/life/period.js';
+import { periodOf, previousPeriod } from '../../src/domain/life/period.js';
 import { dashboardView, freezeSnapshots, snapshotOf } from '../../src/services/dashboard.js';
 import { SIGN_IN_ACTION } from '../../src/web/dashboard.js';
 import { sessionsCommand } from '../../src/cli/sessions.js';
@@ -205,6 +205,39 @@ describe('figures', () => {
     const theme = b2!.lines.find((l) => l.kindCode === 'theme_day')!;
     expect(theme.missedParts).toContain('2026年11月');
     expect(b1!.lines.find((l) => l.kindCode === 'theme_day')!.missedParts).not.toContain('2026年11月');
+    noNames(JSON.stringify(v));
+  });
+
+  it("the 工委 view's units (computed from one load of the whole committee) equal the compliance computation of each unit, its 机关党委 and its branches, this quarter and the last", async () => {
+    const now = clock().now;
+    const period = periodOf('quarter', now, TZ);
+    const prev = previousPeriod(period, TZ);
+    const { result: v } = await runUnit(app.db, SYSTEM, now, app.core.presenters, (u) => dashboardView(u, { nodeId: node['demo-committee']!, period }, { timezone: TZ, atRiskDays: 10 }));
+    if (v.level !== 'committee') throw new Error('committee view expected');
+    const counts = async (ids: string[], p: typeof period) => {
+      const c = { done: 0, open: 0, at_risk: 0, missed: 0 };
+      let allDone = 0;
+      for (const id of ids) {
+        const items = (await computeCompliance(app.db.prisma as never, { orgNodeId: id, period: p, now, tz: TZ, atRiskDays: 10 })).items;
+        for (const i of items) c[i.status]++;
+        if (items.every((i) => i.status === 'done')) allDone++;
+      }
+      return { c, allDone };
+    };
+    const kids = async (parentId: string, kind: 'ORGAN_COMMITTEE' | 'BRANCH') => (await app.db.prisma.orgNode.findMany({ where: { parentId, kind }, select: { id: true }, orderBy: { code: 'asc' } })).map((n) => n.id);
+    // Both units, in the roster's order (codes).
+    expect(v.units.map((x) => x.code)).toEqual(['b-unit', 'demo-unit']);
+    for (const unitRow of v.units) {
+      const organs = await kids(unitRow.id, 'ORGAN_COMMITTEE');
+      expect(unitRow.own).toEqual((await counts([unitRow.id, ...organs], period)).c);
+      const branches = (await Promise.all(organs.map((o) => kids(o, 'BRANCH')))).flat();
+      expect(branches.length).toBeGreaterThan(0);
+      for (const [p, r] of [[period, unitRow.rollUp], [prev, unitRow.previous]] as const) {
+        const expected = await counts(branches, p);
+        expect(r.obligations).toEqual(expected.c);
+        expect([r.branches, r.branchesAllDone]).toEqual([branches.length, expected.allDone]);
+      }
+    }
     noNames(JSON.stringify(v));
   });
 });
