@@ -261,12 +261,17 @@ export async function directoryCommand(args: string[], withPrisma: WithPrisma, d
   });
 }
 
-/** `meeting-kinds list|set`: the meeting kinds and their frequency rules, as an organ changes them. */
+// The one rule for whose frequency counts (src/domain/life/compliance.ts): a unit's list naming a kind wins.
+const MEETING_KIND_RULE_NOTE =
+  '以上是默认频次。单位的责任清单中写明某会议类型频次的条目，取代该单位各组织的默认频次（书记讲党课等指定讲课人的条目另算一项，不取代）；清单没有写到的会议类型按默认频次。修改某单位的频次请导入新的责任清单（import-duties）。';
+
+/** `meeting-kinds list|set`: the meeting kinds and their default frequency rules, as an organ changes them. */
 export async function meetingKindsCommand(args: string[], withPrisma: WithPrisma, out: Out = console): Promise<number> {
   const [sub, code] = positional(args, ['--name', '--rule', '--aliases']);
   if (sub === 'list') {
     const kinds = await withPrisma(async (prisma) => (await runService(prisma, SYSTEM, new Date(), (u) => listMeetingKinds(u))).result);
     for (const k of kinds) out.log(`${k.code}  ${k.name}（${k.category}）  ${formatPeriodRule(k.frequency)}  也可写作：${k.aliases.join('、') || '—'}`);
+    out.log(MEETING_KIND_RULE_NOTE);
     return 0;
   }
   const ruleText = option(args, 'rule');
