@@ -24,6 +24,17 @@ export interface WebLogin {
   authorizeUrl(state: string, redirectUri: string): string;
   /** The query of the callback (code or authCode, error) → the account. */
   identify(query: Record<string, string | undefined>, redirectUri: string): Promise<WebLoginResult>;
+  /** Sign-in inside the platform's own client without a consent page, where offered (DingTalk H5 免登). */
+  readonly inClient?: InClientLogin;
+}
+
+export interface InClientLogin {
+  /** The organisation the page asks the client's JSAPI for a code of (DingTalk: the CorpId). */
+  readonly corpId: string;
+  /** The JSAPI for the browser, from the platform's npm package (served by us: no CDN). */
+  script(): Buffer;
+  /** The one-time code the JSAPI gave the page → the account. */
+  identify(code: string): Promise<WebLoginResult>;
 }
 
 export type Json = Record<string, unknown>;

@@ -3,7 +3,10 @@
 // adapters run against LarkFake / DingTalkFake), WeCom OAuth2 with a self-built app. For each: the
 // redirect → platform → callback → session cookie → 驾驶舱 for a 机关党委 member; a plain member is
 // refused; a replayed, forged or other browser's state is refused; a used code is refused; a revoked
-// session no longer opens anything. The chat link flow is covered unchanged by dashboard.test.ts.
+// session no longer opens anything. DingTalk's H5 micro-app 免登 (the page inside the client, the JSAPI's
+// code posted back) is driven without the client: the fake hands out the code requestAuthCode would.
+// The chat link flow is covered unchanged by dashboard.test.ts.
+import vm from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { sessionsCommand } from '../../src/cli/sessions.js';
@@ -16,7 +19,7 @@ import { startApp } from '../../src/app.js';
 import type { Logger } from '../../src/log.js';
 import { LarkFake } from '../platforms/fakes/lark.js';
 import { DingTalkFake } from '../platforms/fakes/dingtalk.js';
-import { addDingTalkLogin, addLarkLogin, WeComLoginFake, type LarkLoginFake, type LoginFake } from '../platforms/fakes/web-login.js';
+import { addDingTalkLogin, addLarkLogin, WeComLoginFake, type DingTalkLoginFake, type LarkLoginFake, type LoginFake } from '../platforms/fakes/web-login.js';
 
 const LARK_TENANT = 'tk-demo';
 const DINGTALK_CORP = 'dingdemocorp01';
@@ -26,7 +29,7 @@ let lark: LarkFake;
 let ding: DingTalkFake;
 let wecom: WeComLoginFake;
 let larkLogin: LarkLoginFake;
-let dingLogin: LoginFake;
+let dingLogin: DingTalkLoginFake;
 /** Every line the service logged, at debug level. */
 const logs: string[] = [];
 /** The service's clock runs this far ahead of the real one. */
@@ -48,6 +51,13 @@ class Browser {
     const u = new URL(pathOrUrl, app.url);
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     const res = await fetch(`${app.url}${u.pathname}${u.search}`, { redirect: 'manual', headers: cookie ? { cookie } : {} });
+    this.keep(res);
+    return res;
+  }
+  /** A form posted to our service (as the H5 page does). */
+  async post(path: string, form: Record<string, string>): Promise<Response> {
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await fetch(`${app.url}${path}`, { method: 'POST', redirect: 'manual', body: new URLSearchParams(form), headers: cookie ? { cookie } : {} });
     this.keep(res);
     return res;
   }
@@ -387,6 +397,155 @@ describe('expired tokens', () => {
   });
 });
 
+// ── DingTalk H5 micro-app 免登 ──
+
+const h5States: string[] = [];
+
+/** Inside the DingTalk client: the H5 page, the code its JSAPI gets for `account`, the form posted back. */
+async function viaH5(b: Browser, account: string, path = '/dashboard/login/dingtalk/h5'): Promise<{ state: string; code: string; login: string; res: Response }> {
+  dingLogin.signIn(account);
+  const page = await b.get(path);
+  expect(page.status).toBe(200);
+  const html = await page.text();
+  const state = /name="state" value="([^"]+)"/.exec(html)![1]!;
+  const code = dingLogin.requestAuthCode(/data-corp="([^"]+)"/.exec(html)![1]!)!;
+  expect(code).toBeTruthy();
+  h5States.push(state);
+  const login = b.cookies.get('zhibu_login')!;
+  return { state, code, login, res: await b.post('/dashboard/login/dingtalk/h5', { state, code }) };
+}
+
+/** The state of a new attempt on the H5 page (nothing posted yet). */
+async function h5State(b: Browser): Promise<string> {
+  const state = /name="state" value="([^"]+)"/.exec(await (await b.get('/dashboard/login/dingtalk/h5')).text())![1]!;
+  h5States.push(state);
+  return state;
+}
+
+describe('DingTalk H5 免登 inside the client', () => {
+  it('the entry page offers it; the page loads the JSAPI from our own files, which serve it as JavaScript that runs', async () => {
+    const entry = await (await new Browser().get('/dashboard/login')).text();
+    expect(entry).toContain('href="/dashboard/login/dingtalk/h5"');
+    expect(entry).toContain('在钉钉中直接进入（免登）');
+    const res = await new Browser().get('/dashboard/login/dingtalk/h5');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    const html = await res.text();
+    expect(html).toContain('<script src="/dashboard/assets/dingtalk-jsapi.js"></script>');
+    expect(html).not.toMatch(/https?:\/\//); // no CDN: intranets are air-gapped
+    expect(html).toContain(`data-corp="${DINGTALK_CORP}"`);
+    expect(html).toContain('请在钉钉工作台中点开支部助手应用');
+    expect(html).toContain('href="/dashboard/login/dingtalk"'); // outside the client: the redirect sign-in
+
+    const js = await new Browser().get('/dashboard/assets/dingtalk-jsapi.js');
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toMatch(/^application\/javascript/);
+    const script = await js.text();
+    expect(script.length).toBeGreaterThan(50_000);
+    // The packed script sets window.dd: outside DingTalk it says so; in the iOS client requestAuthCode is there.
+    const run = (userAgent: string) => {
+      const window: Record<string, unknown> = { navigator: { userAgent }, location: { href: `${app.url}/dashboard/login/dingtalk/h5` }, document: {}, setTimeout, clearTimeout };
+      Object.assign(window, { window, self: window, top: window });
+      vm.runInContext(script, vm.createContext(window));
+      return window.dd as { env: { platform: string }; runtime: { permission: { requestAuthCode: unknown } } };
+    };
+    expect(run('Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36').env.platform).toBe('notInDingTalk');
+    const inside = run('Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Mobile/15E148 AliApp(DingTalk/7.6.0) com.laiwang.DingTalk/1 language/zh-Hans-CN');
+    expect(inside.env.platform).toBe('ios');
+    expect(typeof inside.runtime.permission.requestAuthCode).toBe('function');
+
+    expect((await new Browser().get('/dashboard/login/lark/h5')).status).toBe(404);
+  });
+
+  it('a 机关党委 member: the code → getuserinfo → session cookie → the 驾驶舱, where the page was going', async () => {
+    const b = new Browser();
+    const before = ding.http.requests.length;
+    const { code, res } = await viaH5(b, 'staff_m101');
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toBe('/dashboard');
+    expect(res.headers.getSetCookie().find((c) => c.startsWith('zhibu_dash='))).toMatch(/HttpOnly.*Max-Age=28800|Max-Age=28800.*HttpOnly/);
+    const call = ding.http.requests.slice(before).find((r) => r.path === '/topapi/v2/user/getuserinfo');
+    expect(call?.body).toEqual({ code });
+    const html = await (await b.get('/dashboard')).text();
+    expect(html).toContain('示例市发展和改革委员会机关党委');
+    const audit = await app.db.prisma.auditLog.findFirst({ where: { action: 'web.sign_in' }, orderBy: { createdAt: 'desc' } });
+    expect(audit?.detail).toMatchObject({ via: 'DINGTALK' });
+
+    const organ = await app.db.prisma.orgNode.findFirstOrThrow({ where: { code: 'demo-organ' }, select: { id: true } });
+    const target = `/dashboard/node/${organ.id}?p=2026Q4`;
+    const c = new Browser();
+    const { res: there } = await viaH5(c, 'staff_m101', `/dashboard/login/dingtalk/h5?to=${encodeURIComponent(target)}`);
+    expect(there.headers.get('location')).toBe(target);
+  });
+
+  it('a plain member is refused with a Chinese page and no session', async () => {
+    const b = new Browser();
+    const { res } = await viaH5(b, 'staff_m108');
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('驾驶舱供支部委员、机关党委、工委的同志和管理员使用');
+    expect(b.cookies.has('zhibu_dash')).toBe(false);
+  });
+
+  it('a used code, an unknown one and an OAuth2 authCode are refused by DingTalk (40078), and we say so', async () => {
+    const { code, res } = await viaH5(new Browser(), 'staff_m101');
+    expect(res.status).toBe(303);
+    const oauth = await viaPlatform(new Browser(), LEGS[1]!, 'staff_m101');
+    const authCode = new URL(oauth.callback).searchParams.get('authCode')!;
+    for (const wrong of [code, 'deadbeef', authCode]) {
+      // A new attempt whose genuine state carries the wrong code.
+      const b = new Browser();
+      const refused = await b.post('/dashboard/login/dingtalk/h5', { state: await h5State(b), code: wrong });
+      expect(refused.status).toBe(403);
+      expect(await refused.text()).toContain('钉钉的授权已失效');
+      expect(b.cookies.has('zhibu_login')).toBe(false);
+    }
+    expect(logs.some((l) => l.includes('"step":"dingtalk getuserinfo"') && l.includes('"code":40078'))).toBe(true);
+  });
+
+  it('a replayed state, a forged one, another browser’s and a redirect sign-in’s state are refused', async () => {
+    // Replayed: the same post again, the login cookie put back.
+    const b = new Browser();
+    const { state, login, res } = await viaH5(b, 'staff_m101');
+    expect(res.status).toBe(303);
+    b.cookies.set('zhibu_login', login);
+    const replay = await b.post('/dashboard/login/dingtalk/h5', { state, code: dingLogin.requestAuthCode(DINGTALK_CORP)! });
+    expect(replay.status).toBe(403);
+    expect(await replay.text()).toContain('登录请求已使用或已过期');
+
+    // Forged: the signature changed.
+    const f = new Browser();
+    const genuine = await h5State(f);
+    const fLogin = f.cookies.get('zhibu_login')!;
+    const forged = genuine.slice(0, -4) + (genuine.endsWith('0000') ? '1111' : '0000');
+    expect((await f.post('/dashboard/login/dingtalk/h5', { state: forged, code: dingLogin.requestAuthCode(DINGTALK_CORP)! })).status).toBe(403);
+    // Another browser with the genuine state: without a login cookie, and with its own.
+    const thief = new Browser();
+    expect((await thief.post('/dashboard/login/dingtalk/h5', { state: genuine, code: dingLogin.requestAuthCode(DINGTALK_CORP)! })).status).toBe(403);
+    await h5State(thief);
+    expect((await thief.post('/dashboard/login/dingtalk/h5', { state: genuine, code: dingLogin.requestAuthCode(DINGTALK_CORP)! })).status).toBe(403);
+    expect(thief.cookies.has('zhibu_dash')).toBe(false);
+    // A state made for the redirect sign-in is not one for this page (and the other way round).
+    const r = new Browser();
+    const away = await r.get('/dashboard/login/dingtalk');
+    const redirectState = new URL(away.headers.get('location')!).searchParams.get('state')!;
+    h5States.push(redirectState);
+    expect((await r.post('/dashboard/login/dingtalk/h5', { state: redirectState, code: dingLogin.requestAuthCode(DINGTALK_CORP)! })).status).toBe(403);
+    // The genuine attempt still works in its own browser (whose login cookie each refusal clears).
+    f.cookies.set('zhibu_login', fLogin);
+    expect((await f.post('/dashboard/login/dingtalk/h5', { state: genuine, code: dingLogin.requestAuthCode(DINGTALK_CORP)! })).status).toBe(303);
+  });
+
+  it('an expired app token is fetched again once and the sign-in goes through; an unbound account is told to bind', async () => {
+    const before = ding.tokenRequests;
+    ding.expireTokens();
+    expect((await viaH5(new Browser(), 'staff_m101')).res.status).toBe(303);
+    expect(ding.tokenRequests).toBeGreaterThan(before);
+    expect(logs.some((l) => l.includes('"step":"dingtalk getuserinfo"') && l.includes('"code":42001'))).toBe(true);
+    const { res } = await viaH5(new Browser(), 'staff_m999');
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('还没有绑定党员身份');
+  });
+});
+
 describe('the operator', () => {
   it('revoking every session counts sessions and sign-in links, not sign-in attempts in progress', async () => {
     await new Browser().get('/dashboard/login/lark'); // an attempt left at the platform
@@ -406,7 +565,7 @@ describe('logs', () => {
     expect(logs.some((l) => l.includes('web sign-in'))).toBe(true); // refusals above were logged
     const codes = [...larkLogin.issuedCodes(), ...dingLogin.issuedCodes(), ...wecom.issuedCodes()];
     expect(codes.length).toBeGreaterThan(20);
-    const secrets = [...codes, ...callbacks.map((c) => new URL(c).searchParams.get('state')!), ...logins, 'ou_m101', 'staff_m101', 'wc_m101', 'union_staff_m101', '王建国'];
+    const secrets = [...codes, ...callbacks.map((c) => new URL(c).searchParams.get('state')!), ...h5States, ...logins, 'ou_m101', 'staff_m101', 'wc_m101', 'union_staff_m101', '王建国'];
     expect(secrets.filter((x) => text.includes(x))).toEqual([]);
   });
 });

@@ -26,15 +26,19 @@ class OAuthState {
   authorize(redirectUri: string, state: string | null, codeParam: string, refusal: Record<string, string>): FakeReply {
     const back = new URL(redirectUri);
     if (this.declined || !this.user) for (const [k, v] of Object.entries(refusal)) back.searchParams.set(k, v);
-    else {
-      const code = crypto.randomBytes(12).toString('hex');
-      this.codes.set(code, { user: this.user, redirectUri, issuedAt: Date.now(), used: false });
-      this.issued.push(code);
-      back.searchParams.set(codeParam, code);
-    }
+    else back.searchParams.set(codeParam, this.issue(redirectUri));
     if (state !== null) back.searchParams.set('state', state);
     return { status: 302, headers: { location: back.toString() }, body: '' };
   }
+
+  /** A code for the signed-in person, redeemable once within 5 minutes where `redirectUri` is given. */
+  issue(redirectUri: string): string {
+    const code = crypto.randomBytes(12).toString('hex');
+    this.codes.set(code, { user: this.user, redirectUri, issuedAt: Date.now(), used: false });
+    this.issued.push(code);
+    return code;
+  }
+
 
   /** A code exchanged: its user, or why not (unknown, used, expired, another redirect_uri). */
   redeem(code: string, redirectUri?: string): { user: string } | { error: 'invalid' | 'used' | 'expired' } {
@@ -109,13 +113,26 @@ export function addLarkLogin(fake: LarkFake, users: Record<string, string>): Lar
   return { ...controls(s, h), expireUserTokens: (on) => void (s.userTokenSeconds = on ? 0 : 7200) };
 }
 
-// ── DingTalk: login host /oauth2/auth → ?authCode; /v1.0/oauth2/userAccessToken, /v1.0/contact/users/me; oapi /topapi/user/getbyunionid ──
+// ── DingTalk: login host /oauth2/auth → ?authCode; /v1.0/oauth2/userAccessToken, /v1.0/contact/users/me; oapi /topapi/user/getbyunionid;
+//    H5 micro-app 免登: the JSAPI's code (requestAuthCode) → oapi /topapi/v2/user/getuserinfo ──
+
+/** Codes of the H5 micro-app JSAPI are of another kind than OAuth2 authCodes: neither works in the other's exchange. */
+const JSAPI_CODE = 'jsapi:requestAuthCode';
+
+export interface DingTalkLoginFake extends LoginFake {
+  /**
+   * What dd.runtime.permission.requestAuthCode({ corpId }) gives the page inside the DingTalk client of
+   * the signed-in person: a 免登 code (5 minutes, once); undefined (the JSAPI fails) for a corpId that
+   * is not the person's organisation.
+   */
+  requestAuthCode(corpId: string): string | undefined;
+}
 
 /**
  * `corpOf`: staff id → the CorpId of its organisation (what scope "openid corpid" returns). The fake's
  * URL is DINGTALK_LOGIN_BASE as well as its API and oapi bases.
  */
-export function addDingTalkLogin(fake: DingTalkFake, corpOf: Record<string, string>): LoginFake {
+export function addDingTalkLogin(fake: DingTalkFake, corpOf: Record<string, string>): DingTalkLoginFake {
   const s = new OAuthState();
   const h = fake.http;
   // The app tokens the DingTalkFake hands out (/v1.0/oauth2/accessToken), which getbyunionid takes.
@@ -144,7 +161,20 @@ export function addDingTalkLogin(fake: DingTalkFake, corpOf: Record<string, stri
     if (!unionId.startsWith('union_') || !corpOf[userId]) return { body: { errcode: 60121, errmsg: '找不到该用户', request_id: crypto.randomUUID() } };
     return { body: { errcode: 0, errmsg: 'ok', result: { contact_type: 0, userid: userId }, request_id: crypto.randomUUID() } };
   });
-  return controls(s, h);
+  // 通过免登码获取用户信息: always HTTP 200, errcode says what went wrong; 40078 "不存在的临时授权码" for a
+  // code unknown, expired, used, or of another kind (免登常见问题).
+  h.route('POST', /^\/topapi\/v2\/user\/getuserinfo$/, (req) => {
+    const t = appTokens.get(req.query.get('access_token') ?? '');
+    if (!t) return { body: { errcode: 40014, errmsg: '不合法的access_token', request_id: crypto.randomUUID() } };
+    if (t.revoked || t.expiresAt < Date.now()) return { body: { errcode: 42001, errmsg: 'access_token超时', request_id: crypto.randomUUID() } };
+    const r = s.redeem(String(((req.body ?? {}) as Json).code ?? ''), JSAPI_CODE);
+    if ('error' in r) return { body: { errcode: 40078, errmsg: '不存在的临时授权码', request_id: crypto.randomUUID() } };
+    return { body: { errcode: 0, errmsg: 'ok', result: { userid: r.user, unionid: `union_${r.user}`, associated_unionid: '', name: '钉钉用户', device_id: crypto.randomBytes(8).toString('hex'), sys: false, sys_level: 0 }, request_id: crypto.randomUUID() } };
+  });
+  return {
+    ...controls(s, h),
+    requestAuthCode: (corpId) => (s.user && !s.declined && corpOf[s.user] === corpId ? s.issue(JSAPI_CODE) : undefined),
+  };
 }
 
 // ── WeCom self-built app: open.weixin.qq.com /connect/oauth2/authorize; qyapi /cgi-bin/gettoken, /cgi-bin/auth/getuserinfo ──
