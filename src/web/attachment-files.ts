@@ -33,15 +33,20 @@ export function registerAttachmentFiles(server: FastifyInstance, deps: { db: Dat
     const { action, target, member } = check.claims;
     if (action !== ATTACHMENT_ACTION || !member || !/^[0-9a-f]{64}$/.test(target)) return refuse(reply, 403, say('ledger.link_invalid'));
     if (!(await links.guard(req, reply, member, req.url))) return reply;
-    const file = await readFile(deps.db.sql, target);
-    if (!file) return refuse(reply, 404, say('attachments.gone'));
-    const inline = !!file.mime && INLINE.has(file.mime);
-    return reply
-      .type(inline ? file.mime! : 'application/octet-stream')
-      .header('content-disposition', inline ? 'inline' : `attachment; filename="${target.slice(0, 12)}"`)
-      .header('x-content-type-options', 'nosniff')
-      .header('cache-control', 'private, no-store')
-      .header('x-content-sha256', target)
-      .send(file.bytes);
+    return sendStoredFile(reply, deps.db, target);
   });
+}
+
+/** A stored file's bytes: raster pictures inline, anything else as a download; never sniffed or cached. */
+export async function sendStoredFile(reply: FastifyReply, db: Database, sha256: string): Promise<FastifyReply> {
+  const file = await readFile(db.sql, sha256);
+  if (!file) return refuse(reply, 404, say('attachments.gone'));
+  const inline = !!file.mime && INLINE.has(file.mime);
+  return reply
+    .type(inline ? file.mime! : 'application/octet-stream')
+    .header('content-disposition', inline ? 'inline' : `attachment; filename="${sha256.slice(0, 12)}"`)
+    .header('x-content-type-options', 'nosniff')
+    .header('cache-control', 'private, no-store')
+    .header('x-content-sha256', sha256)
+    .send(file.bytes);
 }

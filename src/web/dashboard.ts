@@ -6,6 +6,7 @@
 //   GET  /dashboard/node/:id[?p=]        a unit, 机关党委 or branch (drill-down)
 //   GET  /dashboard/node/:id/obligation?k=<key>&p=  one obligation of a branch with its meetings
 //   GET  /dashboard/meeting/:id          one meeting's printable record (the branch's managers only)
+//   GET  /dashboard/meeting/:id/file/:sha a picture or file of its minutes (纪实照片), to the same people
 //   GET  /dashboard/data/:id[?p=]        the same figures as JSON
 //   GET  /dashboard/report/:id?p=2026Q4  the quarterly report workbook (xlsx) of a 工委, unit or 机关党委
 //   POST /dashboard/sign-out             revoke this browser's session
@@ -35,6 +36,7 @@ import { DEFAULT_LIFE } from '../domain/life/options.js';
 import { escapeHtml } from './h5.js';
 import { htmlPage } from './personal-links.js';
 import { recordPage } from './ledger-files.js';
+import { sendStoredFile } from './attachment-files.js';
 
 export const SIGN_IN_ACTION = 'web.sign_in';
 export const DASHBOARD_COOKIE = 'zhibu_dash';
@@ -336,8 +338,20 @@ ${linesTable([d.line])}<h2>${e(say('dashboard.col.meetings'))}</h2>${meetingsTab
   server.get('/dashboard/meeting/:id', async (req, reply) => {
     const who = await principal(req, reply);
     if (!who) return reply;
-    const r = await run(reply, who, (u) => meetingRecord(u, { sessionId: (req.params as { id: string }).id }, { ...DEFAULT_LIFE, timezone: deps.timezone }));
+    const id = (req.params as { id: string }).id;
+    const r = await run(reply, who, (u) => meetingRecord(u, { sessionId: id }, { ...DEFAULT_LIFE, timezone: deps.timezone }));
     if (!r) return reply;
-    return html(reply, 200, recordPage(r.branch.name, r.meeting, deps.timezone));
+    return html(reply, 200, recordPage(r.branch.name, r.meeting, deps.timezone, (sha) => `/dashboard/meeting/${encodeURIComponent(id)}/file/${sha}`));
+  });
+
+  // A picture or file kept with the meeting's minutes (纪实照片), to those who may open its record.
+  server.get('/dashboard/meeting/:id/file/:sha', async (req, reply) => {
+    const who = await principal(req, reply);
+    if (!who) return reply;
+    const { id, sha } = req.params as { id: string; sha: string };
+    const r = await run(reply, who, (u) => meetingRecord(u, { sessionId: id }, { ...DEFAULT_LIFE, timezone: deps.timezone }));
+    if (!r) return reply;
+    if (!r.meeting.minutes?.attachments.some((a) => a.sha256 === sha)) return refuse(reply, 404, say('attachments.gone'));
+    return sendStoredFile(reply, deps.db, sha);
   });
 }

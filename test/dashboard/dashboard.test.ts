@@ -2,6 +2,7 @@
 // member), the session cookie (revocable), scopes (a unit's 机关党委 cannot open another unit; the 工委 sees
 // both; a member cannot open it; a branch secretary gets his branch), no member's name in any response above
 // the branch (pages, JSON, cards), and figures equal to the compliance computation for every branch.
+import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { runUnit } from '../../src/chat/effects.js';
@@ -11,6 +12,7 @@ import { periodOf, previousPeriod } from '../../src/domain/life/period.js';
 import { dashboardView, freezeSnapshots, snapshotOf } from '../../src/services/dashboard.js';
 import { SIGN_IN_ACTION } from '../../src/web/dashboard.js';
 import { sessionsCommand } from '../../src/cli/sessions.js';
+import { storeFile } from '../../src/state/files.js';
 import { ChatDriver, direct } from '../helpers/chat.js';
 import { lastDm as lastDmOf, signInPath, startDashboardOrgan, type DashboardOrgan } from '../helpers/dashboard.js';
 
@@ -176,6 +178,27 @@ describe('scopes', () => {
     const organ = await signIn('m101');
     const organPage = await (await get(`/dashboard/node/${node['demo-organ']}`, organ)).text();
     noNames(organPage);
+  });
+
+  it("shows a meeting's photos (纪实照片) on its record to the branch's managers, and to nobody else", async () => {
+    const picture = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), crypto.randomBytes(800)]);
+    const sha = crypto.createHash('sha256').update(picture).digest('hex');
+    await storeFile(app.db.sql, { sha256: sha, bytes: picture, mime: 'image/png' });
+    const minutes = await app.db.prisma.minutes.findUniqueOrThrow({ where: { sessionId: o.sessionId } });
+    await app.db.prisma.minutes.update({ where: { id: minutes.id }, data: { attachments: [{ title: '会议照片', url: `file:${sha}`, kind: 'image', sha256: sha, size: picture.length }] } });
+    const file = `/dashboard/meeting/${o.sessionId}/file/${sha}`;
+
+    const manager = await signIn('m102');
+    const record = await (await get(`/dashboard/meeting/${o.sessionId}`, manager)).text();
+    expect(record).toContain(`<img src="${file}" alt="会议照片">`);
+    const served = await get(file, manager);
+    expect(served.status).toBe(200);
+    expect(served.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await served.arrayBuffer()).equals(picture)).toBe(true);
+    // A file that is not this meeting's, someone who may not open the record, no session.
+    expect((await get(`/dashboard/meeting/${o.sessionId}/file/${'0'.repeat(64)}`, manager)).status).toBe(404);
+    expect((await get(file, await signIn('m103'))).status).toBe(403);
+    expect((await get(file)).status).toBe(401);
   });
 });
 
