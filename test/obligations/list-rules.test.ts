@@ -66,6 +66,10 @@ describe.each(['pglite', 'postgres'] as const)('frequency rules per unit on %s',
     expect(theme.map((i) => [i.obligationKey, i.itemCode, i.rule, i.parts.length, i.required])).toEqual([['theme_day', 'B-06', { period: 'quarter', atLeast: 1 }, 1, 1]]);
     expect((await report('q-branch', YEAR)).items.find((i) => i.kindCode === 'theme_day')!.required).toBe(4);
     expect((await engine('q-branch', ['B-06'], YEAR)).map((o) => o.window.key)).toEqual(['2026Q1', '2026Q2', '2026Q3', '2026Q4']);
+    // Also where the list's other items are left out (the ledger's 应开实开, 季度要求): the list's rule, no extra lines.
+    const bare = await computeCompliance(h.db.prisma as never, { orgNodeId: await node('q-branch'), period: Q4, now: NOW, tz: TZ, includeDutyItems: false });
+    expect(bare.items.find((i) => i.kindCode === 'theme_day')!.rule).toEqual({ period: 'quarter', atLeast: 1 });
+    expect(bare.items.filter((i) => i.itemCode && i.obligationKey.startsWith('item:'))).toEqual([]);
 
     // The demo unit's default list restates the kind's rule: monthly, with its item code.
     const demo = (await report('demo-branch-1')).items.filter((i) => i.kindCode === 'theme_day');

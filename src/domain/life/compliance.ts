@@ -244,8 +244,9 @@ export function complianceFrom(data: ComplianceData, q: ComplianceQuery): Compli
   const level = LEVEL_OF[node.kind === 'GROUP' ? 'BRANCH' : node.kind];
   const withItems = q.includeDutyItems !== false && !!level;
   const unitId = data.unitOf.get(node.id);
-  const listItems = withItems && unitId ? (data.lists.get(`${unitId}|${q.period.year}`) ?? []).filter((i) => i.level === level) : [];
-  const perMemberKinds = new Set(listItems.filter((i) => holderKindOf(i) === 'member').map((i) => i.meetingKind));
+  // The list's rules replace the kinds' own also where its other items are left out (the ledger's 应开实开, 季度要求).
+  const listItems = level && unitId ? (data.lists.get(`${unitId}|${q.period.year}`) ?? []).filter((i) => i.level === level) : [];
+  const perMemberKinds = new Set(withItems ? listItems.filter((i) => holderKindOf(i) === 'member').map((i) => i.meetingKind) : []);
   const ruled = listItems.flatMap((item) => {
     const kind = kinds.find((k) => k.code === item.meetingKind);
     const rule = item.rule as unknown as FrequencyRule | null;
@@ -261,7 +262,7 @@ export function complianceFrom(data: ComplianceData, q: ComplianceQuery): Compli
       const r = replacing.get(k.code);
       return { key: k.code, name: k.name, kind: k, rule: r?.rule ?? (k.frequency as unknown as FrequencyRule), itemCode: r?.item.code ?? null, lecturerPosts: null };
     });
-  for (const r of ruled) {
+  for (const r of withItems ? ruled : []) {
     if (replacing.get(r.kind.code) === r) continue;
     obligations.push({ key: `item:${r.item.code}`, name: r.item.content, kind: r.kind, rule: r.rule, itemCode: r.item.code, lecturerPosts: r.lecturerPosts });
   }
