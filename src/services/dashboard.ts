@@ -67,6 +67,18 @@ export interface ObligationLine {
   held: number;
   /** Labels of the parts (months …) that are over and short: 2026年11月. */
   missedParts: string[];
+  /** The obligation's own window (a yearly item asked for a quarter looks at the year). */
+  window?: { start: Date; end: Date };
+}
+
+/** A record that met a list item (记录 …), with its evidence: only for the branch's managers. */
+export interface RecordLine {
+  id: string;
+  at: Date;
+  text: string;
+  /** Whose duty it met (per-person items), else null. */
+  member: string | null;
+  evidence: Array<{ kind: string; title: string | null; url: string | null; sha256: string | null }>;
 }
 
 export interface Figures {
@@ -246,12 +258,48 @@ export async function dashboardView(unit: Unit, input: { nodeId: string; period:
 }
 
 /** One obligation of a branch with the meetings that could meet it (the drill-down below the obligation). */
-export async function obligationDetail(unit: Unit, input: { branchId: string; key: string; period: PeriodRange }, o: DashboardOptions): Promise<{ branch: NodeRef; line: ObligationLine; meetings: MeetingLine[]; names: boolean }> {
+export async function obligationDetail(
+  unit: Unit,
+  input: { branchId: string; key: string; period: PeriodRange },
+  o: DashboardOptions,
+): Promise<{ branch: NodeRef; line: ObligationLine; meetings: MeetingLine[]; records: RecordLine[]; names: boolean }> {
   const view = await dashboardView(unit, { nodeId: input.branchId, period: input.period }, o);
   if (view.level !== 'branch') fail('dashboard.not_allowed');
   const line = view.branch.lines.find((l) => l.key === input.key);
   if (!line) fail('dashboard.no_obligation');
-  return { branch: view.node, line, meetings: view.meetings.filter((m) => m.kindCode === line.kindCode), names: view.names };
+  // Records carry members' words and pictures: like names, only for the branch's managers.
+  const records = view.names && line.itemCode ? await recordLines(unit, view.node.id, line.itemCode, line.window ?? input.period) : [];
+  return { branch: view.node, line, meetings: view.meetings.filter((m) => m.kindCode === line.kindCode), records, names: view.names };
+}
+
+async function recordLines(unit: Unit, branchId: string, itemCode: string, window: { start: Date; end: Date }): Promise<RecordLine[]> {
+  const groups = await unit.tx.orgNode.findMany({ where: { parentId: branchId, kind: 'GROUP' }, select: { id: true } });
+  const rows = await unit.tx.dutyRecord.findMany({
+    where: { itemCode, voidedAt: null, occurredAt: { gte: window.start, lt: window.end }, orgNodeId: { in: [branchId, ...groups.map((g) => g.id)] } },
+    orderBy: { occurredAt: 'asc' },
+    select: { id: true, occurredAt: true, text: true, evidence: true, memberId: true },
+  });
+  const ids = [...new Set(rows.flatMap((r) => (r.memberId ? [r.memberId] : [])))];
+  const names = new Map((await unit.tx.member.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } })).map((m) => [m.id, m.name]));
+  return rows.map((r) => ({
+    id: r.id,
+    at: r.occurredAt,
+    text: r.text,
+    member: (r.memberId && names.get(r.memberId)) || null,
+    evidence: ((r.evidence as Array<{ kind?: string; title?: string; url?: string; sha256?: string }> | null) ?? []).map((e) => ({ kind: e.kind ?? 'link', title: e.title ?? null, url: e.url ?? null, sha256: e.sha256 ?? null })),
+  }));
+}
+
+/** A file kept as a record's evidence, for those who may see the record (the branch's managers). */
+export async function recordFile(unit: Unit, input: { recordId: string; sha256: string }): Promise<string> {
+  const r = await unit.tx.dutyRecord.findUnique({ where: { id: input.recordId }, select: { evidence: true, orgNodeId: true } });
+  const node = r && (await unit.tx.orgNode.findUnique({ where: { id: r.orgNodeId }, select: { id: true, kind: true, parentId: true } }));
+  if (!r || !node) fail('dashboard.no_obligation');
+  const branchId = node.kind === 'GROUP' && node.parentId ? node.parentId : node.id;
+  if (!(await can(unit.tx, unit.principal, 'branch.manage', branchId))) fail('dashboard.not_allowed');
+  const kept = ((r.evidence as Array<{ sha256?: string }> | null) ?? []).some((e) => e.sha256 === input.sha256);
+  if (!kept) fail('dashboard.no_obligation');
+  return input.sha256;
 }
 
 /** The branches below each node of the subtree, in the subtree's order (one walk up from each branch). */
@@ -279,6 +327,7 @@ function lineOf(i: ComplianceItem, now: Date): ObligationLine {
     required: i.required,
     held: i.held,
     missedParts: i.parts.filter((p) => now >= p.end && p.held < p.required).map((p) => p.label),
+    ...(i.parts.length ? { window: { start: i.parts[0]!.start, end: i.parts[i.parts.length - 1]!.end } } : {}),
   };
 }
 

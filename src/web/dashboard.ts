@@ -7,6 +7,7 @@
 //   GET  /dashboard/node/:id/obligation?k=<key>&p=  one obligation of a branch with its meetings
 //   GET  /dashboard/meeting/:id          one meeting's printable record (the branch's managers only)
 //   GET  /dashboard/meeting/:id/file/:sha a picture or file of its minutes (纪实照片), to the same people
+//   GET  /dashboard/record/:id/file/:sha  a picture or file kept as a record's evidence (the branch's managers)
 //   GET  /dashboard/data/:id[?p=]        the same figures as JSON
 //   GET  /dashboard/report/:id?p=2026Q4  the quarterly report workbook (xlsx) of a 工委, unit or 机关党委
 //   POST /dashboard/sign-out             revoke this browser's session
@@ -27,7 +28,7 @@ import { parsePeriod, periodOf, previousPeriod, type PeriodRange } from '../doma
 import type { Period } from '../domain/meeting-kinds.js';
 import { memberPrincipal, type Principal } from '../access/principal.js';
 import { DomainError, Unit } from '../services/kernel.js';
-import { dashboardHome, dashboardView, obligationDetail, snapshotOf, type BranchFigures, type DashboardView, type Figures, type MeetingLine, type ObligationLine, type RollUp, type StatusCounts } from '../services/dashboard.js';
+import { dashboardHome, dashboardView, obligationDetail, recordFile, snapshotOf, type RecordLine, type BranchFigures, type DashboardView, type Figures, type MeetingLine, type ObligationLine, type RollUp, type StatusCounts } from '../services/dashboard.js';
 import { openSignIn, revokeSessions, sessionMember, SESSION_SECONDS } from '../services/web-sessions.js';
 import { meetingRecord } from '../services/ledger.js';
 import { quarterReport } from '../services/dashboard-report.js';
@@ -54,7 +55,7 @@ const e = escapeHtml;
 export const DASHBOARD_STYLE = `*{box-sizing:border-box}body{font-family:-apple-system,"PingFang SC","Microsoft YaHei","Noto Sans CJK SC",sans-serif;margin:0 auto;max-width:1200px;padding:12px;color:#222;background:#f6f7f9;font-size:14px}
 h1{font-size:20px;color:#b00;margin:4px 0 8px}h2{font-size:16px;margin:18px 0 8px;border-left:4px solid #b00;padding-left:8px}
 nav{display:flex;flex-wrap:wrap;gap:6px;margin:6px 0 10px}nav a,nav span{padding:4px 10px;border-radius:14px;background:#fff;border:1px solid #ddd;color:#333;text-decoration:none}nav span.on{background:#b00;color:#fff;border-color:#b00}
-.summary{background:#fff;border-radius:6px;padding:10px 12px;margin:8px 0}.muted{color:#777}
+.summary{background:#fff;border-radius:6px;padding:10px 12px;margin:8px 0}.muted{color:#777}img.evidence{max-width:160px;max-height:120px;vertical-align:middle;margin:2px}
 .table{overflow-x:auto;background:#fff;border-radius:6px}table{border-collapse:collapse;width:100%;min-width:640px}th,td{border-bottom:1px solid #eee;padding:6px 8px;text-align:left;vertical-align:top}th{background:#fafafa;font-weight:600;white-space:nowrap}
 .bar{display:inline-block;width:90px;height:8px;background:#eee;border-radius:4px;vertical-align:middle;margin-right:6px}.bar i{display:block;height:8px;border-radius:4px;background:#c33}
 .st{padding:1px 6px;border-radius:8px;font-size:12px;white-space:nowrap}.st-done{background:#e6f4ea;color:#1e7b34}.st-open{background:#eef;color:#335}.st-at_risk{background:#fff4e0;color:#a35a00}.st-missed{background:#fde8e8;color:#b00}
@@ -155,6 +156,23 @@ function linesTable(lines: ObligationLine[], link?: (l: ObligationLine) => strin
     return `<tr><td>${name}</td><td>${status(l.status)}</td><td>${l.held}/${l.required}</td><td>${e(l.missedParts.join('、') || say('dashboard.none'))}</td></tr>`;
   });
   return `<div class="table"><table><tr><th>${e(say('dashboard.col.item'))}</th><th>${e(say('dashboard.col.state'))}</th><th></th><th>${e(say('dashboard.col.missing'))}</th></tr>${rows.join('')}</table></div>`;
+}
+
+/** Records that met the item (only the branch's managers get any), with their evidence: links, and kept pictures and files. */
+function recordsTable(records: RecordLine[], tz: string): string {
+  const evidence = (r: RecordLine) =>
+    r.evidence
+      .map((x, i) => {
+        const title = x.title ?? say('dashboard.evidence_n', { n: i + 1 });
+        if (x.sha256) {
+          const href = `/dashboard/record/${encodeURIComponent(r.id)}/file/${x.sha256}`;
+          return x.kind === 'image' ? `<a href="${href}"><img class="evidence" src="${href}" alt="${e(title)}"></a>` : `<a href="${href}">${e(title)}</a>`;
+        }
+        return x.url && /^https?:\/\//.test(x.url) ? `<a href="${e(x.url)}" rel="noopener noreferrer">${e(title === say('dashboard.evidence_n', { n: i + 1 }) ? x.url : title)}</a>` : e(title);
+      })
+      .join(' ');
+  const rows = records.map((r) => `<tr><td>${e(formatDateTime(r.at, tz))}</td><td>${e(r.member ?? '')}</td><td>${e(r.text)}</td><td>${evidence(r)}</td></tr>`);
+  return `<table><thead><tr><th>${e(say('dashboard.col.record_at'))}</th><th>${e(say('dashboard.col.record_member'))}</th><th>${e(say('dashboard.col.record_text'))}</th><th>${e(say('dashboard.col.record_evidence'))}</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
 }
 
 function meetingsTable(meetings: MeetingLine[], tz: string, names: boolean): string {
@@ -331,7 +349,7 @@ export function registerDashboard(server: FastifyInstance, deps: DashboardDeps):
     if (!d) return reply;
     const back = `/dashboard/node/${encodeURIComponent(d.branch.id)}?p=${encodeURIComponent(period.key)}`;
     const body = `<div class="tools"><h1>${e(d.branch.name)}</h1><button onclick="window.print()">${e(say('dashboard.print'))}</button></div><nav><a href="${back}">${e(say('dashboard.back'))}</a></nav>
-${linesTable([d.line])}<h2>${e(say('dashboard.col.meetings'))}</h2>${meetingsTable(d.meetings, deps.timezone, d.names)}`;
+${linesTable([d.line])}<h2>${e(say('dashboard.col.meetings'))}</h2>${meetingsTable(d.meetings, deps.timezone, d.names)}${d.records.length ? `<h2>${e(say('dashboard.records_title'))}</h2>${recordsTable(d.records, deps.timezone)}` : ''}`;
     return html(reply, 200, page(`${say('dashboard.title')} · ${d.line.name}`, body));
   });
 
@@ -342,6 +360,15 @@ ${linesTable([d.line])}<h2>${e(say('dashboard.col.meetings'))}</h2>${meetingsTab
     const r = await run(reply, who, (u) => meetingRecord(u, { sessionId: id }, { ...DEFAULT_LIFE, timezone: deps.timezone }));
     if (!r) return reply;
     return html(reply, 200, recordPage(r.branch.name, r.meeting, deps.timezone, (sha) => `/dashboard/meeting/${encodeURIComponent(id)}/file/${sha}`));
+  });
+
+  // A picture or file kept as a record's evidence (记录 … with a photo), to the branch's managers.
+  server.get('/dashboard/record/:id/file/:sha', async (req, reply) => {
+    const who = await principal(req, reply);
+    if (!who) return reply;
+    const { id, sha } = req.params as { id: string; sha: string };
+    const kept = await run(reply, who, (u) => recordFile(u, { recordId: id, sha256: sha }));
+    return kept ? sendStoredFile(reply, deps.db, kept) : reply;
   });
 
   // A picture or file kept with the meeting's minutes (纪实照片), to those who may open its record.

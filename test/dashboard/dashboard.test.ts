@@ -200,6 +200,42 @@ describe('scopes', () => {
     expect((await get(file, await signIn('m103'))).status).toBe(403);
     expect((await get(file)).status).toBe(401);
   });
+
+  it("lists the records that met an item with their evidence (kept pictures, links) to the branch's managers only", async () => {
+    const picture = Buffer.concat([Buffer.from('ffd8ffe0', 'hex'), crypto.randomBytes(600)]);
+    const sha = crypto.createHash('sha256').update(picture).digest('hex');
+    await storeFile(app.db.sql, { sha256: sha, bytes: picture, mime: 'image/jpeg' });
+    const record = await app.db.prisma.dutyRecord.create({
+      data: {
+        itemCode: 'B-10', orgNodeId: node['demo-branch-1']!, memberId: ids['m106']!, occurredAt: new Date('2026-12-08T10:00:00+08:00'), text: '12月党费已交',
+        evidence: [{ kind: 'image', url: `file:${sha}`, sha256: sha, size: picture.length }, { kind: 'link', url: 'https://pay.example/r/9' }],
+      },
+    });
+    const manager = await signIn('m102');
+    const data = JSON.parse(await (await get(`/dashboard/data/${node['demo-branch-1']}`, manager)).text()) as { branch: { lines: Array<{ key: string; itemCode: string | null }> } };
+    const key = data.branch.lines.find((l) => l.itemCode === 'B-10')!.key;
+    const path = `/dashboard/node/${node['demo-branch-1']}/obligation?k=${encodeURIComponent(key)}`;
+    const file = `/dashboard/record/${record.id}/file/${sha}`;
+    const page = await (await get(path, manager)).text();
+    expect(page).toContain('工作记录');
+    expect(page).toContain('杨帆');
+    expect(page).toContain('12月党费已交');
+    expect(page).toContain(`<img class="evidence" src="${file}"`);
+    expect(page).toContain('href="https://pay.example/r/9"');
+    const served = await get(file, manager);
+    expect(served.status).toBe(200);
+    expect(Buffer.from(await served.arrayBuffer()).equals(picture)).toBe(true);
+    expect((await get(`/dashboard/record/${record.id}/file/${'1'.repeat(64)}`, manager)).status).toBe(404);
+
+    // 宣传委员 sees the branch's figures, not its members' records or their pictures.
+    const viewer = await signIn('m103');
+    const plain = await get(path, viewer);
+    expect(plain.status).toBe(200);
+    const text = await plain.text();
+    expect(text).not.toContain('工作记录');
+    expect(text).not.toContain('12月党费已交');
+    expect((await get(file, viewer)).status).toBe(403);
+  });
 });
 
 describe('figures', () => {
