@@ -1,6 +1,6 @@
 // `npm run build`: compile src/ and jobs/ to dist/ (tsconfig.build.json), then copy the files the
 // code reads at run time beside the compiled code, in the same relative places
-// (prompts/, prisma/migrations, prisma/seed, the console page). Production runs `node dist/src/main.js`.
+// (prompts/, prisma/migrations, prisma/seed, the console page, web assets). Production runs `node dist/src/main.js`.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,7 +9,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const dist = path.join(root, 'dist');
 fs.rmSync(dist, { recursive: true, force: true });
 execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-for (const p of ['prompts', 'prisma/migrations', 'prisma/seed', 'src/platforms/console/page.html']) {
+for (const p of ['prompts', 'prisma/migrations', 'prisma/seed', 'src/platforms/console/page.html', 'src/web/assets']) {
   if (fs.existsSync(path.join(root, p))) fs.cpSync(path.join(root, p), path.join(dist, p), { recursive: true });
 }
 fs.writeFileSync(path.join(dist, 'package.json'), JSON.stringify({ type: 'module' }) + '\n');
