@@ -27,6 +27,7 @@ import type { Destination, Outbound, OutboundBody, Platform, QueuedOutbox } from
 import { type PlatformSender, SendError } from '../src/platforms/types.js';
 import type { DestinationLimiter } from './rate-limit.js';
 import { TimeoutError, withTimeout } from '../src/util/timeout.js';
+import { groupBy } from '../src/domain/group-by.js';
 import {
   CARD_WINDOW_MS,
   type ClaimedRow,
@@ -90,6 +91,8 @@ export const DEFAULT_DELIVER: DeliverOptions = { attempts: 8, backoffMs: 1000, c
 const BUSY_RETRY_MS = 250;
 
 /** Sends in flight per destination and per platform (one process). */
+const destinationKey = (to: Destination) => `${to.platform}|${to.tenantKey}|${to.targetKind}|${to.target}`;
+
 export class InFlight {
   private readonly byKey = new Map<string, number>();
 
@@ -100,7 +103,7 @@ export class InFlight {
 
   /** Take a slot for `to`, or undefined when its destination or platform is at its limit. */
   enter(to: Destination): (() => void) | undefined {
-    const dest = `d:${to.platform}|${to.tenantKey}|${to.targetKind}|${to.target}`;
+    const dest = `d:${destinationKey(to)}`;
     const plat = `p:${to.platform}`;
     if ((this.byKey.get(dest) ?? 0) >= this.perDestination || (this.byKey.get(plat) ?? 0) >= this.perPlatform) return undefined;
     for (const k of [dest, plat]) this.byKey.set(k, (this.byKey.get(k) ?? 0) + 1);
@@ -277,36 +280,41 @@ export class Deliverer {
 
   /**
    * Send the newest due update of every card (older ones are deleted); returns how many were
-   * claimed. A card whose chat has no free slot, or whose send fails and may be retried, is put
-   * back and queued for the window of its new due time; its attempts are counted on the row.
+   * claimed. One chat's cards go out one after another in a lane of their own, chats side by side
+   * (as many at once as the worker's concurrency): sent side by side, a busy chat's cards beyond its
+   * in-flight limit were each put back and queued again, every window. What a chat's slot or rate
+   * limit does not allow now, and the rest of a chat whose send failed (a failing or slow chat holds
+   * up only itself), is put back for the window of its new due time; attempts are counted on the row.
    */
   async deliverCards(): Promise<number> {
     const refreshes = await this.renderRefreshes();
     const rows = await claimCardUpdates(this.db.sql, CARD_CLAIM_LIMIT);
     const later: QueuedOutbox[] = [];
-    const sendOne = async (row: ClaimedRow) => {
-      const to = destinationOf(row);
-      const leave = this.inFlight.enter(to);
-      const slot = !leave ? { ok: false as const, waitMs: BUSY_RETRY_MS } : this.opts.limiter ? await this.opts.limiter.reserve(to) : { ok: true as const };
-      if (!slot.ok) {
-        leave?.();
-        const until = new Date(Date.now() + slot.waitMs);
-        await defer(this.db.sql, row.id, until);
-        later.push({ id: row.id, to, notBefore: until, updateOfKey: row.updateOfKey });
-        return;
-      }
-      try {
-        await this.sendClaimed(row, row.attempts >= this.opts.attempts);
-      } catch (e) {
-        // Retryable: fail() set the row to RETRY, due after the backoff.
-        const err = e as Error;
-        later.push({ id: row.id, to, notBefore: new Date(Date.now() + backoffFor(row.attempts, err, this.opts)), updateOfKey: row.updateOfKey });
-      } finally {
-        leave?.();
+    const putBack = async (rest: ClaimedRow[], until: Date) => {
+      await defer(this.db.sql, rest.map((r) => r.id), until);
+      later.push(...rest.map((r) => ({ id: r.id, to: destinationOf(r), notBefore: until, updateOfKey: r.updateOfKey })));
+    };
+    const sendLane = async (lane: ClaimedRow[]) => {
+      for (const [i, row] of lane.entries()) {
+        const to = destinationOf(row);
+        const leave = this.inFlight.enter(to);
+        const slot = !leave ? { ok: false as const, waitMs: BUSY_RETRY_MS } : this.opts.limiter ? await this.opts.limiter.reserve(to) : { ok: true as const };
+        if (!slot.ok) {
+          leave?.();
+          return putBack(lane.slice(i), new Date(Date.now() + slot.waitMs));
+        }
+        try {
+          await this.sendClaimed(row, row.attempts >= this.opts.attempts);
+        } catch (e) {
+          // Retryable: fail() set the row to RETRY, due after the backoff.
+          later.push({ id: row.id, to, notBefore: new Date(Date.now() + backoffFor(row.attempts, e as Error, this.opts)), updateOfKey: row.updateOfKey });
+          return putBack(lane.slice(i + 1), new Date(Date.now() + BUSY_RETRY_MS));
+        } finally {
+          leave?.();
+        }
       }
     };
-    // Cards go out side by side, as many at once as the worker's concurrency; a slow one holds only its own lane.
-    await pool(rows, this.opts.concurrency, sendOne);
+    await pool([...groupBy(rows, (r) => destinationKey(destinationOf(r))).values()], this.opts.concurrency, sendLane);
     if (later.length) await this.enqueueRows(later);
     if (rows.length === CARD_CLAIM_LIMIT || refreshes === CARD_CLAIM_LIMIT) await this.queue.add('cards', {}, { jobId: `cards_more_${Date.now()}`, removeOnComplete: true });
     return rows.length;

@@ -264,9 +264,10 @@ export async function markSent(db: SqlLike, id: string, platformMessageId: strin
   for (const row of r) deliverySeconds.observe({ platform: row.platform }, Math.max(0, Number(row.seconds)));
 }
 
-/** A claimed row put back unsent (its destination has no free slot): due again at `until`, no attempt spent. */
-export async function defer(db: SqlLike, id: string, until: Date): Promise<void> {
-  await asSql(db).query(`UPDATE "OutboxMessage" SET status = 'PENDING', attempts = attempts - 1, "notBefore" = $2::timestamptz, "updatedAt" = now() WHERE id = $1`, [id, until]);
+/** Claimed rows put back unsent (their destination has no free slot): due again at `until`, no attempt spent. */
+export async function defer(db: SqlLike, ids: string[], until: Date): Promise<void> {
+  if (!ids.length) return;
+  await asSql(db).query(`UPDATE "OutboxMessage" SET status = 'PENDING', attempts = attempts - 1, "notBefore" = $2::timestamptz, "updatedAt" = now() WHERE id = ANY($1::text[])`, [ids, until]);
 }
 
 /** SENDING → RETRY after a failed attempt that may be tried again, due at `notBefore`. */
