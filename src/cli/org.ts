@@ -34,7 +34,7 @@ export const ORG_USAGE = `  npm run cli -- org template --out 组织与党员.xl
   npm run cli -- meeting-kinds list
   npm run cli -- meeting-kinds set <代码> [--name 名称] [--rule 每季度至少1次] [--aliases 支委会、支部委员会]
                                        查看或修改本单位跟踪的会议类型及其频次（修改留审计记录）
-  npm run cli -- directory match <飞书|钉钉> [--tenant <企业ID>] [--dry-run]
+  npm run cli -- directory match <飞书|钉钉|企业微信> [--tenant <企业ID>] [--dry-run]
                                        按手机号在平台通讯录中查找党员账号并绑定，列出没有找到的党员`;
 
 type Out = { log(s: string): void; error(s: string): void };
@@ -242,9 +242,9 @@ export async function chatCommand(args: string[], withPrisma: WithPrisma, out: O
 export async function directoryCommand(args: string[], withPrisma: WithPrisma, directoryOf: (p: Platform) => Directory | null, out: Out = console): Promise<number> {
   const [sub, platformText] = positional(args, ['--tenant']);
   const platform = platformText ? (PLATFORMS[platformText] ?? PLATFORMS[platformText.toLowerCase()]) : undefined;
-  if (sub !== 'match' || !platform) return (out.error('用法：npm run cli -- directory match <飞书|钉钉> [--tenant 企业ID] [--dry-run]'), 1);
+  if (sub !== 'match' || !platform) return (out.error('用法：npm run cli -- directory match <飞书|钉钉|企业微信> [--tenant 企业ID] [--dry-run]'), 1);
   const directory = directoryOf(platform);
-  if (!directory) return (out.error(`${PLATFORM_NAMES[platform] ?? platform}没有配置，或没有可用的通讯录接口（企业微信智能机器人没有），请用 import-bindings 导入账号对照表。`), 1);
+  if (!directory) return (out.error(`${PLATFORM_NAMES[platform] ?? platform}没有配置，或没有可用的通讯录接口（企业微信需要配置自建应用：WECOM_CORP_ID、WECOM_AGENT_ID、WECOM_APP_SECRET），请用 import-bindings 导入账号对照表。`), 1);
   const tenantKey = option(args, 'tenant') ?? '';
   const dryRun = args.includes('--dry-run');
   return withPrisma(async (prisma) => {

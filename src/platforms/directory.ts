@@ -1,10 +1,14 @@
 // Platform contacts (通讯录) lookups for matching members to platform accounts by mobile number: Lark's
 // contact/v3/users/batch_get_id (open_id, the id events carry; 50 numbers a call) and DingTalk's
-// topapi/v2/user/getbymobile (userid, one number a call). WeCom's 智能机器人 has no contacts API.
+// topapi/v2/user/getbymobile (userid, one number a call). WeCom's 智能机器人 has no contacts API: with
+// the self-built app configured (WECOM_CORP_ID …, also used for web sign-in), cgi-bin/user/getuserid
+// (userid, the id the bot's events carry; one number a call, for members the app may see).
 // No database here: the CLI hands the answers to src/services/directory.ts.
 import type { Logger } from '../log.js';
 import type { Platform } from '../chat/types.js';
-import type { PlatformsConfig } from './config.js';
+import type { PlatformsConfig, WeComLoginConfig } from './config.js';
+import { callJson, text } from './web-login.js';
+import { weComAppToken, WECOM_TOKEN_INVALID, type WeComAppToken } from './wecom/app.js';
 import { LarkApi } from './lark/sender.js';
 import { DingTalkApi } from './dingtalk/api.js';
 import type { LarkConfig } from './lark/config.js';
@@ -64,9 +68,41 @@ class DingTalkDirectory implements Directory {
   }
 }
 
+class WeComDirectory implements Directory {
+  readonly platform = 'WECOM' as const;
+  private readonly token: WeComAppToken;
+  constructor(
+    private readonly config: WeComLoginConfig,
+    private readonly log: Logger,
+  ) {
+    this.token = weComAppToken(config, log);
+  }
+
+  async byMobile(mobiles: string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const mobile of mobiles) {
+      for (let attempt = 0; attempt < 2; attempt++) {
+        const token = await this.token.get();
+        if (!token) return out;
+        const r = await callJson(this.log, 'wecom getuserid', `${this.config.apiBase}/cgi-bin/user/getuserid?access_token=${encodeURIComponent(token)}`, { method: 'POST', body: { mobile } });
+        const errcode = Number(r.body.errcode ?? -1);
+        const userid = text(r.body.userid);
+        if (r.status === 200 && errcode === 0 && userid) out.set(mobile, userid);
+        else if (attempt === 0 && WECOM_TOKEN_INVALID.has(errcode)) {
+          this.token.reset();
+          continue;
+        } else if (errcode !== 46004) this.log.warn({ errcode, status: r.status }, 'wecom getuserid failed'); // 46004: no such member (or not visible to the app)
+        break;
+      }
+    }
+    return out;
+  }
+}
+
 /** The directory of a configured platform, or null when it is not configured or has no contacts API. */
 export function buildDirectory(platform: Platform, config: PlatformsConfig, log: Logger): Directory | null {
   if (platform === 'LARK' && config.lark) return new LarkDirectory(config.lark, log);
   if (platform === 'DINGTALK' && config.dingtalk) return new DingTalkDirectory(config.dingtalk, log);
+  if (platform === 'WECOM' && config.webLogin?.wecom) return new WeComDirectory(config.webLogin.wecom, log);
   return null;
 }

@@ -1,5 +1,6 @@
 // Directory matching against local fakes of the contacts APIs (Lark contact/v3/users/batch_get_id with its
-// tenant token, DingTalk's access token and topapi/v2/user/getbymobile): members with a mobile number and no
+// tenant token, DingTalk's access token and topapi/v2/user/getbymobile, WeCom's self-built app token and
+// cgi-bin/user/getuserid): members with a mobile number and no
 // account are matched by mobile and bound, the unmatched and the accounts bound to someone else are
 // reported, a second run has nothing to do; through the CLI command as the operator runs it.
 import fs from 'node:fs';
@@ -22,12 +23,17 @@ let fake: FakeHttp;
 /** The fake directories: mobile → user id. */
 const lark = new Map<string, string>();
 const dingtalk = new Map<string, string>();
+const wecom = new Map<string, string>();
+/** WeCom app tokens handed out, and whether each still holds. */
+const wecomTokens = new Map<string, boolean>();
 const log = createLogger({ level: 'silent', pretty: false });
 
-async function run(fn: typeof directoryCommand, args: string[]) {
+async function run(fn: typeof directoryCommand, args: string[], opts: { wecomApp?: boolean } = {}) {
   const out: string[] = [];
   const err: string[] = [];
+  const wecomApp = { corpId: 'wwcorp', agentId: '1000002', secret: 'app-secret', apiBase: fake.url, oauthBase: fake.url };
   const platforms = {
+    ...(opts.wecomApp === false ? {} : { webLogin: { wecom: wecomApp } }),
     formLinkTtlSeconds: 600,
     lark: { appId: 'cli_a', appSecret: 's', domain: larkDomain(fake.url), mode: 'ws' as const, webhookPath: '/webhooks/lark', cardAckMs: 2500, autoReconnect: false },
     dingtalk: { clientId: 'ding', clientSecret: 's', robotCode: 'ding', apiBase: fake.url, oapiBase: fake.url, gatewayUrl: `${fake.url}/gw`, cardAckMs: 1500, useSessionWebhook: false, autoReconnect: false },
@@ -53,6 +59,20 @@ beforeAll(async () => {
       if (req.query.get('access_token') !== 'ding-token') return { body: { errcode: 40014, errmsg: 'invalid token' } };
       const userid = dingtalk.get((req.body as { mobile: string }).mobile);
       return { body: userid ? { errcode: 0, errmsg: 'ok', result: { userid } } : { errcode: 60121, errmsg: '找不到该用户' } };
+    })
+    .route('GET', /^\/cgi-bin\/gettoken$/, (req) => {
+      if (req.query.get('corpid') !== 'wwcorp' || req.query.get('corpsecret') !== 'app-secret') return { body: { errcode: 40001, errmsg: 'invalid credential' } };
+      const token = `wt_${wecomTokens.size + 1}`;
+      wecomTokens.set(token, true);
+      return { body: { errcode: 0, errmsg: 'ok', access_token: token, expires_in: 7200 } };
+    })
+    // Always HTTP 200; errcode says what went wrong (42001 expired token, 46004 no such member).
+    .route('POST', /^\/cgi-bin\/user\/getuserid$/, (req) => {
+      const valid = wecomTokens.get(req.query.get('access_token') ?? '');
+      if (valid === undefined) return { body: { errcode: 40014, errmsg: 'invalid access_token' } };
+      if (!valid) return { body: { errcode: 42001, errmsg: 'access_token expired' } };
+      const userid = wecom.get((req.body as { mobile: string }).mobile);
+      return { body: userid ? { errcode: 0, errmsg: 'ok', userid } : { errcode: 46004, errmsg: 'user no exist' } };
     });
   await fake.listen();
   // 2 branches × 30 members; every third has a mobile number (makeRoster): 20 members with one.
@@ -97,9 +117,24 @@ describe('directory matching', () => {
     expect(await db.prisma.platformIdentity.count({ where: { platform: 'DINGTALK' } })).toBe(5);
   });
 
-  it('WeCom has no contacts API: says so and changes nothing', async () => {
-    const r = await run(directoryCommand, ['match', '企业微信']);
-    expect(r.code).toBe(1);
-    expect(r.err).toContain('没有可用的通讯录接口');
+  it('WeCom through the self-built app: binds by mobile, fetches an expired app token again; without the app says so and changes nothing', async () => {
+    const without = await run(directoryCommand, ['match', '企业微信'], { wecomApp: false });
+    expect(without.code).toBe(1);
+    expect(without.err).toContain('企业微信需要配置自建应用');
+    expect(await db.prisma.platformIdentity.count({ where: { platform: 'WECOM' } })).toBe(0);
+
+    const members = await db.prisma.member.findMany({ where: { mobile: { not: null } }, orderBy: { employeeNo: 'asc' } });
+    members.slice(0, 4).forEach((m) => wecom.set(m.mobile!, `wc_${m.employeeNo}`));
+    const first = await run(directoryCommand, ['match', '企业微信']);
+    expect(first.code).toBe(0);
+    expect(first.out).toContain('已绑定 4 人，未找到 16 人');
+    expect(await db.prisma.platformIdentity.findFirst({ where: { platform: 'WECOM', platformUserId: `wc_${members[0]!.employeeNo}` }, select: { memberId: true } })).toEqual({ memberId: members[0]!.id });
+
+    // Two more in the directory; every token handed out so far has expired meanwhile.
+    members.slice(4, 6).forEach((m) => wecom.set(m.mobile!, `wc_${m.employeeNo}`));
+    for (const t of wecomTokens.keys()) wecomTokens.set(t, false);
+    const again = await run(directoryCommand, ['match', '企业微信']);
+    expect(again.out).toContain('已绑定 2 人，未找到 14 人');
+    expect(await db.prisma.platformIdentity.count({ where: { platform: 'WECOM' } })).toBe(6);
   });
 });

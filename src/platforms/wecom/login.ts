@@ -6,26 +6,10 @@
 import type { Logger } from '../../log.js';
 import { callJson, logRefusal, text, type WebLogin } from '../web-login.js';
 import type { WeComLoginConfig } from '../config.js';
-
-/** The app token is invalid (40014, 41001) or expired (42001): fetch it again once. */
-const TOKEN_INVALID = new Set([40014, 41001, 42001]);
+import { WECOM_TOKEN_INVALID, weComAppToken } from './app.js';
 
 export function weComWebLogin(config: WeComLoginConfig, log: Logger): WebLogin {
-  let cached: { value: string; expiresAt: number } | undefined;
-
-  async function appToken(): Promise<string | undefined> {
-    if (cached && cached.expiresAt > Date.now()) return cached.value;
-    const q = new URLSearchParams({ corpid: config.corpId, corpsecret: config.secret });
-    const r = await callJson(log, 'wecom gettoken', `${config.apiBase}/cgi-bin/gettoken?${q}`);
-    const value = text(r.body.access_token);
-    if (r.status !== 200 || Number(r.body.errcode ?? 0) !== 0 || !value) {
-      logRefusal(log, 'wecom gettoken', r.status, r.body);
-      return undefined;
-    }
-    // Renewed five minutes early (7,200 s by default).
-    cached = { value, expiresAt: Date.now() + (Number(r.body.expires_in) || 7200) * 1000 - 300_000 };
-    return value;
-  }
+  const appToken = weComAppToken(config, log);
 
   return {
     platform: 'WECOM',
@@ -37,7 +21,7 @@ export function weComWebLogin(config: WeComLoginConfig, log: Logger): WebLogin {
       // Declined or not opened in WeCom: no code.
       if (!query.code) return { ok: false, reason: 'denied' };
       for (let attempt = 0; attempt < 2; attempt++) {
-        const token = await appToken();
+        const token = await appToken.get();
         if (!token) return { ok: false, reason: 'unavailable' };
         const q = new URLSearchParams({ access_token: token, code: query.code });
         const r = await callJson(log, 'wecom getuserinfo', `${config.apiBase}/cgi-bin/auth/getuserinfo?${q}`);
@@ -48,8 +32,8 @@ export function weComWebLogin(config: WeComLoginConfig, log: Logger): WebLogin {
           return userId ? { ok: true, tenantKey: '', userId } : { ok: false, reason: 'denied' };
         }
         logRefusal(log, 'wecom getuserinfo', r.status, r.body);
-        if (attempt === 0 && TOKEN_INVALID.has(errcode)) {
-          cached = undefined;
+        if (attempt === 0 && WECOM_TOKEN_INVALID.has(errcode)) {
+          appToken.reset();
           continue;
         }
         // 40029 invalid code (used, expired or made up).
