@@ -101,6 +101,14 @@ export async function reviewsOf(unit: Unit, input: { branchId?: string; year?: n
   };
 }
 
+/** 我的民主评议: a member's own latest result for a year (null: none entered yet); nobody else's. */
+export async function myReview(unit: Unit, input: { year?: number; timezone: string }): Promise<{ year: number; result: ReviewResult | null; notes: string | null }> {
+  if (unit.principal.kind !== 'member') fail('errors.internal');
+  const year = input.year ?? localDay(unit.now, input.timezone).year;
+  const row = await unit.tx.memberReview.findFirst({ where: { memberId: unit.principal.member.id, year }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], select: { result: true, notes: true } });
+  return { year, result: (row?.result as ReviewResult | undefined) ?? null, notes: row?.notes ?? null };
+}
+
 // ───────────────────────── 组织生活会 steps ─────────────────────────
 
 export interface LifeChecklist {

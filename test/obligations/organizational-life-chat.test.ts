@@ -50,6 +50,14 @@ describe('民主评议 in the chat', () => {
     await chat.say('m205', direct('m205'), '民主评议情况');
     const refused = await chat.waitFor(direct('m205'), (x) => !!textOf(x)?.includes('民主评议结果'));
     expect(textOf(refused)).toMatch(/^只有.+才能查看或登记本支部的民主评议结果。$/);
+
+    // Each member sees their own result, privately, and nobody else's.
+    await chat.say('m205', direct('m205'), '我的民主评议');
+    await chat.waitFor(direct('m205'), (x) => textOf(x) === '您2026年的民主评议结果：优秀（政治担当表现突出）。如有疑问，请与支部书记沟通。');
+    await chat.say('m206', group(2), '我的民主评议');
+    await chat.waitFor(group(2), (x) => textOf(x) === '民主评议结果只发给您本人，请在和我的私聊中发「我的民主评议」。');
+    await chat.say('m208', direct('m208'), '我的民主评议结果');
+    await chat.waitFor(direct('m208'), (x) => textOf(x) === '您2026年的民主评议结果还没有登记，支部登记后可以在这里查看。');
   });
 });
 

@@ -7,9 +7,9 @@ import { say } from '../wording.js';
 import { fail } from '../../services/kernel.js';
 import { DEFAULT_TZ } from '../../domain/life/time.js';
 import { REVIEW_RESULTS, type MarkedStep } from '../../domain/obligations/organizational-life.js';
-import { enterReview, lifeChecklist, markLifeStep, reviewsOf } from '../../services/organizational-life.js';
+import { enterReview, lifeChecklist, markLifeStep, myReview, reviewsOf } from '../../services/organizational-life.js';
 import { attachmentsOf } from './obligations.js';
-import { lifeChecklistCard, resultName, reviewEnteredText, reviewListCard, reviewsEnteredText } from '../presenters/organizational-life.js';
+import { lifeChecklistCard, myReviewText, resultName, reviewEnteredText, reviewListCard, reviewsEnteredText } from '../presenters/organizational-life.js';
 
 // The words a secretary uses for each step.
 const STEP_WORDS: Array<[RegExp, MarkedStep]> = [
@@ -45,6 +45,11 @@ export function registerOrganizationalLife(router: Router, deps: { timezone?: st
       },
     )
     .command({ name: 'orglife.reviews', keywords: ['民主评议情况', '民主评议结果'], help: 'manager', examples: ['民主评议情况', '民主评议结果'] }, (ctx) => reviewList(ctx, timezone))
+    // One's own result, in a direct chat only (a group would show it to everyone).
+    .command({ name: 'orglife.mine', keywords: ['我的民主评议', '我的民主评议结果', '我的评议结果'], help: 'member', examples: ['我的民主评议'] }, async (ctx) => {
+      if (ctx.inbound.chat.kind === 'GROUP') return ctx.reply(say('orglife.mine_direct_only'));
+      ctx.reply(myReviewText(await myReview(ctx.unit, { timezone })));
+    })
     .command(
       {
         name: 'orglife.step',

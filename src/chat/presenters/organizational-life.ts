@@ -23,6 +23,12 @@ export function missingText(missing: Missing[]): string {
     .join('、');
 }
 
+/** 我的民主评议: the member's own result, or that none is entered yet. */
+export function myReviewText(r: { year: number; result: ReviewResult | null; notes: string | null }): string {
+  if (!r.result) return say('orglife.mine_none', { year: r.year });
+  return say(r.notes ? 'orglife.mine_notes' : 'orglife.mine', { year: r.year, result: resultName(r.result), notes: r.notes ?? '' });
+}
+
 export function reviewEnteredText(r: EnteredReview): string {
   const vars = { name: r.member.name, year: r.year, result: resultName(r.result), done: r.counts.done, total: r.counts.total };
   return r.previous ? say('orglife.review_corrected', { ...vars, previous: resultName(r.previous) }) : say('orglife.review_entered', vars);
