@@ -105,14 +105,16 @@ async function holderFor(unit: Unit, item: ListItem, input: { subjectId?: string
       ? await can(tx, principal, 'branch.manage', node.id)
       : levelKind === 'ORGAN_COMMITTEE'
         ? await can(tx, principal, 'organ.manage', node.id)
-        : me.posts.some((p) => p.orgNodeId === node.id && PARTY_GROUP_POSTS.includes(p.title)) || (await organsUnder(unit, node.id)).some((o) => o);
+        : me.posts.some((p) => p.orgNodeId === node.id && PARTY_GROUP_POSTS.includes(p.title)) || (await managesAnOrganUnder(unit, node.id));
   if (!allowed) fail('errors.not_allowed', { what: { key: 'obligations.what_record' } });
   return { nodeId: node.id, member: null };
 }
 
-async function organsUnder(u: Unit, unitId: string): Promise<boolean[]> {
+/** One after another: the transaction's connection takes one query at a time (pg deprecates queueing them). */
+async function managesAnOrganUnder(u: Unit, unitId: string): Promise<boolean> {
   const organs = await u.tx.orgNode.findMany({ where: { parentId: unitId, kind: 'ORGAN_COMMITTEE' }, select: { id: true } });
-  return Promise.all(organs.map((o) => can(u.tx, u.principal, 'organ.manage', o.id)));
+  for (const o of organs) if (await can(u.tx, u.principal, 'organ.manage', o.id)) return true;
+  return false;
 }
 
 /** The item a record names, refused when it is a meeting (met by holding it). */
