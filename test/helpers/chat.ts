@@ -1,6 +1,8 @@
 // Drive the bot through the console platform as members would, and watch what it delivers.
 import crypto from 'node:crypto';
+import { afterAll, beforeAll } from 'vitest';
 import type { App } from '../../src/app.js';
+import { startDemoOn } from './app.js';
 import type { HandleResult } from '../../src/chat/core.js';
 import type { Card, CardButton } from '../../src/chat/card.js';
 import { ConsoleHub, type ConsoleEvent } from '../../src/platforms/console/hub.js';
@@ -79,4 +81,24 @@ export function button(card: Card, label: string): CardButton {
   const b = card.buttons?.find((x) => x.label === label);
   if (!b) throw new Error(`card "${card.title}" has no button ${label}; has ${card.buttons?.map((x) => x.label).join(', ')}`);
   return b;
+}
+
+/**
+ * The demo organ on PostgreSQL, its clock pinned at `now`, with a chat driver, for one test file:
+ * started before its tests (`use` receives them) and stopped after.
+ */
+export function demoChatFor(now: Date, use: (app: App, chat: ChatDriver) => void): void {
+  let app: App | undefined;
+  let chat: ChatDriver | undefined;
+  let drop: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    ({ app, drop } = await startDemoOn('postgres', { clock: () => now }));
+    chat = new ChatDriver(app);
+    use(app, chat);
+  });
+  afterAll(async () => {
+    chat?.close();
+    await app?.stop();
+    await drop?.();
+  });
 }

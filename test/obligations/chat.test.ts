@@ -1,11 +1,10 @@
 // Obligations in the chat, on real PostgreSQL and Redis through the console platform: 记录 by a member
 // (党费 by name, with a link kept as evidence) and the refusal of a meeting item; the 工委's plan list
 // from a direct chat to every chat, answered with [已收到] in a branch chat and reported back.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { ConsoleEvent } from '../../src/platforms/console/hub.js';
-import { startDemoOn } from '../helpers/app.js';
-import { button, ChatDriver, direct, group } from '../helpers/chat.js';
+import { button, ChatDriver, demoChatFor, direct, group } from '../helpers/chat.js';
 
 // Thursday 3 December 2026, 10:00 in Shanghai.
 const NOW = new Date('2026-12-03T02:00:00Z');
@@ -13,17 +12,7 @@ const textOf = (e: ConsoleEvent): string | undefined => (e.type === 'message' ? 
 
 let app: App;
 let chat: ChatDriver;
-let drop: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ app, drop } = await startDemoOn('postgres', { clock: () => NOW }));
-  chat = new ChatDriver(app);
-});
-afterAll(async () => {
-  chat?.close();
-  await app?.stop();
-  await drop?.();
-});
+demoChatFor(NOW, (a, c) => ((app = a), (chat = c)));
 
 describe('记录 in the chat', () => {
   it('records a member’s 党费 with its link, and says where the month stands', async () => {

@@ -1,11 +1,10 @@
 // 民主评议 and 组织生活会 in the chat, on real PostgreSQL and Redis through the console platform: a result is
 // refused in a group and entered in a direct chat, the list goes privately to the secretary and is
 // refused to a member; a 组织生活会 step marked in the branch group answers with the checklist.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { ConsoleEvent } from '../../src/platforms/console/hub.js';
-import { startDemoOn } from '../helpers/app.js';
-import { ChatDriver, direct, group } from '../helpers/chat.js';
+import { ChatDriver, demoChatFor, direct, group } from '../helpers/chat.js';
 
 // Thursday 3 December 2026, 10:00 in Shanghai.
 const NOW = new Date('2026-12-03T02:00:00Z');
@@ -13,17 +12,7 @@ const textOf = (e: ConsoleEvent): string | undefined => (e.type === 'message' ? 
 
 let app: App;
 let chat: ChatDriver;
-let drop: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ app, drop } = await startDemoOn('postgres', { clock: () => NOW }));
-  chat = new ChatDriver(app);
-});
-afterAll(async () => {
-  chat?.close();
-  await app?.stop();
-  await drop?.();
-});
+demoChatFor(NOW, (a, c) => ((app = a), (chat = c)));
 
 describe('民主评议 in the chat', () => {
   it('keeps results out of groups, enters them in a direct chat, and lists them to the secretary only', async () => {

@@ -3,15 +3,14 @@
 // opens (privately from a group, and as the H5 page), its submit meeting the obligation through the same
 // recordDuty, and the refusals: a button bound to someone else, a forged or expired token, an item that
 // is not the member's to record.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import type { Card } from '../../src/chat/card.js';
 import type { HandleResult } from '../../src/chat/core.js';
 import { DUTY_FORM_ACTIONS } from '../../src/chat/presenters/duty-forms.js';
 import { computeObligations } from '../../src/domain/obligations/engine.js';
 import { periodOf } from '../../src/domain/life/period.js';
-import { startDemoOn } from '../helpers/app.js';
-import { button, ChatDriver, direct, group } from '../helpers/chat.js';
+import { button, ChatDriver, demoChatFor, direct, group } from '../helpers/chat.js';
 
 // Thursday 3 December 2026, 10:00 in Shanghai.
 const NOW = new Date('2026-12-03T02:00:00Z');
@@ -21,17 +20,7 @@ const ack = (r: HandleResult) => (r.status === 'processed' ? r.ack : {});
 
 let app: App;
 let chat: ChatDriver;
-let drop: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ app, drop } = await startDemoOn('postgres', { clock: () => NOW }));
-  chat = new ChatDriver(app);
-});
-afterAll(async () => {
-  chat?.close();
-  await app?.stop();
-  await drop?.();
-});
+demoChatFor(NOW, (a, c) => ((app = a), (chat = c)));
 
 /** The member's B-10 (党费) obligation for December 2026, as the engine computes it. */
 async function duesStatus(employeeNo: string): Promise<string | undefined> {
