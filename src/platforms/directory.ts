@@ -7,8 +7,8 @@
 import type { Logger } from '../log.js';
 import type { Platform } from '../chat/types.js';
 import type { PlatformsConfig, WeComLoginConfig } from './config.js';
-import { callJson, text } from './web-login.js';
-import { weComAppToken, WECOM_TOKEN_INVALID, type WeComAppToken } from './wecom/app.js';
+import { text } from './web-login.js';
+import { weComApp, type WeComApp } from './wecom/app.js';
 import { LarkApi } from './lark/sender.js';
 import { DingTalkApi } from './dingtalk/api.js';
 import type { LarkConfig } from './lark/config.js';
@@ -44,7 +44,7 @@ class DingTalkDirectory implements Directory {
   readonly platform = 'DINGTALK' as const;
   private readonly api: DingTalkApi;
   constructor(
-    private readonly config: DingTalkConfig,
+    config: DingTalkConfig,
     private readonly log: Logger,
   ) {
     this.api = new DingTalkApi(config, log);
@@ -53,15 +53,9 @@ class DingTalkDirectory implements Directory {
   async byMobile(mobiles: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     for (const mobile of mobiles) {
-      const token = await this.api.accessToken();
-      const res = await fetch(`${this.config.oapiBase}/topapi/v2/user/getbymobile?access_token=${encodeURIComponent(token)}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ mobile }),
-        signal: AbortSignal.timeout(10_000),
-      });
-      const body = (await res.json().catch(() => ({}))) as { errcode?: number; errmsg?: string; result?: { userid?: string } };
-      if (body.errcode === 0 && body.result?.userid) out.set(mobile, body.result.userid);
+      const { body } = await this.api.oapi('dingtalk getbymobile', '/topapi/v2/user/getbymobile', { mobile });
+      const userid = (body.result as { userid?: unknown } | undefined)?.userid;
+      if (body.errcode === 0 && typeof userid === 'string' && userid) out.set(mobile, userid);
       else if (body.errcode !== 60121) this.log.warn({ errcode: body.errcode, errmsg: body.errmsg }, 'dingtalk getbymobile failed'); // 60121: no such user
     }
     return out;
@@ -70,30 +64,23 @@ class DingTalkDirectory implements Directory {
 
 class WeComDirectory implements Directory {
   readonly platform = 'WECOM' as const;
-  private readonly token: WeComAppToken;
+  private readonly app: WeComApp;
   constructor(
-    private readonly config: WeComLoginConfig,
+    config: WeComLoginConfig,
     private readonly log: Logger,
   ) {
-    this.token = weComAppToken(config, log);
+    this.app = weComApp(config, log);
   }
 
   async byMobile(mobiles: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
     for (const mobile of mobiles) {
-      for (let attempt = 0; attempt < 2; attempt++) {
-        const token = await this.token.get();
-        if (!token) return out;
-        const r = await callJson(this.log, 'wecom getuserid', `${this.config.apiBase}/cgi-bin/user/getuserid?access_token=${encodeURIComponent(token)}`, { method: 'POST', body: { mobile } });
-        const errcode = Number(r.body.errcode ?? -1);
-        const userid = text(r.body.userid);
-        if (r.status === 200 && errcode === 0 && userid) out.set(mobile, userid);
-        else if (attempt === 0 && WECOM_TOKEN_INVALID.has(errcode)) {
-          this.token.reset();
-          continue;
-        } else if (errcode !== 46004) this.log.warn({ errcode, status: r.status }, 'wecom getuserid failed'); // 46004: no such member (or not visible to the app)
-        break;
-      }
+      const r = await this.app.call('wecom getuserid', '/cgi-bin/user/getuserid', { body: { mobile } });
+      if (!r) return out;
+      const errcode = Number(r.body.errcode ?? -1);
+      const userid = text(r.body.userid);
+      if (r.status === 200 && errcode === 0 && userid) out.set(mobile, userid);
+      else if (errcode !== 46004) this.log.warn({ errcode, status: r.status }, 'wecom getuserid failed'); // 46004: no such member (or not visible to the app)
     }
     return out;
   }

@@ -13,6 +13,8 @@ type Json = Record<string, unknown>;
 /** Error codes meaning "too many calls": throttling and the org's monthly API quota (90020 and friends). */
 const THROTTLED = /throttl|ratelimit|qps|flowcontrol|ApiCountLimit|90018|90020|130101/i;
 const TOKEN_INVALID = /InvalidAuthentication|accesstoken|access_token|token.*(expired|invalid)|40014|42001/i;
+/** Legacy (oapi) errcodes meaning "the app token is invalid or expired". */
+const OAPI_TOKEN_INVALID = new Set([40014, 42001, 88]);
 
 export interface DingTalkApiOptions {
   /** Wait after a throttling answer without a Retry-After header. */
@@ -99,6 +101,24 @@ export class DingTalkApi {
         continue;
       }
       throw this.failure(what, res.status, res.body, res.headers);
+    }
+  }
+
+  /**
+   * A legacy oapi call (the app token in the query; always HTTP 200, errcode says what went wrong). A
+   * token DingTalk calls invalid or expired is logged under `step`, dropped, and the call made once more.
+   */
+  async oapi(step: string, path: string, body: Json): Promise<{ status: number; body: Json }> {
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.accessToken();
+      const res = await this.http('POST', `${this.config.oapiBase}${path}?access_token=${encodeURIComponent(token)}`, body);
+      const errcode = Number(res.body.errcode);
+      if (attempt === 0 && OAPI_TOKEN_INVALID.has(errcode)) {
+        this.log.warn({ step, status: res.status, code: errcode }, 'dingtalk token rejected; fetching a new one');
+        if (this.token?.value === token) this.dropToken();
+        continue;
+      }
+      return { status: res.status, body: res.body };
     }
   }
 

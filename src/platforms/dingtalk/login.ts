@@ -15,35 +15,26 @@ import type { WebLoginConfig } from '../config.js';
 import { DingTalkApi } from './api.js';
 import { dingTalkJsapi } from './jsapi.js';
 
-/** Legacy API codes meaning "the app token is invalid or expired". */
-const APP_TOKEN_INVALID = new Set([40014, 42001, 88]);
 /** getuserinfo: "不存在的临时授权码" (unknown, expired after 5 minutes, or used already). */
 const CODE_INVALID = 40078;
 
 export function dingTalkWebLogin(config: NonNullable<WebLoginConfig['dingtalk']>, log: Logger): WebLogin {
   const app = new DingTalkApi(config, log, { timeoutMs: 8000 });
 
-  /** One oapi call with the app token, fetched again once when DingTalk says it expired: result.userid, or why not. */
+  /** One oapi call with the app token (fetched again once when DingTalk says it expired): result.userid, or why not. */
   async function oapiUserId(step: string, path: string, body: Json): Promise<{ userId: string } | { errcode: number }> {
-    for (let attempt = 0; ; attempt++) {
-      let token: string;
-      try {
-        token = await app.accessToken();
-      } catch {
-        log.warn({ step: 'dingtalk app token' }, 'web sign-in: platform refused');
-        return { errcode: -1 };
-      }
-      const r = await callJson(log, step, `${config.oapiBase}${path}?access_token=${encodeURIComponent(token)}`, { method: 'POST', body });
-      const errcode = Number(r.body.errcode);
-      const userId = text((r.body.result as Json | undefined)?.userid);
-      if (r.status === 200 && errcode === 0 && userId) return { userId };
-      logRefusal(log, step, r.status, r.body);
-      if (attempt === 0 && APP_TOKEN_INVALID.has(errcode)) {
-        app.dropToken();
-        continue;
-      }
-      return { errcode: r.status === 200 ? errcode : -1 };
+    let r: { status: number; body: Json };
+    try {
+      r = await app.oapi(step, path, body);
+    } catch {
+      log.warn({ step: 'dingtalk app token' }, 'web sign-in: platform refused');
+      return { errcode: -1 };
     }
+    const errcode = Number(r.body.errcode);
+    const userId = text((r.body.result as Json | undefined)?.userid);
+    if (r.status === 200 && errcode === 0 && userId) return { userId };
+    logRefusal(log, step, r.status, r.body);
+    return { errcode: r.status === 200 ? errcode : -1 };
   }
 
   /** unionId → userid. */

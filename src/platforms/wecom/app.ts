@@ -2,23 +2,25 @@
 // speaks through has neither OAuth nor contacts, so web sign-in (./login.ts) and directory matching
 // (../directory.ts) go through this app and its access token.
 import type { Logger } from '../../log.js';
-import { callJson, logRefusal, text } from '../web-login.js';
+import { callJson, logRefusal, text, type Json } from '../web-login.js';
 import type { WeComLoginConfig } from '../config.js';
 
 /** errcodes meaning the app token is invalid (40014, 41001) or expired (42001): fetch it again once. */
-export const WECOM_TOKEN_INVALID = new Set([40014, 41001, 42001]);
+const WECOM_TOKEN_INVALID = new Set([40014, 41001, 42001]);
 
-export interface WeComAppToken {
-  /** The cached token, or a fresh one (undefined: WeCom refused or did not answer; logged by step and code). */
-  get(): Promise<string | undefined>;
-  /** Forget the cached token (WeCom said it is invalid or expired). */
-  reset(): void;
+export interface WeComApp {
+  /**
+   * A call of the app's API with its token in the query (WeCom answers HTTP 200 and says in errcode what
+   * went wrong). A token WeCom calls invalid or expired is logged under `step`, fetched again and the
+   * call made once more. Undefined: no token (WeCom refused it or did not answer; logged).
+   */
+  call(step: string, path: string, init?: { query?: Record<string, string>; body?: Json }): Promise<{ status: number; body: Json } | undefined>;
 }
 
-export function weComAppToken(config: WeComLoginConfig, log: Logger): WeComAppToken {
+export function weComApp(config: WeComLoginConfig, log: Logger): WeComApp {
   let cached: { value: string; expiresAt: number } | undefined;
-  return {
-    async get() {
+  const token = {
+    async get(): Promise<string | undefined> {
       if (cached && cached.expiresAt > Date.now()) return cached.value;
       const q = new URLSearchParams({ corpid: config.corpId, corpsecret: config.secret });
       const r = await callJson(log, 'wecom gettoken', `${config.apiBase}/cgi-bin/gettoken?${q}`);
@@ -31,8 +33,18 @@ export function weComAppToken(config: WeComLoginConfig, log: Logger): WeComAppTo
       cached = { value, expiresAt: Date.now() + (Number(r.body.expires_in) || 7200) * 1000 - 300_000 };
       return value;
     },
-    reset() {
-      cached = undefined;
+  };
+  return {
+    async call(step, path, init = {}) {
+      for (let attempt = 0; ; attempt++) {
+        const value = await token.get();
+        if (!value) return undefined;
+        const q = new URLSearchParams({ access_token: value, ...init.query });
+        const r = await callJson(log, step, `${config.apiBase}${path}?${q}`, init.body ? { method: 'POST', body: init.body } : {});
+        if (attempt > 0 || !WECOM_TOKEN_INVALID.has(Number(r.body.errcode))) return r;
+        logRefusal(log, step, r.status, r.body);
+        cached = undefined;
+      }
     },
   };
 }

@@ -4,12 +4,12 @@
 // digits, at most 128 bytes; works inside the WeCom client) and comes back with ?code&state; the code
 // (once, 5 minutes) → GET /cgi-bin/auth/getuserinfo with the app's token → userid, the id chat knows.
 import type { Logger } from '../../log.js';
-import { callJson, logRefusal, text, type WebLogin } from '../web-login.js';
+import { logRefusal, text, type WebLogin } from '../web-login.js';
 import type { WeComLoginConfig } from '../config.js';
-import { WECOM_TOKEN_INVALID, weComAppToken } from './app.js';
+import { weComApp } from './app.js';
 
 export function weComWebLogin(config: WeComLoginConfig, log: Logger): WebLogin {
-  const appToken = weComAppToken(config, log);
+  const app = weComApp(config, log);
 
   return {
     platform: 'WECOM',
@@ -20,26 +20,17 @@ export function weComWebLogin(config: WeComLoginConfig, log: Logger): WebLogin {
     async identify(query) {
       // Declined or not opened in WeCom: no code.
       if (!query.code) return { ok: false, reason: 'denied' };
-      for (let attempt = 0; attempt < 2; attempt++) {
-        const token = await appToken.get();
-        if (!token) return { ok: false, reason: 'unavailable' };
-        const q = new URLSearchParams({ access_token: token, code: query.code });
-        const r = await callJson(log, 'wecom getuserinfo', `${config.apiBase}/cgi-bin/auth/getuserinfo?${q}`);
-        const errcode = Number(r.body.errcode ?? -1);
-        if (r.status === 200 && errcode === 0) {
-          const userId = text(r.body.userid);
-          // A non-member (openid / external_userid only) is not one of the organisation's people.
-          return userId ? { ok: true, tenantKey: '', userId } : { ok: false, reason: 'denied' };
-        }
-        logRefusal(log, 'wecom getuserinfo', r.status, r.body);
-        if (attempt === 0 && WECOM_TOKEN_INVALID.has(errcode)) {
-          appToken.reset();
-          continue;
-        }
-        // 40029 invalid code (used, expired or made up).
-        return { ok: false, reason: errcode === 40029 ? 'code' : 'unavailable' };
+      const r = await app.call('wecom getuserinfo', '/cgi-bin/auth/getuserinfo', { query: { code: query.code } });
+      if (!r) return { ok: false, reason: 'unavailable' };
+      const errcode = Number(r.body.errcode ?? -1);
+      if (r.status === 200 && errcode === 0) {
+        const userId = text(r.body.userid);
+        // A non-member (openid / external_userid only) is not one of the organisation's people.
+        return userId ? { ok: true, tenantKey: '', userId } : { ok: false, reason: 'denied' };
       }
-      return { ok: false, reason: 'unavailable' };
+      logRefusal(log, 'wecom getuserinfo', r.status, r.body);
+      // 40029 invalid code (used, expired or made up).
+      return { ok: false, reason: errcode === 40029 ? 'code' : 'unavailable' };
     },
   };
 }
