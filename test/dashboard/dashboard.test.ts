@@ -3,7 +3,7 @@
 // both; a member cannot open it; a branch secretary gets his branch), no member's name in any response above
 // the branch (pages, JSON, cards), and figures equal to the compliance computation for every branch.
 import crypto from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { runUnit } from '../../src/chat/effects.js';
 import { SYSTEM } from '../../src/access/principal.js';
@@ -13,8 +13,8 @@ import { dashboardView, freezeSnapshots, snapshotOf } from '../../src/services/d
 import { SIGN_IN_ACTION } from '../../src/web/dashboard.js';
 import { sessionsCommand } from '../../src/cli/sessions.js';
 import { storeFile } from '../../src/state/files.js';
-import { ChatDriver, direct } from '../helpers/chat.js';
-import { lastDm as lastDmOf, signInPath, startDashboardOrgan, type DashboardOrgan } from '../helpers/dashboard.js';
+import { type ChatDriver, direct } from '../helpers/chat.js';
+import { lastDm as lastDmOf, signInPath, dashboardOrganFor, type DashboardOrgan } from '../helpers/dashboard.js';
 
 const TZ = 'Asia/Shanghai';
 let o: DashboardOrgan;
@@ -47,16 +47,10 @@ async function signIn(code: string): Promise<string> {
 
 const noNames = (text: string) => expect(names.filter((n) => text.includes(n))).toEqual([]);
 
-beforeAll(async () => {
-  o = await startDashboardOrgan();
-  ({ app, ids, node, names } = o);
-  chat = new ChatDriver(app);
-}, 180_000);
-
-afterAll(async () => {
-  chat?.close();
-  await app?.stop();
-  await o?.drop();
+dashboardOrganFor((organ, driver) => {
+  o = organ;
+  ({ app, ids, node, names } = organ);
+  chat = driver;
 });
 
 describe('sign-in link', () => {

@@ -6,7 +6,7 @@ import ExcelJS from 'exceljs';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../../src/app.js';
 import { runUnit } from '../../src/chat/effects.js';
 import { SYSTEM } from '../../src/access/principal.js';
@@ -16,8 +16,8 @@ import type { Unit } from '../../src/services/kernel.js';
 import { quarterReport } from '../../src/services/dashboard-report.js';
 import { reportWorkbook } from '../../src/chat/presenters/dashboard-workbook.js';
 import { dashboardCommand } from '../../src/cli/dashboard.js';
-import { ChatDriver, direct } from '../helpers/chat.js';
-import { lastDm, signInPath, startDashboardOrgan, type DashboardOrgan } from '../helpers/dashboard.js';
+import { type ChatDriver, direct } from '../helpers/chat.js';
+import { lastDm, signInPath, dashboardOrganFor, type DashboardOrgan } from '../helpers/dashboard.js';
 
 const TZ = 'Asia/Shanghai';
 const O = { timezone: TZ, atRiskDays: 10 };
@@ -78,16 +78,7 @@ async function signIn(code: string): Promise<string> {
 }
 const get = (p: string, cookie: string) => fetch(`${app.url}${p}`, { redirect: 'manual', headers: { cookie } });
 
-beforeAll(async () => {
-  o = await startDashboardOrgan();
-  app = o.app;
-  chat = new ChatDriver(app);
-}, 180_000);
-afterAll(async () => {
-  chat?.close();
-  await app?.stop();
-  await o?.drop();
-});
+dashboardOrganFor((organ, driver) => ((o = organ), (app = organ.app), (chat = driver)));
 
 describe('the quarterly report workbook', () => {
   it("holds the dashboard service's figures: the 工委's summary, each unit's branches in roster order, the previous quarter beside", async () => {

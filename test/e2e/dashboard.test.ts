@@ -5,8 +5,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ChatDriver, direct } from '../helpers/chat.js';
-import { lastDm, signInPath, startDashboardOrgan, type DashboardOrgan } from '../helpers/dashboard.js';
+import { type ChatDriver, direct } from '../helpers/chat.js';
+import { dashboardOrganFor, lastDm, signInPath, type DashboardOrgan } from '../helpers/dashboard.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SKIP = process.env.ZHIBU_SKIP_E2E === '1';
@@ -35,16 +35,12 @@ describe.skipIf(SKIP)('驾驶舱 in Chromium', () => {
     if (!fs.existsSync(CHROMIUM)) throw new Error(`端到端测试需要 Chromium，但找不到 ${CHROMIUM}（apt-get install -y chromium fonts-wqy-microhei，或设置 CHROMIUM_PATH）`);
     fs.rmSync(SHOTS, { recursive: true, force: true });
     fs.mkdirSync(SHOTS, { recursive: true });
-    o = await startDashboardOrgan();
-    chat = new ChatDriver(o.app);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
-  }, 180_000);
+  });
   afterAll(async () => {
     await browser?.close();
-    chat?.close();
-    await o?.app.stop();
-    await o?.drop();
   });
+  dashboardOrganFor((organ, driver) => ((o = organ), (chat = driver)));
 
   for (const width of [1280, 420]) {
     it(`the 工委 and the 机关党委 views, down to a meeting, at ${width} px`, async () => {

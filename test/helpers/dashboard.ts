@@ -1,7 +1,9 @@
 // The 驾驶舱 test organ: the demo organ on PostgreSQL plus a second unit under the same 工委 (its 机关党委
 // secretary b01, a branch secretary b02) and a 工委 secretary w01; branch 1 held a 主题党日 in November
 // with minutes and six of ten at it. Clock at 2026-12-10 (Q4). Shared by the service and Chromium tests.
+import { afterAll, beforeAll } from 'vitest';
 import type { App } from '../../src/app.js';
+import { ChatDriver } from './chat.js';
 import { runUnit } from '../../src/chat/effects.js';
 import { findMember } from '../../src/domain/org.js';
 import { memberPrincipal } from '../../src/access/principal.js';
@@ -74,4 +76,20 @@ export function signInPath(text: string): string {
   const m = /(\/dashboard\/sign-in\?t=[^\s"\\)]+)/.exec(text);
   if (!m) throw new Error(`no sign-in link in ${text.slice(0, 400)}`);
   return m[1]!;
+}
+
+/** The 驾驶舱 test organ with a chat driver, for one test file: started before its tests (`use` receives them), stopped after. */
+export function dashboardOrganFor(use: (o: DashboardOrgan, chat: ChatDriver) => void): void {
+  let o: DashboardOrgan | undefined;
+  let chat: ChatDriver | undefined;
+  beforeAll(async () => {
+    o = await startDashboardOrgan();
+    chat = new ChatDriver(o.app);
+    use(o, chat);
+  }, 180_000);
+  afterAll(async () => {
+    chat?.close();
+    await o?.app.stop();
+    await o?.drop();
+  });
 }
