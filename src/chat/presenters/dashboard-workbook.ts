@@ -5,7 +5,7 @@
 // unit with its branches in the roster's order (never sorted by a figure), the previous quarter beside.
 // Figures only: no member's name, no per-member figure, no leave reason, no ranking.
 import type ExcelJS from 'exceljs';
-import { newWorkbook } from '../../domain/workbook.js';
+import { newWorkbook, sheetName } from '../../domain/workbook.js';
 import { formatIso } from '../../domain/life/time.js';
 import type { BranchFigures, DashboardView, Figures, RollUp } from '../../services/dashboard.js';
 import type { KindLine, QuarterReport, Taken } from '../../services/dashboard-report.js';
@@ -63,14 +63,6 @@ function sourceText(t: Taken<DashboardView>, tz: string, now: Date): string {
 
 function percentCells(row: ExcelJS.Row, columns: number[]): void {
   for (const c of columns) row.getCell(c).numFmt = PERCENT;
-}
-
-/** A sheet name Excel accepts (31 characters, none of []:*?/\), unique in the book. */
-function sheetName(wb: ExcelJS.Workbook, name: string): string {
-  const base = name.replace(/[[\]:*?/\\]/g, '').slice(0, 28) || '-';
-  let n = base;
-  for (let i = 2; wb.getWorksheet(n); i++) n = `${base}${i}`;
-  return n;
 }
 
 export function reportFileName(r: Pick<QuarterReport, 'node' | 'period'>): string {

@@ -4,7 +4,7 @@
 // that took place, and 更正记录. Headings and words come from prompts/replies/ledger.yaml. Member
 // text is written as plain strings (a text that looks like a formula stays text).
 import type ExcelJS from 'exceljs';
-import { newWorkbook } from '../../domain/workbook.js';
+import { newWorkbook, sheetName } from '../../domain/workbook.js';
 import type { LedgerData, LedgerMeeting, LedgerPlanRow } from '../../services/ledger.js';
 import type { AttendanceStatus } from '../../generated/prisma/enums.js';
 import { DEFAULT_TZ, formatDateTime, toLocal } from '../../domain/life/time.js';
@@ -169,7 +169,7 @@ export async function ledgerWorkbook(d: LedgerData, tz = DEFAULT_TZ): Promise<Bu
   const kinds = [...new Map(d.meetings.map((m) => [m.kindCode, m.kindName])).entries()];
   for (const [code, name] of kinds) {
     const ms = d.meetings.filter((m) => m.kindCode === code);
-    const ws = wb.addWorksheet(name.slice(0, 31), { views: [{ state: 'frozen', ySplit: 2 }], pageSetup: PAGE });
+    const ws = wb.addWorksheet(sheetName(wb, name), { views: [{ state: 'frozen', ySplit: 2 }], pageSetup: PAGE });
     ws.columns = COLUMNS.map(([, width]) => ({ width }));
     titleRow(ws, say('ledger.book.kind_title', { ...vars, kind: name }), COLUMNS.length);
     headerRow(ws, ledgerColumns());
