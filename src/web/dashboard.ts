@@ -27,7 +27,8 @@ import { formatDateTime, formatIso } from '../domain/life/time.js';
 import { parsePeriod, periodOf, previousPeriod, type PeriodRange } from '../domain/life/period.js';
 import type { Period } from '../domain/meeting-kinds.js';
 import { memberPrincipal, type Principal } from '../access/principal.js';
-import { DomainError, Unit } from '../services/kernel.js';
+import { DomainError, type Unit } from '../services/kernel.js';
+import { runService } from '../services/run.js';
 import { dashboardHome, dashboardView, obligationDetail, recordFile, snapshotOf, type RecordLine, type BranchFigures, type DashboardView, type Figures, type MeetingLine, type ObligationLine, type RollUp, type StatusCounts } from '../services/dashboard.js';
 import { openSignIn, revokeSessions, sessionMember, SESSION_SECONDS } from '../services/web-sessions.js';
 import { meetingRecord } from '../services/ledger.js';
@@ -254,13 +255,8 @@ export function registerDashboard(server: FastifyInstance, deps: DashboardDeps):
 
   async function run<T>(reply: FastifyReply, who: { principal: Principal; now: Date }, fn: (u: Unit) => Promise<T>): Promise<T | undefined> {
     try {
-      return await deps.db.transaction(async (scope) => {
-        const u = new Unit(scope, who.principal, who.now);
-        const result = await fn(u);
-        // These services tell nobody anything (no intents); what a person changed is audited.
-        if (u.audits.length) await scope.tx.auditLog.createMany({ data: u.audits.map((a) => ({ ...a, detail: a.detail ?? {}, actorId: u.actorId })) });
-        return result;
-      });
+      // These services tell nobody anything; what a person changed is audited.
+      return (await runService(deps.db, who.principal, who.now, fn)).result;
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       await refuse(reply, err.code.endsWith('not_allowed') || err.code === 'dashboard.link_used' ? 403 : 404, errorText(err, deps.timezone));

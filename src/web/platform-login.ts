@@ -25,7 +25,8 @@ import { say } from '../chat/wording.js';
 import { errorText } from '../chat/presenters/registry.js';
 import { findMember } from '../domain/org.js';
 import { memberPrincipal, type Principal } from '../access/principal.js';
-import { DomainError, Unit } from '../services/kernel.js';
+import { DomainError, type Unit } from '../services/kernel.js';
+import { runService } from '../services/run.js';
 import { beginPlatformSignIn, claimPlatformSignIn, openPlatformSignIn, platformMember, PLATFORM_SIGN_IN_SECONDS, SESSION_SECONDS } from '../services/web-sessions.js';
 import type { WebLogin, WebLoginResult } from '../platforms/web-login.js';
 import { escapeHtml as e } from './h5.js';
@@ -81,14 +82,7 @@ export function registerPlatformLogin(server: FastifyInstance, deps: PlatformLog
       .send(htmlPage(say('web_login.title'), `<h1>${e(say('dashboard.title'))}</h1><p class="summary">${e(text)}</p>${again ? `<p><a href="${LOGIN_PATH}">${e(say('web_login.again'))}</a></p>` : ''}`, DASHBOARD_STYLE));
 
   /** One service call in its own transaction, its audit rows written with it. */
-  async function run<T>(principal: Principal, now: Date, fn: (u: Unit) => Promise<T>): Promise<T> {
-    return deps.db.transaction(async (scope) => {
-      const u = new Unit(scope, principal, now);
-      const result = await fn(u);
-      if (u.audits.length) await scope.tx.auditLog.createMany({ data: u.audits.map((a) => ({ ...a, detail: a.detail ?? {}, actorId: u.actorId })) });
-      return result;
-    });
-  }
+  const run = async <T>(principal: Principal, now: Date, fn: (u: Unit) => Promise<T>): Promise<T> => (await runService(deps.db, principal, now, fn)).result;
 
   server.get(LOGIN_PATH, async (req, reply) => {
     const to = dashboardTarget(String((req.query as { to?: unknown }).to ?? ''));
