@@ -32,6 +32,7 @@ const WHEN_ERRORS: Record<WhenProblem, string> = {
   bad_range: 'meeting.when_bad_range',
   two_times: 'meeting.when_two_times',
   recurring: 'meeting.when_recurring',
+  vague_day: 'meeting.when_vague_day',
 };
 
 /**

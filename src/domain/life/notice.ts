@@ -56,7 +56,9 @@ export function findKindIn<K extends KindRef>(kinds: K[], text: string): K | nul
 
 const LABEL_TOPIC = /(?:会议)?主题\s*[:：]\s*/;
 const LABEL_ATTENDEES = /(?:参加人员|参会人员|参加|参会|出席人员)\s*[:：]\s*/;
-const LABEL_PLACE = /^(?:会议)?地点\s*[:：]\s*/;
+const LABEL_PLACE = /(?:会议)?地点\s*[:：]\s*/;
+/** 时间：12月5日 14:30 — the label goes before the time is read (it is no part of the place). */
+const LABEL_TIME = /(?:会议|开会)?时间\s*[:：]\s*/g;
 const GROUP_NAME = /第[一二三四五六七八九十\d]+党小组/;
 
 export function splitNames(s: string): string[] {
@@ -92,7 +94,7 @@ export function parseNotice<K extends KindRef>(text: string, kinds: K[], now: Da
   const g = rest.match(GROUP_NAME);
   const groupName = g ? g[0] : null;
   if (g) rest = rest.replace(GROUP_NAME, ' ');
-  const when = parseWhen(rest, now, tz);
+  const when = parseWhen(rest.replace(LABEL_TIME, ' '), now, tz);
   if (!when.ok) return { ok: false, problem: when.problem, at: when.at, end: when.end, weekday: when.weekday, kind: k.kind };
   const place = when.rest.replace(LABEL_PLACE, '').replace(/^[\s,，、;；:：]+/, '').trim() || null;
   return { ok: true, draft: { kind: k.kind, at: when.at, end: when.end ?? null, place, topic: topic ?? k.kind.name, attendeeNames: attendees, groupName } };

@@ -18,7 +18,8 @@ export type WhenProblem =
   | 'day_passed' // 5号 after the 5th of this month: `at` is the next month's 5th
   | 'bad_range' // an end not after the start (14:30-13:00)
   | 'two_times' // a second clock time besides the one read (14:00签到 14:30开会); `at` is the first
-  | 'recurring'; // 每周三, 每月5号: a notice is for one meeting
+  | 'recurring' // 每周三, 每月5号: a notice is for one meeting
+  | 'vague_day'; // 下月初, 下周末, 下周 六: a day phrase that names no one day, or one left beside the day read
 
 export type WhenResult =
   | { ok: true; at: Date; end?: Date; rest: string }
@@ -66,14 +67,23 @@ const DATE_FULL = new RegExp(`(\\d{4})\\s*[-/.年]\\s*(${NUM})\\s*[-/.月]\\s*($
 /** After a day number: 日/号 (not 号楼), or nothing that continues it. */
 const DAY_END = `(?:\\s*[日号](?![${NOT_DAY_AFTER}])|(?![\\d日号${NOT_DAY_AFTER}]))`;
 const DATE_REL_MONTH = new RegExp(`(本|这个?|下下个?|下个?)月(?:份)?的?\\s*(?:(底|末)|(${NUM})${DAY_END})`);
-const DATE_MONTH_DAY = new RegExp(`(?<!\\d)(${NUM})\\s*月(?:份)?\\s*(?:(底)|(${NUM})${DAY_END})`);
+const DATE_MONTH_DAY = new RegExp(`(?<!\\d)(${NUM})\\s*月(?:份)?的?\\s*(?:(底)|(${NUM})${DAY_END})`);
+/** 明年1月5日, 今年12月5日: the year of the month-and-day (or numeric date) right after it. */
+const YEAR_WORD = new RegExp(`(今年|明年|后年)\\s*(?=${NUM}\\s*(?:月|[/.-]))`);
 const numericDate = (seps: string) => new RegExp(`(?<![\\d:.\\/-])(\\d{1,2})\\s*[${seps}]\\s*(\\d{1,2})\\s*(?:[日号])?(?![\\d:.]|\\s*[点时会${NOT_DAY_AFTER}])`);
 const DATE_NUMERIC = numericDate('/.\\-');
 const DATE_NUMERIC_NO_DOT = numericDate('/\\-');
 /** 5号会议室 is a room; 5号 会议室 a day and a room. */
 const DATE_DAY_ONLY = new RegExp(`(?<![\\d第])(${NUM})\\s*[日号](?![${NOT_DAY_AFTER}]|会议室|会议厅|会场)`);
-const DATE_RELATIVE = /(大后天|后天|明天|明日|明儿|今天|今日|明早|明晨|明晚|明夜|今早|今晨|今晚|今夜)/;
-const DATE_WEEK = new RegExp(`(下下个?|下个?|本|这个?|上个?)?\\s*(?:周|星期|礼拜)([${WEEKDAY_CHARS}])`);
+const DATE_RELATIVE = /(大后天|后天|明天|明日|明儿|今天|今日|今儿|明早|明晨|明晚|明夜|今早|今晨|今晚|今夜)/;
+// 下周六, and the week named before the weekday: 下周星期六, 下周的周六, 下周末周六.
+const DATE_WEEK = new RegExp(`(下下个?|下个?|本|这个?|上个?)?\\s*(?:周|星期|礼拜)(?:末?的?\\s*(?:周|星期|礼拜))?([${WEEKDAY_CHARS}])`);
+/**
+ * A day phrase left in the text once the day was read, or one naming no single day (下月初, 下周末,
+ * 下周 六): the day meant is not known, so it is asked (下周星期六 was once read as the coming Saturday).
+ * 研究下周工作 in an unlabelled topic is not a day phrase.
+ */
+const VAGUE_DAY = /(?:下下?个?|本|这个?|上个?)(?:周|星期|礼拜)(?=末|\s|$|[,，、;；（(])|(?:下下?个?|本|这个?|上个?)月(?=[初中底末旬]|\s|$)|月[初中末底]|[上中下]旬|周末|(?:今|明|后|去)年(?=[初底末]|\s|$)/;
 const WEEKDAY_NOTE = new RegExp(`[（(]\\s*(?:周|星期|礼拜)?([${WEEKDAY_CHARS}])\\s*[)）]`);
 
 // Parts of the day; the single 早 and 晚 only right before an hour (晚7点半).
@@ -88,14 +98,15 @@ const CLOCK = new RegExp(`${PERIOD}?\\s*${CLOCK_BODY}`);
 /** Without a day read, 9.30 is not taken as a time (it may be a date the reader did not take). */
 const CLOCK_NO_DOT = new RegExp(`${PERIOD}?\\s*${clockBody(false)}`);
 const RANGE_TAIL = new RegExp(`^\\s*(?:开始)?[\\s,，]*(?:-+|~+|至|到)\\s*${PERIOD}?\\s*${CLOCK_BODY}\\s*(?:结束|止)?`);
+const BARE_END_HOUR = /(\d{1,2}:\d{2})(\s*(?:-+|~+|至|到)\s*)(\d{1,2})(?![\d:.点时分楼层号室栋座幢单院厅馆])/g;
 /** 每周三下午3点, 每月5号: a rule for many meetings, not the day of one. */
 const RECURRING = /每(?:个)?(?:周|星期|礼拜|月|天|日)|每逢/;
 /** 第二个周六, 最后一个周五: a day this reader does not count; asked rather than taken as the coming 周六. */
 const ORDINAL_WEEKDAY = /(?:第[一二三四五1-5]|最后一)个?(?:周|星期|礼拜)/;
 /** A day or a time still in the text once one was read: the notice names two (12月5日或6日). */
 const SECOND_DAY = new RegExp(`${DATE_MONTH_DAY.source}|${DATE_RELATIVE.source}|${DATE_WEEK.source}|${DATE_DAY_ONLY.source}`);
-// Words that only join the time to the place (在三楼会议室, 14:30开始).
-const CONNECTORS = /^(?:[\s,，、;；]|在(?!线)|于|的|开始|准时|整|开会)+|(?:[\s,，、;；]|召开|举行|开始|准时|开会)+$/g;
+// Words that only join the time to the place (在三楼会议室, 14:30开始, 定于…在, 下周六即12月12日).
+const CONNECTORS = /^(?:[\s,，、;；]|在(?!线)|兹?定于|于|即|的|开始|准时|整|开会)+|(?:[\s,，、;；]|召开|举行|开始|准时|开会)+$/g;
 
 interface Day {
   year: number;
@@ -172,7 +183,8 @@ function readClock(m: RegExpMatchArray, at: number, implied: string | undefined)
 const validClock = (c: { hour: number; minute: number }) => Number.isFinite(c.hour) && Number.isFinite(c.minute) && c.hour >= 0 && c.hour <= 23 && c.minute >= 0 && c.minute <= 59;
 
 export function parseWhen(input: string, now: Date, tz = DEFAULT_TZ): WhenResult {
-  let text = narrow(input);
+  // 9:30-11, 14:30至16: an end hour written without minutes after a start with them.
+  let text = narrow(input).replace(BARE_END_HOUR, '$1$2$3:00');
   const today = localDay(now, tz);
   let invalid = false;
   let t: { m: RegExpMatchArray; rest: string } | null;
@@ -217,6 +229,12 @@ export function parseWhen(input: string, now: Date, tz = DEFAULT_TZ): WhenResult
   let explicit: Day | null = null;
   /** 5号 alone: may mean next month once this month's has passed. */
   let dayOnly = false;
+  /** 明年 (1), 今年 (0) written before a month and day. */
+  let yearAhead: number | null = null;
+  if ((t = take(text, YEAR_WORD))) {
+    yearAhead = t.m[1] === '明年' ? 1 : t.m[1] === '后年' ? 2 : 0;
+    text = t.rest;
+  }
   // 12.5 is a date; after 明天 or 周五, 9.30 is a time.
   const numeric = relative || week ? DATE_NUMERIC_NO_DOT : DATE_NUMERIC;
   if ((t = take(text, DATE_FULL))) {
@@ -234,9 +252,13 @@ export function parseWhen(input: string, now: Date, tz = DEFAULT_TZ): WhenResult
   } else if ((t = take(text, DATE_MONTH_DAY)) || (t = take(text, numeric))) {
     const mo = readNumber(t.m[1]!);
     text = t.rest;
+    const year = today.year + (yearAhead ?? 0);
     // DATE_MONTH_DAY: [month, 底, day]; DATE_NUMERIC: [month, day]
-    const d = t.m[2] === '底' ? (mo >= 1 && mo <= 12 ? lastDay(today.year, mo) : NaN) : readNumber((t.m[3] ?? t.m[2])!);
-    if (!validDate(today.year, mo, d) && !(mo === 2 && d === 29 && validDate(today.year + 1, mo, d))) invalid = true;
+    const d = t.m[2] === '底' ? (mo >= 1 && mo <= 12 ? lastDay(year, mo) : NaN) : readNumber((t.m[3] ?? t.m[2])!);
+    if (yearAhead !== null) {
+      if (validDate(year, mo, d)) explicit = { year, month: mo, day: d };
+      else invalid = true;
+    } else if (!validDate(today.year, mo, d) && !(mo === 2 && d === 29 && validDate(today.year + 1, mo, d))) invalid = true;
     else {
       explicit = { year: today.year, month: mo, day: d };
       // A date already past this year means next year only when that is near (a December notice for 1月8日).
@@ -283,6 +305,7 @@ export function parseWhen(input: string, now: Date, tz = DEFAULT_TZ): WhenResult
   let rest = clean(text);
   if (RECURRING.test(input)) return { ok: false, problem: 'recurring', rest };
   if (invalid || ORDINAL_WEEKDAY.test(input)) return { ok: false, problem: 'invalid', rest };
+  if (VAGUE_DAY.test(rest)) return { ok: false, problem: 'vague_day', rest };
   if (clock && !validClock(clock)) return { ok: false, problem: 'invalid', rest };
   if (end && !validClock(end)) return { ok: false, problem: 'invalid', rest };
 
