@@ -132,7 +132,7 @@ const STOP_WORDS = new Set(
     '去 来 能 会 可以 一起 一般 至少 不少 不少于 一下 请问 问 我 我们 你 你们 他 她 它 他们 负责 要求 次数 规定 硬性 ' +
     '这 那 这个 那个 每 次 个 回 事 情况 内容 一 二 三 年 月 按 周期 频次 频率 ' +
     // Who is in charge (党课归谁管) and what proves it (要准备哪些材料) say what is asked, not about what.
-    '归 管 归口 牵头 主抓 主管 负责人 抓 准备 材料 佐证 佐证材料 痕迹 留痕 ' +
+    '归 管 归口 牵头 主抓 主管 负责人 抓 准备 材料 资料 东西 佐证 佐证材料 痕迹 留痕 凭证 凭据 归档 存档 ' +
     // What it means or how it goes (一岗双责是什么意思, 组织生活会的流程), and greetings around a question.
     '意思 含义 意义 定义 解释 理解 概念 内涵 指的是 标准 流程 步骤 环节 怎么弄 咋办 ' +
     '你好 您好 请问 麻烦 问一下 想问 助手 小助手 支部助手 谢谢 老师 ' +
@@ -145,11 +145,14 @@ const STOP_WORDS = new Set(
 );
 
 /** A question about the evidence of a duty: the answer shows what each item expects as proof. */
-const EVIDENCE = /材料|佐证|留痕|痕迹|证明|凭证|台账要|要留|留什么|准备什么|准备哪些|交什么|提交什么|报什么/;
+const EVIDENCE = /材料|资料|佐证|留痕|痕迹|证明|凭证|凭据|归档|存档|台账要|要留|留什么|留哪些|准备什么|准备哪些|交什么|交哪些|提交什么|报什么|报哪些/;
+
+/** 要什么证明 asks for the evidence; 党员证明 alone is a document the list does not cover. */
+const PROOF_ASKED = /(?:什么|哪些|啥)证明/g;
 
 /** Asking who is in charge (党课归谁管, 由谁牵头): what is asked, not the topic; taken out before the words are read. */
 const WHO_APPROVES = /(?:交给|报给|报|找|给)?谁(?:来)?(?:审批|审核|审查|审|批准|批)/g;
-const WHO = /(?:归|由|是|该|应该?|应当)?(?:谁|哪个|哪位|哪些人|什么人)(?:来|去)?(?:管|负责|牵头|组织|主抓|抓|主持|召集|分管|落实|具体负责)?|归口|负责人|牵头人/g;
+const WHO = /(?:归|由|是|该|应该?|应当)?(?:谁|哪个|哪位|哪些人|什么人)(?:来|去)?(?:管|负责|牵头|组织|主抓|抓|主持|召集|分管|落实|具体负责|主讲|讲)?|归口|负责人|牵头人/g;
 
 /** Is the question who is in charge (any of WHO, without its optional parts)? */
 const WHO_ASKED = /谁|哪个|哪位|什么人|归口|负责人|牵头人/;
@@ -188,7 +191,7 @@ const LEVEL_WORDS: ReadonlyArray<readonly [string, DutyLevelCode]> = [
 ];
 /** What a period question may say besides the period, a level or a post: "what is there to do". */
 const LISTING_FILLER = new Set(
-  '工作 事情 事儿 任务 事项 安排 重点 还要 还有 还需 还需要 剩下 剩余 没做 没有 没 未 不 做完 做了 要干 要做 干什么 做什么 干啥 做啥 干嘛 啥 本 这 这个 当 今 每 些 完成 落实 开展 前 之前 以前 以内 内 底 底前 重要 主要 日常 党建 党建工作 活动 会议 职责 责任 义务 本职 须 得 该 必需'.split(' '),
+  '工作 事情 事儿 任务 事项 安排 重点 还要 还有 还需 还需要 剩下 剩余 还剩 剩 没做 没有 没 未 不 做完 做了 要干 要做 干什么 做什么 干啥 做啥 干嘛 啥 本 这 这个 当 今 每 些 完成 落实 开展 前 之前 以前 以内 内 底 底前 重要 主要 日常 党建 党建工作 活动 会议 职责 责任 义务 本职 须 得 该 必需'.split(' '),
 );
 /** Score of the first tier of a period list; each further tier and item ranks a little lower. */
 const LIST_SCORE = 10;
@@ -464,7 +467,7 @@ export class DutyIndex {
     const listed = this.periodList(norm, opts.askerPosts ?? []);
     if (listed) return { hits: listed.slice(0, limit), suggestions: [], evidence };
     // 交给谁审 asks who reviews it: the items about 审核.
-    const { concepts, unknown, ownPosts } = this.concepts(norm.replace(WHO_APPROVES, ' 审核 ').replace(WHO, ' '), opts.askerPosts ?? []);
+    const { concepts, unknown, ownPosts } = this.concepts(norm.replace(WHO_APPROVES, ' 审核 ').replace(WHO, ' ').replace(PROOF_ASKED, ' '), opts.askerPosts ?? []);
     const none = (): DutyAnswer => ({ hits: [], suggestions: this.suggest(norm, unknown.length ? unknown : concepts.map((c) => c.word)), evidence });
     if (!concepts.some((c) => c.topical && c.alts.size > 0)) return none();
 
