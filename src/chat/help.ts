@@ -28,6 +28,12 @@ function line(c: CommandSpec): string | null {
   }
 }
 
+/** How a command is used, for a question about it (请假怎么请), or null when it has no help wording. */
+export function commandHint(c: CommandSpec, keyword: string): string | null {
+  if (!line(c)) return null;
+  return say('help.command_hint', { keyword, example: say(`commands.${c.name}.example`), summary: say(`commands.${c.name}.summary`) });
+}
+
 const HEADINGS: Record<Audience, string> = { member: 'help.heading_member', manager: 'help.heading_manager', organ: 'help.heading_organ' };
 
 /** The help card's text for `reader`, from the declared commands, in declaration order. */

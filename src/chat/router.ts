@@ -43,6 +43,8 @@ export interface CommandSpec {
    * Changes state (a check-in, a notice): a question about the command never runs it. A question is asked
    * right after the keyword (签到了吗, 请假要找谁批？) or is the whole of a pattern form; a question inside a
    * free-text argument set off from the keyword (工作提示 … 大家学习了吗？) is part of what is sent.
+   * A command that changes nothing takes no question after its keyword (导出台账怎么弄, 签到情况 怎么看？; a
+   * bare trailing ？ aside): its arguments name a period or a meeting, so a question there is about the command.
    */
   changes?: boolean;
   /** Listed in help for this audience; absent: not listed. */
@@ -146,6 +148,21 @@ export class Router {
     return undefined;
   }
 
+  /**
+   * The declared command a text asks about (请假怎么请, 导出台账怎么弄): the longest keyword it starts with, not
+   * one that begins another word (请假条, 通知书). For a hint when the question engine has no answer.
+   */
+  askedAbout(text: string): { route: CommandRoute; keyword: string } | undefined {
+    let best: { route: CommandRoute; keyword: string } | undefined;
+    for (const route of this.commands) {
+      for (const keyword of route.keywords ?? []) {
+        if (!text.startsWith(keyword) || OTHER_NOUN.test(text.slice(keyword.length))) continue;
+        if (!best || keyword.length > best.keyword.length) best = { route, keyword };
+      }
+    }
+    return best;
+  }
+
   matchAction(actionId: string): { handler: ActionHandler; opts: ActionOptions } | undefined {
     return this.actions.get(actionId);
   }
@@ -173,6 +190,7 @@ function matchRoute(route: CommandSpec, text: string): { match: RegExpMatchArray
     if (!separated && OTHER_NOUN.test(after)) continue;
     if (route.changes && !separated && QUESTION.test(ATTACHED.exec(after)![0])) continue;
     const rest = after.replace(SEPARATOR, '');
+    if (!route.changes && QUESTION.test(rest.replace(/[?？]+$/, ''))) continue; // 我的任务？ still asks for the list
     const match = rest.match((!separated && route.attached) || route.args || /^$/);
     if (match && match[0] === rest) return { match, keyword };
   }

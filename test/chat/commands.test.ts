@@ -122,6 +122,13 @@ describe('questions about a command do not run it', () => {
   ])('「%s」written on at once still reaches its command', (text, name) => {
     expect(reaching(text)).toEqual([name]);
   });
+  // A command that changes nothing takes no question after its keyword: its arguments name a period or a meeting.
+  it.each(['导出台账怎么弄', '导出台账 怎么用？', '签到情况怎么看？', '会议记录是什么意思', '会议记录 在哪里'])('「%s」reaches no command (the question engine or help)', (text) => {
+    expect(reaching(text)).toEqual([]);
+  });
+  it.each([['导出台账 本季度', 'ledger.export'], ['签到情况 主题党日', 'meeting.roll_call'], ['会议记录 主题党日', 'meeting.record'], ['签到情况？', 'meeting.roll_call'], ['我的任务？', 'duties_mine']])('「%s」still reaches its command', (text, name) => {
+    expect(reaching(text)).toEqual([name]);
+  });
   it.each(['到', '到！', '已到', '已签到', '我到了', '我已签到'])('the roll-call answer「%s」checks in', (text) => {
     expect(router.matchCommand(text)?.route.name).toBe(CHECKIN);
   });

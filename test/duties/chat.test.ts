@@ -109,6 +109,25 @@ describe('questions in plain Chinese', () => {
     expect(card.markdown).toMatch(/^没有听懂「帮我订一张去北京的机票」/);
   });
 
+  it('answers a question about a command the list does not cover with how the command is used', async () => {
+    for (const [q, keyword, example] of [
+      ['请假怎么请', '请假', '请假 出差在外'],
+      ['导出台账怎么弄？', '导出台账', '导出台账 本季度'],
+      ['签到情况怎么看', '签到情况', '签到情况'],
+    ] as const) {
+      await chat.say('m101', direct('m101'), q);
+      const e = await chat.waitFor(direct('m101'), (x) => !!textOf(x)?.startsWith(`「${keyword}」的用法`));
+      expect(textOf(e)).toContain(`发送「${example}」`);
+    }
+    // a notice that asks something is not posted
+    await chat.say('m101', group(1), '通知 主题党日 明天下午3点开会吗？');
+    await chat.waitFor(group(1), (x) => !!textOf(x)?.startsWith('这条消息像是在提问，没有发布通知。'));
+    expect(await app.db.prisma.meetingSession.count()).toBe(0);
+    // nothing was run: no leave asked, no ledger link sent
+    expect(await app.db.prisma.attendanceRequest.count()).toBe(0);
+    expect(chat.texts(direct('m101')).some((t) => t.includes('/files/ledger'))).toBe(false);
+  });
+
   it('answers a bare topic that matches list items without a question word', async () => {
     await chat.say('m106', direct('m106'), '组织生活会');
     const { card } = await chat.waitForCard(direct('m106'), '组织生活会');

@@ -8,6 +8,7 @@ import type { Context } from '../context.js';
 import type { TokenClaims } from '../token.js';
 import { say } from '../wording.js';
 import { notUnderstood } from './basics.js';
+import { commandHint } from '../help.js';
 import { answerCard, branchesDueCard, firstAnswerCard, memberDueCard, MORE_ACTION, noAnswerText, type MoreTarget } from '../presenters/duties.js';
 import type { Logger } from '../../log.js';
 import type { LlmConfig } from '../../domain/duties/llm.js';
@@ -53,12 +54,17 @@ async function answerOrHelp(ctx: Context, router: Router, text: string, o: Optio
   const questionLike = looksLikeQuestion(question);
   if ([...question].length <= MAX_QUESTION) {
     const answer = await askDuties(ctx.unit, { question, timezone: o.timezone });
-    if (!answer) {
-      if (questionLike) return ctx.reply(say('duties.no_list'));
-    } else if (answer.hits.length > 0) {
+    if (answer && answer.hits.length > 0) {
       const card = await firstAnswerCard(ctx.presenters.env(ctx.now), { list: answer.list, question, hits: answer.hits, askerId: ctx.me.id, evidence: answer.evidence }, o.llm, o.log);
       return ctx.reply({ kind: 'card', card });
-    } else if (questionLike) return ctx.reply(noAnswerText(question, answer.suggestions));
+    }
+    if (questionLike) {
+      // A question about a command the list does not answer (请假怎么请, 导出台账怎么弄): how the command is used.
+      const about = router.askedAbout(question);
+      const hint = about && commandHint(about.route, about.keyword);
+      if (hint) return ctx.reply(hint);
+      return ctx.reply(answer ? noAnswerText(question, answer.suggestions) : say('duties.no_list'));
+    }
   }
   await notUnderstood(ctx, router, text);
 }

@@ -113,6 +113,7 @@ async function noticeFromText(ctx: Context, text: string, o: LifeDeps & LifeOpti
   const parsed = parseNotice(text, kinds, ctx.now, o.timezone);
   if (!parsed.ok) {
     if (parsed.problem === 'no_kind') fail('meeting.notice_no_kind', { kinds: kinds.map((k) => k.name).join('、') });
+    if (parsed.problem === 'question') fail('meeting.notice_question');
     meetings.failWhen(parsed.problem, parsed);
   }
   const r = await meetings.createNotice(ctx.unit, { branchId, draft: parsed.draft, hostName: host?.[1] ?? null, origin: { ...ctx.origin, chat: ctx.inbound.chat } }, o);

@@ -30,6 +30,7 @@ export interface NoticeDraft {
 export type NoticeParse =
   | { ok: true; draft: NoticeDraft }
   | { ok: false; problem: 'no_kind' }
+  | { ok: false; problem: 'question' }
   | { ok: false; problem: WhenProblem; at?: Date; end?: Date; weekday?: number; kind: KindRef };
 
 /** The kind whose name or alias starts `text` (longest wins), and the text after it. */
@@ -59,6 +60,8 @@ const LABEL_ATTENDEES = /(?:参加人员|参会人员|参加|参会|出席人员
 const LABEL_PLACE = /(?:会议)?地点\s*[:：]\s*/;
 /** 时间：12月5日 14:30 — the label goes before the time is read (it is no part of the place). */
 const LABEL_TIME = /(?:会议|开会)?时间\s*[:：]\s*/g;
+/** What is left for the place asks something (明天下午3点开会吗？, 14:30 在哪开？, 怎么写？): a question, not a notice. */
+const PLACE_QUESTION = /[?？]|吗|呢|怎么|是不是|是否|哪|什么/;
 const GROUP_NAME = /第[一二三四五六七八九十\d]+党小组/;
 
 export function splitNames(s: string): string[] {
@@ -95,7 +98,10 @@ export function parseNotice<K extends KindRef>(text: string, kinds: K[], now: Da
   const groupName = g ? g[0] : null;
   if (g) rest = rest.replace(GROUP_NAME, ' ');
   const when = parseWhen(rest.replace(LABEL_TIME, ' '), now, tz);
+  // 通知 主题党日 怎么写？: no time at all, and a question — about notices, not one.
+  if (!when.ok && when.problem === 'missing' && PLACE_QUESTION.test(when.rest)) return { ok: false, problem: 'question' };
   if (!when.ok) return { ok: false, problem: when.problem, at: when.at, end: when.end, weekday: when.weekday, kind: k.kind };
   const place = when.rest.replace(LABEL_PLACE, '').replace(/^[\s,，、;；:：]+/, '').trim() || null;
+  if (place && PLACE_QUESTION.test(place)) return { ok: false, problem: 'question' };
   return { ok: true, draft: { kind: k.kind, at: when.at, end: when.end ?? null, place, topic: topic ?? k.kind.name, attendeeNames: attendees, groupName } };
 }
