@@ -49,8 +49,11 @@ import {
 
 export { CARD_WINDOW_MS };
 
-/** Renders a shared card (RefreshIntent: kind and id) as it should look now; null when there is nothing to send. */
-export type CardRefresher = (sql: Sql, card: string, id: string) => Promise<Outbound | null>;
+/**
+ * Renders shared cards of one kind (RefreshIntent: kind and ids) as they should look now, all of a
+ * window's at once; one result per id, null where there is nothing to send.
+ */
+export type CardRefresher = (sql: Sql, card: string, ids: string[]) => Promise<Array<Outbound | null>>;
 
 export const DELIVER_QUEUE = 'deliver';
 
@@ -334,12 +337,12 @@ export class Deliverer {
       for (const row of claimed) await markDead(this.db.sql, row.id, `no card renderer in this process for ${row.payload.card}`);
       return claimed.length;
     }
+    // A window's cards of one kind render together (one statement for all of them, not one per card).
     const render = (rows: typeof claimed) =>
       this.db.transaction(async (scope) => {
         const updates: Outbound[] = [];
-        for (const row of rows) {
-          const update = await refresher(scope.sql, row.payload.card, row.payload.id);
-          if (update) updates.push(update);
+        for (const [card, ofKind] of groupBy(rows, (r) => r.payload.card)) {
+          for (const update of await refresher(scope.sql, card, ofKind.map((r) => r.payload.id))) if (update) updates.push(update);
         }
         await renderedRefreshes(scope.sql, rows.map((r) => r.id), updates);
       });

@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     // service's memory); they are still marked sent. Use real platforms with separate workers.
     const jobs = await Jobs.create({ config, db, queue, senders: [consoleSender(new ConsoleHub()), ...platformSenders(platforms, deps, config.platforms)], log, tokens, presenters: router.presenters });
     // Card refreshes render here too: this bot's card presenters, the same as the service's.
-    jobs.deliverer.renderCardsWith((sql, card, id) => core.renderCard(sql, card, id));
+    jobs.deliverer.renderCardsWith((sql, card, ids) => core.renderCard(sql, card, ids));
     core.onOutbox((rows) => jobs.deliverer.handOff(rows));
     cleanups.push(() => jobs.close());
     await jobs.startWorkers();

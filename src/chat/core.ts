@@ -203,9 +203,12 @@ export class ChatCore {
     this.sink = sink;
   }
 
-  /** A shared card (RefreshIntent) as it should look now, on this bot's clock: delivery renders refreshes with this. */
-  renderCard(sql: Sql, card: string, id: string): Promise<Outbound | null> {
-    return this.presenters.cardRenderer(card)(sql, id, this.presenters.env(this.clock()));
+  /**
+   * Shared cards of one kind (RefreshIntent) as they should look now, on this bot's clock, one result
+   * per id: delivery renders a window's refreshes with this.
+   */
+  renderCard(sql: Sql, card: string, ids: string[]): Promise<Array<Outbound | null>> {
+    return this.presenters.cardsRenderer(card)(sql, ids, this.presenters.env(this.clock()));
   }
 
   /** Send messages outside an event's transaction (an adapter's answer to a numbered reply). */

@@ -23,20 +23,25 @@ export async function insertInbound(db: SqlLike, events: Array<{ platform: Platf
   return ids.map((id) => (inserted.has(id) ? id : null));
 }
 
-/** The members bound to platform accounts, with current posts, keyed by memberKey(); unbound accounts are absent. */
-export async function findBoundMembers(db: SqlLike, accounts: Array<{ platform: Platform; tenantKey: string; userId: string }>): Promise<Map<string, MemberInfo>> {
-  if (!accounts.length) return new Map();
-  const rows = await asSql(db).query<MemberInfo & { platform: Platform; tenantKey: string; userId: string }>(
-    `SELECT i.platform::text AS platform, i."tenantKey", i."platformUserId" AS "userId",
+// Keyed (src/db/sql.ts): every lookup goes through a unique key (the identity, the member, the
+// member's posts by the leading column of Post's unique key), and it runs for every batch of events.
+const BOUND_MEMBERS = keyed(`SELECT i.platform::text AS platform, i."tenantKey", i."platformUserId" AS "userId",
             m.id, m.name, m."branchId", m."groupId", m.active,
             coalesce(json_agg(json_build_object('title', p.title, 'orgNodeId', p."orgNodeId")) FILTER (WHERE p.id IS NOT NULL), '[]'::json) AS posts
        FROM unnest($1::text[], $2::text[], $3::text[]) AS a(platform, "tenantKey", "userId")
        JOIN "PlatformIdentity" i ON i.platform = a.platform::"Platform" AND i."tenantKey" = a."tenantKey" AND i."platformUserId" = a."userId"
        JOIN "Member" m ON m.id = i."memberId"
        LEFT JOIN "Post" p ON p."memberId" = m.id AND p.until IS NULL
-      GROUP BY i.platform, i."tenantKey", i."platformUserId", m.id`,
-    [accounts.map((a) => a.platform), accounts.map((a) => a.tenantKey), accounts.map((a) => a.userId)],
-  );
+      GROUP BY i.platform, i."tenantKey", i."platformUserId", m.id`);
+
+/** The members bound to platform accounts, with current posts, keyed by memberKey(); unbound accounts are absent. */
+export async function findBoundMembers(db: SqlLike, accounts: Array<{ platform: Platform; tenantKey: string; userId: string }>): Promise<Map<string, MemberInfo>> {
+  if (!accounts.length) return new Map();
+  const rows = await asSql(db).query<MemberInfo & { platform: Platform; tenantKey: string; userId: string }>(BOUND_MEMBERS, [
+    accounts.map((a) => a.platform),
+    accounts.map((a) => a.tenantKey),
+    accounts.map((a) => a.userId),
+  ]);
   return new Map(rows.map(({ platform, tenantKey, userId, ...member }) => [memberKey({ platform, tenantKey, userId }), member]));
 }
 

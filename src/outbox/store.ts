@@ -13,7 +13,7 @@
 // it into a card update (renderedRefreshes). "updatedAt" is set here because Prisma's @updatedAt is
 // client-side and the stuck-SENDING sweep reads it.
 import { randomUUID } from 'node:crypto';
-import { asSql, type SqlLike } from '../db/sql.js';
+import { asSql, keyed, type SqlLike } from '../db/sql.js';
 import { deliverySeconds } from '../metrics.js';
 import type { ChatKind, Destination, Outbound, Platform, QueuedOutbox } from '../chat/types.js';
 
@@ -254,13 +254,13 @@ export async function renderedRefreshes(db: SqlLike, refreshIds: string[], updat
 
 // ───────────────────────── outcomes ─────────────────────────
 
+// Keyed (src/db/sql.ts): by primary key, once for every message sent.
+const MARK_SENT = keyed(`UPDATE "OutboxMessage" SET status = 'SENT', "platformMessageId" = $1, "sentAt" = now(), "lastError" = NULL, "updatedAt" = now() WHERE id = $2
+     RETURNING platform, EXTRACT(EPOCH FROM now() - "createdAt")::float8 AS seconds`);
+
 /** SENDING → SENT, with the platform's id of the message. */
 export async function markSent(db: SqlLike, id: string, platformMessageId: string): Promise<void> {
-  const r = await asSql(db).query<{ platform: string; seconds: number }>(
-    `UPDATE "OutboxMessage" SET status = 'SENT', "platformMessageId" = $1, "sentAt" = now(), "lastError" = NULL, "updatedAt" = now() WHERE id = $2
-     RETURNING platform, EXTRACT(EPOCH FROM now() - "createdAt")::float8 AS seconds`,
-    [platformMessageId, id],
-  );
+  const r = await asSql(db).query<{ platform: string; seconds: number }>(MARK_SENT, [platformMessageId, id]);
   for (const row of r) deliverySeconds.observe({ platform: row.platform }, Math.max(0, Number(row.seconds)));
 }
 

@@ -7,7 +7,7 @@ import { fail } from './kernel.js';
 import { actingMember, approverOf, authorize } from '../access/index.js';
 import type { AttendanceStatus, RequestKind } from '../generated/prisma/enums.js';
 import { DEFAULT_LIFE, lateEnd, type LifeOptions } from '../domain/life/options.js';
-import { branchScope, checkInFor, latestStarted, loadSession, meetingTitle, sessionBranchId, sessionInclude, sessionsExpecting, type SessionView } from '../domain/life/sessions.js';
+import { branchScope, checkInFor, latestStarted, type CheckInSession, loadSession, meetingTitle, sessionBranchId, sessionInclude, sessionsExpecting, type SessionView } from '../domain/life/sessions.js';
 import { data, LIFE_VIEWS, type ApprovalData, type DecidedData } from './life-views.js';
 
 /** Longest reason for 请假 / 补签, in characters. */
@@ -46,7 +46,8 @@ export async function voidPendingRequests(unit: Unit, input: { sessionId: string
 // ───────────────────────── 签到 ─────────────────────────
 
 export interface CheckInResult {
-  session: SessionView;
+  /** What names the meeting, and its check-in window. */
+  session: CheckInSession;
   /** False: the member had already checked in (nothing changed). */
   checkedIn: boolean;
   /** The member was on approved leave, which this check-in ends. */

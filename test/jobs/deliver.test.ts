@@ -137,10 +137,10 @@ describe.each<Kind>(['redis', 'postgres', 'embedded'])('delivery on %s', (kind) 
     // "State": how many asked; each rendering reads it then (and numbers its version).
     let asked = 0;
     let renders = 0;
-    deliverer.renderCardsWith(async (_sql, card, id) => {
-      expect([card, id]).toEqual(['test', tag]);
+    deliverer.renderCardsWith(async (_sql, card, ids) => {
+      expect([card, ids]).toEqual(['test', [tag]]);
       const version = ++renders;
-      return { to, body: { kind: 'card_update', ofKey: `${tag}:card`, card: { title: '签到', footer: `已签到 ${asked}` } }, dedupeKey: `${tag}:card:v${version}` };
+      return [{ to, body: { kind: 'card_update', ofKey: `${tag}:card`, card: { title: '签到', footer: `已签到 ${asked}` } }, dedupeKey: `${tag}:card:v${version}` }];
     });
     const origin = { platform: 'LARK' as const, tenantKey: 'tenant-1', target: 'somewhere', targetKind: 'DIRECT' as const };
     // Thirty asks within a window: one refresh row (the others are the same key).

@@ -11,7 +11,7 @@ import { HELD_LINE_KEYS, missingText } from './organizational-life.js';
 import type { AttendanceStatus, RequestKind } from '../../generated/prisma/enums.js';
 import { DEFAULT_TZ, formatDateTime, formatRange, formatShort } from '../../domain/life/time.js';
 import { DEFAULT_LIFE, cardTokenTtlSeconds, lateEnd, type LifeOptions } from '../../domain/life/options.js';
-import { attendanceCounts, bumpForCard, meetingTitle, type Counts, type SessionView } from '../../domain/life/sessions.js';
+import { attendanceCountsOf, bumpForCards, meetingTitle, type Counts, type SessionView } from '../../domain/life/sessions.js';
 import { DUTY_CATEGORY, type ComplianceItem, type ComplianceReport } from '../../domain/life/compliance.js';
 import type { KindRef } from '../../domain/life/notice.js';
 import type { PeriodRange } from '../../domain/life/period.js';
@@ -71,17 +71,22 @@ export function noticeCard(s: SessionView, c: Counts, tokens: TokenSigner, now: 
 }
 
 /**
- * The meeting card's update: bump the session's version and render it from current state (one
- * statement plus the count: this runs once per batch of 签到 clicks).
+ * The meeting cards' updates of a delivery window: bump the sessions' versions and render them from
+ * current state, in two statements for all of them (the bump, then the counts); one result per id,
+ * null where there is no card to update.
  */
-export async function meetingCardUpdate(sql: Parameters<typeof bumpForCard>[0], sessionId: string, tokens: TokenSigner, now: Date, o: LifeOptions): Promise<Outbound | null> {
-  const row = await bumpForCard(sql, sessionId);
-  const ofKey = row?.cardMessageKey;
-  if (!row || !ofKey || !row.to) return null;
-  const { to, ...bumped } = row;
+export async function meetingCardUpdates(sql: Parameters<typeof bumpForCards>[0], sessionIds: string[], tokens: TokenSigner, now: Date, o: LifeOptions): Promise<Array<Outbound | null>> {
+  const rows = new Map((await bumpForCards(sql, sessionIds)).map((r) => [r.id, r]));
   // Counted after the bump, in a statement of its own: it sees every answer committed before ours.
-  const card = noticeCard(bumped, await attendanceCounts(sql, sessionId), tokens, now, o);
-  return { to, body: { kind: 'card_update', ofKey, card }, dedupeKey: `${ofKey}:v${bumped.version}`, category: 'notice' };
+  const counts = rows.size ? await attendanceCountsOf(sql, [...rows.keys()]) : new Map<string, Counts>();
+  return sessionIds.map((id) => {
+    const row = rows.get(id);
+    const ofKey = row?.cardMessageKey;
+    if (!row || !ofKey || !row.to) return null;
+    const { to, ...bumped } = row;
+    const card = noticeCard(bumped, counts.get(id)!, tokens, now, o);
+    return { to, body: { kind: 'card_update', ofKey, card }, dedupeKey: `${ofKey}:v${bumped.version}`, category: 'notice' };
+  });
 }
 
 /** An approval card (请假 / 补签), with its decision in the footer once decided. */
@@ -249,7 +254,7 @@ export function complianceCard(report: ComplianceReport, period: PeriodRange, fi
 export function registerLifePresenters(presenters: Presenters, life: Partial<LifeOptions> = {}): void {
   const lifeOf = (env: PresentEnv): LifeOptions => ({ ...DEFAULT_LIFE, timezone: env.timezone, publicUrl: env.publicUrl, ...defined(life) });
   presenters
-    .card('meeting', (sql, id, env) => meetingCardUpdate(sql, id, env.tokens, env.now, lifeOf(env)))
+    .cards('meeting', (sql, ids, env) => meetingCardUpdates(sql, ids, env.tokens, env.now, lifeOf(env)))
     .view(LIFE_VIEWS.noticeCard, (data, env) => {
       const d = data as unknown as NoticeCardData;
       return { kind: 'card', card: noticeCard(d.session, d.counts, env.tokens, env.now, lifeOf(env)) };

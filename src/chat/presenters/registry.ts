@@ -21,6 +21,8 @@ export interface PresentEnv {
 export type ViewRenderer = (data: Record<string, unknown>, env: PresentEnv) => OutboundBody;
 /** Renders a shared card as it should look now (inside the transaction); null when there is nothing to send. */
 export type CardRenderer = (sql: Sql, id: string, env: PresentEnv) => Promise<Outbound | null>;
+/** Renders several shared cards of one kind at once (a delivery window's); one result per id, in order. */
+export type CardsRenderer = (sql: Sql, ids: string[], env: PresentEnv) => Promise<Array<Outbound | null>>;
 
 /** Fill a coded error's or intent's vars: times in the configured zone, `{ key }` as that wording. */
 export function formatVars(vars: Vars | Record<string, unknown>, timezone: string): Record<string, string | number> {
@@ -41,7 +43,7 @@ export function errorText(e: DomainError, timezone: string): string {
 
 export class Presenters {
   private readonly views = new Map<string, ViewRenderer>();
-  private readonly cards = new Map<string, CardRenderer>();
+  private readonly cardKinds = new Map<string, CardsRenderer>();
 
   constructor(readonly options: { tokens: TokenSigner; timezone: string; publicUrl: string }) {}
 
@@ -56,8 +58,17 @@ export class Presenters {
   }
 
   card(kind: string, render: CardRenderer): this {
-    if (this.cards.has(kind)) throw new Error(`card ${kind} registered twice`);
-    this.cards.set(kind, render);
+    return this.cards(kind, async (sql, ids, env) => {
+      const out: Array<Outbound | null> = [];
+      for (const id of ids) out.push(await render(sql, id, env));
+      return out;
+    });
+  }
+
+  /** A shared card kind rendered a window's cards at a time (one statement for all of them, not one per card). */
+  cards(kind: string, render: CardsRenderer): this {
+    if (this.cardKinds.has(kind)) throw new Error(`card ${kind} registered twice`);
+    this.cardKinds.set(kind, render);
     return this;
   }
 
@@ -72,9 +83,15 @@ export class Presenters {
     return { kind: 'text', text: say(intent.view, formatVars(intent.data, this.options.timezone)) };
   }
 
-  /** The renderer of a shared card kind (RefreshIntent.card). */
+  /** The renderer of a shared card kind (RefreshIntent.card), one card at a time. */
   cardRenderer(kind: string): CardRenderer {
-    const render = this.cards.get(kind);
+    const render = this.cardsRenderer(kind);
+    return async (sql, id, env) => (await render(sql, [id], env))[0] ?? null;
+  }
+
+  /** The renderer of a shared card kind (RefreshIntent.card), several cards at once. */
+  cardsRenderer(kind: string): CardsRenderer {
+    const render = this.cardKinds.get(kind);
     if (!render) throw new Error(`no card renderer for ${kind}`);
     return render;
   }

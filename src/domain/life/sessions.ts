@@ -40,17 +40,28 @@ export async function loadSession(db: SqlLike, id: string): Promise<SessionView 
   return rows[0] ?? null;
 }
 
-const CHECK_IN = keyed(`WITH s AS (SELECT * FROM "MeetingSession" WHERE id = $1),
+const CHECK_IN = keyed(`WITH s AS (SELECT id, "kindId", topic, status, "checkinOpensAt", "checkinClosesAt" FROM "MeetingSession" WHERE id = $1),
      changed AS (
        UPDATE "Attendance" a SET status = 'PRESENT', "checkedInAt" = $3::timestamptz, "updatedAt" = now()
          FROM s
         WHERE a."sessionId" = s.id AND a."memberId" = $2 AND a.status IN ('PENDING', 'LEAVE', 'ABSENT')
           AND s.status <> 'CANCELLED' AND s."checkinOpensAt" <= $3::timestamptz AND $3::timestamptz < s."checkinClosesAt"
        RETURNING a.id)
-     SELECT ${SESSION_VIEW}, a.id AS "attendanceId", a.status::text AS "attendanceStatus",
+     SELECT s.id, s.topic, s.status::text AS status, s."checkinOpensAt", s."checkinClosesAt", k.name AS "kindName",
+            a.id AS "attendanceId", a.status::text AS "attendanceStatus",
             EXISTS (SELECT 1 FROM "AttendanceRequest" r WHERE r."attendanceId" = a.id AND r.status = 'PENDING') AS "pendingRequest",
             EXISTS (SELECT 1 FROM changed) AS "checkedIn"
-       FROM s ${SESSION_JOINS} LEFT JOIN "Attendance" a ON a."sessionId" = s.id AND a."memberId" = $2`);
+       FROM s JOIN "MeetingKind" k ON k.id = s."kindId" LEFT JOIN "Attendance" a ON a."sessionId" = s.id AND a."memberId" = $2`);
+
+/** What a 签到 reads of its session: what names it, its status and its check-in window (not the whole view: it runs on every click). */
+export interface CheckInSession {
+  id: string;
+  topic: string;
+  status: MeetingSession['status'];
+  checkinOpensAt: Date;
+  checkinClosesAt: Date;
+  kind: { name: string };
+}
 
 /**
  * 签到 in one statement (it runs on every click): the session with the member's attendance as it
@@ -63,15 +74,15 @@ export async function checkInFor(
   id: string,
   memberId: string,
   now: Date,
-): Promise<(SessionView & { attendance: { id: string; status: string; pendingRequest: boolean } | null; checkedIn: boolean }) | null> {
-  const rows = await asSql(db).query<SessionView & { attendanceId: string | null; attendanceStatus: string; pendingRequest: boolean; checkedIn: boolean }>(
+): Promise<(CheckInSession & { attendance: { id: string; status: string; pendingRequest: boolean } | null; checkedIn: boolean }) | null> {
+  const rows = await asSql(db).query<Omit<CheckInSession, 'kind'> & { kindName: string; attendanceId: string | null; attendanceStatus: string; pendingRequest: boolean; checkedIn: boolean }>(
     CHECK_IN,
     [id, memberId, now],
   );
   const row = rows[0];
   if (!row) return null;
-  const { attendanceId, attendanceStatus, pendingRequest, checkedIn, ...session } = row;
-  return { ...session, attendance: attendanceId ? { id: attendanceId, status: attendanceStatus, pendingRequest } : null, checkedIn };
+  const { kindName, attendanceId, attendanceStatus, pendingRequest, checkedIn, ...session } = row;
+  return { ...session, kind: { name: kindName }, attendance: attendanceId ? { id: attendanceId, status: attendanceStatus, pendingRequest } : null, checkedIn };
 }
 
 /** The branch a session belongs to (a 党小组会 belongs to the group's branch). */
@@ -95,10 +106,23 @@ export interface Counts {
 }
 
 export async function attendanceCounts(db: SqlLike, sessionId: string): Promise<Counts> {
-  const rows = await asSql(db).query<{ status: string; n: number }>(`SELECT status::text AS status, count(*)::int AS n FROM "Attendance" WHERE "sessionId" = $1 GROUP BY status`, [sessionId]);
-  const n = (s: string) => rows.find((r) => r.status === s)?.n ?? 0;
-  const c = { present: n('PRESENT'), late: n('LATE'), leave: n('LEAVE'), absent: n('ABSENT'), pending: n('PENDING') };
-  return { expected: c.present + c.late + c.leave + c.absent + c.pending, ...c };
+  return (await attendanceCountsOf(db, [sessionId])).get(sessionId)!;
+}
+
+/** attendanceCounts of several sessions in one statement (a delivery window's meeting cards), by session id. */
+export async function attendanceCountsOf(db: SqlLike, sessionIds: string[]): Promise<Map<string, Counts>> {
+  const rows = await asSql(db).query<{ sessionId: string; status: string; n: number }>(
+    `SELECT "sessionId", status::text AS status, count(*)::int AS n FROM "Attendance" WHERE "sessionId" = ANY($1::text[]) GROUP BY "sessionId", status`,
+    [sessionIds],
+  );
+  const counts = new Map(sessionIds.map((id) => [id, { expected: 0, present: 0, late: 0, leave: 0, absent: 0, pending: 0 }]));
+  const field = { PRESENT: 'present', LATE: 'late', LEAVE: 'leave', ABSENT: 'absent', PENDING: 'pending' } as const;
+  for (const r of rows) {
+    const c = counts.get(r.sessionId)!;
+    c[field[r.status as keyof typeof field]] += r.n;
+    c.expected += r.n;
+  }
+  return counts;
 }
 
 /** Sessions (not cancelled) where a member is expected: in a branch's scope, or anywhere when `branchId` is null. */
@@ -132,16 +156,19 @@ export function meetingTitle(s: { kind: { name: string }; topic: string }): stri
   return s.topic && s.topic !== s.kind.name ? `${s.kind.name}「${s.topic}」` : s.kind.name;
 }
 
-const BUMP_FOR_CARD = keyed(`WITH s AS (UPDATE "MeetingSession" SET version = version + 1, "updatedAt" = now() WHERE id = $1 RETURNING *)
+// Rows locked in id order: two windows rendering some of the same cards at once cannot deadlock.
+const BUMP_FOR_CARDS = keyed(`WITH locked AS MATERIALIZED (SELECT id FROM "MeetingSession" WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE),
+     s AS (UPDATE "MeetingSession" m SET version = m.version + 1, "updatedAt" = now() FROM locked WHERE m.id = locked.id RETURNING m.*)
      SELECT ${SESSION_VIEW}, ${CHAT_DESTINATION} AS "to"
        FROM s ${SESSION_JOINS} LEFT JOIN "Chat" c ON c.id = s."chatId"`);
 
 /**
- * Bump the session's version and load it with its chat's destination, in one statement (it runs on
- * every 签到 click, see the 'meeting' card in src/chat/presenters/life.ts). Bumping first takes the
- * row lock, so concurrent answers serialise here and each version's counter includes every earlier answer.
+ * Bump the sessions' versions and load them with their chats' destinations, in one statement for a
+ * delivery window's meeting cards (see the 'meeting' card in src/chat/presenters/life.ts); sessions
+ * not found are absent. Bumping takes the row locks, so concurrent answers serialise here and each
+ * version's counter, counted after this, includes every earlier answer.
  */
-export async function bumpForCard(db: SqlLike, sessionId: string): Promise<(SessionView & { to: ChatTarget | null }) | null> {
-  const [row] = await asSql(db).query<SessionView & { to: ChatTarget | null }>(BUMP_FOR_CARD, [sessionId]);
-  return row ?? null;
+export async function bumpForCards(db: SqlLike, sessionIds: string[]): Promise<Array<SessionView & { to: ChatTarget | null }>> {
+  if (!sessionIds.length) return [];
+  return asSql(db).query<SessionView & { to: ChatTarget | null }>(BUMP_FOR_CARDS, [sessionIds]);
 }
