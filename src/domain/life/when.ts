@@ -73,8 +73,8 @@ const YEAR_WORD = new RegExp(`(今年|明年|后年)\\s*(?=${NUM}\\s*(?:月|[/.-
 const numericDate = (seps: string) => new RegExp(`(?<![\\d:.\\/-])(\\d{1,2})\\s*[${seps}]\\s*(\\d{1,2})\\s*(?:[日号])?(?![\\d:.]|\\s*[点时会${NOT_DAY_AFTER}])`);
 const DATE_NUMERIC = numericDate('/.\\-');
 const DATE_NUMERIC_NO_DOT = numericDate('/\\-');
-/** 5号会议室 is a room; 5号 会议室 a day and a room. */
-const DATE_DAY_ONLY = new RegExp(`(?<![\\d第])(${NUM})\\s*[日号](?![${NOT_DAY_AFTER}]|会议室|会议厅|会场)`);
+/** 5号会议室, 3号教室 are rooms; 5号 会议室 a day and a room. */
+const DATE_DAY_ONLY = new RegExp(`(?<![\\d第])(${NUM})\\s*[日号](?![${NOT_DAY_AFTER}]|会议室|会议厅|会场|教室|活动室|报告厅|会客室|展厅)`);
 const DATE_RELATIVE = /(大后天|后天|明天|明日|明儿|今天|今日|今儿|明早|明晨|明晚|明夜|今早|今晨|今晚|今夜)/;
 // 下周六, and the week named before the weekday: 下周星期六, 下周的周六, 下周末周六.
 const DATE_WEEK = new RegExp(`(下下个?|下个?|本|这个?|上个?)?\\s*(?:周|星期|礼拜)(?:末?的?\\s*(?:周|星期|礼拜))?([${WEEKDAY_CHARS}])`);
@@ -104,7 +104,11 @@ const RECURRING = /每(?:个)?(?:周|星期|礼拜|月|天|日)|每逢/;
 /** 第二个周六, 最后一个周五: a day this reader does not count; asked rather than taken as the coming 周六. */
 const ORDINAL_WEEKDAY = /(?:第[一二三四五1-5]|最后一)个?(?:周|星期|礼拜)/;
 /** A day or a time still in the text once one was read: the notice names two (12月5日或6日). */
-const SECOND_DAY = new RegExp(`${DATE_MONTH_DAY.source}|${DATE_RELATIVE.source}|${DATE_WEEK.source}|${DATE_DAY_ONLY.source}`);
+const SECOND_DAY = new RegExp(
+  `${DATE_MONTH_DAY.source}|${DATE_RELATIVE.source}|${DATE_WEEK.source}|${DATE_DAY_ONLY.source}` +
+    // 12.5-12.6, 12/5-12/6: the second day of a numeric range (after its dash, which DATE_NUMERIC does not take)
+    `|(?<![\\d:.\\/])\\d{1,2}\\s*[/.]\\s*\\d{1,2}(?![\\d:.]|\\s*[点时会${NOT_DAY_AFTER}])`,
+);
 // Words that only join the time to the place (在三楼会议室, 14:30开始, 定于…在, 下周六即12月12日).
 const CONNECTORS = /^(?:[\s,，、;；]|在(?!线)|兹?定于|于|即|的|开始|准时|整|开会)+|(?:[\s,，、;；]|召开|举行|开始|准时|开会)+$/g;
 
