@@ -26,7 +26,7 @@ const DEFAULT_NOW = '2026-12-01T10:00:00+08:00';
 const router = buildRouter({ publicUrl: 'https://zhibu.example', tokens: new TokenSigner('t'.repeat(64)) });
 
 /** Pieces of a date or time phrase that must never be left in the place. */
-const DATE_PIECE = /\d{1,2}\s*[:：]\s*\d{2}|[\d一二三四五六七八九十]+\s*[点时](?![楼层])|\d+\s*[月]|[日号](?!楼|会议室)|[上下]午|[今明后]天|[早晚]上|(?:周|星期|礼拜)[一二三四五六日天]|下个?月|本月|月底|\d+[/.]\d+/;
+const DATE_PIECE = /\d{1,2}\s*[:：]\s*\d{2}|[\d一二三四五六七八九十]+\s*[点时](?![楼层])|\d+\s*[月]|[\d一二三四五六七八九十]\s*[日号](?!楼|会议室|教室|活动室|报告厅|会客室|展厅)|[上下]午|[今明后]天|[早晚]上|(?:周|星期|礼拜)[一二三四五六日天]|下个?月|本月|月底|\d+[/.]\d+/;
 
 function read(c: Case): { at: string } | { ask: string } {
   // As in chat: the declared 通知 command takes the text, and its handler parses what follows the keyword.
