@@ -175,7 +175,7 @@ const NO_TIME = /^(按需|常态|经常|日常)/;
  * that period. Checked in this order on the normalised question (半年 before 年).
  */
 const PERIOD_ASKED: ReadonlyArray<readonly [string, RegExp]> = [
-  ['每半年', /每半年|半年/g],
+  ['每半年', /每半年|半年|年中/g],
   ['每季度', /(?:第?[一二三四1-4])?每季度|本季|这季|当季/g],
   ['每月', /每月|这个?月|本月|当月|下个?月|\d{1,2}月份?|[一二三四五六七八九十]{1,2}月份?/g],
   ['每年', /每年|今年|本年|明年|年底|年末|年内|年初|年度|全年/g],
@@ -581,6 +581,11 @@ export class DutyIndex {
       if (COLLECTIVE_POSTS.has(p) || !rest.includes(n)) continue;
       named.add(p);
       rest = rest.split(n).join(' ');
+    }
+    // 普通党员 names the 党员 post (a bare 党员 may be part of 党员大会 and is left to the search).
+    if (/(?:普通|一般)党员/.test(rest) && this.posts.has('党员')) {
+      named.add('党员');
+      rest = rest.replace(/(?:普通|一般)党员/g, ' ');
     }
     if (rest.includes('党小组')) {
       for (const p of this.posts) if (p.startsWith('党小组')) named.add(p);
