@@ -22,6 +22,7 @@ import { ReminderService, type ReminderMessages } from './remind.js';
 import { PromptService } from './prompt.js';
 import { complianceScan } from './compliance.js';
 import { INBOUND_RETENTION_DAYS, purgeInbound } from '../src/state/inbound.js';
+import { pruneKeptFigures } from '../src/services/dashboard-figures.js';
 import { PledgeReminders, PLEDGE_REMIND_JOB, PLEDGE_REMIND_SCHEDULER } from './pledges.js';
 import { jobPresenters } from './run.js';
 import { scheduledBackup } from '../src/db/backup.js';
@@ -127,7 +128,10 @@ export class Jobs {
       if (job.name === 'dispatch') return this.reminders.dispatch();
       if (job.name === PLEDGE_REMIND_JOB) return this.pledgeReminders.process(job);
       if (job.name === ATTACHMENTS_JOB) return this.attachments.run();
-      if (job.name === 'purge-inbound') return purgeInbound(db.sql, new Date(Date.now() - INBOUND_RETENTION_DAYS * 86_400_000));
+      if (job.name === 'purge-inbound') {
+        await pruneKeptFigures(db.sql);
+        return purgeInbound(db.sql, new Date(Date.now() - INBOUND_RETENTION_DAYS * 86_400_000));
+      }
       return null;
     }, { concurrency: 1 });
     const long = this.deps.queue.createWorker(LONG_JOBS_QUEUE, async (job: Job) => {
@@ -166,7 +170,7 @@ export class Jobs {
     this.reconciler.unref();
   }
 
-  /** The maintenance schedulers (outbox sweep, reminder dispatch, pledge reminders, attachments, inbound purge; `long`: on the long queue). */
+  /** The maintenance schedulers (outbox sweep, reminder dispatch, pledge reminders, attachments, inbound purge with the kept 驾驶舱 figures pruned; `long`: on the long queue). */
   private maintenanceSchedulers() {
     const { config } = this.deps;
     const tz = config.timezone;

@@ -37,6 +37,7 @@ import { conversationStore } from './state/conversation.js';
 import { consoleQueries } from './state/console.js';
 import { coverageWarning } from './domain/holidays.js';
 import { localDay } from './domain/life/time.js';
+import { forgetKeptFigures } from './services/dashboard-figures.js';
 
 export interface App {
   config: Config;
@@ -90,6 +91,8 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
     const migrated = await db.migrate();
     log.info({ database: db.kind, applied: migrated.applied, alreadyApplied: migrated.alreadyApplied }, 'database ready');
     for (const name of migrated.changedChecksums) log.warn({ migration: name }, 'applied migration file was changed after it was applied');
+    // The 驾驶舱's kept figures were computed by the code that ran before this start; its rules may have changed.
+    await forgetKeptFigures(db.sql);
     if (config.seedDemo && (await isEmpty(db.prisma))) {
       const summary = await seedDemo(db.prisma);
       log.info(summary, 'seeded demo data');

@@ -13,63 +13,13 @@
 // people appear only in a branch's meeting list, and only to that branch's managers (branch.manage).
 import type { OrgKind } from '../generated/prisma/enums.js';
 import { can, ORGAN_POSTS, WORK_COMMITTEE_POSTS, BRANCH_COMMITTEE_POSTS, adminGrantsAt } from '../access/index.js';
-import { complianceFrom, loadCompliance, type ComplianceData, type ComplianceItem, type ComplianceStatus } from '../domain/life/compliance.js';
+import type { ComplianceStatus } from '../domain/life/compliance.js';
 import { takenPlace } from '../domain/life/held.js';
-import { groupBy } from '../domain/group-by.js';
-import { computeObligations, loadObligations, type Obligation, type ObligationInputs } from '../domain/obligations/engine.js';
 import { periodOf, previousPeriod, type PeriodRange } from '../domain/life/period.js';
-import { audienceOf } from './pledges-audience.js';
+import { countLines, emptyFigures, figuresFor, zeroCounts, type AttendanceFigures, type BranchFigures, type DashboardOptions, type Figures, type ObligationLine, type PledgeFigures, type PromptFigures, type RecordFigures, type StatusCounts, type TreeNode } from './dashboard-figures.js';
 import { fail, type Unit } from './kernel.js';
 
-export interface DashboardOptions {
-  timezone: string;
-  atRiskDays: number;
-}
-
-export type StatusCounts = Record<ComplianceStatus, number>;
-
-export interface RecordFigures {
-  /** Sessions that took place (counted or not) in the period. */
-  held: number;
-  withMinutes: number;
-  withHost: number;
-}
-
-export interface AttendanceFigures {
-  /** 应到人次 / 实到人次 (签到 + 补签) / 请假人次 over the held sessions. */
-  expected: number;
-  attended: number;
-  leave: number;
-}
-
-export interface PledgeFigures {
-  /** Members asked by the campaigns open in the period. */
-  audience: number;
-  submitted: number;
-  approved: number;
-  /** Approved pledges with a 践诺 report (not rejected) for a period within this one. */
-  reported: number;
-}
-
-export interface PromptFigures {
-  /** 工作提示 of the period that reached one of the branch's chats, and those it answered. */
-  delivered: number;
-  acknowledged: number;
-}
-
-export interface ObligationLine {
-  key: string;
-  name: string;
-  itemCode: string | null;
-  kindCode: string;
-  status: ComplianceStatus;
-  required: number;
-  held: number;
-  /** Labels of the parts (months …) that are over and short: 2026年11月. */
-  missedParts: string[];
-  /** The obligation's own window (a yearly item asked for a quarter looks at the year). */
-  window?: { start: Date; end: Date };
-}
+export type { AttendanceFigures, BranchFigures, DashboardOptions, Figures, ObligationLine, PledgeFigures, PromptFigures, RecordFigures, StatusCounts } from './dashboard-figures.js';
 
 /** A record that met a list item (记录 …), with its evidence: only for the branch's managers. */
 export interface RecordLine {
@@ -79,23 +29,6 @@ export interface RecordLine {
   /** Whose duty it met (per-person items), else null. */
   member: string | null;
   evidence: Array<{ kind: string; title: string | null; url: string | null; sha256: string | null }>;
-}
-
-export interface Figures {
-  obligations: StatusCounts;
-  records: RecordFigures;
-  attendance: AttendanceFigures;
-  pledges: PledgeFigures;
-  prompts: PromptFigures;
-}
-
-export interface BranchFigures extends Figures {
-  id: string;
-  code: string;
-  name: string;
-  /** Every obligation of the period done. */
-  allDone: boolean;
-  lines: ObligationLine[];
 }
 
 export interface RollUp extends Figures {
@@ -150,23 +83,6 @@ export interface MeetingLine {
   names?: { attended: string[]; leave: string[]; absent: string[] };
 }
 
-const zero = (): StatusCounts => ({ done: 0, open: 0, at_risk: 0, missed: 0 });
-const emptyFigures = (): Figures => ({
-  obligations: zero(),
-  records: { held: 0, withMinutes: 0, withHost: 0 },
-  attendance: { expected: 0, attended: 0, leave: 0 },
-  pledges: { audience: 0, submitted: 0, approved: 0, reported: 0 },
-  prompts: { delivered: 0, acknowledged: 0 },
-});
-
-interface TreeNode {
-  id: string;
-  code: string;
-  name: string;
-  kind: OrgKind;
-  parentId: string | null;
-}
-
 async function subtree(unit: Unit, rootId: string): Promise<TreeNode[]> {
   return unit.tx.$queryRawUnsafe<TreeNode[]>(
     `WITH RECURSIVE down AS (
@@ -218,17 +134,20 @@ export async function dashboardView(unit: Unit, input: { nodeId: string; period:
   const branches = nodes.filter((n) => n.kind === 'BRANCH');
   // The nodes whose own obligations are shown: each unit and its 机关党委 (工委), or the node and its 机关党委.
   const owners = node.kind === 'BRANCH' ? [] : nodes.filter((n) => (n.kind === 'UNIT' || n.kind === 'ORGAN_COMMITTEE') && (node.kind === 'WORK_COMMITTEE' || n.id === node.id || n.parentId === node.id));
-  // Set-based: what the compliance of every branch and owner needs for both periods, once; then the
-  // engine's obligations of the subtree per period, and each node's report computed from them.
-  const data = await loadCompliance(unit.tx, [...branches, ...owners].map((n) => n.id), [input.period, prev], unit.now, o.timezone);
-  // The previous period first: its obligations (hundreds of thousands in a work committee) can go before the current ones come.
-  // One load of what can meet an obligation serves both periods when they share a year (engine's reuse rule).
-  const inputs = await loadObligationsOf(unit, nodes, input.period, o);
-  const before = await branchFigures(unit, data, branches.length ? await obligationsByNode(unit, nodes, prev, o, inputs) : new Map(), branches, prev, o);
-  const current = await obligationsByNode(unit, nodes, input.period, o, inputs);
-  const now = await branchFigures(unit, data, current, branches, input.period, o);
-  const ownLines = (nodeId: string) =>
-    owners.filter((t) => t.id === nodeId || (t.parentId === nodeId && t.kind === 'ORGAN_COMMITTEE')).flatMap((t) => reportLines(data, current, t.id, input.period, unit.now, o));
+  // Kept figures where current, the rest computed (src/services/dashboard-figures.ts); a work committee's view
+  // needs only the branches' counts, not their obligation lines.
+  const figures = await figuresFor(unit, { nodes, branches, owners, periods: [input.period, prev], lines: node.kind !== 'WORK_COMMITTEE' }, o);
+  const now = figures.get(input.period.key)!.branches;
+  const before = figures.get(prev.key)!.branches;
+  const owned = figures.get(input.period.key)!.owners;
+  // A node's own: its own and its 机关党委's (a unit's 党组 and the 机关党委 under it).
+  const ownOf = (nodeId: string) => owners.filter((t) => t.id === nodeId || (t.parentId === nodeId && t.kind === 'ORGAN_COMMITTEE')).flatMap((t) => owned.get(t.id) ?? []);
+  const ownLines = (nodeId: string) => ownOf(nodeId).flatMap((w) => w.lines);
+  const ownCounts = (nodeId: string) => {
+    const c = zeroCounts();
+    for (const w of ownOf(nodeId)) for (const k of Object.keys(c) as ComplianceStatus[]) c[k] += w.counts[k];
+    return c;
+  };
 
   if (node.kind === 'BRANCH') {
     const branch = now.get(node.id)!;
@@ -241,7 +160,7 @@ export async function dashboardView(unit: Unit, input: { nodeId: string; period:
     const below = branchesBelow(nodes);
     const out = units.map((u) => {
       const under = below.get(u.id) ?? [];
-      return { id: u.id, code: u.code, name: u.name, own: countLines(ownLines(u.id)), rollUp: rollUp(under.map((b) => now.get(b.id)!)), previous: rollUp(under.map((b) => before.get(b.id)!)) };
+      return { id: u.id, code: u.code, name: u.name, own: ownCounts(u.id), rollUp: rollUp(under.map((b) => now.get(b.id)!)), previous: rollUp(under.map((b) => before.get(b.id)!)) };
     });
     return { level: 'committee', node, period: ref(input.period), previous: ref(prev), units: out, rollUp: rollUp([...now.values()]), previousRollUp: rollUp([...before.values()]) };
   }
@@ -317,50 +236,6 @@ function branchesBelow(nodes: TreeNode[]): Map<string, TreeNode[]> {
   return below;
 }
 
-function lineOf(i: ComplianceItem, now: Date): ObligationLine {
-  return {
-    key: i.obligationKey,
-    name: i.group ? `${i.name}（${i.group.name}）` : i.name,
-    itemCode: i.itemCode,
-    kindCode: i.kindCode,
-    status: i.status,
-    required: i.required,
-    held: i.held,
-    missedParts: i.parts.filter((p) => now >= p.end && p.held < p.required).map((p) => p.label),
-    ...(i.parts.length ? { window: { start: i.parts[0]!.start, end: i.parts[i.parts.length - 1]!.end } } : {}),
-  };
-}
-
-function countLines(lines: ObligationLine[]): StatusCounts {
-  const c = zero();
-  for (const l of lines) c[l.status]++;
-  return c;
-}
-
-/** A node's 完成情况 as lines: the compliance computation (the same as the node's own) over the loaded data. */
-function reportLines(data: ComplianceData, obligations: Map<string, Obligation[]>, nodeId: string, period: PeriodRange, now: Date, o: DashboardOptions): ObligationLine[] {
-  const report = complianceFrom(data, { orgNodeId: nodeId, period, now, tz: o.timezone, atRiskDays: o.atRiskDays, obligations: obligations.get(nodeId) ?? [] });
-  return report.items.map((i) => lineOf(i, now));
-}
-
-const rootOf = (nodes: TreeNode[]) => {
-  const inTree = new Set(nodes.map((n) => n.id));
-  return nodes.find((n) => !n.parentId || !inTree.has(n.parentId));
-};
-
-async function loadObligationsOf(unit: Unit, nodes: TreeNode[], period: PeriodRange, o: DashboardOptions): Promise<ObligationInputs | undefined> {
-  const root = rootOf(nodes);
-  return root && (await loadObligations(unit.tx, { rootId: root.id, period, now: unit.now, tz: o.timezone, atRiskDays: o.atRiskDays }));
-}
-
-/** The list's obligations of every node of the subtree for the period (one engine run), by holder node. */
-async function obligationsByNode(unit: Unit, nodes: TreeNode[], period: PeriodRange, o: DashboardOptions, inputs?: ObligationInputs): Promise<Map<string, Obligation[]>> {
-  const root = rootOf(nodes);
-  if (!root) return new Map();
-  const engine = await computeObligations(unit.tx, { rootId: root.id, period, now: unit.now, tz: o.timezone, atRiskDays: o.atRiskDays }, inputs);
-  return groupBy(engine.obligations, (ob) => ob.holder.node.id);
-}
-
 function rollUp(list: BranchFigures[]): RollUp {
   const r: RollUp = { ...emptyFigures(), branches: list.length, branchesAllDone: 0, missed: 0 };
   for (const b of list) {
@@ -373,100 +248,6 @@ function rollUp(list: BranchFigures[]): RollUp {
     for (const k of Object.keys(r.prompts) as Array<keyof PromptFigures>) r.prompts[k] += b.prompts[k];
   }
   return r;
-}
-
-/** The figures of each branch for the period, keyed by branch id (compliance data loaded for the period). */
-async function branchFigures(unit: Unit, data: ComplianceData, obligations: Map<string, Obligation[]>, branches: TreeNode[], period: PeriodRange, o: DashboardOptions): Promise<Map<string, BranchFigures>> {
-  const { tx } = unit;
-  const out = new Map<string, BranchFigures>();
-  const branchOf = new Map<string, string>();
-  for (const b of branches) {
-    branchOf.set(b.id, b.id);
-    for (const g of data.groups.get(b.id) ?? []) branchOf.set(g.id, b.id);
-    const lines = reportLines(data, obligations, b.id, period, unit.now, o);
-    out.set(b.id, { id: b.id, code: b.code, name: b.name, ...emptyFigures(), obligations: countLines(lines), allDone: lines.every((l) => l.status === 'done'), lines });
-  }
-  if (!branches.length) return out;
-
-  // 纪实 and attendance over the sessions that took place in the period (branches and their 党小组), as
-  // loaded for compliance (a wider span: filtered to the period here).
-  const nodeIds = [...branchOf.keys()];
-  const inPeriod = (t: Date) => t >= period.start && t < period.end;
-  const sessions: Array<{ id: string; orgNodeId: string; attended: number; expected: number }> = [];
-  for (const id of nodeIds) {
-    for (const s of data.counted.get(id) ?? []) if (inPeriod(s.startsAt)) sessions.push(s);
-    for (const r of data.refused.get(id) ?? []) if (inPeriod(r.startsAt)) sessions.push({ ...r, id: r.sessionId });
-  }
-  if (sessions.length) {
-    const rows = await tx.$queryRawUnsafe<Array<{ id: string; host: boolean; minutes: boolean; leave: number }>>(
-      `SELECT s.id, s."hostId" IS NOT NULL AS host, EXISTS (SELECT 1 FROM "Minutes" m WHERE m."sessionId" = s.id) AS minutes,
-              (SELECT count(*)::int FROM "Attendance" a WHERE a."sessionId" = s.id AND a.status = 'LEAVE') AS leave
-         FROM "MeetingSession" s WHERE s.id = ANY($1::text[])`,
-      sessions.map((s) => s.id),
-    );
-    const info = new Map(rows.map((r) => [r.id, r]));
-    for (const s of sessions) {
-      const f = out.get(branchOf.get(s.orgNodeId)!)!;
-      f.records.held++;
-      if (info.get(s.id)?.minutes) f.records.withMinutes++;
-      if (info.get(s.id)?.host) f.records.withHost++;
-      // takenPlace's counts: expected = the session's attendance rows, attended = 签到 (PRESENT, LATE).
-      f.attendance.expected += s.expected;
-      f.attendance.attended += s.attended;
-      f.attendance.leave += info.get(s.id)?.leave ?? 0;
-    }
-  }
-
-  // Pledges: campaigns open at some time in the period whose audience holds the branch.
-  const campaigns = await tx.pledgeCampaign.findMany({
-    where: { createdAt: { lt: period.end }, OR: [{ closedAt: null }, { closedAt: { gte: period.start } }] },
-    select: { id: true, audience: true, orgNodeId: true },
-  });
-  const wanted = campaigns.filter((c) => audienceOf(c).branchIds.some((b) => out.has(b)));
-  if (wanted.length) {
-    const pledges = await tx.pledge.findMany({
-      where: { campaignId: { in: wanted.map((c) => c.id) }, status: { not: 'WITHDRAWN' }, member: { branchId: { in: branches.map((b) => b.id) } } },
-      select: { status: true, member: { select: { branchId: true } }, items: { select: { reports: { where: { reviewStatus: { not: 'REJECTED' }, submittedAt: { gte: period.start, lt: period.end } }, select: { id: true } } } } },
-    });
-    for (const p of pledges) {
-      const f = out.get(p.member.branchId);
-      if (!f) continue;
-      f.pledges.audience++;
-      if (p.status !== 'DRAFT') f.pledges.submitted++;
-      if (p.status === 'APPROVED') {
-        f.pledges.approved++;
-        if (p.items.some((i) => i.reports.length)) f.pledges.reported++;
-      }
-    }
-  }
-
-  // 工作提示 of the period: delivered to a chat bound to the branch (or one of its 党小组), and acknowledged by the branch.
-  const delivered = await tx.$queryRawUnsafe<Array<{ nodeId: string; broadcasts: number }>>(
-    `SELECT c."orgNodeId" AS "nodeId", count(DISTINCT o."broadcastId")::int AS broadcasts
-       FROM "OutboxMessage" o JOIN "PromptBroadcast" b ON b.id = o."broadcastId"
-       JOIN "Chat" c ON c."platformChatId" = o.target AND c."orgNodeId" = ANY($1::text[])
-      WHERE b."createdAt" >= $2 AND b."createdAt" < $3 AND o.status = 'SENT'
-      GROUP BY c."orgNodeId"`,
-    nodeIds,
-    period.start,
-    period.end,
-  );
-  for (const d of delivered) out.get(branchOf.get(d.nodeId)!)!.prompts.delivered += d.broadcasts;
-  const acks = await tx.$queryRawUnsafe<Array<{ nodeId: string; broadcasts: number }>>(
-    `SELECT a."orgNodeId" AS "nodeId", count(DISTINCT a."broadcastId")::int AS broadcasts
-       FROM "PromptAck" a JOIN "PromptBroadcast" b ON b.id = a."broadcastId"
-      WHERE a."orgNodeId" = ANY($1::text[]) AND b."createdAt" >= $2 AND b."createdAt" < $3
-      GROUP BY a."orgNodeId"`,
-    nodeIds,
-    period.start,
-    period.end,
-  );
-  for (const a of acks) {
-    const f = out.get(branchOf.get(a.nodeId)!)!;
-    f.prompts.acknowledged += a.broadcasts;
-    f.prompts.delivered = Math.max(f.prompts.delivered, f.prompts.acknowledged);
-  }
-  return out;
 }
 
 /** The meetings of a branch (and its 党小组) that took place in the period; names only when `names`. */

@@ -104,6 +104,8 @@ export interface ObligationReport {
 export interface ObligationQuery {
   /** The subtree's root; the whole tree when absent. */
   rootId?: string;
+  /** Instead of a subtree: only these nodes (and their 党小组), e.g. the branches whose kept 驾驶舱 figures are out of date. */
+  nodeIds?: string[];
   period: PeriodRange;
   now: Date;
   tz?: string;
@@ -153,10 +155,21 @@ export function statusOf(required: number, count: number, window: { start: Date;
 }
 
 /**
- * The nodes the engine looks at (`all`): the whole tree, or the subtree of `rootId` with the root's
- * ancestors (for the unit above); and those in the subtree (`inScope`; all when absent).
+ * The nodes the engine looks at (`all`): the whole tree, or the subtree of `rootId` (or the nodes `nodeIds`
+ * and their 党小组) with their ancestors (for the unit above); and those in scope (`inScope`; all when absent).
  */
-async function treeOf(tx: Tx, rootId?: string): Promise<{ all: Map<string, OrgRef>; inScope: Set<string> }> {
+async function treeOf(tx: Tx, rootId?: string, nodeIds?: string[]): Promise<{ all: Map<string, OrgRef>; inScope: Set<string> }> {
+  if (nodeIds) {
+    const rows = await tx.$queryRawUnsafe<Array<OrgRef & { own: boolean }>>(
+      `WITH RECURSIVE up AS (SELECT id, "parentId", 0 AS d FROM "OrgNode" WHERE id = ANY($1::text[])
+                             UNION ALL SELECT o.id, o."parentId", up.d + 1 FROM "OrgNode" o JOIN up ON o.id = up."parentId" WHERE up.d < 16),
+            own AS (SELECT id FROM "OrgNode" WHERE id = ANY($1::text[]) UNION SELECT id FROM "OrgNode" WHERE "parentId" = ANY($1::text[]) AND kind = 'GROUP')
+       SELECT id, code, name, kind::text AS kind, "parentId", id IN (SELECT id FROM own) AS own FROM "OrgNode"
+        WHERE id IN (SELECT id FROM up UNION SELECT id FROM own) ORDER BY code`,
+      nodeIds,
+    );
+    return { all: new Map(rows.map(({ own: _, ...r }) => [r.id, r])), inScope: new Set(rows.filter((r) => r.own).map((r) => r.id)) };
+  }
   const rows = rootId
     ? await tx.$queryRawUnsafe<OrgRef[]>(
         `WITH RECURSIVE down AS (SELECT id, 0 AS d FROM "OrgNode" WHERE id = $1
@@ -197,7 +210,7 @@ export type ObligationInputs = Awaited<ReturnType<typeof loadObligations>>;
  */
 export async function loadObligations(tx: Tx, q: ObligationQuery) {
   const tz = q.tz ?? DEFAULT_TZ;
-  const { all, inScope } = await treeOf(tx, q.rootId);
+  const { all, inScope } = await treeOf(tx, q.rootId, q.nodeIds);
   const nodeUnit = new Map<string, string>();
   for (const id of inScope) {
     const u = unitAbove(all, id);
@@ -278,7 +291,7 @@ export async function loadObligations(tx: Tx, q: ObligationQuery) {
 /** Inputs loaded for one query serve another with the same subtree, items, clock and year window. */
 function reuseKey(q: ObligationQuery, tz: string): string {
   const year = periodOf('year', q.period.start, tz);
-  return JSON.stringify([q.rootId ?? null, q.itemCodes ?? null, q.now.getTime(), tz, year.key, q.period.year, Math.min(year.start.getTime(), q.period.start.getTime()), Math.max(year.end.getTime(), q.period.end.getTime())]);
+  return JSON.stringify([q.rootId ?? null, q.nodeIds ?? null, q.itemCodes ?? null, q.now.getTime(), tz, year.key, q.period.year, Math.min(year.start.getTime(), q.period.start.getTime()), Math.max(year.end.getTime(), q.period.end.getTime())]);
 }
 
 export async function computeObligations(tx: Tx, q: ObligationQuery, loaded?: ObligationInputs): Promise<ObligationReport> {
@@ -310,7 +323,7 @@ export async function computeObligations(tx: Tx, q: ObligationQuery, loaded?: Ob
       const nodes = nodesOf(unitId, nodeKind);
       if (!nodes.length) {
         // A unit outside the subtree's reach (a branch asked for alone has no 党组 node in scope) is not "untracked".
-        if (!q.rootId || nodesOf(unitId, 'BRANCH').length === 0 || nodeKind === 'BRANCH' || nodeKind === 'GROUP') report.untracked.push({ unitId, itemCode: item.code, reason: 'no_node' });
+        if (!(q.rootId || q.nodeIds) || nodesOf(unitId, 'BRANCH').length === 0 || nodeKind === 'BRANCH' || nodeKind === 'GROUP') report.untracked.push({ unitId, itemCode: item.code, reason: 'no_node' });
         continue;
       }
       const titles = POST_HOLDERS[item.post];

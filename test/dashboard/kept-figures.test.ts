@@ -1,0 +1,144 @@
+// The 驾驶舱's kept figures (src/services/dashboard-figures.ts) on PostgreSQL and PGlite: after every kind of
+// change the figures read (a check-in through the service's plain SQL, minutes, a record, a member leaving,
+// a pledge, a 工作提示 delivered and acknowledged, the lists, a campaign), a view reading kept rows equals one
+// computed from nothing; only the nodes a change touches are computed again; a meeting starting, a new day
+// and a change the computation's snapshot did not see make a row stale; pruning drops what no row needs.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../../src/app.js';
+import { runUnit } from '../../src/chat/effects.js';
+import { memberPrincipal, SYSTEM } from '../../src/access/principal.js';
+import { findMember } from '../../src/domain/org.js';
+import { periodOf } from '../../src/domain/life/period.js';
+import { Unit } from '../../src/services/kernel.js';
+import { dashboardView } from '../../src/services/dashboard.js';
+import { forgetKeptFigures, pruneKeptFigures } from '../../src/services/dashboard-figures.js';
+import { branchKinds, createNotice } from '../../src/services/meetings.js';
+import { checkIn } from '../../src/services/attendance.js';
+import { saveMinutes } from '../../src/services/minutes.js';
+import { startDemoOn } from '../helpers/app.js';
+
+const TZ = 'Asia/Shanghai';
+const o = { timezone: TZ, atRiskDays: 10 };
+
+describe.each(['postgres', 'pglite'] as const)('kept 驾驶舱 figures on %s', (kind) => {
+  let app: App;
+  let drop: () => Promise<void>;
+  const node: Record<string, string> = {};
+  const member: Record<string, string> = {};
+  let sessionId = '';
+
+  const at = (s: string) => new Date(`${s}+08:00`);
+  const period = periodOf('quarter', at('2026-12-10T10:00:00'), TZ);
+  const as = async <T>(code: string, now: Date, fn: (u: Unit) => Promise<T>): Promise<T> =>
+    (await runUnit(app.db, memberPrincipal((await findMember(app.db.prisma, member[code]!))!, 'chat'), now, app.core.presenters, fn)).result;
+  /** The 工委's and the 机关党委's views as the system sees them at `now`. */
+  const views = (now: Date) =>
+    app.db.transaction(async (scope) => [
+      await dashboardView(new Unit(scope, SYSTEM, now), { nodeId: node['demo-committee']!, period }, o),
+      await dashboardView(new Unit(scope, SYSTEM, now), { nodeId: node['demo-organ']!, period }, o),
+    ]);
+  const fresh = async (now: Date) => {
+    await forgetKeptFigures(app.db.sql);
+    return views(now);
+  };
+  /** When each node's kept row for the current quarter was computed. */
+  const asOf = async (): Promise<Record<string, number>> => {
+    const rows = await app.db.sql.query<{ nodeId: string; asOf: Date }>(`SELECT "nodeId", "asOf" FROM "NodeFigures" WHERE "periodKey" = $1`, [period.key]);
+    return Object.fromEntries(rows.map((r) => [r.nodeId, new Date(r.asOf).getTime()]));
+  };
+
+  beforeAll(async () => {
+    ({ app, drop } = await startDemoOn(kind, { clock: () => at('2026-12-01T09:00:00') }, { RUN_WORKERS: 'false' }));
+    for (const n of await app.db.prisma.orgNode.findMany({ select: { id: true, code: true } })) node[n.code] = n.id;
+    for (const m of await app.db.prisma.member.findMany({ select: { id: true, employeeNo: true } })) member[m.employeeNo!] = m.id;
+    const day = (await as('m101', at('2026-12-01T09:00:00'), (u) => branchKinds(u))).find((k) => k.code === 'theme_day')!;
+    const draft = { kind: day, at: at('2026-12-10T10:30:00'), place: '三楼会议室', topic: '主题党日', attendeeNames: [], groupName: null };
+    sessionId = (await as('m101', at('2026-12-01T09:00:00'), (u) => createNotice(u, { branchId: node['demo-branch-1']!, draft }))).session.id;
+  }, 180_000);
+  afterAll(async () => {
+    await app?.stop();
+    await drop?.();
+  });
+
+  // Each step: a change, the time of the next view, and which branches must be computed again (null: every node).
+  const b1 = () => node['demo-branch-1']!;
+  const b2 = () => node['demo-branch-2']!;
+  // `still`: a change that moves no figure (the others must move one, so that the comparison is not between two equal views).
+  const still = ['check-ins before the start (the service)', 'a phone number (nothing the figures read)', 'a campaign (every node)'];
+  const steps: Array<{ name: string; now: string; touched: () => string[] | null; change: (now: Date) => Promise<unknown> }> = [
+    { name: 'check-ins before the start (the service)', now: '2026-12-10T10:20:00', touched: () => [b1()], change: async (now) => {
+      for (const code of ['m101', 'm102', 'm103', 'm104', 'm105', 'm106']) await as(code, now, (u) => checkIn(u, { sessionId }));
+    } },
+    { name: 'the meeting starts (no write)', now: '2026-12-10T10:40:00', touched: () => [b1()], change: async () => {} },
+    { name: 'minutes saved (the service)', now: '2026-12-10T15:00:00', touched: () => [b1()], change: (now) =>
+      as('m102', now, (u) => saveMinutes(u, { sessionId, summary: '集体学习。', resolutions: '', speakers: '', attachments: '', untitled: (n) => `附件${n}`, recorder: '李秀英', observers: '', endsAt: null })) },
+    { name: 'a phone number (nothing the figures read)', now: '2026-12-10T15:10:00', touched: () => [], change: () => app.db.prisma.member.update({ where: { id: member['m201']! }, data: { mobile: '13800000000' } }) },
+    { name: 'a member leaves', now: '2026-12-10T15:20:00', touched: () => [b2()], change: () => app.db.prisma.member.update({ where: { id: member['m203']! }, data: { active: false, leftAt: at('2026-12-10T15:00:00') } }) },
+    { name: 'a record of 党费', now: '2026-12-10T15:30:00', touched: () => [b2()], change: async (now) => {
+      const item = await app.db.prisma.responsibilityItem.findFirstOrThrow({ where: { post: '党员', meetingKind: null, rule: { not: { equals: null } } }, select: { code: true } });
+      await app.db.prisma.dutyRecord.create({ data: { itemCode: item.code, orgNodeId: b2(), memberId: member['m201']!, occurredAt: now, text: '缴纳党费' } });
+    } },
+    { name: 'a campaign (every node)', now: '2026-12-10T15:40:00', touched: () => null, change: () =>
+      app.db.prisma.pledgeCampaign.create({ data: { orgNodeId: node['demo-organ']!, audience: { branchIds: [b1(), b2()] }, name: '岗位承诺', categories: [], deadline: at('2026-12-31T00:00:00'), createdById: member['m101']! } }) },
+    { name: 'a pledge submitted', now: '2026-12-10T15:50:00', touched: () => [b1()], change: async () => {
+      const c = await app.db.prisma.pledgeCampaign.findFirstOrThrow({ select: { id: true } });
+      await app.db.prisma.pledge.create({ data: { campaignId: c.id, memberId: member['m102']!, status: 'SUBMITTED', submittedAt: at('2026-12-10T15:45:00') } });
+    } },
+    { name: 'a 工作提示 delivered and acknowledged', now: '2026-12-10T16:00:00', touched: () => [b1()], change: async () => {
+      const p = await app.db.prisma.taskPrompt.create({ data: { templateId: 'adhoc', title: '学习提示', body: '请组织学习。' } });
+      const b = await app.db.prisma.promptBroadcast.create({ data: { promptId: p.id, periodKey: 'adhoc-1', text: '请组织学习。', createdAt: at('2026-12-10T15:55:00') } });
+      const c = await app.db.prisma.chat.findFirstOrThrow({ where: { orgNodeId: b1(), kind: 'GROUP' } });
+      const m = await app.db.prisma.outboxMessage.create({ data: { dedupeKey: 'kept-figures-1', platform: c.platform, tenantKey: c.tenantKey, target: c.platformChatId, targetKind: 'GROUP', kind: 'text', category: 'prompt', payload: {}, broadcastId: b.id } });
+      await app.db.prisma.outboxMessage.update({ where: { id: m.id }, data: { status: 'SENT', sentAt: at('2026-12-10T15:56:00') } });
+      await app.db.prisma.promptAck.create({ data: { broadcastId: b.id, orgNodeId: b1(), state: 'RECEIVED', byId: member['m101']! } });
+    } },
+    { name: 'a rule of the list changed (every node)', now: '2026-12-10T16:10:00', touched: () => null, change: () =>
+      app.db.prisma.responsibilityItem.updateMany({ where: { meetingKind: 'branch_committee' }, data: { rule: { period: 'month', atLeast: 2 } } }) },
+    { name: 'a later day (no write)', now: '2026-12-22T08:00:00', touched: () => null, change: async () => {} },
+  ];
+
+  it('after each kind of change, kept figures equal figures computed from nothing, and only what a change touched is computed again', async () => {
+    let previous = await fresh(at('2026-12-10T10:00:00'));
+    for (const step of steps) {
+      const now = at(step.now);
+      const before = await asOf();
+      await step.change(now);
+      const kept = await views(now);
+      const after = await asOf();
+      const touched = step.touched() ?? Object.keys(before);
+      for (const id of Object.keys(before)) {
+        // Computed again (at this step's time) exactly when the change touched the node.
+        expect([step.name, id, after[id] === now.getTime()]).toEqual([step.name, id, touched.includes(id)]);
+      }
+      const computed = await fresh(now);
+      expect(kept, step.name).toEqual(computed);
+      expect([step.name, JSON.stringify(computed) !== JSON.stringify(previous)]).toEqual([step.name, !still.includes(step.name)]);
+      previous = computed;
+    }
+  }, 120_000);
+
+  it('a row computed under a snapshot that did not see a change is stale', async () => {
+    const now = at('2026-12-22T09:00:00');
+    await views(now);
+    const [{ snapshot }] = (await app.db.sql.query<{ snapshot: string }>(`SELECT pg_current_snapshot()::text AS snapshot`)) as [{ snapshot: string }];
+    await app.db.prisma.member.update({ where: { id: member['m104']! }, data: { name: '赵四' } });
+    // As if the row had been computed while the change was being made: its snapshot is older than the change.
+    await app.db.sql.query(`UPDATE "NodeFigures" SET snapshot = $1, "asOf" = $2`, [snapshot, at('2026-12-22T08:59:00')]);
+    const later = at('2026-12-22T09:05:00');
+    await views(later);
+    const after = await asOf();
+    expect(after[b1()]).toBe(later.getTime());
+    expect(after[b2()]).toBe(at('2026-12-22T08:59:00').getTime());
+  });
+
+  it('pruning drops rows an old change made stale, then the old changes', async () => {
+    await views(at('2026-12-22T10:00:00'));
+    await app.db.sql.query(`INSERT INTO "FiguresChange" ("nodeId", at) VALUES ($1, now() - interval '1 hour')`, [b2()]);
+    await pruneKeptFigures(app.db.sql);
+    const left = await app.db.sql.query<{ nodeId: string }>(`SELECT DISTINCT "nodeId" FROM "NodeFigures"`);
+    expect(left.map((r) => r.nodeId)).toContain(b1());
+    expect(left.map((r) => r.nodeId)).not.toContain(b2());
+    const old = await app.db.sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM "FiguresChange" WHERE at < now() - interval '10 minutes'`);
+    expect(old[0]!.n).toBe(0);
+  });
+});
