@@ -34,5 +34,11 @@ describe('onDayOf', () => {
     expect(onDayOf(two[1]!, '下午4点', TZ)).toBe('12月18日 下午4点');
     expect(onDayOf(two[1]!, '四楼会议室', TZ)).toBe('四楼会议室');
     expect(onDayOf(two[1]!, '12月19日 9:30', TZ)).toBe('12月19日 9:30');
+    // what time-reading finds no day in: a range (not a date 30-16), an hour in words, a labelled time
+    expect(onDayOf(two[1]!, '14:30-16:30', TZ)).toBe('12月18日 14:30-16:30');
+    expect(onDayOf(two[1]!, '改为 两点半', TZ)).toBe('12月18日 两点半');
+    expect(onDayOf(two[1]!, '时间改成下午3点', TZ)).toBe('12月18日 下午3点');
+    expect(onDayOf(two[1]!, '地点改为3号教室', TZ)).toBe('地点改为3号教室');
+    expect(onDayOf(two[1]!, '下周的周六 14:30', TZ)).toBe('下周的周六 14:30');
   });
 });

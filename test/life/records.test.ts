@@ -61,6 +61,25 @@ describe.each(['postgres', 'pglite'] as const)('meeting records on %s', (kind) =
     expect((await sessionOn(12)).place).toBe('五楼会议室');
   });
 
+  it('修改通知 keeps the day for a time or range alone, takes 地点改为 as a place, and changes nothing for a question', async () => {
+    await chat.say('m101', group(1), '修改通知 主题党日 12月19日 改为 14:30-16:30');
+    await said(group(1), (t) => t.startsWith('已修改') && t.includes('14:30'));
+    let s = await p().meetingSession.findFirstOrThrow({ where: { topic: '重温入党誓词' } });
+    expect([s.startsAt.toISOString(), s.endsAt?.toISOString()]).toEqual([new Date('2026-12-19T14:30:00+08:00').toISOString(), new Date('2026-12-19T16:30:00+08:00').toISOString()]);
+    await chat.say('m101', group(1), '修改通知 主题党日 12月19日 地点改为3号教室');
+    await said(group(1), (t) => t.startsWith('已修改') && t.includes('3号教室'));
+    await chat.say('m101', group(1), '修改通知 主题党日 12月19日 时间改成上午10:30');
+    await said(group(1), (t) => t.startsWith('已修改') && t.includes('10:30'));
+    s = await p().meetingSession.findFirstOrThrow({ where: { topic: '重温入党誓词' } });
+    expect([s.startsAt.toISOString(), s.place]).toEqual([new Date('2026-12-19T10:30:00+08:00').toISOString(), '3号教室']);
+    const before = await p().meetingSession.findMany({ orderBy: { startsAt: 'asc' } });
+    const n = chat.texts(group(1)).length;
+    for (const q of ['修改通知 主题党日 12月19日 改到下午3点吗？', '修改通知 主题党日 怎么改？']) await chat.say('m101', group(1), q);
+    await expect.poll(() => chat.texts(group(1)).slice(n).filter((t) => t.startsWith('这条消息像是在提问，会议没有修改。')).length).toBe(2);
+    expect(chat.texts(group(1)).slice(n).filter((t) => t.startsWith('已修改'))).toEqual([]);
+    expect(await p().meetingSession.findMany({ orderBy: { startsAt: 'asc' } })).toEqual(before);
+  });
+
   it('取消会议 without a date answers with one button per meeting, and the button cancels that one', async () => {
     await chat.say('m101', group(1), '取消会议 主题党日');
     const { card } = await chat.waitForCard(group(1), '要取消哪一个会议？');

@@ -21,8 +21,10 @@ import { backfilledCard, backfillForm, RECORD_ACTIONS, rollCallCard } from '../p
 
 // 12月18日 / 12月18号 / 2026年12月18日 / 12-18 / 12.18 / 12/18 (half- or full-width digits).
 const DATE = /(?:(\d{4})\s*年\s*)?(\d{1,2})\s*(?:月\s*(\d{1,2})\s*[日号]?|[./-](\d{1,2})(?!\d))/;
-// 改为 / 改到 …: what follows is the change.
-const CHANGE_TO = /^(?:的?会议?)?\s*(?:改为|改到|改成|调整为|调整到|改在)\s*[:：]?\s*/;
+/** 改为 / 改到 … before the new time or place. */
+export const CHANGE_WORD = /改为|改到|改成|改在|调整为|调整到|推迟到|提前到/;
+// 改为 / 时间改成 / 时间：…: what follows is the change (not 地点改为: what follows that is a place only).
+export const CHANGE_TO = new RegExp(`^(?:的?会议?)?\\s*(?:时间\\s*)?(?:${CHANGE_WORD.source})\\s*[:：]?\\s*|^(?:会议)?时间\\s*[:：]\\s*`);
 const narrow = (s: string) => s.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0)).replace(/[．／－]/g, (c) => ({ '．': '.', '／': '/', '－': '-' })[c]!);
 
 /**
@@ -48,12 +50,14 @@ export function pickByDate(list: SessionView[], text: string, tz: string): { lis
   return { list: same, rest };
 }
 
-const TIME_FIRST = /^(?:\d{1,2}\s*[:：]\s*\d{2}|[上下]午|早上|上午|中午|晚上|傍晚|\d{1,2}\s*点)/;
-
-/** A date in a change of a picked meeting that gives a time only (改为 15:00) keeps the meeting's day. */
+/**
+ * A change of a picked meeting that gives a time but no day (改为 15:00, 两点半, 14:30-16:30) keeps the
+ * meeting's day; what time-reading finds no day in is what gets it (14:30-16:30 is no date 30-16).
+ */
 export function onDayOf(s: SessionView, change: string, tz: string): string {
   const text = change.replace(CHANGE_TO, '').trim();
-  if (!text || DATE.test(narrow(text)) || !TIME_FIRST.test(narrow(text))) return text;
+  const when = text ? parseWhen(text, s.startsAt, tz) : null;
+  if (!when || when.ok || when.problem !== 'no_date') return text;
   const l = toLocal(s.startsAt, tz);
   return `${l.month}月${l.day}日 ${text}`;
 }

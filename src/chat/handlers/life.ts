@@ -11,7 +11,7 @@ import type { AttendanceStatus } from '../../generated/prisma/enums.js';
 import { fail } from '../../services/kernel.js';
 import { DEFAULT_LIFE, cardTokenTtlSeconds, type LifeOptions } from '../../domain/life/options.js';
 import { STANDARD_MEETING_KINDS } from '../../domain/meeting-kinds.js';
-import { findKindIn, matchKind, parseNotice, splitNames, type NoticeDraft } from '../../domain/life/notice.js';
+import { asksSomething, findKindIn, matchKind, parseNotice, splitNames, type NoticeDraft } from '../../domain/life/notice.js';
 import { parseWhen } from '../../domain/life/when.js';
 import { formatDateTime, formatShort } from '../../domain/life/time.js';
 import { parsePeriod, periodOf } from '../../domain/life/period.js';
@@ -36,7 +36,7 @@ import {
   whichText,
 } from '../presenters/life.js';
 import { LEDGER_ACTION, ledgerTarget } from '../../web/ledger-files.js';
-import { onDayOf, pickByDate } from './life-records.js';
+import { CHANGE_TO, CHANGE_WORD, onDayOf, pickByDate } from './life-records.js';
 import { attachmentsOf } from './obligations.js';
 import { withRecordButtons } from './duty-forms.js';
 import { DUTY_CATEGORY } from '../../domain/life/compliance.js';
@@ -158,6 +158,7 @@ async function changeNotice(ctx: Context, rest: string, o: LifeDeps & LifeOption
   if (!text) fail('meeting.change_usage');
   const named = matchKind(await meetings.branchKinds(ctx.unit), text);
   if (named) text = named.rest;
+  refuseQuestion(text);
   let candidates = await meetings.changeableSessions(ctx.unit, { branchId: await ctx.chatBranchId() });
   if (named) candidates = candidates.filter((s) => s.kind.id === named.kind.id);
   if (!candidates.length) fail('meeting.nothing_to_change');
@@ -173,9 +174,12 @@ async function changeNotice(ctx: Context, rest: string, o: LifeDeps & LifeOption
   return applyChange(ctx, one, onDayOf(one, pickByDate([one], text, o.timezone).rest.replace(CHANGE_TO, ''), o.timezone), o);
 }
 
-/** 改为 / 改到 … before the new time or place. */
-const CHANGE_WORD = /改为|改到|改成|改在|调整为|调整到|推迟到|提前到/;
-const CHANGE_TO = new RegExp(`^(?:的?会议?)?\\s*(?:${CHANGE_WORD.source})\\s*[:：]?\\s*`);
+/** 地点改为 …: what follows is the new place only. */
+const PLACE_CHANGE = new RegExp(`^(?:会议)?地点\\s*(?:${CHANGE_WORD.source}|[:：])\\s*[:：]?\\s*`);
+/** What is asked in a change (改到下午3点吗？, 怎么改？) changes nothing; 主题：… may ask what it likes. */
+function refuseQuestion(change: string): void {
+  if (asksSomething(change.replace(/(?:会议)?主题\s*[:：][\s\S]*$/, ''))) fail('meeting.change_question');
+}
 
 /** The change written after the meeting (a new time, place or 主题：…) applied to `s`. */
 async function applyChange(ctx: Context, s: SessionView, change: string, o: LifeDeps & LifeOptions): Promise<void> {
@@ -183,11 +187,14 @@ async function applyChange(ctx: Context, s: SessionView, change: string, o: Life
   const topicMatch = text.match(/(?:会议)?主题\s*[:：]\s*(.+)$/);
   const topic = topicMatch ? topicMatch[1]!.trim() : null;
   if (topicMatch) text = text.slice(0, topicMatch.index).trim();
-  const when = text ? parseWhen(text, ctx.now, o.timezone) : null;
+  refuseQuestion(text);
+  const placeOnly = PLACE_CHANGE.exec(text);
+  const when = text && !placeOnly ? parseWhen(text, ctx.now, o.timezone) : null;
   let startsAt: Date | null = null;
   let endsAt: Date | null = null;
   let place: string | null = null;
-  if (when?.ok) {
+  if (placeOnly) place = text.slice(placeOnly[0].length).trim() || null;
+  else if (when?.ok) {
     startsAt = when.at;
     endsAt = when.end ?? null;
     place = when.rest.replace(PLACE_LABEL, '') || null;

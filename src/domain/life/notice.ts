@@ -62,6 +62,8 @@ const LABEL_PLACE = /(?:会议)?地点\s*[:：]\s*/;
 const LABEL_TIME = /(?:会议|开会)?时间\s*[:：]\s*/g;
 /** What is left for the place asks something (明天下午3点开会吗？, 14:30 在哪开？, 怎么写？): a question, not a notice. */
 const PLACE_QUESTION = /[?？]|吗|呢|怎么|是不是|是否|哪|什么/;
+/** Whether a notice's or a change's text asks something rather than saying it. */
+export const asksSomething = (text: string): boolean => PLACE_QUESTION.test(text);
 const GROUP_NAME = /第[一二三四五六七八九十\d]+党小组/;
 
 export function splitNames(s: string): string[] {
