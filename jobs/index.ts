@@ -1,7 +1,8 @@
 // All background work in one place, used by the service (RUN_WORKERS=true) and by `npm run worker`:
 // delivery, reminders, task prompts, and a maintenance queue whose Job Schedulers run the outbox
 // sweep (every 30 s), the reminder dispatcher (every minute), the compliance scan (daily 08:30),
-// the pledge reminders (daily 09:30, jobs/pledges.ts) and the attachment downloads (every 5 s).
+// the pledge reminders (daily 09:30, jobs/pledges.ts), the attachment downloads (every 5 s) and the
+// 驾驶舱's kept figures (after start and daily 00:20, src/services/dashboard-figures.ts).
 // Producers (enqueue, schedule) work without workers; startWorkers() adds the consumers. Any number
 // of processes may run workers: every job is idempotent against the database.
 // Schedulers live in the queue backend: a Redis that comes back empty (restart without persistence,
@@ -23,8 +24,9 @@ import { PromptService } from './prompt.js';
 import { complianceScan } from './compliance.js';
 import { INBOUND_RETENTION_DAYS, purgeInbound } from '../src/state/inbound.js';
 import { pruneKeptFigures } from '../src/services/dashboard-figures.js';
+import { keepFigures } from '../src/services/dashboard.js';
 import { PledgeReminders, PLEDGE_REMIND_JOB, PLEDGE_REMIND_SCHEDULER } from './pledges.js';
-import { jobPresenters } from './run.js';
+import { jobPresenters, runAsSystem } from './run.js';
 import { scheduledBackup } from '../src/db/backup.js';
 import { AttachmentFetcher, ATTACHMENTS_EVERY_MS, ATTACHMENTS_JOB } from './attachments.js';
 
@@ -35,6 +37,7 @@ export const MAINTENANCE_QUEUE = 'maintenance';
  * them (outbox sweep, reminder dispatch, attachment downloads: WeCom's file urls live 5 minutes).
  */
 export const LONG_JOBS_QUEUE = 'maintenance-long';
+const KEEP_FIGURES_JOB = 'keep-figures';
 /** How often a worker process looks for missing schedulers (they are back within a minute). */
 export const RECONCILE_EVERY_MS = 30_000;
 
@@ -143,6 +146,10 @@ export class Jobs {
           clock: this.deps.clock ?? (() => new Date()),
         });
       }
+      if (job.name === KEEP_FIGURES_JOB) {
+        const now = (this.deps.clock ?? (() => new Date()))();
+        return (await runAsSystem(db, this.presenters, now, (unit) => keepFigures(unit, { timezone: config.timezone, atRiskDays: config.life.atRiskDays }))).result;
+      }
       if (job.name === 'backup') {
         const r = await scheduledBackup(db, config.dataDir, config.backup.keep, (this.deps.clock ?? (() => new Date()))());
         log.info({ file: r.file, bytes: r.bytes, removed: r.removed.length }, 'backup written');
@@ -156,6 +163,8 @@ export class Jobs {
       if (s.long) await this.maintenance.removeJobScheduler(s.id);
       await this.queueOf(s).upsertJobScheduler(s.id, s.repeat, s.template);
     }
+    // The kept 驾驶舱 figures were emptied at start: computed again in the background, not by the first viewer.
+    await this.long.add(KEEP_FIGURES_JOB, {}, { removeOnComplete: { count: 10 }, removeOnFail: { count: 50 } });
     await this.prompts.syncTemplates();
     const r = await this.prompts.reconcile();
     const swept = await this.deliverer.sweep();
@@ -178,6 +187,8 @@ export class Jobs {
     return [
       { id: 'outbox-sweep', repeat: { every: 30_000 }, template: { name: 'sweep', opts: keep } },
       { id: 'reminder-dispatch', repeat: { every: 60_000 }, template: { name: 'dispatch', opts: keep } },
+      // Statuses move with the day: the kept 驾驶舱 figures are computed again after midnight.
+      { id: 'dashboard-figures', long: true, repeat: { pattern: '20 0 * * *', tz }, template: { name: KEEP_FIGURES_JOB, opts: keep } },
       { id: 'compliance-scan', long: true, repeat: { pattern: config.jobs.complianceCron, tz }, template: { name: 'compliance', opts: keep } },
       { id: PLEDGE_REMIND_SCHEDULER, repeat: { pattern: config.jobs.pledgeRemindCron, tz }, template: { name: PLEDGE_REMIND_JOB, opts: keep } },
       // Embedded mode only (one process owns DATA_DIR); PostgreSQL is backed up with pg_dump.

@@ -2,7 +2,7 @@
 // task prompt, an organ committee's 工作提示 reaches every branch chat and its report counts what
 // happened, and a reminder due 30 s after its notice is written fires on time (the notice hands
 // its plan to the jobs side; the minute dispatcher is only the backstop).
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { App } from '../../src/app.js';
 import { startTestApp, tempDataDir } from '../helpers/app.js';
 import { ChatDriver, direct, group } from '../helpers/chat.js';
@@ -36,7 +36,15 @@ describe('jobs in the service', () => {
         const maintenance = (await app.queue.createQueue(MAINTENANCE_QUEUE).getJobSchedulers(0, -1)).map((s) => s.key).sort();
         expect(maintenance).toEqual(['attachment-fetch', 'inbound-purge', 'outbox-sweep', 'pledge-reminders', 'reminder-dispatch']);
         // The scan over the whole tree may take minutes: on its own queue it holds up none of the above.
-        expect((await app.queue.createQueue(LONG_JOBS_QUEUE).getJobSchedulers(0, -1)).map((s) => s.key)).toEqual(['compliance-scan']);
+        expect((await app.queue.createQueue(LONG_JOBS_QUEUE).getJobSchedulers(0, -1)).map((s) => s.key).sort()).toEqual(['compliance-scan', 'dashboard-figures']);
+        // The kept 驾驶舱 figures, emptied at start, are computed again in the background: this quarter's and the last, for every branch.
+        await vi.waitFor(async () => {
+          const [row] = await app.db.sql.query<{ kept: number; branches: number }>(
+            `SELECT (SELECT count(*)::int FROM "NodeFigures" WHERE "nodeId" IN (SELECT id FROM "OrgNode" WHERE kind = 'BRANCH')) AS kept,
+                    (SELECT count(*)::int FROM "OrgNode" WHERE kind = 'BRANCH') AS branches`,
+          );
+          expect(row!.kept).toBe(2 * row!.branches);
+        }, { timeout: 30_000, interval: 200 });
         seen.push(keys);
         // As a version before the long queue left it: the next start takes it off the maintenance queue.
         if (i === 0) await app.queue.createQueue(MAINTENANCE_QUEUE).upsertJobScheduler('compliance-scan', { every: 3_600_000 }, { name: 'compliance' });
