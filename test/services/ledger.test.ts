@@ -175,6 +175,19 @@ describe.each(['pglite', 'postgres'] as const)('the inspection ledger on %s', (k
     await expect(exportLedgerFile(h.db, { code: 'demo-branch-1-g1', period: '2026Q4', out, now: EXPORT })).rejects.toThrow('没有代码为「demo-branch-1-g1」的党支部或机关党委');
   });
 
+  it('names the 党课 lecturer the minutes give in the workbook', async () => {
+    const b3 = (await h.db.prisma.orgNode.findUniqueOrThrow({ where: { code: 'demo-branch-3' } })).id;
+    const kinds = (await h.run(h.system, EXPORT, (u) => branchKinds(u))).result;
+    const draft = { kind: kinds.find((x) => x.code === 'party_lecture')!, at: at('2026-12-02T14:30:00+08:00'), place: '报告厅', topic: '新时代党的建设', attendeeNames: [], groupName: null };
+    const id = (await h.run(await who('m301'), at('2026-11-20T10:00:00+08:00'), (u) => createNotice(u, { branchId: b3, draft }))).result.session.id;
+    for (const code of ['m301', 'm302', 'm303']) await h.run(await who(code), at('2026-12-02T14:20:00+08:00'), (u) => checkIn(u, { sessionId: id }));
+    await h.run(await who('m301'), at('2026-12-02T17:00:00+08:00'), (u) => saveMinutes(u, { sessionId: id, summary: '书记讲党课。', untitled: (n) => `附件${n}`, lecturer: '郑凯' }));
+    const d = (await h.run(secretary, EXPORT, (u) => ledgerData(u, { nodeId: b3, period: Q4 }))).result;
+    const ws = (await reopen(d)).getWorksheet('党课')!;
+    const head = values(ws, 2) as string[];
+    expect(ws.getRow(3).getCell(head.indexOf('讲课人') + 1).value).toBe('郑凯');
+  });
+
   it('does not count a 党员大会 attended by half or fewer of those expected as held (实开), and flags it', async () => {
     const b3 = (await h.db.prisma.orgNode.findUniqueOrThrow({ where: { code: 'demo-branch-3' } })).id;
     const kinds = (await h.run(h.system, EXPORT, (u) => branchKinds(u))).result;
