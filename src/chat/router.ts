@@ -71,9 +71,11 @@ export interface CommandMatch {
 }
 
 // A text that asks about something is not the thing itself: 签到了吗, 请假条模板怎么写, 通知书怎么写.
-const QUESTION = /(?:吗|么|呢|怎么|怎样|如何|咋|什么|哪些|哪个|哪里|为什么|为啥|能否|是否|[?？])/;
+const QUESTION = /(?:吗|么|呢|怎么|怎样|如何|咋|什么|啥|哪|谁|为什么|能否|是否|[?？])/;
 // A keyword followed at once by one of these names another thing: 请假条, 通知书, 签到表, 签到情况.
 const OTHER_NOUN = /^(?:条|书|单|表|册|率|情况|统计|名单|记录|人数|模板|范本|格式|流程|规定|要求|制度|说明|须知)/;
+/** 请假的同志请私聊, 补签的话找谁: a keyword followed at once by 的 describes something; it is not the command. */
+const MODIFIER = /^的/;
 const SEPARATOR = /^[\s:：,，]+/;
 /** The phrase attached to a keyword ends at the first space or punctuation (a trailing ？ still belongs to it). */
 const ATTACHED = /^[^\s,，。；;:：!！、]*/;
@@ -187,7 +189,7 @@ function matchRoute(route: CommandSpec, text: string): { match: RegExpMatchArray
     if (!text.startsWith(keyword)) continue;
     const after = text.slice(keyword.length);
     const separated = SEPARATOR.test(after);
-    if (!separated && OTHER_NOUN.test(after)) continue;
+    if (!separated && (OTHER_NOUN.test(after) || MODIFIER.test(after))) continue;
     if (route.changes && !separated && QUESTION.test(ATTACHED.exec(after)![0])) continue;
     const rest = after.replace(SEPARATOR, '');
     if (!route.changes && QUESTION.test(rest.replace(/[?？]+$/, ''))) continue; // 我的任务？ still asks for the list
