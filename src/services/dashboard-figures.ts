@@ -6,7 +6,8 @@
 // A kept row is used only while it is certainly current:
 // - nothing it depends on changed since: every table the figures read writes, in the same transaction, the
 //   nodes a change touches to FiguresChange (triggers, migration 20261203170000_dashboard_kept_figures), and
-//   a row is stale once a change exists that the snapshot it was computed under did not see;
+//   a row is stale once a change exists by a transaction not visible in the snapshot taken before its
+//   computation read anything (so a change committed during a computation is never missed);
 // - the same local day (statuses move with the day) and the same options (time zone, at-risk days);
 // - no meeting of the node (or attended by its members) started between its computation and now.
 // Anything else is computed again, only for the nodes that need it, and kept. The table is emptied at every
@@ -162,7 +163,7 @@ export async function figuresFor(
     `SELECT coalesce(json_agg(json_build_array(f."nodeId", f."periodKey", (extract(epoch FROM f."asOf") * 1000)::bigint, f.counts, CASE WHEN $6 THEN f.lines END)), '[]')::text AS rows
        FROM "NodeFigures" f
       WHERE f."nodeId" = ANY($1::text[]) AND f."periodKey" = ANY($2::text[]) AND f.params = $3 AND f.day = $4 AND f."asOf" <= $5
-        AND NOT EXISTS (SELECT 1 FROM "FiguresChange" c WHERE c."nodeId" IN (f."nodeId", '*') AND NOT pg_visible_in_snapshot(c.xid, f.snapshot::pg_snapshot))`,
+        AND NOT EXISTS (SELECT 1 FROM "FiguresChange" c WHERE c."nodeId" IN (f."nodeId", '*') AND c.xid >= pg_snapshot_xmin(f.snapshot) AND NOT pg_visible_in_snapshot(c.xid, f.snapshot))`,
     wanted.map((n) => n.id),
     keys,
     params,
@@ -230,7 +231,7 @@ function revive(lines: ObligationLine[]): ObligationLine[] {
 /** Compute the figures of the nodes for each period from the data, and keep them. */
 async function computeFigures(unit: Unit, input: { branches: TreeNode[]; owners: TreeNode[]; periods: PeriodRange[] }, o: DashboardOptions): Promise<FiguresByPeriod> {
   const { tx, now } = unit;
-  // Taken before any data is read: a change this computation may not have seen is not visible in it.
+  // Taken before any data is read: a change by a transaction not visible in it may not be seen by what follows.
   const [{ snapshot }] = (await tx.$queryRawUnsafe<Array<{ snapshot: string }>>(`SELECT pg_current_snapshot()::text AS snapshot`)) as [{ snapshot: string }];
   const ids = [...input.branches, ...input.owners].map((n) => n.id);
   const data = await loadCompliance(tx, ids, input.periods, now, o.timezone);
@@ -256,7 +257,7 @@ async function computeFigures(unit: Unit, input: { branches: TreeNode[]; owners:
   for (let i = 0; i < rows.length; i += 500) {
     await tx.$executeRawUnsafe(
       `INSERT INTO "NodeFigures" ("nodeId", "periodKey", params, day, "asOf", snapshot, counts, lines)
-       SELECT x."nodeId", x."periodKey", $2, $3, $4, $5, x.counts, x.lines FROM jsonb_to_recordset($1::jsonb) AS x("nodeId" text, "periodKey" text, counts jsonb, lines jsonb)
+       SELECT x."nodeId", x."periodKey", $2, $3, $4, $5::pg_snapshot, x.counts, x.lines FROM jsonb_to_recordset($1::jsonb) AS x("nodeId" text, "periodKey" text, counts jsonb, lines jsonb)
        ON CONFLICT ("nodeId", "periodKey", params) DO UPDATE SET day = EXCLUDED.day, "asOf" = EXCLUDED."asOf", snapshot = EXCLUDED.snapshot, counts = EXCLUDED.counts, lines = EXCLUDED.lines`,
       JSON.stringify(rows.slice(i, i + 500)),
       `${o.timezone}|${o.atRiskDays}`,
@@ -276,7 +277,7 @@ export async function pruneKeptFigures(db: SqlLike): Promise<void> {
   const sql = asSql(db);
   await sql.query(
     `DELETE FROM "NodeFigures" f WHERE f."asOf" < now() - interval '2 days'
-        OR EXISTS (SELECT 1 FROM "FiguresChange" c WHERE c."nodeId" IN (f."nodeId", '*') AND c.at < now() - interval '10 minutes' AND NOT pg_visible_in_snapshot(c.xid, f.snapshot::pg_snapshot))`,
+        OR EXISTS (SELECT 1 FROM "FiguresChange" c WHERE c."nodeId" IN (f."nodeId", '*') AND c.at < now() - interval '10 minutes' AND NOT pg_visible_in_snapshot(c.xid, f.snapshot))`,
   );
   await sql.query(`DELETE FROM "FiguresChange" WHERE at < now() - interval '10 minutes'`);
 }

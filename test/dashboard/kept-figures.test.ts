@@ -117,13 +117,13 @@ describe.each(['postgres', 'pglite'] as const)('kept 驾驶舱 figures on %s', (
     }
   }, 120_000);
 
-  it('a row computed under a snapshot that did not see a change is stale', async () => {
+  it('a row whose computation began before a change committed is stale', async () => {
     const now = at('2026-12-22T09:00:00');
     await views(now);
+    // As if the rows had been computed while the change below was being made: their reading began before it.
     const [{ snapshot }] = (await app.db.sql.query<{ snapshot: string }>(`SELECT pg_current_snapshot()::text AS snapshot`)) as [{ snapshot: string }];
     await app.db.prisma.member.update({ where: { id: member['m104']! }, data: { name: '赵四' } });
-    // As if the row had been computed while the change was being made: its snapshot is older than the change.
-    await app.db.sql.query(`UPDATE "NodeFigures" SET snapshot = $1, "asOf" = $2`, [snapshot, at('2026-12-22T08:59:00')]);
+    await app.db.sql.query(`UPDATE "NodeFigures" SET snapshot = $1::pg_snapshot, "asOf" = $2`, [snapshot, at('2026-12-22T08:59:00')]);
     const later = at('2026-12-22T09:05:00');
     await views(later);
     const after = await asOf();

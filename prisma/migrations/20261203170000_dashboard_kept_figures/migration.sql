@@ -5,7 +5,7 @@ CREATE TABLE "NodeFigures" (
     "params" TEXT NOT NULL,
     "day" TEXT NOT NULL,
     "asOf" TIMESTAMPTZ(3) NOT NULL,
-    "snapshot" TEXT NOT NULL,
+    "snapshot" pg_snapshot NOT NULL,
     "counts" JSONB NOT NULL,
     "lines" JSONB NOT NULL,
 
@@ -23,7 +23,7 @@ CREATE TABLE "FiguresChange" (
 );
 
 -- CreateIndex
-CREATE INDEX "FiguresChange_nodeId_idx" ON "FiguresChange"("nodeId");
+CREATE INDEX "FiguresChange_nodeId_xid_idx" ON "FiguresChange"("nodeId", "xid");
 
 -- CreateIndex
 CREATE INDEX "FiguresChange_at_idx" ON "FiguresChange"("at");
@@ -34,8 +34,9 @@ CREATE INDEX "MeetingSession_startsAt_idx" ON "MeetingSession"("startsAt");
 
 -- The 驾驶舱's kept figures (NodeFigures) are valid only while nothing they were computed from changed.
 -- Every table they read tells which nodes a change touches, in the same transaction, by a row in
--- FiguresChange; the reader compares each change's transaction with the snapshot a kept row was computed
--- under (pg_visible_in_snapshot), so a change committed during a computation is never missed.
+-- FiguresChange; a kept row is stale once a change exists by a transaction not visible in the snapshot taken
+-- before its computation read anything (pg_visible_in_snapshot; the index on (nodeId, xid) leaves only the
+-- changes from the snapshot's xmin on to check), so a change committed during a computation is never missed.
 -- Statement-level triggers with transition tables: one row per node and statement, even for bulk imports.
 -- Their functions hold static SQL (planned once per connection: a check-in runs one on every click).
 -- A 党小组 stands for its branch; '*' for every node.
