@@ -131,6 +131,32 @@ describe.each(['postgres', 'pglite'] as const)('kept 驾驶舱 figures on %s', (
     expect(after[b2()]).toBe(at('2026-12-22T08:59:00').getTime());
   });
 
+  it('every other table the figures read tells the node a change touches (a 党小组 its branch; lists and kinds every node)', async () => {
+    const p = app.db.prisma;
+    const touched = async (change: () => Promise<unknown>): Promise<string[]> => {
+      const [{ last }] = (await app.db.sql.query<{ last: string }>(`SELECT coalesce(max(id), 0)::text AS last FROM "FiguresChange"`)) as [{ last: string }];
+      await change();
+      const rows = await app.db.sql.query<{ nodeId: string }>(`SELECT DISTINCT "nodeId" FROM "FiguresChange" WHERE id > $1::bigint ORDER BY 1`, [last]);
+      return rows.map((r) => r.nodeId);
+    };
+    const m = member['m202']!;
+    const pledge = await p.pledge.create({ data: { campaignId: (await p.pledgeCampaign.findFirstOrThrow()).id, memberId: m, status: 'APPROVED', items: { create: [{ position: 1, content: '带头学习' }] } }, include: { items: true } });
+    const cases: Array<[string, () => Promise<unknown>, string[]]> = [
+      ['a post', () => p.post.create({ data: { memberId: m, orgNodeId: b2(), title: 'PUBLICITY_MEMBER' } }), [b2()]],
+      ['a 民主评议 result', () => p.memberReview.create({ data: { branchId: b2(), memberId: m, year: 2026, result: 'EXCELLENT', recordedById: m } }), [b2()]],
+      ['a 组织生活会 step', () => p.lifeMeetingStep.create({ data: { branchId: b2(), year: 2026, step: 'consult', text: '征求意见', recordedById: m } }), [b2()]],
+      ['a 践诺 report', () => p.progressReport.create({ data: { pledgeItemId: pledge.items[0]!.id, period: '2026Q4', state: 'DONE', evidence: '已完成' } }), [b2()]],
+      ['a new 党小组', () => p.orgNode.create({ data: { code: 'kept-g', kind: 'GROUP', name: '第三党小组', parentId: b2() } }), [b2()]],
+      ['a group chat bound', async () => {
+        const c = await p.chat.create({ data: { platform: 'CONSOLE', platformChatId: 'kept-figures-chat', kind: 'GROUP' } });
+        await p.chat.update({ where: { id: c.id }, data: { orgNodeId: b2() } });
+      }, [b2()]],
+      ['a meeting kind', () => p.meetingKind.updateMany({ where: { code: 'theme_day' }, data: { name: '主题党日' } }), ['*']],
+      ['a member moved', () => p.member.update({ where: { id: m }, data: { branchId: b1() } }), [b1(), b2()].sort()],
+    ];
+    for (const [name, change, nodes] of cases) expect([name, await touched(change)]).toEqual([name, nodes]);
+  });
+
   it('pruning drops rows an old change made stale, then the old changes', async () => {
     await views(at('2026-12-22T10:00:00'));
     await app.db.sql.query(`INSERT INTO "FiguresChange" ("nodeId", at) VALUES ($1, now() - interval '1 hour')`, [b2()]);
