@@ -86,6 +86,16 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
       log.warn('CONSOLE_ENABLED=true in production: /console lets anyone who reaches this port act as any member; turn it off unless you are testing');
     }
 
+    // The queue backend opens beside the database (embedded: its PGlite starts in a thread of its own).
+    const queueOpening = openQueueBackend({
+      kind: config.queue.backend,
+      redisUrl: config.queue.redisUrl,
+      databaseUrl: config.queue.databaseUrl,
+      dataDir: config.dataDir,
+      prefix: config.queue.prefix,
+    });
+    queueOpening.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+    cleanups.push(async () => (await queueOpening.catch(() => undefined))?.close());
     const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
     cleanups.push(() => db.close());
     const migrated = await db.migrate();
@@ -102,14 +112,7 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
     if (kinds) log.info({ meetingKinds: kinds }, 'installed the standard meeting kinds');
     if (await isEmpty(db.prisma)) log.warn('no organisation yet: import the roster (npm run cli -- org template, then org import; README "Deploying for a real organ")');
 
-    const queue = await openQueueBackend({
-      kind: config.queue.backend,
-      redisUrl: config.queue.redisUrl,
-      databaseUrl: config.queue.databaseUrl,
-      dataDir: config.dataDir,
-      prefix: config.queue.prefix,
-    });
-    cleanups.push(() => queue.close());
+    const queue = await queueOpening;
     log.info({ queue: queue.kind }, 'queue backend ready');
 
     const tokens = new TokenSigner(secret, config.appSecretPrevious);

@@ -6,9 +6,9 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import * as bullmq from 'bullmq';
 import type { Processor, QueueOptions, WorkerOptions } from 'bullmq';
-import type { PGlite } from '@electric-sql/pglite';
 import type { QueueBackendKind } from '../config.js';
-import { createPGlitePool, openPGlite } from './pglite-pool.js';
+import { createPGlitePool, openPGlite, type PGliteSession } from './pglite-pool.js';
+import { PGliteThread, pgliteThreadAvailable } from './pglite-thread.js';
 import { settles, withTimeout } from '../util/timeout.js';
 
 export type Queue = bullmq.Queue;
@@ -31,6 +31,8 @@ export interface QueueBackendOptions {
   databaseUrl?: string;
   /** Embedded: the data directory (the queue lives in <dir>/queue), or memory:// in tests. */
   dataDir?: string;
+  /** Embedded: PGlite in a worker thread (default: when running compiled) or in this thread. */
+  thread?: boolean;
   prefix: string;
 }
 
@@ -103,7 +105,9 @@ export async function openQueueBackend(opts: QueueBackendOptions): Promise<Queue
     return tracked('postgres', postgres, pool, undefined, () => pool.query('SELECT 1'), () => pool.end());
   }
   const dir = opts.dataDir ?? 'memory://';
-  const db: PGlite = await openPGlite(dir.startsWith('memory://') ? dir : path.join(dir, 'queue'), 'queue');
+  const queueDir = dir.startsWith('memory://') ? dir : path.join(dir, 'queue');
+  // Compiled (production): in a worker thread of its own (pglite-thread.ts); from source in-thread.
+  const db: PGliteSession = (opts.thread ?? pgliteThreadAvailable()) ? await PGliteThread.open(queueDir, 'queue') : await openPGlite(queueDir, 'queue');
   const pool = createPGlitePool(db);
   await migrateQueue(pool);
   return tracked('embedded', postgres, pool, undefined, () => db.query('SELECT 1'), async () => {

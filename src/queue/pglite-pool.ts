@@ -14,8 +14,21 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
-import { PGlite, types } from '@electric-sql/pglite';
+import { PGlite, types, type QueryOptions, type Results } from '@electric-sql/pglite';
 import type { PgNotification, PgPool, PgPoolClient, PgQueryResult } from 'bullmq';
+
+/**
+ * What the pool needs of a PGlite: the instance itself, or one running in a worker thread
+ * (PGliteThread, pglite-thread.ts). Query options other than PG_COMPAT are not used here.
+ */
+export interface PGliteSession {
+  readonly closed: boolean;
+  exec(sql: string, options?: QueryOptions): Promise<Results[]>;
+  query<T>(sql: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>>;
+  isInTransaction(): boolean;
+  listen(channel: string, callback: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
 
 /**
  * Opens PGlite so that a process which closes it exits promptly.
@@ -99,7 +112,7 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 /** node-postgres returns int8 (and int8[]) as strings; PGlite as numbers. BullMQ is written
  *  against pg (it `Number()`s bigint columns), so mirror pg rather than risk a subtle mismatch. */
 const keepString = (v: string) => v;
-const PG_COMPAT = {
+export const PG_COMPAT: QueryOptions = {
   parsers: {
     [types.INT8]: keepString,
     1016: (v: string) => types.arrayParser(v, keepString, 1016) as unknown,
@@ -160,7 +173,7 @@ export class PGlitePool extends EventEmitter implements PgPool {
   private ended = false;
 
   constructor(
-    private readonly db: PGlite,
+    private readonly db: PGliteSession,
     private readonly opts: PGlitePoolOptions = {},
   ) {
     super();
@@ -260,7 +273,7 @@ export class PGlitePool extends EventEmitter implements PgPool {
   }
 
   /** @internal */
-  get pglite(): PGlite {
+  get pglite(): PGliteSession {
     return this.db;
   }
 
@@ -371,6 +384,6 @@ export class PGlitePoolClient extends EventEmitter implements PgPoolClient {
 /** Wraps one PGlite as a pool for `new Queue(name, { connection: pool })` under
  *  `withBackend(createPostgresBackend)`. BullMQ's `runMigrations` needs one session, so pass it a
  *  client: `const c = await pool.connect(); try { await runMigrations(c) } finally { c.release() }`. */
-export function createPGlitePool(db: PGlite, options?: PGlitePoolOptions): PGlitePool {
+export function createPGlitePool(db: PGliteSession, options?: PGlitePoolOptions): PGlitePool {
   return new PGlitePool(db, options);
 }

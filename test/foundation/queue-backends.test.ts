@@ -10,9 +10,10 @@ afterAll(async () => {
   for (const d of drops) await d();
 });
 
-const backends: Array<[string, () => Promise<QueueBackend>]> = [
-  ['redis', () => openQueueBackend({ kind: 'redis', redisUrl: REDIS_URL, prefix: redisPrefix() })],
+const backends: Array<[string, QueueBackend['kind'], () => Promise<QueueBackend>]> = [
+  ['redis', 'redis', () => openQueueBackend({ kind: 'redis', redisUrl: REDIS_URL, prefix: redisPrefix() })],
   [
+    'postgres',
     'postgres',
     async () => {
       const db = await freshPostgres({ migrated: false });
@@ -20,10 +21,12 @@ const backends: Array<[string, () => Promise<QueueBackend>]> = [
       return openQueueBackend({ kind: 'postgres', databaseUrl: db.url, prefix: 'unused' });
     },
   ],
-  ['embedded', () => openQueueBackend({ kind: 'embedded', dataDir: 'memory://', prefix: 'unused' })],
+  ['embedded', 'embedded', () => openQueueBackend({ kind: 'embedded', dataDir: 'memory://', prefix: 'unused', thread: false })],
+  // As the compiled service runs it: PGlite in a worker thread of its own.
+  ['embedded in a worker thread', 'embedded', () => openQueueBackend({ kind: 'embedded', dataDir: 'memory://', prefix: 'unused', thread: true })],
 ];
 
-describe.each(backends)('queue backend %s', (kind, open) => {
+describe.each(backends)('queue backend %s', (_label, kind, open) => {
   it('enqueues, delays and processes a job through the same code path', async () => {
     const backend = await open();
     opened.push(backend);

@@ -2,9 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresBackend, runMigrations, withBackend, type Job } from 'bullmq';
 import type { EventEmitter } from 'node:events';
-import type { PGlite } from '@electric-sql/pglite';
 import type { PgNotification } from 'bullmq';
-import { createPGlitePool, openPGlite, type PGlitePool, type PGlitePoolClient } from '../../src/queue/pglite-pool.js';
+import { createPGlitePool, openPGlite, type PGlitePool, type PGlitePoolClient, type PGliteSession } from '../../src/queue/pglite-pool.js';
+import { PGliteThread } from '../../src/queue/pglite-thread.js';
 
 const { Queue, Worker } = withBackend(createPostgresBackend);
 type Closable = { close(): Promise<void> };
@@ -14,13 +14,6 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** BullMQ's Worker default `drainDelay` (seconds): how long an idle worker blocks in waitForJob
  *  before polling again. A job seen faster than this was woken by LISTEN/NOTIFY, not by the poll. */
 const DEFAULT_DRAIN_DELAY_MS = 5_000;
-
-let db: PGlite;
-let pool: PGlitePool;
-const queues: Closable[] = [];
-const workers: Closable[] = [];
-/** Every NOTIFY any pooled client received (the worker's LISTEN client among them). */
-const notifications: Array<{ channel: string; payload?: string; at: number }> = [];
 
 function track<T extends Closable>(list: Closable[], x: T): T {
   list.push(x);
@@ -38,29 +31,43 @@ function waitFor(worker: EventEmitter, count: number): Promise<Array<{ job: Job;
   });
 }
 
-beforeAll(async () => {
-  db = await openPGlite('memory://');
-  pool = createPGlitePool(db);
-  pool.on('connect', (client: PGlitePoolClient) => {
-    client.on('notification', (msg: PgNotification) => notifications.push({ ...msg, at: Date.now() }));
+// The same facade over PGlite in this thread (tests, runs from source) and in a worker thread of
+// its own (the compiled service: src/queue/pglite-thread.ts).
+const sessions: Array<[string, () => Promise<PGliteSession>]> = [
+  ['in this thread', () => openPGlite('memory://')],
+  ['in a worker thread', () => PGliteThread.open('memory://')],
+];
+
+describe.each(sessions)('PGlite pool facade under BullMQ, PGlite %s', { timeout: 30_000 }, (_where, open) => {
+  let db: PGliteSession;
+  let pool: PGlitePool;
+  const queues: Closable[] = [];
+  const workers: Closable[] = [];
+  /** Every NOTIFY any pooled client received (the worker's LISTEN client among them). */
+  const notifications: Array<{ channel: string; payload?: string; at: number }> = [];
+
+  beforeAll(async () => {
+    db = await open();
+    pool = createPGlitePool(db);
+    pool.on('connect', (client: PGlitePoolClient) => {
+      client.on('notification', (msg: PgNotification) => notifications.push({ ...msg, at: Date.now() }));
+    });
+    // runMigrations wants one session (it BEGINs, takes an advisory lock, COMMITs): a client, not the pool.
+    const client = await pool.connect();
+    try {
+      expect(await runMigrations(client)).toBeGreaterThan(0);
+    } finally {
+      client.release();
+    }
   });
-  // runMigrations wants one session (it BEGINs, takes an advisory lock, COMMITs): a client, not the pool.
-  const client = await pool.connect();
-  try {
-    expect(await runMigrations(client)).toBeGreaterThan(0);
-  } finally {
-    client.release();
-  }
-});
 
-afterAll(async () => {
-  await Promise.all(workers.map((w) => w.close()));
-  await Promise.all(queues.map((q) => q.close()));
-  await pool?.end();
-  await db?.close();
-});
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.close()));
+    await Promise.all(queues.map((q) => q.close()));
+    await pool?.end();
+    await db?.close();
+  });
 
-describe('PGlite pool facade under BullMQ', { timeout: 30_000 }, () => {
   it('adds a job and a worker processes it', async () => {
     const queue = track(queues, new Queue('basic', { connection: pool }));
     const worker = track(workers, new Worker('basic', async (job) => ({ doubled: (job.data as { n: number }).n * 2 }), { connection: pool }));
