@@ -249,6 +249,18 @@ function segmenter(): Jieba {
   return jieba;
 }
 
+/** Whether jieba cuts `text` into single characters over [at, at + n). */
+function singleCharacters(text: string, at: number, n: number): boolean {
+  let pos = 0;
+  for (const w of segmenter().cut(text, false)) {
+    const end = pos + w.length;
+    if (end > at && pos < at + n && w.length > 1) return false;
+    if (pos >= at + n) break;
+    pos = end;
+  }
+  return true;
+}
+
 /** Load the dictionary now (e.g. at start-up) instead of on the first question. */
 export function warmUpDutySearch(): void {
   segmenter();
@@ -446,7 +458,7 @@ export class DutyIndex {
     for (const t of this.topics) vocab.add(t.norm);
     for (const p of this.posts) vocab.add(normalizeQuestion(p));
     this.vocabularySet = vocab;
-    this.vocabulary = [...vocab].filter((w) => [...w].length >= 3 && /^\p{Script=Han}+$/u.test(w)).sort((a, b) => b.length - a.length);
+    this.vocabulary = [...vocab].filter((w) => [...w].length >= 2 && /^\p{Script=Han}+$/u.test(w)).sort((a, b) => b.length - a.length);
     this.topics.forEach((t, i) => {
       for (const bg of bigrams(t.norm)) {
         const list = this.topicsByBigram.get(bg) ?? [];
@@ -550,6 +562,9 @@ export class DutyIndex {
         if (diff < 0) continue;
         const span = out.slice(i, i + len);
         if (this.vocabularySet.has(span) || this.df.has(span) || !sameSound(out[i + diff]!, term[diff]!)) continue;
+        // Two characters are corrected only where the question falls apart into single characters there
+        // (党棵 → 党课): not a word of its own (当日), nor across words (组织委员 holds no 支委).
+        if (len === 2 && !singleCharacters(out, i, 2)) continue;
         out = out.slice(0, i) + term + out.slice(i + len);
         break;
       }
