@@ -157,10 +157,11 @@ export function meetingTitle(s: { kind: { name: string }; topic: string }): stri
 }
 
 // Rows locked in id order: two windows rendering some of the same cards at once cannot deadlock.
-const BUMP_FOR_CARDS = keyed(`WITH locked AS MATERIALIZED (SELECT id FROM "MeetingSession" WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE),
+// Not keyed: a generic plan for a list of ids scans a small table whole, and this runs once per window.
+const BUMP_FOR_CARDS = `WITH locked AS MATERIALIZED (SELECT id FROM "MeetingSession" WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE),
      s AS (UPDATE "MeetingSession" m SET version = m.version + 1, "updatedAt" = now() FROM locked WHERE m.id = locked.id RETURNING m.*)
      SELECT ${SESSION_VIEW}, ${CHAT_DESTINATION} AS "to"
-       FROM s ${SESSION_JOINS} LEFT JOIN "Chat" c ON c.id = s."chatId"`);
+       FROM s ${SESSION_JOINS} LEFT JOIN "Chat" c ON c.id = s."chatId"`;
 
 /**
  * Bump the sessions' versions and load them with their chats' destinations, in one statement for a
