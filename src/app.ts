@@ -145,7 +145,7 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
                 // A backend that is down is reported by its own check ("queue", "database"), not here.
                 const up = (p: Promise<void>) => p.then(() => true, () => false);
                 if (!(await up(queue.ping())) || !(await up(db.ping()))) return;
-                const missing = await withTimeout(jobs.missingSchedulers(), 2000, 'schedulers');
+                const missing = await withTimeout(queue.probe(() => jobs.missingSchedulers()), 2000, 'schedulers');
                 if (missing.length) throw new ReadinessProblem(`missing job schedulers: ${missing.join(', ')} (created again within a minute)`);
               },
             }]

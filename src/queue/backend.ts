@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import * as bullmq from 'bullmq';
 import type { Processor, QueueOptions, WorkerOptions } from 'bullmq';
 import type { QueueBackendKind } from '../config.js';
-import { createPGlitePool, openPGlite, type PGliteSession } from './pglite-pool.js';
+import { aheadOfQueued, createPGlitePool, openPGlite, type PGliteSession } from './pglite-pool.js';
 import { PGliteThread, pgliteThreadAvailable } from './pglite-thread.js';
 import { settles, withTimeout } from '../util/timeout.js';
 
@@ -21,6 +21,8 @@ export interface QueueBackend {
   createWorker(name: string, processor: Processor, opts?: Omit<WorkerOptions, 'connection'>): Worker;
   /** Resolves when the backend answers, rejects otherwise (bounded time). */
   ping(timeoutMs?: number): Promise<void>;
+  /** Runs a readiness probe's reads (embedded: ahead of the statements waiting for PGlite's one session). */
+  probe<T>(fn: () => Promise<T>): Promise<T>;
   /** Close every queue and worker made here, then the connection; bounded in time. */
   close(graceMs?: number): Promise<void>;
 }
@@ -63,6 +65,7 @@ function tracked(kind: QueueBackendKind, classes: Classes, connection: unknown, 
     async ping(timeoutMs = 2000) {
       await withTimeout(ping(), timeoutMs, '队列后端');
     },
+    probe: (fn) => fn(),
     async close(graceMs = 5000) {
       // Workers first so they finish the job in hand, then queues, then the connection. Each step
       // is bounded: with the backend unreachable BullMQ's close never resolves, and shutdown must.
@@ -110,8 +113,9 @@ export async function openQueueBackend(opts: QueueBackendOptions): Promise<Queue
   const db: PGliteSession = (opts.thread ?? pgliteThreadAvailable()) ? await PGliteThread.open(queueDir, 'queue') : await openPGlite(queueDir, 'queue');
   const pool = createPGlitePool(db);
   await migrateQueue(pool);
-  return tracked('embedded', postgres, pool, undefined, () => db.query('SELECT 1'), async () => {
+  const backend = tracked('embedded', postgres, pool, undefined, () => db.query('SELECT 1'), async () => {
     await pool.end();
     if (!db.closed) await db.close();
   });
+  return { ...backend, probe: aheadOfQueued };
 }

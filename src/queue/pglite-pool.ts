@@ -8,6 +8,7 @@
 //   transaction ends (detected with `db.isInTransaction()`, not by parsing SQL);
 // - session settings (search_path, application_name) are shared by every client;
 // - LISTEN/UNLISTEN become per-client PGlite listeners that re-emit pg's 'notification' event.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -122,16 +123,41 @@ export const PG_COMPAT: QueryOptions = {
 /** The message pg uses, which BullMQ's backend recognises while it is closing. */
 const ENDED = 'Cannot use a pool after calling end on the pool (PGlitePool)';
 
-/** FIFO async mutex: `acquire()` resolves with the function that releases it. */
+/** FIFO async mutex: `acquire()` resolves with the function that releases it; an urgent acquirer
+ *  goes before the others waiting (never before the holder). */
 class Gate {
-  private tail: Promise<void> = Promise.resolve();
-  acquire(): Promise<() => void> {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const ready = this.tail.then(() => release);
-    this.tail = this.tail.then(() => held);
-    return ready;
+  private held = false;
+  private readonly urgent: Array<() => void> = [];
+  private readonly waiting: Array<() => void> = [];
+  acquire(urgent = false): Promise<() => void> {
+    return new Promise((resolve) => {
+      const grant = () => {
+        this.held = true;
+        let released = false;
+        resolve(() => {
+          if (released) return;
+          released = true;
+          const next = this.urgent.shift() ?? this.waiting.shift();
+          if (next) next();
+          else this.held = false;
+        });
+      };
+      if (!this.held) grant();
+      else (urgent ? this.urgent : this.waiting).push(grant);
+    });
   }
+}
+
+const urgentWork = new AsyncLocalStorage<true>();
+
+/**
+ * Runs `fn` with every pool statement it makes ahead of the statements waiting for the session
+ * (not of a transaction holding it). PGlite is one session, so a readiness probe would otherwise
+ * wait behind a burst of background work (the workers' first polls and scheduler upserts at start);
+ * on PostgreSQL it would run beside them.
+ */
+export function aheadOfQueued<T>(fn: () => Promise<T>): Promise<T> {
+  return urgentWork.run(true, fn);
 }
 
 type Listen = { op: 'LISTEN' | 'UNLISTEN'; channel: string; name: string };
@@ -225,7 +251,7 @@ export class PGlitePool extends EventEmitter implements PgPool {
         }
       }
     }
-    const release = await this.gate.acquire();
+    const release = await this.gate.acquire(urgentWork.getStore() === true);
     let result: T;
     try {
       if (this.ended && !internal) throw new Error(ENDED);

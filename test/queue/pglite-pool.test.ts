@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPostgresBackend, runMigrations, withBackend, type Job } from 'bullmq';
 import type { EventEmitter } from 'node:events';
 import type { PgNotification } from 'bullmq';
-import { createPGlitePool, openPGlite, type PGlitePool, type PGlitePoolClient, type PGliteSession } from '../../src/queue/pglite-pool.js';
+import { aheadOfQueued, createPGlitePool, openPGlite, type PGlitePool, type PGlitePoolClient, type PGliteSession } from '../../src/queue/pglite-pool.js';
 import { PGliteThread } from '../../src/queue/pglite-thread.js';
 
 const { Queue, Worker } = withBackend(createPostgresBackend);
@@ -135,6 +135,24 @@ describe.each(sessions)('PGlite pool facade under BullMQ, PGlite %s', { timeout:
     } finally {
       a.release();
       b.release();
+    }
+  });
+
+  it('runs a readiness probe ahead of the statements waiting for the session, not of an open transaction', async () => {
+    const a = await pool.connect();
+    const order: string[] = [];
+    try {
+      await a.query('BEGIN');
+      const queued = [1, 2, 3].map((n) => pool.query('SELECT $1::int AS n', [n]).then(() => order.push(`queued ${n}`)));
+      await sleep(20);
+      const probe = aheadOfQueued(() => pool.query('SELECT 1')).then(() => order.push('probe'));
+      await sleep(50);
+      expect(order).toEqual([]); // the transaction still holds the session
+      await a.query('COMMIT');
+      await Promise.all([...queued, probe]);
+      expect(order).toEqual(['probe', 'queued 1', 'queued 2', 'queued 3']);
+    } finally {
+      a.release();
     }
   });
 
