@@ -7,7 +7,6 @@
 // count a refused caller sees is its place in line: with P points per window, caller number c
 // (c > P) belongs to the window floor((c - 1) / P) windows ahead. Waiting exactly that long spreads
 // a burst of 20,000 messages evenly over the windows instead of waking all of them every window.
-import pg from 'pg';
 import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Platform } from '../src/generated/prisma/enums.js';
@@ -112,6 +111,7 @@ export class DestinationLimiter {
       );
     }
     if (store.kind === 'postgres') {
+      const { default: pg } = await import('pg'); // on PostgreSQL only
       const pool = new pg.Pool({ connectionString: store.databaseUrl, max: 5, connectionTimeoutMillis: 3000 });
       pool.on('error', () => {});
       // One table for every bucket; created here (not by the library's async constructor) so that

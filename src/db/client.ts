@@ -1,14 +1,13 @@
 // Opens the application database: PostgreSQL through @prisma/adapter-pg when DATABASE_URL is set,
 // otherwise embedded PGlite under DATA_DIR/app. Same schema, same migrations, same code.
 import path from 'node:path';
-import { PrismaPg } from '@prisma/adapter-pg';
 import type { PGlite } from '@electric-sql/pglite';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { EmbeddedPGliteAdapterFactory } from './pglite-adapter.js';
 import { applyMigrations, type MigrateResult, type SqlSession } from './migrate.js';
 import { openPGlite } from '../queue/pglite-pool.js';
 import { settles, withTimeout } from '../util/timeout.js';
-import { JoinablePool, postgresSql, prismaSql, type Sql, type TxScope } from './sql.js';
+import { joinablePool, postgresSql, prismaSql, type Sql, type TxScope } from './sql.js';
 
 export { PrismaClient };
 export type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
@@ -35,7 +34,8 @@ const MIGRATION_UNLOCK = 'SELECT pg_advisory_unlock(7310, 2026)';
 export async function openPostgres(url: string): Promise<Database> {
   // Only statements marked keyed are prepared and may keep a generic plan (sql.ts); the rest,
   // Prisma's included, are unnamed and planned with their parameters every time.
-  const pool = new JoinablePool({ connectionString: url, max: 10, connectionTimeoutMillis: 3000 });
+  // pg and Prisma's pg adapter load here, on PostgreSQL only (embedded storage starts without them).
+  const [{ PrismaPg }, pool] = await Promise.all([import('@prisma/adapter-pg'), joinablePool({ connectionString: url, max: 10, connectionTimeoutMillis: 3000 })]);
   pool.on('error', () => {}); // an idle client dropping must not crash the process; ping() reports it
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   return {

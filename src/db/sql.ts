@@ -9,7 +9,7 @@
 // is Prisma's own and `sql` goes through it.
 import { AsyncLocalStorage } from 'node:async_hooks';
 import crypto from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
 import type { PrismaClient } from '../generated/prisma/client.js';
 import type { Tx } from './client.js';
 
@@ -89,21 +89,28 @@ function joined(client: Conn): pg.PoolClient {
 }
 
 /** The pool Prisma's adapter uses: inside `transaction()`, it answers with the transaction's connection. */
-export class JoinablePool extends pg.Pool {
-  // pg's overloads (promise or callback) pass straight through; only the promise form is joined.
-  /* eslint-disable @typescript-eslint/no-explicit-any */
-  override connect(...args: any[]): any {
-    const client = ambient.getStore()?.client;
-    if (client && args.length === 0) return Promise.resolve(joined(client));
-    return (super.connect as (...a: any[]) => any)(...args);
-  }
+export type JoinablePool = pg.Pool;
 
-  override query(...args: any[]): any {
-    const client = ambient.getStore()?.client;
-    if (client) return (client.query as (...a: any[]) => any)(...args);
-    return (super.query as (...a: any[]) => any)(...args);
+/** A JoinablePool (pg imported here, on PostgreSQL only: embedded storage never loads it). */
+export async function joinablePool(config: pg.PoolConfig): Promise<JoinablePool> {
+  const { default: pgRuntime } = await import('pg');
+  class Joinable extends pgRuntime.Pool {
+    // pg's overloads (promise or callback) pass straight through; only the promise form is joined.
+    /* eslint-disable @typescript-eslint/no-explicit-any */
+    override connect(...args: any[]): any {
+      const client = ambient.getStore()?.client;
+      if (client && args.length === 0) return Promise.resolve(joined(client));
+      return (super.connect as (...a: any[]) => any)(...args);
+    }
+
+    override query(...args: any[]): any {
+      const client = ambient.getStore()?.client;
+      if (client) return (client.query as (...a: any[]) => any)(...args);
+      return (super.query as (...a: any[]) => any)(...args);
+    }
+    /* eslint-enable @typescript-eslint/no-explicit-any */
   }
-  /* eslint-enable @typescript-eslint/no-explicit-any */
+  return new Joinable(config);
 }
 
 export function postgresSql(pool: JoinablePool, prisma: PrismaClient) {

@@ -2,7 +2,6 @@
 // backend, and the embedded default: that PostgreSQL backend over an in-process PGlite kept in its
 // own directory, so queue work never interleaves with application transactions.
 import path from 'node:path';
-import pg from 'pg';
 import { Redis } from 'ioredis';
 import * as bullmq from 'bullmq';
 import type { Processor, QueueOptions, WorkerOptions } from 'bullmq';
@@ -101,6 +100,7 @@ export async function openQueueBackend(opts: QueueBackendOptions): Promise<Queue
   const postgres = bullmq.withBackend(bullmq.createPostgresBackend) as unknown as Classes;
   if (opts.kind === 'postgres') {
     if (!opts.databaseUrl) throw new Error('PostgreSQL 队列后端需要 QUEUE_DATABASE_URL 或 DATABASE_URL');
+    const { default: pg } = await import('pg'); // on PostgreSQL only
     // BullMQ's SQL is unqualified and it does not set search_path on a pool it is handed.
     const pool = new pg.Pool({ connectionString: opts.databaseUrl, max: 10, connectionTimeoutMillis: 3000, options: `-c search_path=${bullmq.DEFAULT_SCHEMA},public` });
     pool.on('error', () => {});
