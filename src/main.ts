@@ -8,11 +8,14 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const log = createLogger({ level: config.logLevel, pretty: config.env === 'development' && process.stdout.isTTY });
 
-  // A signal during start-up is remembered and honoured as soon as there is an app to stop.
+  // A signal during start-up is remembered and honoured as soon as there is an app to stop. One
+  // listener per signal for the whole run: removing a signal's last listener drops a signal that
+  // has arrived but not yet been dispatched (seen: a SIGTERM just before start-up ended was lost,
+  // and the service kept running).
   let signalled: string | undefined;
-  const early = (signal: string) => () => void (signalled ??= signal);
-  process.once('SIGTERM', early('SIGTERM'));
-  process.once('SIGINT', early('SIGINT'));
+  let onSignal = (signal: string) => void (signalled ??= signal);
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
 
   let app;
   try {
@@ -42,10 +45,13 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.removeAllListeners('SIGTERM').removeAllListeners('SIGINT');
+  // The first signal stops the service; a second one while it stops ends the process at once.
+  onSignal = (signal) => {
+    if (signalled) process.exit(1);
+    signalled = signal;
+    shutdown(signal);
+  };
   if (signalled) return shutdown(signalled);
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
   // A stray rejection is logged, never a crash: the service keeps serving others.
   process.on('unhandledRejection', (e) => log.error({ err: e }, 'unhandled rejection'));
 }
