@@ -41,7 +41,9 @@ export function pgliteThreadAvailable(): boolean {
 
 function spawn(dataDir: string, template?: 'app' | 'queue'): Worker {
   const workerData = { dataDir, template };
-  if (pgliteThreadAvailable()) return new Worker(compiled, { workerData });
+  // The thread inherits node's options but its entry is a file (`node --input-type=module -e` would fail it).
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  if (pgliteThreadAvailable()) return new Worker(compiled, { workerData, execArgv });
   // From source (tests): the TypeScript entry through tsx, a development dependency.
   const source = new URL('./pglite-thread-worker.ts', import.meta.url).href;
   return new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(source)}); })`, { eval: true, workerData });
