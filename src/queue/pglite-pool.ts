@@ -12,6 +12,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
@@ -44,8 +45,9 @@ export interface PGliteSession {
  * `dataDir` is a directory path (created with its parents: PGlite's own mkdir is not recursive),
  * or `memory://` for tests.
  */
-export async function openPGlite(dataDir: string, template?: 'app' | 'queue'): Promise<PGlite> {
+export async function openPGlite(dataDir: string, template?: 'app' | 'queue', wasm?: WebAssembly.Module): Promise<PGlite> {
   delayWasmTierUp();
+  const pgliteWasmModule = wasm ?? (await pgliteWasm());
   const fsPath = dataDir.startsWith('file://') ? dataDir.slice('file://'.length) : dataDir;
   const onDisk = !!fsPath && !/^[a-z][a-z0-9+.-]*:\/\//i.test(fsPath);
   if (onDisk) await mkdir(fsPath, { recursive: true });
@@ -54,7 +56,21 @@ export async function openPGlite(dataDir: string, template?: 'app' | 'queue'): P
   return PGlite.create({
     dataDir,
     startParams: [...PGlite.defaultStartParams, ...PGLITE_SETTINGS],
+    pgliteWasmModule,
   });
+}
+
+let compiledWasm: Promise<WebAssembly.Module> | undefined;
+
+/**
+ * PGlite's PostgreSQL compiled once per process for every PGlite in it, the queue's thread included:
+ * a module handed to a worker thread shares its compiled code (compiling it there again left about
+ * 20 MB more resident).
+ */
+export function pgliteWasm(): Promise<WebAssembly.Module> {
+  delayWasmTierUp(); // before the module is compiled
+  const file = path.join(path.dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite')), 'pglite.wasm');
+  return (compiledWasm ??= fs.promises.readFile(file).then((bytes) => WebAssembly.compile(bytes)));
 }
 
 /**

@@ -6,12 +6,12 @@ import { openPGlite, PG_COMPAT } from './pglite-pool.js';
 import { errorFields, type ThreadReply, type ThreadRequest } from './pglite-thread.js';
 
 const port = parentPort!;
-const { dataDir, template } = workerData as { dataDir: string; template?: 'app' | 'queue' };
+const { dataDir, template, wasm } = workerData as { dataDir: string; template?: 'app' | 'queue'; wasm: WebAssembly.Module };
 const unlisten = new Map<number, () => Promise<void>>();
 
 let db: PGlite;
 try {
-  db = await openPGlite(dataDir, template);
+  db = await openPGlite(dataDir, template, wasm);
 } catch (e) {
   port.postMessage({ id: 0, ok: false, error: errorFields(e), inTx: false } satisfies ThreadReply);
   process.exit(1);

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { QueryOptions, Results } from '@electric-sql/pglite';
-import { PG_COMPAT, type PGliteSession } from './pglite-pool.js';
+import { PG_COMPAT, pgliteWasm, type PGliteSession } from './pglite-pool.js';
 
 export type ThreadRequest = { id: number; compat?: boolean } & (
   | { op: 'exec'; sql: string }
@@ -39,8 +39,8 @@ export function pgliteThreadAvailable(): boolean {
   return fs.existsSync(fileURLToPath(compiled));
 }
 
-function spawn(dataDir: string, template?: 'app' | 'queue'): Worker {
-  const workerData = { dataDir, template };
+function spawn(dataDir: string, template: 'app' | 'queue' | undefined, wasm: WebAssembly.Module): Worker {
+  const workerData = { dataDir, template, wasm };
   // The thread inherits node's options but its entry is a file (`node --input-type=module -e` would fail it).
   const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
   if (pgliteThreadAvailable()) return new Worker(compiled, { workerData, execArgv });
@@ -59,7 +59,7 @@ export class PGliteThread implements PGliteSession {
 
   /** Opens PGlite in a new worker thread, as openPGlite does in this one (template, settings). */
   static async open(dataDir: string, template?: 'app' | 'queue'): Promise<PGliteThread> {
-    const t = new PGliteThread(spawn(dataDir, template));
+    const t = new PGliteThread(spawn(dataDir, template, await pgliteWasm()));
     await t.opened;
     return t;
   }
