@@ -270,16 +270,21 @@ async function computeFigures(unit: Unit, input: { branches: TreeNode[]; owners:
 }
 
 /**
- * Hourly: kept rows that a change older than ten minutes makes stale go, then those changes (a computation
- * running for ten minutes is not one this service makes), and rows of earlier days.
+ * Hourly: kept rows that a change older than ten minutes makes stale go, with those changes, and rows of
+ * earlier days. A change's `at` is its transaction's start: a row computed while it was being written and
+ * kept after the prune would miss it only if that write and that computation together took ten minutes.
  */
 export async function pruneKeptFigures(db: SqlLike): Promise<void> {
-  const sql = asSql(db);
-  await sql.query(
-    `DELETE FROM "NodeFigures" f WHERE f."asOf" < now() - interval '2 days'
-        OR EXISTS (SELECT 1 FROM "FiguresChange" c WHERE c."nodeId" IN (f."nodeId", '*') AND c.at < now() - interval '10 minutes' AND NOT pg_visible_in_snapshot(c.xid, f.snapshot))`,
+  // One statement: one snapshot and one now() for the changes dropped and the rows they make stale (in two, a
+  // change committed or come of age between them was dropped and left its stale rows current).
+  await asSql(db).query(
+    `WITH gone AS (DELETE FROM "FiguresChange" WHERE at < now() - interval '10 minutes' RETURNING "nodeId", xid),
+          seen AS (SELECT f."nodeId", f."periodKey", f.params, f.snapshot, c.xid FROM "NodeFigures" f JOIN gone c ON c."nodeId" = f."nodeId"
+                   UNION ALL SELECT f."nodeId", f."periodKey", f.params, f.snapshot, c.xid FROM "NodeFigures" f JOIN gone c ON c."nodeId" = '*'),
+          stale AS (SELECT "nodeId", "periodKey", params FROM seen WHERE xid >= pg_snapshot_xmin(snapshot) AND NOT pg_visible_in_snapshot(xid, snapshot)
+                    UNION SELECT "nodeId", "periodKey", params FROM "NodeFigures" WHERE "asOf" < now() - interval '2 days')
+     DELETE FROM "NodeFigures" f USING stale s WHERE f."nodeId" = s."nodeId" AND f."periodKey" = s."periodKey" AND f.params = s.params`,
   );
-  await sql.query(`DELETE FROM "FiguresChange" WHERE at < now() - interval '10 minutes'`);
 }
 
 /** At start: the rules that computed the kept rows may have changed with the code. */
@@ -334,15 +339,18 @@ async function branchFigures(unit: Unit, data: ComplianceData, obligations: Map<
     where: { createdAt: { lt: period.end }, OR: [{ closedAt: null }, { closedAt: { gte: period.start } }] },
     select: { id: true, audience: true, orgNodeId: true },
   });
-  const wanted = campaigns.filter((c) => audienceOf(c).branchIds.some((b) => out.has(b)));
+  // Per branch: a member who moved in keeps a pledge of his old branch's campaign (withdrawn only while it is
+  // open), which counts for neither; so a branch's figures do not depend on which others are computed with it.
+  const audiences = new Map(campaigns.map((c) => [c.id, new Set(audienceOf(c).branchIds)]));
+  const wanted = campaigns.filter((c) => [...audiences.get(c.id)!].some((b) => out.has(b)));
   if (wanted.length) {
     const pledges = await tx.pledge.findMany({
       where: { campaignId: { in: wanted.map((c) => c.id) }, status: { not: 'WITHDRAWN' }, member: { branchId: { in: branches.map((b) => b.id) } } },
-      select: { status: true, member: { select: { branchId: true } }, items: { select: { reports: { where: { reviewStatus: { not: 'REJECTED' }, submittedAt: { gte: period.start, lt: period.end } }, select: { id: true } } } } },
+      select: { campaignId: true, status: true, member: { select: { branchId: true } }, items: { select: { reports: { where: { reviewStatus: { not: 'REJECTED' }, submittedAt: { gte: period.start, lt: period.end } }, select: { id: true } } } } },
     });
     for (const p of pledges) {
       const f = out.get(p.member.branchId);
-      if (!f) continue;
+      if (!f || !audiences.get(p.campaignId)!.has(p.member.branchId)) continue;
       f.pledges.audience++;
       if (p.status !== 'DRAFT') f.pledges.submitted++;
       if (p.status === 'APPROVED') {
@@ -356,7 +364,7 @@ async function branchFigures(unit: Unit, data: ComplianceData, obligations: Map<
   const delivered = await tx.$queryRawUnsafe<Array<{ nodeId: string; broadcasts: number }>>(
     `SELECT c."orgNodeId" AS "nodeId", count(DISTINCT o."broadcastId")::int AS broadcasts
        FROM "OutboxMessage" o JOIN "PromptBroadcast" b ON b.id = o."broadcastId"
-       JOIN "Chat" c ON c."platformChatId" = o.target AND c."orgNodeId" = ANY($1::text[])
+       JOIN "Chat" c ON c.platform = o.platform AND c."tenantKey" = o."tenantKey" AND c."platformChatId" = o.target AND c."orgNodeId" = ANY($1::text[])
       WHERE b."createdAt" >= $2 AND b."createdAt" < $3 AND o.status = 'SENT'
       GROUP BY c."orgNodeId"`,
     nodeIds,

@@ -64,7 +64,7 @@ describe.each(['postgres', 'pglite'] as const)('kept 驾驶舱 figures on %s', (
   const b1 = () => node['demo-branch-1']!;
   const b2 = () => node['demo-branch-2']!;
   // `still`: a change that moves no figure (the others must move one, so that the comparison is not between two equal views).
-  const still = ['check-ins before the start (the service)', 'a phone number (nothing the figures read)', 'a campaign (every node)'];
+  const still = ['check-ins before the start (the service)', 'a phone number (nothing the figures read)', 'a campaign (its audience\'s branches)'];
   const steps: Array<{ name: string; now: string; touched: () => string[] | null; change: (now: Date) => Promise<unknown> }> = [
     { name: 'check-ins before the start (the service)', now: '2026-12-10T10:20:00', touched: () => [b1()], change: async (now) => {
       for (const code of ['m101', 'm102', 'm103', 'm104', 'm105', 'm106']) await as(code, now, (u) => checkIn(u, { sessionId }));
@@ -78,7 +78,7 @@ describe.each(['postgres', 'pglite'] as const)('kept 驾驶舱 figures on %s', (
       const item = await app.db.prisma.responsibilityItem.findFirstOrThrow({ where: { post: '党员', meetingKind: null, rule: { not: { equals: null } } }, select: { code: true } });
       await app.db.prisma.dutyRecord.create({ data: { itemCode: item.code, orgNodeId: b2(), memberId: member['m201']!, occurredAt: now, text: '缴纳党费' } });
     } },
-    { name: 'a campaign (every node)', now: '2026-12-10T15:40:00', touched: () => null, change: () =>
+    { name: 'a campaign (its audience\'s branches)', now: '2026-12-10T15:40:00', touched: () => [b1(), b2()], change: () =>
       app.db.prisma.pledgeCampaign.create({ data: { orgNodeId: node['demo-organ']!, audience: { branchIds: [b1(), b2()] }, name: '岗位承诺', categories: [], deadline: at('2026-12-31T00:00:00'), createdById: member['m101']! } }) },
     { name: 'a pledge submitted', now: '2026-12-10T15:50:00', touched: () => [b1()], change: async () => {
       const c = await app.db.prisma.pledgeCampaign.findFirstOrThrow({ select: { id: true } });
@@ -151,10 +151,77 @@ describe.each(['postgres', 'pglite'] as const)('kept 驾驶舱 figures on %s', (
         const c = await p.chat.create({ data: { platform: 'CONSOLE', platformChatId: 'kept-figures-chat', kind: 'GROUP' } });
         await p.chat.update({ where: { id: c.id }, data: { orgNodeId: b2() } });
       }, [b2()]],
+      ['a campaign of a branch (no audience named)', () => p.pledgeCampaign.create({ data: { orgNodeId: b2(), name: '支部承诺', categories: [], deadline: at('2026-12-31T00:00:00'), createdById: m } }), [b2()]],
+      ["a campaign closed (its audience's branches)", () => p.pledgeCampaign.updateMany({ where: { name: '岗位承诺' }, data: { closedAt: at('2026-12-20T00:00:00') } }), [b1(), b2()].sort()],
       ['a meeting kind', () => p.meetingKind.updateMany({ where: { code: 'theme_day' }, data: { name: '主题党日' } }), ['*']],
       ['a member moved', () => p.member.update({ where: { id: m }, data: { branchId: b1() } }), [b1(), b2()].sort()],
     ];
     for (const [name, change, nodes] of cases) expect([name, await touched(change)]).toEqual([name, nodes]);
+  });
+
+  // Changes whose figures live on another node than the row's own (a post above the branch, a session other
+  // branches' members attended, a 党小组's name in its branch's lines, a campaign asked of another branch).
+  it('a change read through another node makes that node stale too', async () => {
+    const p = app.db.prisma;
+    const group = await p.orgNode.findFirstOrThrow({ where: { parentId: b1(), kind: 'GROUP' }, select: { id: true } });
+    const kindId = (await p.meetingKind.findFirstOrThrow({ where: { code: 'community_service' }, select: { id: true } })).id;
+    let serviceId = '';
+    const cases: Array<{ name: string; setup?: () => Promise<unknown>; change: () => Promise<unknown> }> = [
+      // The 机关党委's 委员 duties count its posts' active holders (an import marks a member left with the post still listed).
+      { name: 'a 机关党委 post holder leaves', change: () => p.member.update({ where: { id: member['m107']! }, data: { active: false } }) },
+      { name: 'a 党小组 renamed (its branch lines name it)', change: () => p.orgNode.update({ where: { id: group.id }, data: { name: '第一党小组（机要）' } }) },
+      { name: "a 双报到 session another branch's member attended is cancelled", setup: async () => {
+        const s = await p.meetingSession.create({ data: { kindId, orgNodeId: b1(), topic: '社区服务', startsAt: at('2026-12-23T08:00:00'), checkinOpensAt: at('2026-12-23T07:30:00'), checkinClosesAt: at('2026-12-23T09:00:00'), createdById: member['m101']! } });
+        serviceId = s.id;
+        await p.attendance.create({ data: { sessionId: s.id, memberId: member['m201']!, status: 'PRESENT' } });
+      }, change: () => p.meetingSession.update({ where: { id: serviceId }, data: { status: 'CANCELLED' } }) },
+      { name: 'a 党费 record where a member moved in with a pledge of his old branch', setup: async () => {
+        const c = await p.pledgeCampaign.create({ data: { orgNodeId: node['demo-organ']!, audience: { branchIds: [b1()] }, name: '书记承诺', categories: [], deadline: at('2026-12-31T00:00:00'), createdById: member['m101']! } });
+        await p.pledge.create({ data: { campaignId: c.id, memberId: member['m106']!, status: 'APPROVED', submittedAt: at('2026-12-20T10:00:00') } });
+        await p.member.update({ where: { id: member['m106']! }, data: { branchId: b2() } });
+      }, change: async () => {
+        const item = await p.responsibilityItem.findFirstOrThrow({ where: { post: '党员', meetingKind: null, rule: { not: { equals: null } } }, select: { code: true } });
+        await p.dutyRecord.create({ data: { itemCode: item.code, orgNodeId: b2(), memberId: member['m204']!, occurredAt: at('2026-12-23T09:30:00'), text: '缴纳党费' } });
+      } },
+      // Chat ids are the platform's (and the tenant's): another platform's chat of the same id is another chat.
+      { name: "a 工作提示 delivered to a chat whose id another platform's chat of another branch also has", setup: () =>
+        p.chat.create({ data: { platform: 'LARK', tenantKey: 't1', platformChatId: 'branch-1', kind: 'GROUP', orgNodeId: b2() } }), change: async () => {
+        const t = await p.taskPrompt.create({ data: { templateId: 'adhoc', title: '学习提示', body: '请组织学习。' } });
+        const b = await p.promptBroadcast.create({ data: { promptId: t.id, periodKey: 'adhoc-2', text: '请组织学习。', createdAt: at('2026-12-23T09:00:00') } });
+        const c = await p.chat.findFirstOrThrow({ where: { platform: 'CONSOLE', platformChatId: 'branch-1' } });
+        const m = await p.outboxMessage.create({ data: { dedupeKey: 'kept-figures-2', platform: c.platform, tenantKey: c.tenantKey, target: c.platformChatId, targetKind: 'GROUP', kind: 'text', category: 'prompt', payload: {}, broadcastId: b.id } });
+        await p.outboxMessage.update({ where: { id: m.id }, data: { status: 'SENT', sentAt: at('2026-12-23T09:01:00') } });
+      } },
+    ];
+    let hour = 10;
+    for (const c of cases) {
+      await c.setup?.();
+      const before = await fresh(at(`2026-12-23T${hour}:00:00`));
+      await c.change();
+      const now = at(`2026-12-23T${hour}:10:00`);
+      const kept = await views(now);
+      const computed = await fresh(now);
+      expect([c.name, JSON.stringify(computed) !== JSON.stringify(before)]).toEqual([c.name, true]);
+      expect(kept, c.name).toEqual(computed);
+      hour++;
+    }
+  });
+
+  it('pruning keeps every row an unpruned change makes stale, however slow its statements', async () => {
+    const now = at('2026-12-24T10:00:00');
+    await views(now);
+    const [{ last }] = (await app.db.sql.query<{ last: string }>(`SELECT coalesce(max(id), 0)::text AS last FROM "FiguresChange"`)) as [{ last: string }];
+    await app.db.prisma.dutyRecord.create({ data: { itemCode: (await app.db.prisma.responsibilityItem.findFirstOrThrow({ where: { post: '党员', meetingKind: null, rule: { not: { equals: null } } }, select: { code: true } })).code, orgNodeId: b2(), memberId: member['m205']!, occurredAt: at('2026-12-24T09:00:00'), text: '缴纳党费' } });
+    // The change was made just under ten minutes before the prune starts; the prune's statements take a second each.
+    await app.db.sql.query(`UPDATE "FiguresChange" SET at = now() - interval '10 minutes' + interval '500 milliseconds' WHERE id > $1::bigint`, [last]);
+    const slow = { query: async <T>(text: string, params?: unknown[]) => {
+      const r = await app.db.sql.query<T>(text, params);
+      await new Promise((ok) => setTimeout(ok, 1000));
+      return r;
+    } };
+    await pruneKeptFigures(slow);
+    const later = at('2026-12-24T10:05:00');
+    expect(await views(later)).toEqual(await fresh(later));
   });
 
   it('pruning drops rows an old change made stale, then the old changes', async () => {
