@@ -127,7 +127,7 @@ export async function startApp(config: Config, log: Logger, opts: StartOptions =
     // Jobs (issue 5): delivery with rate limits, reminders, task prompts, compliance scan.
     const jobs = await Jobs.create({ config, db, queue, senders: [consoleSender(hub), ...platformSenders(platforms, platformDeps, config.platforms)], log, tokens, presenters: router.presenters, clock: opts.clock });
     cleanups.push(async () => void (await settles(jobs.close(), 5000)));
-    const deliverer = jobs.deliverer.renderCardsWith((sql, card, id) => core.renderCard(sql, card, id));
+    const deliverer = jobs.deliverer.renderCardsWith((sql, card, ids) => core.renderCard(sql, card, ids));
     // Bounded (handOff): while the queue backend is down a chat answer never waits on it.
     core.onOutbox((rows) => deliverer.handOff(rows));
 
