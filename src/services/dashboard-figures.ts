@@ -231,6 +231,8 @@ function revive(lines: ObligationLine[]): ObligationLine[] {
 /** Compute the figures of the nodes for each period from the data, and keep them. */
 async function computeFigures(unit: Unit, input: { branches: TreeNode[]; owners: TreeNode[]; periods: PeriodRange[] }, o: DashboardOptions): Promise<FiguresByPeriod> {
   const { tx, now } = unit;
+  // Held until this transaction ends: the prune does not drop changes while rows that may not have seen them are being kept.
+  await tx.$queryRawUnsafe(`SELECT pg_advisory_xact_lock_shared(${KEEPING_LOCK})::text`);
   // Taken before any data is read: a change by a transaction not visible in it may not be seen by what follows.
   const [{ snapshot }] = (await tx.$queryRawUnsafe<Array<{ snapshot: string }>>(`SELECT pg_current_snapshot()::text AS snapshot`)) as [{ snapshot: string }];
   const ids = [...input.branches, ...input.owners].map((n) => n.id);
@@ -269,16 +271,20 @@ async function computeFigures(unit: Unit, input: { branches: TreeNode[]; owners:
   return out;
 }
 
+/** Advisory lock: figures being computed (shared) against the prune (exclusive, or it waits for the next hour). */
+const KEEPING_LOCK = 727_461_001;
+
 /**
  * Hourly: kept rows that a change older than ten minutes makes stale go, with those changes, and rows of
- * earlier days. A change's `at` is its transaction's start: a row computed while it was being written and
- * kept after the prune would miss it only if that write and that computation together took ten minutes.
+ * earlier days. Skipped while figures are being computed (KEEPING_LOCK): rows being kept may not have seen
+ * a change that has come of age (a change's `at` is its transaction's start), and must find it when read.
  */
 export async function pruneKeptFigures(db: SqlLike): Promise<void> {
   // One statement: one snapshot and one now() for the changes dropped and the rows they make stale (in two, a
   // change committed or come of age between them was dropped and left its stale rows current).
   await asSql(db).query(
-    `WITH gone AS (DELETE FROM "FiguresChange" WHERE at < now() - interval '10 minutes' RETURNING "nodeId", xid),
+    `WITH free AS (SELECT pg_try_advisory_xact_lock(${KEEPING_LOCK}) AS got),
+          gone AS (DELETE FROM "FiguresChange" WHERE at < now() - interval '10 minutes' AND (SELECT got FROM free) RETURNING "nodeId", xid),
           seen AS (SELECT f."nodeId", f."periodKey", f.params, f.snapshot, c.xid FROM "NodeFigures" f JOIN gone c ON c."nodeId" = f."nodeId"
                    UNION ALL SELECT f."nodeId", f."periodKey", f.params, f.snapshot, c.xid FROM "NodeFigures" f JOIN gone c ON c."nodeId" = '*'),
           stale AS (SELECT "nodeId", "periodKey", params FROM seen WHERE xid >= pg_snapshot_xmin(snapshot) AND NOT pg_visible_in_snapshot(xid, snapshot)
