@@ -24,7 +24,7 @@ import { PromptService } from './prompt.js';
 import { complianceScan } from './compliance.js';
 import { INBOUND_RETENTION_DAYS, purgeInbound } from '../src/state/inbound.js';
 import { pruneKeptFigures } from '../src/services/dashboard-figures.js';
-import { keepFigures } from '../src/services/dashboard.js';
+import { keepFigures, treeRoots } from '../src/services/dashboard.js';
 import { PledgeReminders, PLEDGE_REMIND_JOB, PLEDGE_REMIND_SCHEDULER } from './pledges.js';
 import { jobPresenters, runAsSystem } from './run.js';
 import { scheduledBackup } from '../src/db/backup.js';
@@ -148,7 +148,11 @@ export class Jobs {
       }
       if (job.name === KEEP_FIGURES_JOB) {
         const now = (this.deps.clock ?? (() => new Date()))();
-        return (await runAsSystem(db, this.presenters, now, (unit) => keepFigures(unit, { timezone: config.timezone, atRiskDays: config.life.atRiskDays }))).result;
+        const o = { timezone: config.timezone, atRiskDays: config.life.atRiskDays };
+        // One transaction per tree: a tree's rows are committed (and its locks let go) before the next is computed.
+        const roots = (await runAsSystem(db, this.presenters, now, (unit) => treeRoots(unit))).result;
+        for (const rootId of roots) await runAsSystem(db, this.presenters, now, (unit) => keepFigures(unit, { rootId }, o));
+        return roots.length;
       }
       if (job.name === 'backup') {
         const r = await scheduledBackup(db, config.dataDir, config.backup.keep, (this.deps.clock ?? (() => new Date()))());

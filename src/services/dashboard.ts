@@ -320,16 +320,21 @@ export async function cardNode(unit: Unit, input: { which: 'organ' | 'committee'
   return tx.orgNode.findUniqueOrThrow({ where: { id }, select: { id: true, name: true, kind: true } });
 }
 
-/**
- * Keep the figures of this quarter and the last for every tree (the system: after a start, which empties
- * them, and after midnight, when statuses move with the day), so that the first 工委 view of the day reads
- * kept rows instead of computing all of them. Returns how many trees.
- */
-export async function keepFigures(unit: Unit, o: DashboardOptions): Promise<number> {
+/** The tops of the org trees (a 工委, or a unit or 机关党委 with nothing above), whose figures `keepFigures` keeps. */
+export async function treeRoots(unit: Unit): Promise<string[]> {
   if (unit.principal.kind !== 'system') fail('errors.internal');
   const roots = await unit.tx.orgNode.findMany({ where: { parentId: null, kind: { in: ['WORK_COMMITTEE', 'UNIT', 'ORGAN_COMMITTEE'] } }, select: { id: true }, orderBy: { code: 'asc' } });
-  for (const r of roots) await dashboardView(unit, { nodeId: r.id, period: periodOf('quarter', unit.now, o.timezone) }, o);
-  return roots.length;
+  return roots.map((r) => r.id);
+}
+
+/**
+ * Keep the figures of this quarter and the last for the tree under `rootId` (the system: after a start, which
+ * empties them, and after midnight, when statuses move with the day), so that the first 工委 view of the day
+ * reads kept rows instead of computing all of them.
+ */
+export async function keepFigures(unit: Unit, input: { rootId: string }, o: DashboardOptions): Promise<void> {
+  if (unit.principal.kind !== 'system') fail('errors.internal');
+  await dashboardView(unit, { nodeId: input.rootId, period: periodOf('quarter', unit.now, o.timezone) }, o);
 }
 
 // ───────────────────────── quarterly snapshots ─────────────────────────
