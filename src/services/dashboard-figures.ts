@@ -154,8 +154,7 @@ export async function figuresFor(
   o: DashboardOptions,
 ): Promise<FiguresByPeriod> {
   const { tx, now } = unit;
-  const params = `${o.timezone}|${o.atRiskDays}`;
-  const day = dayOf(now, o.timezone);
+  const { params, day } = keptAs(now, o);
   const wanted = [...input.branches, ...input.owners];
   const keys = input.periods.map((p) => p.key);
   // One JSON text for all rows: a work committee's view reads thousands, and a driver's per-value decoding costs more than the query.
@@ -218,10 +217,11 @@ async function meetingsStartedSince(unit: Unit, nodes: TreeNode[], since: Date):
   return out;
 }
 
-const dayOf = (t: Date, tz: string) => {
-  const d = localDay(t, tz);
-  return `${d.year}-${d.month}-${d.day}`;
-};
+/** What a kept row is valid for besides its node and period: the options it was computed with, and the local day. */
+function keptAs(now: Date, o: DashboardOptions): { params: string; day: string } {
+  const d = localDay(now, o.timezone);
+  return { params: `${o.timezone}|${o.atRiskDays}`, day: `${d.year}-${d.month}-${d.day}` };
+}
 
 function revive(lines: ObligationLine[]): ObligationLine[] {
   for (const l of lines) if (l.window) l.window = { start: new Date(l.window.start), end: new Date(l.window.end) };
@@ -256,14 +256,15 @@ async function computeFigures(unit: Unit, input: { branches: TreeNode[]; owners:
   }
   // In one order, so that two views keeping overlapping rows at once cannot deadlock.
   rows.sort((a, b) => (a.nodeId === b.nodeId ? a.periodKey.localeCompare(b.periodKey) : a.nodeId < b.nodeId ? -1 : 1));
+  const { params, day } = keptAs(now, o);
   for (let i = 0; i < rows.length; i += 500) {
     await tx.$executeRawUnsafe(
       `INSERT INTO "NodeFigures" ("nodeId", "periodKey", params, day, "asOf", snapshot, counts, lines)
        SELECT x."nodeId", x."periodKey", $2, $3, $4, $5::pg_snapshot, x.counts, x.lines FROM jsonb_to_recordset($1::jsonb) AS x("nodeId" text, "periodKey" text, counts jsonb, lines jsonb)
        ON CONFLICT ("nodeId", "periodKey", params) DO UPDATE SET day = EXCLUDED.day, "asOf" = EXCLUDED."asOf", snapshot = EXCLUDED.snapshot, counts = EXCLUDED.counts, lines = EXCLUDED.lines`,
       JSON.stringify(rows.slice(i, i + 500)),
-      `${o.timezone}|${o.atRiskDays}`,
-      dayOf(now, o.timezone),
+      params,
+      day,
       now,
       snapshot,
     );

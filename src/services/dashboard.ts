@@ -13,10 +13,9 @@
 // people appear only in a branch's meeting list, and only to that branch's managers (branch.manage).
 import type { OrgKind } from '../generated/prisma/enums.js';
 import { can, ORGAN_POSTS, WORK_COMMITTEE_POSTS, BRANCH_COMMITTEE_POSTS, adminGrantsAt } from '../access/index.js';
-import type { ComplianceStatus } from '../domain/life/compliance.js';
 import { takenPlace } from '../domain/life/held.js';
 import { periodOf, previousPeriod, type PeriodRange } from '../domain/life/period.js';
-import { countLines, emptyFigures, figuresFor, zeroCounts, type AttendanceFigures, type BranchFigures, type DashboardOptions, type Figures, type ObligationLine, type PledgeFigures, type PromptFigures, type RecordFigures, type StatusCounts, type TreeNode } from './dashboard-figures.js';
+import { countLines, emptyFigures, figuresFor, zeroCounts, type BranchFigures, type DashboardOptions, type Figures, type ObligationLine, type StatusCounts, type TreeNode } from './dashboard-figures.js';
 import { fail, type Unit } from './kernel.js';
 
 export type { AttendanceFigures, BranchFigures, DashboardOptions, Figures, ObligationLine, PledgeFigures, PromptFigures, RecordFigures, StatusCounts } from './dashboard-figures.js';
@@ -145,7 +144,7 @@ export async function dashboardView(unit: Unit, input: { nodeId: string; period:
   const ownLines = (nodeId: string) => ownOf(nodeId).flatMap((w) => w.lines);
   const ownCounts = (nodeId: string) => {
     const c = zeroCounts();
-    for (const w of ownOf(nodeId)) for (const k of Object.keys(c) as ComplianceStatus[]) c[k] += w.counts[k];
+    for (const w of ownOf(nodeId)) addTo(c, w.counts);
     return c;
   };
 
@@ -236,16 +235,22 @@ function branchesBelow(nodes: TreeNode[]): Map<string, TreeNode[]> {
   return below;
 }
 
+/** Add each count of `add` to `into`'s. */
+function addTo<T extends object>(into: T, add: T): void {
+  const sum = into as Record<string, number>;
+  for (const k of Object.keys(sum)) sum[k]! += (add as Record<string, number>)[k]!;
+}
+
 function rollUp(list: BranchFigures[]): RollUp {
   const r: RollUp = { ...emptyFigures(), branches: list.length, branchesAllDone: 0, missed: 0 };
   for (const b of list) {
     if (b.allDone) r.branchesAllDone++;
     r.missed += b.obligations.missed;
-    for (const k of Object.keys(r.obligations) as ComplianceStatus[]) r.obligations[k] += b.obligations[k];
-    for (const k of Object.keys(r.records) as Array<keyof RecordFigures>) r.records[k] += b.records[k];
-    for (const k of Object.keys(r.attendance) as Array<keyof AttendanceFigures>) r.attendance[k] += b.attendance[k];
-    for (const k of Object.keys(r.pledges) as Array<keyof PledgeFigures>) r.pledges[k] += b.pledges[k];
-    for (const k of Object.keys(r.prompts) as Array<keyof PromptFigures>) r.prompts[k] += b.prompts[k];
+    addTo(r.obligations, b.obligations);
+    addTo(r.records, b.records);
+    addTo(r.attendance, b.attendance);
+    addTo(r.pledges, b.pledges);
+    addTo(r.prompts, b.prompts);
   }
   return r;
 }
