@@ -21,7 +21,7 @@ afterAll(() => h?.close());
 
 /** Send what the intents ask for (outbox rows), as the chat core would. */
 const send = (intents: Intent[]) => h.db.transaction(async (scope) => insertOutboxIds(scope.sql, (await presenters.outbound(scope.tx, intents, NOW)).outbox));
-const render = (card: string, key: string) => h.db.transaction((scope) => presenters.cardRenderer(card)(scope.sql, key, presenters.env(NOW)));
+const render = (card: string, key: string) => h.db.transaction(async (scope) => (await presenters.cardsRenderer(card)(scope.sql, [key], presenters.env(NOW)))[0] ?? null);
 
 describe('pledge cards', () => {
   it('invites with the deadline in the configured zone, then shows replaced and decided review cards', async () => {

@@ -83,12 +83,6 @@ export class Presenters {
     return { kind: 'text', text: say(intent.view, formatVars(intent.data, this.options.timezone)) };
   }
 
-  /** The renderer of a shared card kind (RefreshIntent.card), one card at a time. */
-  cardRenderer(kind: string): CardRenderer {
-    const render = this.cardsRenderer(kind);
-    return async (sql, id, env) => (await render(sql, [id], env))[0] ?? null;
-  }
-
   /** The renderer of a shared card kind (RefreshIntent.card), several cards at once. */
   cardsRenderer(kind: string): CardsRenderer {
     const render = this.cardKinds.get(kind);
