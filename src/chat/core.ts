@@ -9,9 +9,9 @@ import type { Logger } from '../log.js';
 import { findBoundMembers, insertInbound, knownTenants, memberKey, recordBatch } from './store.js';
 import type { MemberInfo } from '../domain/org.js';
 import { Context, UserError } from './context.js';
-import type { Router } from './router.js';
+import type { ActionRoute, Click, Router } from './router.js';
 import { TokenSigner } from './token.js';
-import type { ActionAck, Inbound, InboundAction, InboundMessage, Outbound, QueuedOutbox } from './types.js';
+import type { ActionAck, Inbound, InboundAction, InboundJoined, InboundMessage, Outbound, QueuedOutbox } from './types.js';
 import { say } from './wording.js';
 import { DomainError } from '../services/kernel.js';
 import { can, type Ability } from '../access/index.js';
@@ -162,6 +162,26 @@ async function resolveTenants(sql: Sql, items: Work[]): Promise<void> {
   for (const w of tenanted) if (!known.has(`${w.inbound.platform}/${w.inbound.tenantKey}`)) w.inbound = { ...w.inbound, tenantKey: '' };
 }
 
+/** The events of one transaction, and their outcomes as they are settled. */
+interface Batch {
+  scope: TxScope;
+  items: Work[];
+  now: Date;
+  outcomes: Outcome[];
+}
+
+/** A click that passed its checks, with its action's route. */
+interface CheckedClick extends Click {
+  route: ActionRoute;
+}
+
+/** A batch action failed after a change: roll the batch back and hand it these clicks one at a time. */
+class RedoApart extends Error {
+  constructor(readonly indexes: number[]) {
+    super('redo batch action apart');
+  }
+}
+
 /** A handler failed after changing state: roll the batch back and run it again without that event. */
 class RedoWithout extends Error {
   constructor(
@@ -261,15 +281,16 @@ export class ChatCore {
   }
 
   /**
-   * One transaction for the batch: the handlers run one after another, then the batch's outbox rows,
-   * audit rows and event outcomes go in one statement; the rows go to delivery after the commit.
-   * A handler that fails before changing anything just records its error answer. One that fails
-   * after a change cannot be undone alone (no savepoint: it would cost two round trips per event),
-   * so the batch starts again without it, and it gets its error answer.
+   * One transaction for the batch: the handlers run one after another (runEvents), then the batch's
+   * outbox rows, audit rows and event outcomes go in one statement; the rows go to delivery after the
+   * commit. A handler that fails before changing anything just records its error answer. One that
+   * fails after a change starts the batch again without it (attempt), and it gets its error answer.
    */
   private async processBatch(items: Work[]): Promise<ActionAck[]> {
     const now = this.clock();
     const failed = new Map<number, unknown>();
+    // Clicks to hand to their batch action one at a time: handed over together, it failed after a change.
+    const apart = new Set<number>();
     let retries = 0;
     for (;;) {
       try {
@@ -277,22 +298,7 @@ export class ChatCore {
           await resolveCardChats(scope.sql, items);
           await resolveTenants(scope.sql, items);
           const members = await findBoundMembers(scope.sql, items.map(({ inbound }) => account(inbound)));
-          const outcomes: Outcome[] = new Array(items.length);
-          for (const [index, { inbound, rowId }] of items.entries()) {
-            if (failed.has(index)) {
-              outcomes[index] = this.failure(scope, inbound, rowId, failed.get(index), now, false);
-              continue;
-            }
-            const mark = scope.mark();
-            try {
-              const member = members.get(memberKey(account(inbound))) ?? null;
-              outcomes[index] = { ctx: await this.route(scope, inbound, member, now), rowId, status: 'DONE' };
-            } catch (e) {
-              if (transient(e)) throw e; // the whole batch is tried again below
-              if (scope.changedSince(mark)) throw new RedoWithout(index, e);
-              outcomes[index] = this.failure(scope, inbound, rowId, e, now);
-            }
-          }
+          const outcomes = await this.runEvents(scope, items, members, now, failed, apart);
           const outbox = await recordBatch(scope.sql, {
             outbox: [...newestCardUpdates(outcomes.flatMap((o) => o.ctx.outbox)), ...refreshRows(outcomes)],
             audits: outcomes.flatMap((o) => o.ctx.audits.map((a) => ({ ...a, actorId: o.ctx.member?.id ?? null }))),
@@ -305,6 +311,10 @@ export class ChatCore {
         return acks;
       } catch (e) {
         if (transient(e) && ++retries <= 3) continue;
+        if (e instanceof RedoApart) {
+          e.indexes.forEach((i) => apart.add(i));
+          continue;
+        }
         // Anything else failing a lone event (say, a reply the database refuses) still gets its
         // error answer recorded; a batch is split by the caller (GroupCommit) and retried alone.
         const lone = items.length === 1 && !failed.has(0);
@@ -313,6 +323,88 @@ export class ChatCore {
         this.logFailure(items[index]!.inbound, cause);
         failed.set(index, cause);
       }
+    }
+  }
+
+  /**
+   * The batch's events in order. Each click is checked first (its token, its route, who clicked),
+   * which changes nothing; then the handlers run, and clicks of a batch action that follow each
+   * other go to it together.
+   */
+  private async runEvents(scope: TxScope, items: Work[], members: Map<string, MemberInfo>, now: Date, failed: Map<number, unknown>, apart: Set<number>): Promise<Outcome[]> {
+    const batch: Batch = { scope, items, now, outcomes: new Array(items.length) };
+    const { outcomes } = batch;
+    const memberOf = (inbound: Inbound) => members.get(memberKey(account(inbound))) ?? null;
+    const clicks = new Map<number, CheckedClick>();
+    for (const [index, { inbound, rowId }] of items.entries()) {
+      if (failed.has(index)) outcomes[index] = this.failure(scope, inbound, rowId, failed.get(index), now, false);
+      else if (inbound.kind === 'action') {
+        const click = await this.attempt(batch, index, () => this.checkClick(scope, inbound, memberOf(inbound), now));
+        if (click) clicks.set(index, click);
+      }
+    }
+    for (let index = 0; index < items.length; index++) {
+      if (outcomes[index]) continue;
+      const click = clicks.get(index);
+      if (click?.route.batch) {
+        const group = [index];
+        for (let j = index + 1; j < items.length && !apart.has(index); j++) {
+          if (outcomes[j]) continue;
+          if (clicks.get(j)?.route !== click.route || apart.has(j)) break;
+          group.push(j);
+        }
+        await this.runBatchAction(batch, group.map((i) => ({ index: i, click: clicks.get(i)! })));
+        index = group.at(-1)!;
+        continue;
+      }
+      const { inbound, rowId } = items[index]!;
+      const ctx = await this.attempt(batch, index, () => (click ? this.runClick(click) : this.route(scope, inbound as InboundMessage | InboundJoined, memberOf(inbound), now)));
+      if (ctx) outcomes[index] = { ctx, rowId, status: 'DONE' };
+    }
+    return outcomes;
+  }
+
+  /**
+   * One event's step: its result, or undefined with its error answer recorded when it failed. A
+   * change made before failing cannot be undone alone (no savepoint: it would cost two round trips
+   * per event), so the batch starts again without the event.
+   */
+  private async attempt<T>(batch: Batch, index: number, step: () => Promise<T>): Promise<T | undefined> {
+    const mark = batch.scope.mark();
+    try {
+      return await step();
+    } catch (e) {
+      if (transient(e)) throw e; // the whole batch is tried again
+      if (batch.scope.changedSince(mark)) throw new RedoWithout(index, e);
+      const { inbound, rowId } = batch.items[index]!;
+      batch.outcomes[index] = this.failure(batch.scope, inbound, rowId, e, batch.now);
+      return undefined;
+    }
+  }
+
+  /** Clicks of one batch action together: each gets its answer, or the error it failed with. */
+  private async runBatchAction(batch: Batch, group: Array<{ index: number; click: CheckedClick }>): Promise<void> {
+    const { scope, items, outcomes, now } = batch;
+    let errors: Array<Error | void> | undefined;
+    if (group.length === 1) errors = await this.attempt(batch, group[0]!.index, () => group[0]!.click.route.batch!([group[0]!.click]));
+    else {
+      const mark = scope.mark();
+      try {
+        errors = await group[0]!.click.route.batch!(group.map((g) => g.click));
+      } catch (e) {
+        if (transient(e)) throw e;
+        // Handed over one at a time, the click that fails is found and the others go through.
+        if (scope.changedSince(mark)) throw new RedoApart(group.map((g) => g.index));
+        for (const g of group) await this.runBatchAction(batch, [g]);
+        return;
+      }
+    }
+    if (!errors) return;
+    for (const [k, { index, click }] of group.entries()) {
+      const { inbound, rowId } = items[index]!;
+      const error = errors[k];
+      if (error) outcomes[index] = this.failure(scope, inbound, rowId, error, now);
+      else if (await this.attempt(batch, index, () => this.present(click.ctx).then(() => true))) outcomes[index] = { ctx: click.ctx, rowId, status: 'DONE' };
     }
   }
 
@@ -355,14 +447,14 @@ export class ChatCore {
     outbox.forEach((o) => ctx.send(o));
   }
 
-  private async route(scope: TxScope, inbound: Inbound, member: MemberInfo | null, now: Date): Promise<Context> {
+  private async route(scope: TxScope, inbound: InboundMessage | InboundJoined, member: MemberInfo | null, now: Date): Promise<Context> {
     const { tx } = scope;
     let ctx: Context;
 
     if (inbound.kind === 'joined') {
       ctx = new Context(inbound, member, scope, this.tokens, now, this.presenters);
       for (const hook of this.router.joinHooks()) await hook(ctx);
-    } else if (inbound.kind === 'message') {
+    } else {
       if (unreadable(inbound.text)) throw new UserError(say('errors.bad_characters'));
       // Every message gets an answer: a sticker or a location says what the bot reads; a picture or
       // a file without words is acknowledged (it stays on the stored event for records).
@@ -385,23 +477,32 @@ export class ChatCore {
       }
       if (found) await found.route.handler(ctx, found.match);
       for (const hook of this.router.messageHooks()) await hook(ctx, found?.route.name ?? '');
-    } else {
-      if (Object.values(inbound.form ?? {}).some(unreadable)) throw new UserError(say('errors.bad_characters'));
-      const check = this.tokens.verify(inbound.token, now);
-      if (!check.ok) throw new UserError(say(check.reason === 'expired' ? 'errors.token_expired' : 'errors.token_forged'));
-      const route = this.router.matchAction(check.claims.action);
-      if (!route) throw new UserError(say('errors.unknown_action'));
-      if (!member && route.opts.guard !== 'anyone') throw new UserError(say('binding.unbound'));
-      if (check.claims.member && member?.id !== check.claims.member) {
-        const owner = await tx.member.findUnique({ where: { id: check.claims.member }, select: { name: true } });
-        throw new UserError(say('errors.token_wrong_member', { name: owner?.name ?? '指定的党员' }));
-      }
-      ctx = new Context(inbound, member, scope, this.tokens, now, this.presenters, check.claims);
-      await route.handler(ctx, check.claims);
     }
     await this.present(ctx);
 
     return ctx;
+  }
+
+  /** A click's checks, which change nothing: readable form, a valid token, a known action, the right member. */
+  private async checkClick(scope: TxScope, inbound: InboundAction, member: MemberInfo | null, now: Date): Promise<CheckedClick> {
+    if (Object.values(inbound.form ?? {}).some(unreadable)) throw new UserError(say('errors.bad_characters'));
+    const check = this.tokens.verify(inbound.token, now);
+    if (!check.ok) throw new UserError(say(check.reason === 'expired' ? 'errors.token_expired' : 'errors.token_forged'));
+    const route = this.router.matchAction(check.claims.action);
+    if (!route) throw new UserError(say('errors.unknown_action'));
+    if (!member && route.opts.guard !== 'anyone') throw new UserError(say('binding.unbound'));
+    if (check.claims.member && member?.id !== check.claims.member) {
+      const owner = await scope.tx.member.findUnique({ where: { id: check.claims.member }, select: { name: true } });
+      throw new UserError(say('errors.token_wrong_member', { name: owner?.name ?? '指定的党员' }));
+    }
+    return { ctx: new Context(inbound, member, scope, this.tokens, now, this.presenters, check.claims), claims: check.claims, route };
+  }
+
+  /** A click of an action handled one at a time. */
+  private async runClick(click: CheckedClick): Promise<Context> {
+    await click.route.handler!(click.ctx, click.claims);
+    await this.present(click.ctx);
+    return click.ctx;
   }
 }
 

@@ -10,6 +10,19 @@ import { FormPages } from './forms.js';
 
 export type CommandHandler = (ctx: Context, match: RegExpMatchArray) => Promise<void>;
 export type ActionHandler = (ctx: Context, claims: TokenClaims) => Promise<void>;
+/** One click of a card action, validated: its context and its token's claims. */
+export interface Click {
+  ctx: Context;
+  claims: TokenClaims;
+}
+/**
+ * Handles the clicks of one action that arrived together, in one go (its service takes them at
+ * once); a lone click comes as a list of one. Returns, per click in order, nothing when it was
+ * handled, or the error it failed with, which must have changed nothing.
+ */
+export type BatchActionHandler = (clicks: Click[]) => Promise<Array<Error | void>>;
+/** An action's route: a handler per click, or one for the clicks of a batch together. */
+export type ActionRoute = { handler: ActionHandler; batch?: undefined; opts: ActionOptions } | { handler?: undefined; batch: BatchActionHandler; opts: ActionOptions };
 /** Runs after a text message's command (or fallback), in the same transaction; `command` is the route's name. */
 export type MessageHook = (ctx: Context, command: string) => Promise<void>;
 export type JoinHook = (ctx: Context) => Promise<void>;
@@ -82,7 +95,7 @@ const ATTACHED = /^[^\s,，。；;:：!！、]*/;
 
 export class Router {
   private readonly commands: CommandRoute[] = [];
-  private readonly actions = new Map<string, { handler: ActionHandler; opts: ActionOptions }>();
+  private readonly actions = new Map<string, ActionRoute>();
   private fallbackHandler: CommandHandler | undefined;
   private readonly hooks: MessageHook[] = [];
   private readonly joinedHooks: JoinHook[] = [];
@@ -101,8 +114,17 @@ export class Router {
   }
 
   action(actionId: string, handler: ActionHandler, opts: ActionOptions = {}): this {
+    return this.addAction(actionId, { handler, opts });
+  }
+
+  /** An action whose clicks arriving together are handled together (the 签到 button: everyone clicks at once). */
+  batchAction(actionId: string, batch: BatchActionHandler, opts: ActionOptions = {}): this {
+    return this.addAction(actionId, { batch, opts });
+  }
+
+  private addAction(actionId: string, route: ActionRoute): this {
     if (this.actions.has(actionId)) throw new Error(`action ${actionId} registered twice`);
-    this.actions.set(actionId, { handler, opts });
+    this.actions.set(actionId, route);
     return this;
   }
 
@@ -165,7 +187,7 @@ export class Router {
     return best;
   }
 
-  matchAction(actionId: string): { handler: ActionHandler; opts: ActionOptions } | undefined {
+  matchAction(actionId: string): ActionRoute | undefined {
     return this.actions.get(actionId);
   }
 

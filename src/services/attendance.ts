@@ -3,11 +3,11 @@
 // the secretary's corrections, and voiding open requests when a meeting is cancelled or the member
 // checks in after all.
 import type { Unit } from './kernel.js';
-import { fail } from './kernel.js';
+import { fail, settle, unwrap, type Settled } from './kernel.js';
 import { actingMember, approverOf, authorize } from '../access/index.js';
 import type { AttendanceStatus, RequestKind } from '../generated/prisma/enums.js';
 import { DEFAULT_LIFE, lateEnd, type LifeOptions } from '../domain/life/options.js';
-import { branchScope, checkInFor, latestStarted, type CheckInSession, loadSession, meetingTitle, sessionBranchId, sessionInclude, sessionsExpecting, type SessionView } from '../domain/life/sessions.js';
+import { branchScope, checkInFor, type CheckInRow, latestStarted, type CheckInSession, loadSession, meetingTitle, sessionBranchId, sessionInclude, sessionsExpecting, type SessionView } from '../domain/life/sessions.js';
 import { data, LIFE_VIEWS, type ApprovalData, type DecidedData } from './life-views.js';
 
 /** Longest reason for 请假 / 补签, in characters. */
@@ -54,30 +54,57 @@ export interface CheckInResult {
   leaveRevoked: boolean;
 }
 
+/** One 签到: who clicked (the unit's principal) and which meeting. */
+export interface CheckInClick {
+  unit: Unit;
+  sessionId: string;
+}
+
 /**
- * 签到: the busiest action of all (everyone clicks when a meeting starts), so plain SQL throughout:
- * one statement checks in and reads the session, a second only when an open request is voided.
+ * 签到: the busiest action of all (everyone clicks when a meeting starts), so the clicks that arrive
+ * together go together: one statement checks them all in and reads their sessions, a second only
+ * when open requests are voided. Each click gets its result or its coded error (a click that fails
+ * changed nothing). The clicks' units share one transaction and time.
  */
+export async function checkInAll(clicks: CheckInClick[], o: LifeOptions = DEFAULT_LIFE): Promise<Array<Settled<CheckInResult>>> {
+  if (!clicks.length) return [];
+  const { sql, now } = clicks[0]!.unit;
+  const members = clicks.map((c) => settle(() => actingMember(c.unit.principal).id));
+  const asked = clicks.flatMap((c, i) => (members[i]!.ok ? [{ sessionId: c.sessionId, memberId: members[i]!.value, at: i }] : []));
+  const rows = new Map((await checkInFor(sql, asked, now)).map((row, j) => [asked[j]!.at, row]));
+  const outcomes = clicks.map((c, i) => {
+    const member = members[i]!;
+    return member.ok ? settle(() => checkedIn(c.unit, rows.get(i)!, o)) : member;
+  });
+  const voided = outcomes.flatMap((r) => (r.ok && r.value.checkedIn && r.value.pendingRequest ? [r.value.attendanceId] : []));
+  if (voided.length) {
+    await sql.query(`UPDATE "AttendanceRequest" SET status = 'REJECTED', note = $2, "decidedAt" = $3::timestamptz WHERE "attendanceId" = ANY($1::text[]) AND status = 'PENDING'`, [
+      voided,
+      'meeting.request_void_checked_in',
+      now,
+    ]);
+  }
+  return outcomes.map((r) => (r.ok ? { ok: true, value: { session: r.value.session, checkedIn: r.value.checkedIn, leaveRevoked: r.value.leaveRevoked } } : r));
+}
+
+/** 签到 of one member (checkInAll of one click). */
 export async function checkIn(unit: Unit, input: { sessionId: string }, o: LifeOptions = DEFAULT_LIFE): Promise<CheckInResult> {
-  const me = actingMember(unit.principal);
-  const s = await checkInFor(unit.sql, input.sessionId, me.id, unit.now);
+  return unwrap((await checkInAll([{ unit, sessionId: input.sessionId }], o))[0]!);
+}
+
+/** One click's outcome from its row: the refusals, or the audit entry and the card refresh of a check-in. */
+function checkedIn(unit: Unit, s: CheckInRow, o: LifeOptions): CheckInResult & { attendanceId: string; pendingRequest: boolean } {
   if (!s) fail('meeting.not_found');
   if (s.status === 'CANCELLED') fail('meeting.is_cancelled', title(s));
   const att = s.attendance;
   if (!att) fail('meeting.not_expected', title(s));
   if (unit.now < s.checkinOpensAt) fail('meeting.checkin_not_open', { opens: s.checkinOpensAt });
   if (unit.now >= s.checkinClosesAt) fail('meeting.checkin_closed', { until: lateEnd(s.checkinClosesAt, o) });
-  if (!s.checkedIn) return { session: s, checkedIn: false, leaveRevoked: false };
-  if (att.pendingRequest) {
-    await unit.sql.query(`UPDATE "AttendanceRequest" SET status = 'REJECTED', note = $2, "decidedAt" = $3::timestamptz WHERE "attendanceId" = $1 AND status = 'PENDING'`, [
-      att.id,
-      'meeting.request_void_checked_in',
-      unit.now,
-    ]);
-  }
+  const result = { session: s, checkedIn: s.checkedIn, leaveRevoked: s.checkedIn && att.status === 'LEAVE', attendanceId: att.id, pendingRequest: att.pendingRequest };
+  if (!s.checkedIn) return result;
   unit.audit({ action: 'attendance.checkin', entityType: 'Attendance', entityId: att.id, detail: { sessionId: s.id, from: att.status } });
   unit.refresh('meeting', s.id);
-  return { session: s, checkedIn: true, leaveRevoked: att.status === 'LEAVE' };
+  return result;
 }
 
 /**

@@ -31,6 +31,25 @@ export function fail(code: string, vars: Vars = {}): never {
   throw new DomainError(code, vars);
 }
 
+/** One input's outcome where a service takes several at once: its result, or the coded error it failed with (changing nothing). */
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: DomainError };
+
+/** Runs one input's part of such a service: a coded error becomes its outcome. */
+export function settle<T>(part: () => T): Settled<T> {
+  try {
+    return { ok: true, value: part() };
+  } catch (e) {
+    if (e instanceof DomainError) return { ok: false, error: e };
+    throw e;
+  }
+}
+
+/** The result, or throws the coded error (a surface calling such a service for one input). */
+export function unwrap<T>(outcome: Settled<T>): T {
+  if (!outcome.ok) throw outcome.error;
+  return outcome.value;
+}
+
 /** Who should hear of it: a member (privately, on the platform they use; else `orElseChat`), or a chat (a Chat row id). */
 export type Recipient = { member: string; orElseChat?: string | null } | { chat: string };
 

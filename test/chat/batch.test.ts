@@ -14,6 +14,7 @@ import { freshPostgres, REDIS_URL, redisPrefix } from '../helpers/env.js';
 import { startTestApp, tempDataDir } from '../helpers/app.js';
 import { group } from '../helpers/chat.js';
 import { until } from '../helpers/wait.js';
+import { say } from '../../src/chat/wording.js';
 
 let app: App;
 const users = Array.from({ length: 10 }, (_, i) => `m1${String(i + 1).padStart(2, '0')}`);
@@ -90,6 +91,53 @@ describe('card actions in batches', () => {
     expect(results.map((r) => r.status).sort()).toEqual(['duplicate', 'duplicate', 'duplicate', 'duplicate', 'processed']);
     expect(runs.get('dup-1')).toBe(1);
     expect(await points('dup-1')).toHaveLength(2);
+  });
+});
+
+describe('a batch action', () => {
+  const calls: number[] = [];
+  let core: ChatCore;
+  beforeAll(() => {
+    // Writes one row per click in one statement, as 签到 does; refuses m103 (changing nothing for
+    // them), and fails after its write when m105 is among the clicks.
+    const router = new Router().batchAction('test.together', async (clicks) => {
+      calls.push(clicks.length);
+      const taken = clicks.filter((c) => c.ctx.inbound.user.id !== 'm103');
+      await clicks[0]!.ctx.sql.query(
+        `INSERT INTO "PointsEntry" (id, "memberId", delta, reason, "refType", "refId") SELECT gen_random_uuid()::text, m, 1, 'together', 'test', t FROM unnest($1::text[], $2::text[]) AS u(m, t)`,
+        [taken.map((c) => c.ctx.me.id), taken.map((c) => c.claims.target)],
+      );
+      if (clicks.some((c) => c.ctx.inbound.user.id === 'm105')) throw new Error('boom');
+      return clicks.map(({ ctx }) => (ctx.inbound.user.id === 'm103' ? new UserError('不能签到') : ctx.toast('success', '好')));
+    });
+    core = new ChatCore(app.db, router, app.tokens, createLogger({ level: 'silent', pretty: false }));
+  });
+  const click = (user: string, target: string) =>
+    core.handle({ kind: 'action', platform: 'CONSOLE', tenantKey: '', eventId: crypto.randomUUID(), chat: group(1), user: { id: user }, token: app.tokens.sign({ action: 'test.together', target }, 600) });
+  const toasts = (results: Awaited<ReturnType<typeof click>>[]) => results.map((r) => (r.status === 'processed' ? r.ack.toast?.text : r.status));
+  const rows = (refId: string) => app.db.prisma.pointsEntry.findMany({ where: { refType: 'test', refId }, select: { member: { select: { employeeNo: true } } } });
+
+  it('gets the clicks that arrive together at once, and each click its own answer', async () => {
+    calls.length = 0;
+    const clickers = users.filter((u) => u !== 'm105');
+    const results = await Promise.all(clickers.map((u) => click(u, 'together-1')));
+    expect(toasts(results)).toEqual(clickers.map((u) => (u === 'm103' ? '不能签到' : '好')));
+    expect(calls.reduce((a, b) => a + b)).toBe(clickers.length);
+    expect(Math.max(...calls)).toBeGreaterThan(1);
+    expect((await rows('together-1')).map((r) => r.member.employeeNo).sort()).toEqual(clickers.filter((u) => u !== 'm103'));
+    // A click alone comes as a list of one.
+    calls.length = 0;
+    expect(toasts([await click('m101', 'together-2')])).toEqual(['好']);
+    expect(calls).toEqual([1]);
+  });
+
+  it('failing after a change, gets the clicks again one at a time, so only the click that fails it is refused', async () => {
+    calls.length = 0;
+    const results = await Promise.all(users.map((u) => click(u, 'together-3')));
+    expect(toasts(results)).toEqual(users.map((u) => (u === 'm103' ? '不能签到' : u === 'm105' ? say('errors.internal') : '好')));
+    // Everyone else's row once: what the failed tries wrote was rolled back.
+    expect((await rows('together-3')).map((r) => r.member.employeeNo).sort()).toEqual(users.filter((u) => u !== 'm103' && u !== 'm105'));
+    expect(calls).toContain(1);
   });
 });
 

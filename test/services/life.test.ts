@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ServiceHarness } from '../helpers/services.js';
 import type { Principal } from '../../src/access/principal.js';
-import type { Unit } from '../../src/services/kernel.js';
+import { Unit } from '../../src/services/kernel.js';
 import { branchKinds, cancelMeeting, changeNotice, createNotice } from '../../src/services/meetings.js';
-import { checkIn, checkInChoices, correct, decide, requestLate, requestLeave } from '../../src/services/attendance.js';
+import { checkIn, checkInAll, checkInChoices, correct, decide, requestLate, requestLeave } from '../../src/services/attendance.js';
 import { saveMinutes } from '../../src/services/minutes.js';
 import { requestLedger } from '../../src/services/ledger.js';
 import { complianceOf } from '../../src/services/compliance.js';
@@ -235,5 +235,41 @@ describe('change and cancel', () => {
     expect((await h.db.prisma.reminder.findMany({ where: { sessionId } })).map((r) => r.status)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED', 'CANCELLED']);
     await refused(secretary, NOW, (u) => cancelMeeting(u, { sessionId }), 'meeting.nothing_to_cancel');
     await refused(member, at('2026-12-21T08:50:00+08:00'), (u) => checkIn(u, { sessionId }), 'meeting.is_cancelled');
+  });
+});
+
+describe('clicks that arrive together', () => {
+  it('are checked in by one call, each with its own outcome', async () => {
+    const start = at('2026-12-19T14:30:00+08:00');
+    const d = await draft('theme_day', { topic: '集中签到', at: start });
+    const { session } = (await h.run(secretary, NOW, (u) => createNotice(u, { branchId: b1, draft: d }))).result;
+    const sessionId = session.id;
+    const [m103, m104, m105, m106, m201] = await Promise.all(['m103', 'm104', 'm105', 'm106', 'm201'].map((c) => h.member(c)));
+    const when = at('2026-12-19T14:20:00+08:00');
+    await h.run(m103!, when, (u) => checkIn(u, { sessionId }));
+    const leave = await h.run(m104!, NOW, (u) => requestLeave(u, { sessionId, reason: '出差在外' }));
+    await h.run(secretary, NOW, (u) => decide(u, { requestId: leave.result.requestId, approved: true }));
+    const pending = await h.run(m106!, NOW, (u) => requestLeave(u, { sessionId, reason: '家中有事' }));
+
+    const principals = [m105!, m105!, m104!, m103!, m201!, m106!];
+    const { outcomes, units } = await h.db.transaction(async (scope) => {
+      const units = principals.map((p) => new Unit(scope, p, when));
+      return { outcomes: await checkInAll(units.map((unit) => ({ unit, sessionId }))), units };
+    });
+    expect(outcomes.map((o) => (o.ok ? { checkedIn: o.value.checkedIn, leaveRevoked: o.value.leaveRevoked } : o.error.code))).toEqual([
+      { checkedIn: true, leaveRevoked: false },
+      { checkedIn: false, leaveRevoked: false }, // the same member again: the first click checked them in
+      { checkedIn: true, leaveRevoked: true }, // approved leave, ended by coming after all
+      { checkedIn: false, leaveRevoked: false }, // checked in earlier
+      'meeting.not_expected',
+      { checkedIn: true, leaveRevoked: false },
+    ]);
+    // Each click's unit holds its own audit entry and card refresh.
+    expect(units.map((u) => u.audits.length)).toEqual([1, 0, 1, 0, 0, 1]);
+    expect(units.map((u) => u.intents.length)).toEqual([1, 0, 1, 0, 0, 1]);
+    const status = async (code: string) => (await h.db.prisma.attendance.findFirstOrThrow({ where: { sessionId, memberId: await memberId(code) } })).status;
+    expect([await status('m105'), await status('m104'), await status('m106')]).toEqual(['PRESENT', 'PRESENT', 'PRESENT']);
+    // The open leave request of the member who came is void.
+    expect(await h.db.prisma.attendanceRequest.findUniqueOrThrow({ where: { id: pending.result.requestId } })).toMatchObject({ status: 'REJECTED', note: 'meeting.request_void_checked_in' });
   });
 });

@@ -1,7 +1,7 @@
 // Organizational life in the chat: parse what was said or clicked, call the services
 // (src/services/{meetings,attendance,minutes,ledger,compliance}.ts), present the result
 // (src/chat/presenters/life.ts). Rules live in the services; cards and wording in the presenters.
-import type { Router } from '../router.js';
+import type { Click, Router } from '../router.js';
 import type { Context } from '../context.js';
 import { say } from '../wording.js';
 import type { TokenClaims } from '../token.js';
@@ -239,7 +239,16 @@ async function picked(ctx: Context, claims: TokenClaims, o: LifeDeps & LifeOptio
 // ───────────────────────── check-in ─────────────────────────
 
 async function checkIn(ctx: Context, sessionId: string, o: LifeOptions): Promise<void> {
-  const r = await attendance.checkIn(ctx.unit, { sessionId }, o);
+  checkedIn(ctx, await attendance.checkIn(ctx.unit, { sessionId }, o));
+}
+
+/** The [签到] button: the clicks that arrive together check in together. */
+async function checkInClicks(clicks: Click[], o: LifeOptions): Promise<Array<Error | void>> {
+  const results = await attendance.checkInAll(clicks.map(({ ctx, claims }) => ({ unit: ctx.unit, sessionId: claims.target })), o);
+  return results.map((r, i) => (r.ok ? checkedIn(clicks[i]!.ctx, r.value) : r.error));
+}
+
+function checkedIn(ctx: Context, r: attendance.CheckInResult): void {
   const title = meetingTitle(r.session);
   if (!r.checkedIn) return answer(ctx, 'info', say('meeting.already_checked_in', { title }));
   answer(ctx, 'success', say(r.leaveRevoked ? 'meeting.checked_in_leave_revoked' : 'meeting.checked_in', { name: ctx.me.name, title }));
@@ -490,7 +499,7 @@ export function registerLife(router: Router, deps: LifeDeps): void {
       (ctx, m) => complianceText(ctx, m, o),
     )
     .action(RECORD_ACTIONS.pick, (ctx, c) => picked(ctx, c, o))
-    .action(MEETING_ACTIONS.checkin, (ctx, c) => checkIn(ctx, c.target, o))
+    .batchAction(MEETING_ACTIONS.checkin, (clicks) => checkInClicks(clicks, o))
     .action(MEETING_ACTIONS.leave, (ctx, c) => leaveButton(ctx, c, o))
     .action(MEETING_ACTIONS.leaveSubmit, (ctx, c) => leaveSubmit(ctx, c, o))
     .action(MEETING_ACTIONS.approve, (ctx, c) => decide(ctx, c, true, o))

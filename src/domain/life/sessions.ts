@@ -1,7 +1,7 @@
 // Meeting sessions as data: loading, 签到 in one statement, attendance counts, the branch a session
 // belongs to. Shared by the services, the presenters, the reminders and the ledger.
 import type { Tx } from '../../db/client.js';
-import { asSql, keyed, type SqlLike } from '../../db/sql.js';
+import { asSql, type SqlLike } from '../../db/sql.js';
 import type { ChatKind, OrgKind, Platform } from '../../generated/prisma/enums.js';
 import type { MeetingSession } from '../../generated/prisma/client.js';
 import { CHAT_DESTINATION } from '../../outbox/reach.js';
@@ -40,18 +40,22 @@ export async function loadSession(db: SqlLike, id: string): Promise<SessionView 
   return rows[0] ?? null;
 }
 
-const CHECK_IN = keyed(`WITH s AS (SELECT id, "kindId", topic, status, "checkinOpensAt", "checkinClosesAt" FROM "MeetingSession" WHERE id = $1),
+// Every click in the statement is a row of `click` (n: its place); `changed` the attendances this
+// statement checked in. Planned per call (not keyed): the join's size is the batch's.
+const CHECK_IN = `WITH click AS (SELECT * FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t("sessionId", "memberId", n)),
+     s AS (SELECT id, "kindId", topic, status, "checkinOpensAt", "checkinClosesAt" FROM "MeetingSession" WHERE id = ANY($1::text[])),
      changed AS (
        UPDATE "Attendance" a SET status = 'PRESENT', "checkedInAt" = $3::timestamptz, "updatedAt" = now()
-         FROM s
-        WHERE a."sessionId" = s.id AND a."memberId" = $2 AND a.status IN ('PENDING', 'LEAVE', 'ABSENT')
+         FROM s, click c
+        WHERE a."sessionId" = s.id AND c."sessionId" = s.id AND a."memberId" = c."memberId" AND a.status IN ('PENDING', 'LEAVE', 'ABSENT')
           AND s.status <> 'CANCELLED' AND s."checkinOpensAt" <= $3::timestamptz AND $3::timestamptz < s."checkinClosesAt"
        RETURNING a.id)
-     SELECT s.id, s.topic, s.status::text AS status, s."checkinOpensAt", s."checkinClosesAt", k.name AS "kindName",
+     SELECT c.n::int AS n, s.id, s.topic, s.status::text AS status, s."checkinOpensAt", s."checkinClosesAt", k.name AS "kindName",
             a.id AS "attendanceId", a.status::text AS "attendanceStatus",
             EXISTS (SELECT 1 FROM "AttendanceRequest" r WHERE r."attendanceId" = a.id AND r.status = 'PENDING') AS "pendingRequest",
-            EXISTS (SELECT 1 FROM changed) AS "checkedIn"
-       FROM s JOIN "MeetingKind" k ON k.id = s."kindId" LEFT JOIN "Attendance" a ON a."sessionId" = s.id AND a."memberId" = $2`);
+            EXISTS (SELECT 1 FROM changed WHERE changed.id = a.id) AS "checkedIn"
+       FROM click c JOIN s ON s.id = c."sessionId" JOIN "MeetingKind" k ON k.id = s."kindId"
+       LEFT JOIN "Attendance" a ON a."sessionId" = s.id AND a."memberId" = c."memberId"`;
 
 /** What a 签到 reads of its session: what names it, its status and its check-in window (not the whole view: it runs on every click). */
 export interface CheckInSession {
@@ -63,26 +67,37 @@ export interface CheckInSession {
   kind: { name: string };
 }
 
+/** A click's session with the member's attendance as it was before, and whether the click checked them in; null: no such session. */
+export type CheckInRow = (CheckInSession & { attendance: { id: string; status: string; pendingRequest: boolean } | null; checkedIn: boolean }) | null;
+
 /**
- * 签到 in one statement (it runs on every click): the session with the member's attendance as it
- * was before, and whether this call checked them in. The row changes only for a session that is not
- * cancelled, inside its check-in window, and an attendance not yet checked in; PostgreSQL checks
- * the status again under the row lock, so of two concurrent clicks only one changes it.
+ * 签到 of several clicks in one statement (everyone clicks when a meeting starts), a row per click in
+ * their order. A row changes only for a session that is not cancelled, inside its check-in window,
+ * and an attendance not yet checked in; PostgreSQL checks the status again under the row lock, so of
+ * two concurrent clicks only one changes it, and of the same member's clicks in one call the first.
  */
-export async function checkInFor(
-  db: SqlLike,
-  id: string,
-  memberId: string,
-  now: Date,
-): Promise<(CheckInSession & { attendance: { id: string; status: string; pendingRequest: boolean } | null; checkedIn: boolean }) | null> {
-  const rows = await asSql(db).query<Omit<CheckInSession, 'kind'> & { kindName: string; attendanceId: string | null; attendanceStatus: string; pendingRequest: boolean; checkedIn: boolean }>(
+export async function checkInFor(db: SqlLike, clicks: Array<{ sessionId: string; memberId: string }>, now: Date): Promise<CheckInRow[]> {
+  if (!clicks.length) return [];
+  const rows = await asSql(db).query<Omit<CheckInSession, 'kind'> & { n: number; kindName: string; attendanceId: string | null; attendanceStatus: string; pendingRequest: boolean; checkedIn: boolean }>(
     CHECK_IN,
-    [id, memberId, now],
+    [clicks.map((c) => c.sessionId), clicks.map((c) => c.memberId), now],
   );
-  const row = rows[0];
-  if (!row) return null;
-  const { kindName, attendanceId, attendanceStatus, pendingRequest, checkedIn, ...session } = row;
-  return { ...session, kind: { name: kindName }, attendance: attendanceId ? { id: attendanceId, status: attendanceStatus, pendingRequest } : null, checkedIn };
+  const byPlace = new Map(rows.map((r) => [r.n, r]));
+  // One attendance changes once: a click repeated in the same call finds it as the first one left it.
+  const earlier = new Map<string, boolean>();
+  return clicks.map((_, i) => {
+    const row = byPlace.get(i + 1);
+    if (!row) return null;
+    const { n: _n, kindName, attendanceId, attendanceStatus, pendingRequest, checkedIn, ...session } = row;
+    const attendance = attendanceId ? { id: attendanceId, status: attendanceStatus, pendingRequest } : null;
+    if (!attendanceId) return { ...session, kind: { name: kindName }, attendance, checkedIn };
+    const before = earlier.get(attendanceId);
+    if (before === undefined) {
+      earlier.set(attendanceId, checkedIn);
+      return { ...session, kind: { name: kindName }, attendance, checkedIn };
+    }
+    return { ...session, kind: { name: kindName }, attendance: before ? { id: attendanceId, status: 'PRESENT', pendingRequest: false } : attendance, checkedIn: false };
+  });
 }
 
 /** The branch a session belongs to (a 党小组会 belongs to the group's branch). */
