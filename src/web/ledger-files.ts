@@ -15,7 +15,7 @@ import { say } from '../chat/wording.js';
 import { errorText } from '../chat/presenters/registry.js';
 import { correctionLines, ledgerFileName, ledgerWorkbook, meetingStatus, percent, withReasons } from '../chat/presenters/ledger-workbook.js';
 import { findMember } from '../domain/org.js';
-import { formatDateTime } from '../domain/life/time.js';
+import { formatRange } from '../domain/life/time.js';
 import { parsePeriod } from '../domain/life/period.js';
 import { DEFAULT_LIFE } from '../domain/life/options.js';
 import { memberPrincipal } from '../access/principal.js';
@@ -122,7 +122,7 @@ function attachmentHtml(a: Attachment, e: (s: string) => string, stored?: (sha25
 export function recordPage(branchName: string, m: LedgerMeeting, tz: string, stored?: (sha256: string) => string): string {
   const e = (s: string | null | undefined) => escapeHtml(s ?? '');
   const attended = m.present.length + m.late.length;
-  const time = m.endsAt ? `${formatDateTime(m.startsAt, tz)} — ${formatDateTime(m.endsAt, tz)}` : formatDateTime(m.startsAt, tz);
+  const time = formatRange(m.startsAt, m.endsAt, tz);
   const row = (key: string, value: string, cls = '') => `<tr><th>${e(say(key))}</th><td colspan="3"${cls ? ` class="${cls}"` : ''}>${value}</td></tr>`;
   const rows = [
     `<tr><th>${e(say('ledger.print.time'))}</th><td>${e(time)}</td><th>${e(say('ledger.print.place'))}</th><td>${e(m.place)}</td></tr>`,

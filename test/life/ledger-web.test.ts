@@ -131,6 +131,8 @@ describe.each(['postgres', 'pglite'] as const)('personal ledger links on %s', (k
         await page.setContent(html);
         await expect(page.locator('h1').textContent()).resolves.toBe('第一党支部（办公室）主题党日会议记录');
         const row = async (label: string) => page.locator('tr', { has: page.locator('th', { hasText: new RegExp(`^${label}$`) }) }).first().innerText();
+        // the end as a clock time: the meeting ended the day it began
+        expect(await page.locator('tr', { has: page.locator('th', { hasText: /^时间$/ }) }).first().locator('td').first().innerText()).toBe('2026年12月5日（周六）14:30—16:30');
         expect(await row('主持人')).toContain('王建国');
         expect(await row('记录人')).toContain('李秀英');
         expect(await row('列席人员')).toContain('赵磊');

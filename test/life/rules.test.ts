@@ -4,7 +4,7 @@ import { parseWhen, readNumber } from '../../src/domain/life/when.js';
 import { parseNotice } from '../../src/domain/life/notice.js';
 import { parsePeriod, periodOf, subPeriods } from '../../src/domain/life/period.js';
 import { evaluateRule } from '../../src/domain/life/compliance.js';
-import { formatIso } from '../../src/domain/life/time.js';
+import { formatIso, formatRange } from '../../src/domain/life/time.js';
 import { reminderPlan } from '../../src/domain/life/reminders.js';
 
 // Friday 2026-11-20 10:00 in Shanghai
@@ -54,6 +54,17 @@ describe('time phrases', () => {
     const r2 = parseNotice('支委会 明天下午两点半 地点：书记办公室 参加：王建国、李秀英 主题：研究发展党员', kinds, now);
     expect(r2.ok && { kind: r2.draft.kind.code, place: r2.draft.place, names: r2.draft.attendeeNames, topic: r2.draft.topic }).toEqual({ kind: 'branch_committee', place: '书记办公室', names: ['王建国', '李秀英'], topic: '研究发展党员' });
     expect(parseNotice('团日活动 12月5日 14:30', kinds, now)).toEqual({ ok: false, problem: 'no_kind' });
+  });
+});
+
+describe('a meeting\'s time span', () => {
+  it('gives the end as a clock time on the same day, in full on another', () => {
+    const start = new Date('2026-12-05T14:30:00+08:00');
+    expect(formatRange(start, null)).toBe('2026年12月5日（周六）14:30');
+    expect(formatRange(start, new Date('2026-12-05T16:30:00+08:00'))).toBe('2026年12月5日（周六）14:30—16:30');
+    // 17:30 in Shanghai is 09:30 UTC: the day is Shanghai's
+    expect(formatRange(new Date('2026-12-05T00:30:00+08:00'), new Date('2026-12-05T17:30:00+08:00'))).toBe('2026年12月5日（周六）00:30—17:30');
+    expect(formatRange(start, new Date('2026-12-06T11:30:00+08:00'))).toBe('2026年12月5日（周六）14:30—2026年12月6日（周日）11:30');
   });
 });
 

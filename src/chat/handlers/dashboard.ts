@@ -35,6 +35,13 @@ async function card(ctx: Context, which: 'organ' | 'committee', o: LifeOptions):
   await privately(ctx, { kind: 'card', card: dashboardCard(view, url, ctx.now, o.timezone) }, `dashboard:${which}`);
 }
 
+// The card's other phrasings: this quarter said any usual way, and a question about how it stands
+// (the cards change nothing, so 怎么样 asks for them).
+const THIS_QUARTER = '(?:本季度|这个季度|这季度|当季|本季)?';
+const HOW = '(?:怎么样|如何|咋样|怎样)?[?？]?';
+const ORGAN_ASKS = new RegExp(`^(?:本机关|我们机关|机关)${THIS_QUARTER}的?党建(?:工作)?(?:情况|进展)${HOW}$`);
+const COMMITTEE_ASKS = new RegExp(`^各(?:单位|机关)${THIS_QUARTER}的?(?:党建)?(?:工作)?(?:情况|进展)${HOW}$`);
+
 export function registerDashboardCommands(router: Router, deps: Partial<LifeOptions> = {}): void {
   const o: LifeOptions = { ...DEFAULT_LIFE, ...Object.fromEntries(Object.entries(deps).filter(([, v]) => v !== undefined)) };
   router
@@ -42,6 +49,12 @@ export function registerDashboardCommands(router: Router, deps: Partial<LifeOpti
       const { url, scope } = await signInLink(ctx);
       await privately(ctx, say('dashboard.link', { url, minutes: SIGN_IN_LINK_SECONDS / 60, scope }), 'dashboard:link');
     })
-    .command({ name: 'dashboard.organ_card', keywords: ['本机关本季度党建情况', '本机关党建情况'], help: 'organ', examples: ['本机关本季度党建情况'] }, (ctx) => card(ctx, 'organ', o))
-    .command({ name: 'dashboard.committee_card', keywords: ['各单位本季度情况', '各单位党建情况'], help: 'organ', examples: ['各单位本季度情况'] }, (ctx) => card(ctx, 'committee', o));
+    .command(
+      { name: 'dashboard.organ_card', keywords: ['本机关本季度党建情况', '本机关党建情况'], patterns: [ORGAN_ASKS], help: 'organ', examples: ['本机关本季度党建情况', '本机关这个季度党建情况怎么样？', '机关党建工作进展如何'] },
+      (ctx) => card(ctx, 'organ', o),
+    )
+    .command(
+      { name: 'dashboard.committee_card', keywords: ['各单位本季度情况', '各单位党建情况'], patterns: [COMMITTEE_ASKS], help: 'organ', examples: ['各单位本季度情况', '各单位这个季度党建情况怎么样', '各机关本季度党建工作进展？'] },
+      (ctx) => card(ctx, 'committee', o),
+    );
 }

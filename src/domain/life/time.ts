@@ -73,11 +73,13 @@ export function weekdayName(weekday: number): string {
   return `周${WEEKDAYS[weekday]}`;
 }
 
-/** 2026年12月5日（周六）14:30—16:30: the start, and the end's clock time when there is one. */
+/** 2026年12月5日（周六）14:30—16:30: the start, and the end's clock time when there is one (its date too when another day). */
 export function formatRange(start: Date, end: Date | null | undefined, tz = DEFAULT_TZ): string {
   if (!end) return formatDateTime(start, tz);
+  const s = toLocal(start, tz);
   const l = toLocal(end, tz);
-  return `${formatDateTime(start, tz)}—${pad(l.hour)}:${pad(l.minute)}`;
+  const sameDay = s.year === l.year && s.month === l.month && s.day === l.day;
+  return `${formatDateTime(start, tz)}—${sameDay ? `${pad(l.hour)}:${pad(l.minute)}` : formatDateTime(end, tz)}`;
 }
 
 /** 12月5日 14:30 (short, for lists) */
