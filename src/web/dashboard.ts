@@ -264,9 +264,13 @@ export function registerDashboard(server: FastifyInstance, deps: DashboardDeps):
     }
   }
 
-  const periodFrom = (req: FastifyRequest, now: Date) => {
-    const raw = String((req.query as { p?: string }).p ?? '');
-    return (raw && parsePeriod(raw, now, deps.timezone)) || periodOf('quarter', now, deps.timezone);
+  /** The page's period (`p`, this quarter when absent); null when it has answered (a `p` it cannot read). */
+  const periodFrom = (req: FastifyRequest, reply: FastifyReply, now: Date) => {
+    const raw = String((req.query as { p?: string }).p ?? '').trim();
+    if (!raw) return periodOf('quarter', now, deps.timezone);
+    const period = parsePeriod(raw, now, deps.timezone);
+    if (!period) void refuse(reply, 400, say('dashboard.bad_period', { text: [...raw].slice(0, 20).join('') }));
+    return period;
   };
 
   server.get('/dashboard/sign-in', async (req, reply) => {
@@ -304,7 +308,8 @@ export function registerDashboard(server: FastifyInstance, deps: DashboardDeps):
   const show = async (req: FastifyRequest, reply: FastifyReply, nodeId: string | null, json: boolean) => {
     const who = await principal(req, reply);
     if (!who) return reply;
-    const period = periodFrom(req, who.now);
+    const period = periodFrom(req, reply, who.now);
+    if (!period) return reply;
     const live = (req.query as { live?: string }).live === '1';
     // A quarter frozen for inspection shows its snapshot, with the live view a click away (and the reverse).
     const r = await run(reply, who, async (u) => {
@@ -325,7 +330,8 @@ export function registerDashboard(server: FastifyInstance, deps: DashboardDeps):
   server.get('/dashboard/report/:id', async (req, reply) => {
     const who = await principal(req, reply);
     if (!who) return reply;
-    const period = periodFrom(req, who.now);
+    const period = periodFrom(req, reply, who.now);
+    if (!period) return reply;
     const r = await run(reply, who, (u) => quarterReport(u, { nodeId: (req.params as { id: string }).id, period }, o));
     if (!r) return reply;
     const file = await reportWorkbook(r, deps.timezone, who.now);
@@ -339,7 +345,8 @@ export function registerDashboard(server: FastifyInstance, deps: DashboardDeps):
   server.get('/dashboard/node/:id/obligation', async (req, reply) => {
     const who = await principal(req, reply);
     if (!who) return reply;
-    const period = periodFrom(req, who.now);
+    const period = periodFrom(req, reply, who.now);
+    if (!period) return reply;
     const key = String((req.query as { k?: string }).k ?? '');
     const d = await run(reply, who, (u) => obligationDetail(u, { branchId: (req.params as { id: string }).id, key, period }, o));
     if (!d) return reply;

@@ -363,6 +363,13 @@ describe('quarterly snapshots', () => {
     const pageHtml = await (await get(`/dashboard/node/${node['demo-organ']}?p=2026Q4`, cookie)).text();
     expect(pageHtml).toContain('2027-01-06 冻结的本季度数据');
     noNames(pageHtml);
+    // A period the page cannot read is said so, not swapped for this quarter.
+    for (const bad of ['2026Q9', '下下个季度', '%E2%80%AE']) {
+      const res = await get(`/dashboard/node/${node['demo-organ']}?p=${bad}`, cookie);
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain('没有看懂链接中的期间');
+    }
+    expect((await get(`/dashboard/report/${node['demo-organ']}?p=2026Q0`, cookie)).status).toBe(400);
     // Unit B's 机关党委 cannot read unit A's snapshot either.
     const b = await signIn('b01');
     expect((await get(`/dashboard/data/${node['demo-organ']}?p=2026Q4`, b)).status).toBe(403);
