@@ -200,8 +200,10 @@ export class WeComFake implements PlatformFake {
 
   env(): Record<string, string> {
     if (this.mode === 'webhook') {
-      // URL 回调 mode has no Bot ID / Secret: only the callback Token and EncodingAESKey.
-      return { WECOM_MODE: 'webhook', WECOM_TOKEN: this.token, WECOM_ENCODING_AES_KEY: this.encodingAesKey, WECOM_CARD_ACK_MS: '1000' };
+      // URL 回调 mode has no Bot ID / Secret: only the callback Token and EncodingAESKey. A click's
+      // card update can only ride in the click's answer, and it is rendered when the card's 1 s
+      // delivery window ends: the wait must outlast a window (the production default is 4 s).
+      return { WECOM_MODE: 'webhook', WECOM_TOKEN: this.token, WECOM_ENCODING_AES_KEY: this.encodingAesKey, WECOM_CARD_ACK_MS: '2500' };
     }
     return { WECOM_BOT_ID: this.botId, WECOM_BOT_SECRET: this.secret, WECOM_WS_URL: this.http.url.replace('http:', 'ws:'), WECOM_CARD_ACK_MS: '1000' };
   }
