@@ -9,8 +9,9 @@
 //
 // Card updates (updateOfKey set) are claimed together per delivery window, the newest per card;
 // older ones are deleted. A card refresh (kind 'card_refresh') asks for a shared card to be rendered
-// from current state at delivery: at most one per card and window is written, and delivery turns
-// it into a card update (renderedRefreshes). "updatedAt" is set here because Prisma's @updatedAt is
+// from current state at delivery: at most one per card and window is waiting, and delivery turns
+// it into a card update (renderedRefreshes). An ask that finds one waiting holds it until the ask's
+// transaction ends, so the claim (and the rendering after it) comes after that change. "updatedAt" is set here because Prisma's @updatedAt is
 // client-side and the stuck-SENDING sweep reads it.
 import { randomUUID } from 'node:crypto';
 import { asSql, keyed, type SqlLike } from '../db/sql.js';
@@ -34,12 +35,16 @@ export const CARD_REFRESH = 'card_refresh';
 /** Parameters the outbox insert takes ($1–$14, see outboxInsert). */
 export const OUTBOX_INSERT_PARAMS = 14;
 
-/** The outbox insert; its 14 parameters come first ($1–$14). A key already present is skipped. */
+/**
+ * The outbox insert; its 14 parameters come first ($1–$14). A key already present is skipped, and
+ * its row locked to the end of the transaction (the update never happens): a card refresh asked for
+ * again is claimed only once this transaction ends (claimCards), so its rendering sees this change.
+ */
 export const OUTBOX_INSERT = `INSERT INTO "OutboxMessage" (id, "dedupeKey", platform, "tenantKey", target, "targetKind", kind, category, "memberId", payload, "updateOfKey", "broadcastId", "notBefore", "updatedAt")
      SELECT id, "dedupeKey", platform::"Platform", "tenantKey", target, "targetKind"::"ChatKind", kind, category, "memberId", payload::jsonb, "updateOfKey", "broadcastId", "notBefore"::timestamptz, $14::timestamptz
        FROM unnest(${Array.from({ length: 13 }, (_, i) => `$${i + 1}::text[]`).join(', ')})
          AS t(id, "dedupeKey", platform, "tenantKey", target, "targetKind", kind, category, "memberId", payload, "updateOfKey", "broadcastId", "notBefore")
-     ON CONFLICT ("dedupeKey") DO NOTHING
+     ON CONFLICT ("dedupeKey") DO UPDATE SET "dedupeKey" = EXCLUDED."dedupeKey" WHERE false
      RETURNING id, "dedupeKey"`;
 
 /** A message row, or a card refresh row (kind card_refresh). */
@@ -50,7 +55,7 @@ interface RefreshRow {
   /** Where the event that asked for it came from; the rendered update goes where the card is. */
   origin: Destination;
   dedupeKey: string;
-  /** The end of its window: no refresh of the same key can be written after it is claimed. */
+  /** The end of its window, when delivery renders it. */
   notBefore: Date;
 }
 
@@ -69,8 +74,20 @@ export function cardRefreshes(asks: Array<{ card: string; id: string }>, origin:
   return asks.map((refresh) => ({ refresh, origin, notBefore, dedupeKey: `${refreshKey(refresh.card, refresh.id)}:${window}` }));
 }
 
+/**
+ * The rows as the insert takes them: each key once (the first), and the card refreshes last in key
+ * order, the order a claim locks them in, so an ask and a claim never wait for each other in a cycle.
+ */
+function insertOrder(items: Row[]): Row[] {
+  const seen = new Set<string>();
+  const once = items.filter((o) => !seen.has(o.dedupeKey) && seen.add(o.dedupeKey));
+  const refreshes = once.filter(isRefresh).sort((a, b) => (a.dedupeKey < b.dedupeKey ? -1 : a.dedupeKey > b.dedupeKey ? 1 : 0));
+  return refreshes.length ? [...once.filter((o) => !isRefresh(o)), ...refreshes] : once;
+}
+
 /** The insert's parameters for these rows; `sendFrom` is when they are due unless they say later. */
-export function outboxInsertParams(items: Row[], sendFrom: Date): unknown[] {
+export function outboxInsertParams(rows: Row[], sendFrom: Date): unknown[] {
+  const items = insertOrder(rows);
   const col = <T>(f: (o: Row) => T) => items.map(f);
   const to = (o: Row) => (isRefresh(o) ? o.origin : o.to);
   return [
@@ -210,12 +227,17 @@ export async function claim(db: SqlLike, id: string): Promise<ClaimedRow | null>
   return rows[0] ?? null;
 }
 
-/** The window claim for card updates ($2 = false) or card refreshes ($2 = true). */
-const CLAIM_CARDS = `WITH pending AS (
+/**
+ * The window claim for card updates or card refreshes. Refreshes are claimed in key order, waiting
+ * for the transactions that asked for them and are still open (an ask that finds its row locks it:
+ * OUTBOX_INSERT), so the rendering after the claim sees what they changed; and a claimed refresh
+ * gives up its key (the row's id instead), so an ask after the claim writes a new one.
+ */
+const claimCards = (refreshes: boolean) => `WITH pending AS (
        SELECT id, seq, "updateOfKey" FROM "OutboxMessage"
-        WHERE "updateOfKey" IS NOT NULL AND status IN ('PENDING', 'RETRY') AND "notBefore" <= now() AND (kind = '${CARD_REFRESH}') = $2
-        ORDER BY seq LIMIT $1
-        FOR UPDATE SKIP LOCKED
+        WHERE "updateOfKey" IS NOT NULL AND status IN ('PENDING', 'RETRY') AND "notBefore" <= now() AND kind ${refreshes ? '=' : '<>'} '${CARD_REFRESH}'
+        ORDER BY ${refreshes ? '"dedupeKey" COLLATE "C"' : 'seq'} LIMIT $1
+        FOR UPDATE${refreshes ? '' : ' SKIP LOCKED'}
      ), newest AS (
        SELECT DISTINCT ON (p."updateOfKey") p.id FROM pending p
         WHERE NOT EXISTS (SELECT 1 FROM "OutboxMessage" s WHERE s."updateOfKey" = p."updateOfKey" AND s.status IN ('SENT', 'SENDING') AND s.seq > p.seq)
@@ -223,9 +245,11 @@ const CLAIM_CARDS = `WITH pending AS (
      ), older AS (
        DELETE FROM "OutboxMessage" o USING pending p WHERE o.id = p.id AND p.id NOT IN (SELECT id FROM newest)
      )
-     UPDATE "OutboxMessage" o SET status = 'SENDING', attempts = o.attempts + 1, "updatedAt" = now()
+     UPDATE "OutboxMessage" o SET status = 'SENDING', attempts = o.attempts + 1, ${refreshes ? '"dedupeKey" = o.id, ' : ''}"updatedAt" = now()
        FROM newest n WHERE o.id = n.id
      RETURNING ${CLAIMED}, (SELECT c."platformMessageId" FROM "OutboxMessage" c WHERE c."dedupeKey" = o."updateOfKey") AS original`;
+const CLAIM_CARD_UPDATES = claimCards(false);
+const CLAIM_CARD_REFRESHES = claimCards(true);
 
 /**
  * The due card updates of every card, in one statement: per card the newest one → SENDING, the
@@ -234,12 +258,12 @@ const CLAIM_CARDS = `WITH pending AS (
  * `limit` pending rows are looked at, oldest first.
  */
 export async function claimCardUpdates(db: SqlLike, limit: number): Promise<ClaimedRow[]> {
-  return asSql(db).query<ClaimedRow>(CLAIM_CARDS, [limit, false]);
+  return asSql(db).query<ClaimedRow>(CLAIM_CARD_UPDATES, [limit]);
 }
 
 /** The due card refreshes, as claimCardUpdates: per card the newest → SENDING, the others deleted. */
 export async function claimCardRefreshes(db: SqlLike, limit: number): Promise<Array<ClaimedRow & { payload: { card: string; id: string } }>> {
-  return asSql(db).query(CLAIM_CARDS, [limit, true]);
+  return asSql(db).query(CLAIM_CARD_REFRESHES, [limit]);
 }
 
 /**
