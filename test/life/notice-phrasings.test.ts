@@ -16,6 +16,8 @@ interface Case {
   text: string;
   expect: string;
   place?: string;
+  /** The topic it must read, when given. */
+  topic?: string;
   now?: string;
 }
 
@@ -28,7 +30,7 @@ const router = buildRouter({ publicUrl: 'https://zhibu.example', tokens: new Tok
 /** Pieces of a date or time phrase that must never be left in the place. */
 const DATE_PIECE = /\d{1,2}\s*[:：]\s*\d{2}|[\d一二三四五六七八九十]+\s*[点时](?![楼层])|\d+\s*[月]|[\d一二三四五六七八九十]\s*[日号](?!楼|会议室|教室|活动室|报告厅|会客室|展厅)|[上下]午|[今明后]天|[早晚]上|(?:周|星期|礼拜)[一二三四五六日天]|下个?月|本月|月底|\d+[/.]\d+/;
 
-function read(c: Case): { at: string } | { ask: string } {
+function read(c: Case): { at: string; topic: string } | { ask: string } {
   // As in chat: the declared 通知 command takes the text, and its handler parses what follows the keyword.
   const found = router.matchCommand(c.text);
   if (found?.route.name !== 'meeting.notice') return { ask: `reached ${found?.route.name ?? 'nothing'}` };
@@ -36,7 +38,7 @@ function read(c: Case): { at: string } | { ask: string } {
   if (!r.ok) return { ask: r.problem };
   const d = r.draft;
   const at = d.end ? `${formatIso(d.at)}-${formatIso(d.end).slice(11)}` : formatIso(d.at);
-  return { at: `${at}${d.place !== null ? ` @${d.place}` : ''}` };
+  return { at: `${at}${d.place !== null ? ` @${d.place}` : ''}`, topic: d.topic };
 }
 
 describe('notice phrasings (fixture)', () => {
@@ -60,6 +62,7 @@ describe('notice phrasings (fixture)', () => {
       const [time, place] = got.at.split(' @');
       if (c.expect === 'ask' || time !== String(c.expect)) wrong.push(`  ${c.text} — expected ${c.expect}, got ${time}`);
       else if (c.place !== undefined && place !== c.place) wrong.push(`  ${c.text} — expected place「${c.place}」, got「${place ?? ''}」`);
+      else if (c.topic !== undefined && got.topic !== c.topic) wrong.push(`  ${c.text} — expected topic「${c.topic}」, got「${got.topic}」`);
       else right++;
       if (place && DATE_PIECE.test(place)) dirty.push(`  ${c.text} — place「${place}」`);
     }

@@ -55,6 +55,23 @@ describe('time phrases', () => {
     expect(r2.ok && { kind: r2.draft.kind.code, place: r2.draft.place, names: r2.draft.attendeeNames, topic: r2.draft.topic }).toEqual({ kind: 'branch_committee', place: '书记办公室', names: ['王建国', '李秀英'], topic: '研究发展党员' });
     expect(parseNotice('团日活动 12月5日 14:30', kinds, now)).toEqual({ ok: false, problem: 'no_kind' });
   });
+
+  it('reads the topic written first: each labelled part runs to the next label, and an unlabelled time ends the topic', () => {
+    const kinds = [
+      { id: '1', code: 'theme_day', name: '主题党日', aliases: ['党日'], orgLevel: 'BRANCH' },
+      { id: '2', code: 'branch_committee', name: '支部委员会会议', aliases: ['支委会'], orgLevel: 'BRANCH' },
+    ];
+    const read = (text: string) => {
+      const r = parseNotice(text, kinds, now);
+      return r.ok ? { at: formatIso(r.draft.at), place: r.draft.place, topic: r.draft.topic, names: r.draft.attendeeNames } : r.problem;
+    };
+    expect(read('主题党日 主题：学习贯彻四中全会精神 时间：12月5日14:30 地点：三楼会议室')).toEqual({ at: '2026-12-05 14:30', place: '三楼会议室', topic: '学习贯彻四中全会精神', names: [] });
+    expect(read('主题党日，主题：学习党章，12月12日下午3点，三楼会议室')).toEqual({ at: '2026-12-12 15:00', place: '三楼会议室', topic: '学习党章', names: [] });
+    expect(read('支委会 参加：王建国、李秀英 时间：明天下午两点半 地点：书记办公室 主题：研究发展党员')).toEqual({ at: '2026-11-21 14:30', place: '书记办公室', topic: '研究发展党员', names: ['王建国', '李秀英'] });
+    // a topic with a date in it stays whole when the time is elsewhere
+    expect(read('主题党日 主题：学习12月1日讲话精神 时间：12月5日14:30 地点：三楼会议室')).toEqual({ at: '2026-12-05 14:30', place: '三楼会议室', topic: '学习12月1日讲话精神', names: [] });
+    expect(read('主题党日 主题：学习贯彻四中全会精神')).toBe('missing');
+  });
 });
 
 describe('a meeting\'s time span', () => {

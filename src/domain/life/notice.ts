@@ -1,8 +1,10 @@
 // Reads a notice as a secretary writes it:
 //   通知 主题党日 12月5日 14:30 三楼会议室 主题：学习贯彻四中全会精神
 //   通知 支委会 明天下午两点半 党员活动室 主题：研究发展党员工作 参加：王建国、李秀英
+//   通知 主题党日 主题：学习党章 时间：12月5日14:30 地点：三楼会议室
 // The meeting kind comes first (name or alias), then the date and time, the place, and the
-// labelled parts 主题： and 参加：. Times go through parseWhen; nothing is guessed.
+// labelled parts 主题： and 参加： (时间： and 地点： too, in any order: each part runs to the next
+// label). Times go through parseWhen; nothing is guessed.
 import { parseWhen, type WhenProblem } from './when.js';
 import { DEFAULT_TZ } from './time.js';
 
@@ -70,31 +72,55 @@ export function splitNames(s: string): string[] {
   return s.split(/[、,，;；\s]+/).map((x) => x.trim()).filter(Boolean);
 }
 
-/** Splits off the labelled parts; the remainder holds the time and the place. */
+/** The labels a notice may carry, each part running to the next label (主题：… 时间：… 地点：…, in any order). */
+const LABELS: Array<{ part: 'topic' | 'attendees' | 'when' | 'place'; label: RegExp }> = [
+  { part: 'topic', label: LABEL_TOPIC },
+  { part: 'attendees', label: LABEL_ATTENDEES },
+  { part: 'when', label: LABEL_TIME },
+  { part: 'place', label: LABEL_PLACE },
+];
+/** Separators left at a part's end (主题：学习党章，时间：…). */
+const TRAILING = /[\s,，、;；。.]+$/;
+
+/** Splits off the labelled topic and attendees; the remainder (labelled time and place included) holds the time and the place. */
 export function splitLabels(text: string): { body: string; topic: string | null; attendees: string[] } {
-  let body = text;
+  const found = LABELS.flatMap(({ part, label }) => [...text.matchAll(new RegExp(label.source, 'g'))].map((m) => ({ part, at: m.index, end: m.index + m[0].length })))
+    .sort((a, b) => a.at - b.at)
+    .filter((f, i, all) => i === 0 || f.at >= all[i - 1]!.end);
+  let body = text.slice(0, found[0]?.at ?? text.length);
   let topic: string | null = null;
   let attendees: string[] = [];
-  const a = body.match(LABEL_ATTENDEES);
-  if (a && a.index !== undefined) {
-    const after = body.slice(a.index + a[0].length);
-    const t = after.match(LABEL_TOPIC);
-    const namesPart = t && t.index !== undefined ? after.slice(0, t.index) : after;
-    attendees = splitNames(namesPart);
-    body = body.slice(0, a.index) + (t && t.index !== undefined ? ' ' + after.slice(t.index) : '');
-  }
-  const t = body.match(LABEL_TOPIC);
-  if (t && t.index !== undefined) {
-    topic = body.slice(t.index + t[0].length).trim().replace(/[。.]$/, '') || null;
-    body = body.slice(0, t.index);
+  for (const [i, f] of found.entries()) {
+    const next = found[i + 1]?.at ?? text.length;
+    const part = text.slice(f.end, next).replace(TRAILING, '').trim();
+    if (f.part === 'topic') topic = part || null;
+    else if (f.part === 'attendees') attendees = splitNames(part);
+    else body += ' ' + text.slice(f.at, next);
   }
   return { body: body.trim(), topic, attendees };
+}
+
+/**
+ * 主题：学习党章 12月5日下午2点半 三楼会议室: when only the topic holds a time, the topic ends where
+ * the time begins, and what follows the time is the place.
+ */
+function timeInTopic(topic: string, now: Date, tz: string): { topic: string; rest: string } | null {
+  const when = parseWhen(topic, now, tz);
+  if (!when.ok) return null;
+  let same = 0;
+  while (same < when.rest.length && when.rest[same] === topic[same]) same++;
+  const before = topic.slice(0, same).replace(TRAILING, '').trim();
+  return before ? { topic: before, rest: topic.slice(same) } : null;
 }
 
 export function parseNotice<K extends KindRef>(text: string, kinds: K[], now: Date, tz = DEFAULT_TZ): NoticeParse {
   const k = matchKind(kinds, text.trim());
   if (!k) return { ok: false, problem: 'no_kind' };
-  const { body, topic, attendees } = splitLabels(k.rest);
+  const labelled = splitLabels(k.rest);
+  const { attendees } = labelled;
+  let { body, topic } = labelled;
+  const moved = topic && !parseWhen(body.replace(LABEL_TIME, ' '), now, tz).ok ? timeInTopic(topic, now, tz) : null;
+  if (moved) ({ topic, body } = { topic: moved.topic, body: `${body} ${moved.rest}` });
   let rest = body;
   const g = rest.match(GROUP_NAME);
   const groupName = g ? g[0] : null;
