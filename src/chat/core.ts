@@ -348,10 +348,12 @@ export class ChatCore {
       const click = clicks.get(index);
       if (click?.route.batch) {
         const group = [index];
-        for (let j = index + 1; j < items.length && !apart.has(index); j++) {
-          if (outcomes[j]) continue;
-          if (clicks.get(j)?.route !== click.route || apart.has(j)) break;
-          group.push(j);
+        if (!apart.has(index)) {
+          for (let j = index + 1; j < items.length; j++) {
+            if (outcomes[j]) continue;
+            if (clicks.get(j)?.route !== click.route || apart.has(j)) break;
+            group.push(j);
+          }
         }
         await this.runBatchAction(batch, group.map((i) => ({ index: i, click: clicks.get(i)! })));
         index = group.at(-1)!;
@@ -404,7 +406,10 @@ export class ChatCore {
       const { inbound, rowId } = items[index]!;
       const error = errors[k];
       if (error) outcomes[index] = this.failure(scope, inbound, rowId, error, now);
-      else if (await this.attempt(batch, index, () => this.present(click.ctx).then(() => true))) outcomes[index] = { ctx: click.ctx, rowId, status: 'DONE' };
+      else {
+        const ctx = await this.attempt(batch, index, async () => (await this.present(click.ctx), click.ctx));
+        if (ctx) outcomes[index] = { ctx, rowId, status: 'DONE' };
+      }
     }
   }
 

@@ -76,7 +76,11 @@ export async function checkInAll(clicks: CheckInClick[], o: LifeOptions = DEFAUL
     const member = members[i]!;
     return member.ok ? settle(() => checkedIn(c.unit, rows.get(i)!, o)) : member;
   });
-  const voided = outcomes.flatMap((r) => (r.ok && r.value.checkedIn && r.value.pendingRequest ? [r.value.attendanceId] : []));
+  // (a repeated click's row has no open request: the first click's voids it)
+  const voided = outcomes.flatMap((r, i) => {
+    const att = rows.get(i)?.attendance;
+    return r.ok && r.value.checkedIn && att?.pendingRequest ? [att.id] : [];
+  });
   if (voided.length) {
     await sql.query(`UPDATE "AttendanceRequest" SET status = 'REJECTED', note = $2, "decidedAt" = $3::timestamptz WHERE "attendanceId" = ANY($1::text[]) AND status = 'PENDING'`, [
       voided,
@@ -84,7 +88,7 @@ export async function checkInAll(clicks: CheckInClick[], o: LifeOptions = DEFAUL
       now,
     ]);
   }
-  return outcomes.map((r) => (r.ok ? { ok: true, value: { session: r.value.session, checkedIn: r.value.checkedIn, leaveRevoked: r.value.leaveRevoked } } : r));
+  return outcomes;
 }
 
 /** 签到 of one member (checkInAll of one click). */
@@ -93,14 +97,14 @@ export async function checkIn(unit: Unit, input: { sessionId: string }, o: LifeO
 }
 
 /** One click's outcome from its row: the refusals, or the audit entry and the card refresh of a check-in. */
-function checkedIn(unit: Unit, s: CheckInRow, o: LifeOptions): CheckInResult & { attendanceId: string; pendingRequest: boolean } {
+function checkedIn(unit: Unit, s: CheckInRow, o: LifeOptions): CheckInResult {
   if (!s) fail('meeting.not_found');
   if (s.status === 'CANCELLED') fail('meeting.is_cancelled', title(s));
   const att = s.attendance;
   if (!att) fail('meeting.not_expected', title(s));
   if (unit.now < s.checkinOpensAt) fail('meeting.checkin_not_open', { opens: s.checkinOpensAt });
   if (unit.now >= s.checkinClosesAt) fail('meeting.checkin_closed', { until: lateEnd(s.checkinClosesAt, o) });
-  const result = { session: s, checkedIn: s.checkedIn, leaveRevoked: s.checkedIn && att.status === 'LEAVE', attendanceId: att.id, pendingRequest: att.pendingRequest };
+  const result = { session: s, checkedIn: s.checkedIn, leaveRevoked: s.checkedIn && att.status === 'LEAVE' };
   if (!s.checkedIn) return result;
   unit.audit({ action: 'attendance.checkin', entityType: 'Attendance', entityId: att.id, detail: { sessionId: s.id, from: att.status } });
   unit.refresh('meeting', s.id);

@@ -116,16 +116,19 @@ function timeInTopic(topic: string, now: Date, tz: string): { topic: string; res
 export function parseNotice<K extends KindRef>(text: string, kinds: K[], now: Date, tz = DEFAULT_TZ): NoticeParse {
   const k = matchKind(kinds, text.trim());
   if (!k) return { ok: false, problem: 'no_kind' };
-  const labelled = splitLabels(k.rest);
-  const { attendees } = labelled;
-  let { body, topic } = labelled;
-  const moved = topic && !parseWhen(body.replace(LABEL_TIME, ' '), now, tz).ok ? timeInTopic(topic, now, tz) : null;
-  if (moved) ({ topic, body } = { topic: moved.topic, body: `${body} ${moved.rest}` });
+  const { body, attendees, ...labelled } = splitLabels(k.rest);
+  let { topic } = labelled;
   let rest = body;
   const g = rest.match(GROUP_NAME);
   const groupName = g ? g[0] : null;
   if (g) rest = rest.replace(GROUP_NAME, ' ');
-  const when = parseWhen(rest.replace(LABEL_TIME, ' '), now, tz);
+  let when = parseWhen(rest.replace(LABEL_TIME, ' '), now, tz);
+  const moved = !when.ok && topic ? timeInTopic(topic, now, tz) : null;
+  if (moved) {
+    topic = moved.topic;
+    rest = `${rest} ${moved.rest}`;
+    when = parseWhen(rest.replace(LABEL_TIME, ' '), now, tz);
+  }
   // 通知 主题党日 怎么写？: no time at all, and a question — about notices, not one.
   if (!when.ok && when.problem === 'missing' && PLACE_QUESTION.test(when.rest)) return { ok: false, problem: 'question' };
   if (!when.ok) return { ok: false, problem: when.problem, at: when.at, end: when.end, weekday: when.weekday, kind: k.kind };

@@ -89,14 +89,10 @@ export async function checkInFor(db: SqlLike, clicks: Array<{ sessionId: string;
     const row = byPlace.get(i + 1);
     if (!row) return null;
     const { n: _n, kindName, attendanceId, attendanceStatus, pendingRequest, checkedIn, ...session } = row;
-    const attendance = attendanceId ? { id: attendanceId, status: attendanceStatus, pendingRequest } : null;
-    if (!attendanceId) return { ...session, kind: { name: kindName }, attendance, checkedIn };
-    const before = earlier.get(attendanceId);
-    if (before === undefined) {
-      earlier.set(attendanceId, checkedIn);
-      return { ...session, kind: { name: kindName }, attendance, checkedIn };
-    }
-    return { ...session, kind: { name: kindName }, attendance: before ? { id: attendanceId, status: 'PRESENT', pendingRequest: false } : attendance, checkedIn: false };
+    const first = attendanceId ? earlier.get(attendanceId) : undefined; // whether the first click checked them in
+    if (attendanceId && first === undefined) earlier.set(attendanceId, checkedIn);
+    const attendance = !attendanceId ? null : first ? { id: attendanceId, status: 'PRESENT', pendingRequest: false } : { id: attendanceId, status: attendanceStatus, pendingRequest };
+    return { ...session, kind: { name: kindName }, attendance, checkedIn: checkedIn && first === undefined };
   });
 }
 
